@@ -1,0 +1,193 @@
+//! The typed messages that cross between the GTK side and the worker.
+//! Only plain, owned, `Send` data lives here.
+
+use std::time::Duration;
+
+use xmpp_parsers::jid::{BareJid, FullJid};
+
+use super::{
+    account::AccountConfig,
+    credentials::{Password, PasswordStorage},
+    xmpp::error::ConnectError,
+};
+
+/// The user's own availability (XMPP `<show/>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Availability {
+    /// Online, no `<show/>`.
+    #[default]
+    Available,
+    /// Free for chat.
+    Chat,
+    /// Away.
+    Away,
+    /// Extended away.
+    ExtendedAway,
+    /// Do not disturb.
+    DoNotDisturb,
+}
+
+impl Availability {
+    /// All values, in menu order.
+    pub const ALL: [Self; 5] = [
+        Self::Available,
+        Self::Chat,
+        Self::Away,
+        Self::ExtendedAway,
+        Self::DoNotDisturb,
+    ];
+
+    /// Stable name for settings and actions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Chat => "chat",
+            Self::Away => "away",
+            Self::ExtendedAway => "xa",
+            Self::DoNotDisturb => "dnd",
+        }
+    }
+
+    /// Parses [`Self::as_str`].
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// What we broadcast as our presence.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OwnPresence {
+    /// Show value.
+    pub availability: Availability,
+    /// Free-text status message (may be empty).
+    pub status: String,
+}
+
+/// The state of one account's connection, always known to the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Not connected. `error` says why, when it was not the user's choice.
+    Offline {
+        /// The reason, if any.
+        error: Option<ConnectError>,
+    },
+    /// A first connection attempt is under way.
+    Connecting {
+        /// 1-based attempt number.
+        attempt: u32,
+    },
+    /// Logged in, bound, presence sent.
+    Online {
+        /// The full JID the server bound.
+        bound_jid: FullJid,
+        /// The SASL mechanism used.
+        mechanism: &'static str,
+        /// True when a stream was resumed (XEP-0198) rather than restarted.
+        resumed: bool,
+    },
+    /// The link broke; the next attempt comes after `retry_in`.
+    Reconnecting {
+        /// 1-based number of the next attempt.
+        attempt: u32,
+        /// Delay before it.
+        retry_in: Duration,
+        /// Why the last attempt or the link failed.
+        error: Option<ConnectError>,
+    },
+}
+
+/// Requests from the UI to the worker.
+#[derive(Debug)]
+pub enum Command {
+    /// Try to log in with new settings; when it succeeds, remember the
+    /// account (and the password in `storage`). Failures arrive as
+    /// [`Event::ConnectionChanged`] with an `Offline` error.
+    AddAccount {
+        /// How to connect.
+        config: AccountConfig,
+        /// The password.
+        password: Password,
+        /// Where to keep the password once the login worked.
+        storage: PasswordStorage,
+    },
+    /// Connect a stored account.
+    Connect {
+        /// The account.
+        jid: BareJid,
+    },
+    /// Disconnect an account (presence unavailable, stream closed).
+    Disconnect {
+        /// The account.
+        jid: BareJid,
+    },
+    /// Change our presence; connects the account if it is offline.
+    SetPresence {
+        /// The account.
+        jid: BareJid,
+        /// The new presence.
+        presence: OwnPresence,
+    },
+    /// Pin `der` for the account and try to connect again.
+    TrustCertificate {
+        /// The account.
+        jid: BareJid,
+        /// The certificate the user accepted.
+        der: Vec<u8>,
+    },
+    /// Close every connection and stop the worker.
+    Shutdown,
+}
+
+/// A stored account as the UI first sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// The account's JID.
+    pub jid: BareJid,
+    /// Whether it connects at start.
+    pub enabled: bool,
+}
+
+/// News from the worker to the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The worker has opened the profile.
+    Started {
+        /// Stored accounts.
+        accounts: Vec<AccountSummary>,
+        /// Whether a Secret Service is on the session bus.
+        secret_service: bool,
+    },
+    /// The worker could not open the profile; nothing else will follow.
+    StartFailed {
+        /// Details.
+        detail: String,
+    },
+    /// An account was saved after its first successful login.
+    AccountAdded {
+        /// The account.
+        jid: BareJid,
+        /// Where its password went.
+        storage: PasswordStorage,
+    },
+    /// Saving a new account or its password failed (it stays connected).
+    AccountSaveFailed {
+        /// The account.
+        jid: BareJid,
+        /// Details.
+        detail: String,
+    },
+    /// An account's connection state changed.
+    ConnectionChanged {
+        /// The account.
+        jid: BareJid,
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// Our own presence was sent.
+    PresenceChanged {
+        /// The account.
+        jid: BareJid,
+        /// What was sent.
+        presence: OwnPresence,
+    },
+}

@@ -1,0 +1,155 @@
+//! Where account passwords live: the Secret Service when one is on the
+//! session bus, otherwise (only when the user chose it) a file readable only
+//! by the user inside the profile. Never SQLite, never logs.
+
+mod password_file;
+mod secret_service;
+
+use std::fmt;
+
+use thiserror::Error;
+use xmpp_parsers::jid::BareJid;
+
+pub use self::{
+    password_file::PasswordFile,
+    secret_service::{secret_service_available, SecretService},
+};
+use super::profile::Profile;
+
+/// A password. Its `Debug` output never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret, for the SASL exchange and the credential stores only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Where the user chose to keep a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordStorage {
+    /// The desktop's Secret Service (GNOME Keyring, KWallet, KeePassXC).
+    SecretService,
+    /// A 0600 file inside the profile.
+    ProfileFile,
+    /// Not kept: asked at each login.
+    None,
+}
+
+impl PasswordStorage {
+    /// Name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecretService => "secret-service",
+            Self::ProfileFile => "profile-file",
+            Self::None => "none",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        match s {
+            "secret-service" => Some(Self::SecretService),
+            "profile-file" => Some(Self::ProfileFile),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// Errors of the credential stores.
+#[derive(Debug, Error)]
+pub enum CredentialError {
+    /// No Secret Service owns its name on the session bus.
+    #[error("no Secret Service is running on the session bus")]
+    SecretServiceUnavailable,
+    /// The Secret Service refused or failed.
+    #[error("Secret Service error: {0}")]
+    SecretService(String),
+    /// Reading or writing the password file failed.
+    #[error("password file error: {0}")]
+    Io(#[from] std::io::Error),
+    /// No password is stored for the account.
+    #[error("no password is stored for {0}")]
+    Missing(BareJid),
+    /// The stored password is not UTF-8.
+    #[error("the stored password is not valid text")]
+    NotUtf8,
+}
+
+/// Saves `password` for `jid` in `storage`.
+pub async fn save_password(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+    password: &Password,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.save(jid, password).await,
+        PasswordStorage::ProfileFile => PasswordFile::new(profile).save(jid, password),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
+/// Loads the password for `jid` from `storage`.
+pub async fn load_password(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+) -> Result<Password, CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.load(jid).await,
+        PasswordStorage::ProfileFile => PasswordFile::new(profile).load(jid),
+        PasswordStorage::None => Err(CredentialError::Missing(jid.clone())),
+    }
+}
+
+/// Removes the password for `jid` from `storage` (missing is fine).
+pub async fn forget_password(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.forget(jid).await,
+        PasswordStorage::ProfileFile => PasswordFile::new(profile).forget(jid),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let p = Password::new("hunter2");
+        assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn storage_names_round_trip() {
+        for s in [PasswordStorage::SecretService, PasswordStorage::ProfileFile, PasswordStorage::None] {
+            assert_eq!(PasswordStorage::from_stored(s.as_str()), Some(s));
+        }
+        assert_eq!(PasswordStorage::from_stored("sqlite"), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! One file per account, mode 0600, inside `<profile>/credentials/` (0700).
+
+use std::{
+    fs,
+    io::{self, Write},
+    path::PathBuf,
+};
+
+#[cfg(unix)]
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+use xmpp_parsers::jid::BareJid;
+
+use super::{CredentialError, Password};
+use crate::core::profile::{create_private_dir, Profile};
+
+/// The password files of a profile.
+#[derive(Debug, Clone)]
+pub struct PasswordFile {
+    dir: PathBuf,
+}
+
+impl PasswordFile {
+    /// The password files of `profile`.
+    pub fn new(profile: &Profile) -> Self {
+        Self {
+            dir: profile.credentials_dir(),
+        }
+    }
+
+    /// The file for `jid`; the name is hex so that no JID can escape the folder.
+    pub fn path(&self, jid: &BareJid) -> PathBuf {
+        self.dir.join(format!("{}.password", hex::encode(jid.as_str())))
+    }
+
+    /// Writes atomically with mode 0600.
+    pub fn save(&self, jid: &BareJid, password: &Password) -> Result<(), CredentialError> {
+        create_private_dir(&self.dir)?;
+        let path = self.path(jid);
+        let tmp = path.with_extension("tmp");
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options.open(&tmp)?;
+        #[cfg(unix)]
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        file.write_all(password.expose().as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, &path)?;
+        Ok(())
+    }
+
+    /// Reads the password for `jid`.
+    pub fn load(&self, jid: &BareJid) -> Result<Password, CredentialError> {
+        match fs::read(self.path(jid)) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map(Password::new)
+                .map_err(|_| CredentialError::NotUtf8),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(CredentialError::Missing(jid.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes the file for `jid`.
+    pub fn forget(&self, jid: &BareJid) -> Result<(), CredentialError> {
+        match fs::remove_file(self.path(jid)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[test]
+    fn password_file_is_private_and_round_trips() {
+        let dir = std::env::temp_dir().join(format!("balcony-pwfile-{}", std::process::id()));
+        let profile = Profile::open(&dir).expect("profile");
+        let files = PasswordFile::new(&profile);
+        let jid = BareJid::from_str("../../etc@evil.example").expect("jid");
+        files.save(&jid, &Password::new("s3cret\nwith newline")).expect("save");
+        let path = files.path(&jid);
+        assert!(path.starts_with(profile.credentials_dir()));
+        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert_eq!(files.load(&jid).expect("load").expose(), "s3cret\nwith newline");
+        files.forget(&jid).expect("forget");
+        assert!(matches!(files.load(&jid), Err(CredentialError::Missing(_))));
+        fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,11 @@
+//! The headless core: XMPP worker, SQLite store, credentials.
+//!
+//! Nothing in here may import gtk, glib, gio or adw; `tests/layers.rs` checks it.
+
+pub mod account;
+pub mod bridge;
+pub mod credentials;
+pub mod profile;
+pub mod store;
+pub mod worker;
+pub mod xmpp;

@@ -1,0 +1,78 @@
+//! Versioned schema with a `migrate(from)` chain.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry upgrades the schema from its index to index + 1.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: accounts and pinned certificates.
+    "CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        jid TEXT NOT NULL UNIQUE,
+        server_host TEXT,
+        server_port INTEGER,
+        tls_mode TEXT NOT NULL DEFAULT 'starttls',
+        extra_ca_pem TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        password_storage TEXT NOT NULL DEFAULT 'secret-service',
+        created_at INTEGER NOT NULL DEFAULT (unixepoch())
+    );
+    CREATE TABLE certificate_pins (
+        account_jid TEXT NOT NULL,
+        sha256 BLOB NOT NULL,
+        der BLOB NOT NULL,
+        pinned_at INTEGER NOT NULL DEFAULT (unixepoch()),
+        PRIMARY KEY (account_jid, sha256)
+    );",
+];
+
+/// The newest schema version this build knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Reads `PRAGMA user_version`.
+pub fn version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings the schema up to [`latest`], one transaction per step.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let from = version(conn)?;
+    if from > latest() {
+        return Err(StoreError::TooNew {
+            found: from,
+            supported: latest(),
+        });
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", step as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(to = step + 1, "migrated store schema");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_fresh_database_to_latest_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        migrate(&mut conn).expect("first");
+        assert_eq!(version(&conn).expect("v"), latest());
+        migrate(&mut conn).expect("second");
+        assert_eq!(version(&conn).expect("v"), latest());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        conn.pragma_update(None, "user_version", latest() + 1).expect("set");
+        assert!(matches!(migrate(&mut conn), Err(StoreError::TooNew { .. })));
+    }
+}

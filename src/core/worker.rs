@@ -1,0 +1,401 @@
+//! The worker: owns the connections and the store on a tokio runtime of its
+//! own. The UI talks to it only through [`Command`]s and [`Event`]s.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    thread,
+};
+
+use tokio::sync::mpsc;
+use xmpp_parsers::jid::BareJid;
+
+use super::{
+    account::AccountConfig,
+    bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence},
+    credentials::{self, Password, PasswordStorage},
+    profile::Profile,
+    store::{Store, StoreError, StoredAccount},
+    xmpp::{
+        error::ConnectError,
+        link::Backoff,
+        session::{self, SessionCommand, SessionHandle, SessionNote, SessionSpec},
+    },
+};
+
+/// The UI's end of the worker.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    commands: async_channel::Sender<Command>,
+    events: async_channel::Receiver<Event>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Sends a command; never blocks.
+    pub fn send(&self, command: Command) {
+        if self.commands.try_send(command).is_err() {
+            tracing::warn!("worker is gone; command dropped");
+        }
+    }
+
+    /// A sender for commands.
+    pub fn command_sender(&self) -> async_channel::Sender<Command> {
+        self.commands.clone()
+    }
+
+    /// The event stream (one consumer: the dispatcher).
+    pub fn events(&self) -> async_channel::Receiver<Event> {
+        self.events.clone()
+    }
+
+    /// Asks the worker to stop and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.commands.try_send(Command::Shutdown);
+        }
+    }
+}
+
+/// Tunables, mostly for tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkerOptions {
+    /// Reconnection backoff.
+    pub backoff: Backoff,
+    /// Connect enabled accounts when the worker starts.
+    pub autoconnect: bool,
+}
+
+/// Starts the worker thread with its own runtime.
+pub fn spawn(profile: Profile, options: WorkerOptions) -> std::io::Result<WorkerHandle> {
+    let (cmd_tx, cmd_rx) = async_channel::unbounded();
+    let (ev_tx, ev_rx) = async_channel::unbounded();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("balcony-worker")
+        .enable_all()
+        .build()?;
+    let thread = thread::Builder::new()
+        .name("balcony-worker-main".into())
+        .spawn(move || runtime.block_on(Worker::run(profile, options, cmd_rx, ev_tx)))?;
+    Ok(WorkerHandle {
+        commands: cmd_tx,
+        events: ev_rx,
+        thread: Some(thread),
+    })
+}
+
+struct AccountEntry {
+    config: AccountConfig,
+    password: Option<Password>,
+    /// Where to save the password once a login works (new accounts only).
+    pending_storage: Option<PasswordStorage>,
+    presence: OwnPresence,
+    session: Option<SessionHandle>,
+}
+
+struct Worker {
+    profile: Profile,
+    options: WorkerOptions,
+    store: Arc<Mutex<Store>>,
+    events: async_channel::Sender<Event>,
+    notes_tx: mpsc::UnboundedSender<SessionNote>,
+    accounts: HashMap<BareJid, AccountEntry>,
+    generation: u64,
+}
+
+impl Worker {
+    async fn run(
+        profile: Profile,
+        options: WorkerOptions,
+        commands: async_channel::Receiver<Command>,
+        events: async_channel::Sender<Event>,
+    ) {
+        let store = match Store::open(&profile.database_path()) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = events.try_send(Event::StartFailed { detail: e.to_string() });
+                return;
+            }
+        };
+        let (notes_tx, mut notes_rx) = mpsc::unbounded_channel();
+        let mut worker = Worker {
+            profile,
+            options,
+            store: Arc::new(Mutex::new(store)),
+            events,
+            notes_tx,
+            accounts: HashMap::new(),
+            generation: 0,
+        };
+        worker.start().await;
+        loop {
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    Ok(Command::Shutdown) | Err(_) => break,
+                    Ok(cmd) => worker.handle(cmd).await,
+                },
+                Some(note) = notes_rx.recv() => worker.on_note(note).await,
+            }
+        }
+        worker.shutdown(&mut notes_rx).await;
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.try_send(event);
+    }
+
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&guard)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(StoreError::Corrupt {
+                table: "-",
+                detail: format!("store task failed: {e}"),
+            })
+        })
+    }
+
+    async fn start(&mut self) {
+        let stored = match self.with_store(|s| s.accounts()).await {
+            Ok(list) => list,
+            Err(e) => {
+                self.emit(Event::StartFailed { detail: e.to_string() });
+                Vec::new()
+            }
+        };
+        let secret_service = credentials::secret_service_available().await;
+        self.emit(Event::Started {
+            accounts: stored
+                .iter()
+                .map(|a| AccountSummary {
+                    jid: a.config.jid.clone(),
+                    enabled: a.enabled,
+                })
+                .collect(),
+            secret_service,
+        });
+        for account in stored {
+            let jid = account.config.jid.clone();
+            let enabled = account.enabled;
+            self.accounts.insert(
+                jid.clone(),
+                AccountEntry {
+                    config: account.config,
+                    password: None,
+                    pending_storage: None,
+                    presence: OwnPresence::default(),
+                    session: None,
+                },
+            );
+            if enabled && self.options.autoconnect {
+                self.connect(&jid).await;
+            }
+        }
+    }
+
+    async fn handle(&mut self, cmd: Command) {
+        match cmd {
+            Command::AddAccount { config, password, storage } => {
+                let jid = config.jid.clone();
+                self.stop_session(&jid);
+                self.accounts.insert(
+                    jid.clone(),
+                    AccountEntry {
+                        config,
+                        password: Some(password),
+                        pending_storage: Some(storage),
+                        presence: OwnPresence::default(),
+                        session: None,
+                    },
+                );
+                self.start_session(&jid, true).await;
+            }
+            Command::Connect { jid } => self.connect(&jid).await,
+            Command::Disconnect { jid } => {
+                if !self.stop_session(&jid) {
+                    self.emit(Event::ConnectionChanged {
+                        jid,
+                        state: ConnectionState::Offline { error: None },
+                    });
+                }
+            }
+            Command::SetPresence { jid, presence } => {
+                let Some(entry) = self.accounts.get_mut(&jid) else {
+                    tracing::warn!(%jid, "presence for an unknown account");
+                    return;
+                };
+                entry.presence = presence.clone();
+                match &entry.session {
+                    Some(s) => {
+                        let _ = s.commands.send(SessionCommand::SetPresence(presence));
+                    }
+                    None => self.connect(&jid).await,
+                }
+            }
+            Command::TrustCertificate { jid, der } => {
+                let pin_jid = jid.clone();
+                if let Err(e) = self.with_store(move |s| s.pin_certificate(&pin_jid, &der)).await {
+                    tracing::error!(%jid, error = %e, "could not pin certificate");
+                    self.emit(Event::ConnectionChanged {
+                        jid,
+                        state: ConnectionState::Offline {
+                            error: Some(ConnectError::Configuration { detail: e.to_string() }),
+                        },
+                    });
+                    return;
+                }
+                let pending = self.accounts.get(&jid).is_some_and(|e| e.pending_storage.is_some());
+                self.stop_session(&jid);
+                self.start_session(&jid, pending).await;
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    async fn connect(&mut self, jid: &BareJid) {
+        if self.accounts.get(jid).is_some_and(|e| e.session.is_some()) {
+            return;
+        }
+        self.start_session(jid, false).await;
+    }
+
+    /// Stops a running session; true if there was one.
+    fn stop_session(&mut self, jid: &BareJid) -> bool {
+        match self.accounts.get_mut(jid).and_then(|e| e.session.take()) {
+            Some(s) => {
+                let _ = s.commands.send(SessionCommand::Close);
+                true
+            }
+            None => false,
+        }
+    }
+
+    async fn start_session(&mut self, jid: &BareJid, give_up_before_first_login: bool) {
+        let Some(entry) = self.accounts.get(jid) else {
+            tracing::warn!(%jid, "connect for an unknown account");
+            return;
+        };
+        let password = match &entry.password {
+            Some(p) => p.clone(),
+            None => match self.load_password(jid).await {
+                Ok(p) => p,
+                Err(error) => {
+                    self.emit(Event::ConnectionChanged {
+                        jid: jid.clone(),
+                        state: ConnectionState::Offline { error: Some(error) },
+                    });
+                    return;
+                }
+            },
+        };
+        let pins_jid = jid.clone();
+        let pins = self
+            .with_store(move |s| s.pinned_certificates(&pins_jid))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "could not read pinned certificates");
+                Vec::new()
+            });
+        self.generation += 1;
+        let Some(entry) = self.accounts.get_mut(jid) else { return };
+        entry.password = Some(password.clone());
+        let spec = SessionSpec {
+            config: entry.config.clone(),
+            password,
+            pins,
+            presence: entry.presence.clone(),
+            give_up_before_first_login,
+            generation: self.generation,
+            backoff: self.options.backoff,
+        };
+        entry.session = Some(session::spawn(spec, self.events.clone(), self.notes_tx.clone()));
+    }
+
+    async fn load_password(&self, jid: &BareJid) -> Result<Password, ConnectError> {
+        let lookup = jid.clone();
+        let storage = self
+            .with_store(move |s| s.account(&lookup))
+            .await
+            .ok()
+            .flatten()
+            .map(|a| a.password_storage)
+            .unwrap_or(PasswordStorage::None);
+        credentials::load_password(&self.profile, storage, jid)
+            .await
+            .map_err(|e| ConnectError::PasswordUnavailable { detail: e.to_string() })
+    }
+
+    async fn on_note(&mut self, note: SessionNote) {
+        match note {
+            SessionNote::LoggedIn { jid } => self.save_new_account(&jid).await,
+            SessionNote::Ended { jid, generation } => {
+                if let Some(entry) = self.accounts.get_mut(&jid) {
+                    if entry.session.as_ref().is_some_and(|s| s.generation == generation) {
+                        entry.session = None;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn save_new_account(&mut self, jid: &BareJid) {
+        let Some(entry) = self.accounts.get_mut(jid) else { return };
+        let Some(storage) = entry.pending_storage.take() else { return };
+        let Some(password) = entry.password.clone() else { return };
+        let account = StoredAccount {
+            config: entry.config.clone(),
+            enabled: true,
+            password_storage: storage,
+        };
+        let result = match credentials::save_password(&self.profile, storage, jid, &password).await {
+            Ok(()) => self.with_store(move |s| s.save_account(&account)).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok(()) => self.emit(Event::AccountAdded {
+                jid: jid.clone(),
+                storage,
+            }),
+            Err(detail) => {
+                tracing::error!(%jid, %detail, "could not save the new account");
+                self.emit(Event::AccountSaveFailed { jid: jid.clone(), detail });
+            }
+        }
+    }
+
+    async fn shutdown(&mut self, notes: &mut mpsc::UnboundedReceiver<SessionNote>) {
+        let mut running: Vec<u64> = Vec::new();
+        let jids: Vec<BareJid> = self.accounts.keys().cloned().collect();
+        for jid in jids {
+            if let Some(s) = self.accounts.get_mut(&jid).and_then(|e| e.session.take()) {
+                running.push(s.generation);
+                let _ = s.commands.send(SessionCommand::Close);
+            }
+        }
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(4);
+        while !running.is_empty() {
+            match tokio::time::timeout_at(deadline, notes.recv()).await {
+                Ok(Some(SessionNote::Ended { generation, .. })) => running.retain(|g| *g != generation),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The reconnector handed to tokio-xmpp's `StanzaStream`. It closes two gaps
+//! of tokio-xmpp 6: failures are reported (not only logged), and fatal ones
+//! (wrong password, untrusted certificate) stop the retries instead of
+//! looping forever. Transient failures back off exponentially with jitter.
+
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_xmpp::{jid::Jid, stanzastream::Connection, xmlstream::Timeouts};
+
+use super::{connector::AccountConnector, error::ConnectError, login};
+use crate::core::credentials::Password;
+
+/// What the reconnector reports to its session.
+#[derive(Debug)]
+pub enum LinkEvent {
+    /// An attempt starts.
+    Attempt {
+        /// 1-based attempt number within this outage.
+        attempt: u32,
+    },
+    /// Authenticated; the stream goes on to resource binding.
+    Authenticated {
+        /// The SASL mechanism used.
+        mechanism: &'static str,
+    },
+    /// An attempt failed. `retry_in` is `None` when it will not retry.
+    Failed {
+        /// Why.
+        error: ConnectError,
+        /// Delay before the next attempt.
+        retry_in: Option<Duration>,
+    },
+}
+
+/// Reconnection policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// First delay.
+    pub initial: Duration,
+    /// Largest delay.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay after failed attempt number `attempt` (1-based), with
+    /// ±25 % jitter so that many clients do not come back in step.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let exp = self.initial.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let base = exp.min(self.max);
+        let jitter: f64 = rand::random_range(0.75..1.25);
+        base.mul_f64(jitter)
+    }
+}
+
+/// Settings of one link.
+pub struct LinkSpec {
+    /// How to connect.
+    pub connector: AccountConnector,
+    /// Who logs in.
+    pub jid: Jid,
+    /// The password.
+    pub password: Password,
+    /// Stream timeouts.
+    pub timeouts: Timeouts,
+    /// Backoff policy.
+    pub backoff: Backoff,
+    /// Give up at the first failure of any kind until one login succeeded
+    /// (used while setting up an account, where an error must show at once).
+    pub give_up_before_first_login: bool,
+}
+
+type Reconnector = Box<dyn FnMut(Option<String>, oneshot::Sender<Connection>) + Send + 'static>;
+
+/// Builds the reconnector closure for `StanzaStream::new`.
+pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> Reconnector {
+    let spec = Arc::new(spec);
+    let logged_in_once = Arc::new(AtomicBool::new(false));
+    Box::new(move |_preferred_location, slot| {
+        let spec = spec.clone();
+        let events = events.clone();
+        let logged_in_once = logged_in_once.clone();
+        tokio::spawn(async move {
+            let mut attempt = 0u32;
+            loop {
+                attempt += 1;
+                if events.send(LinkEvent::Attempt { attempt }).is_err() {
+                    return; // session gone: dropping the slot ends the stream
+                }
+                match login::login(&spec.connector, &spec.jid, &spec.password, spec.timeouts).await {
+                    Ok(done) => {
+                        logged_in_once.store(true, Ordering::SeqCst);
+                        let _ = events.send(LinkEvent::Authenticated {
+                            mechanism: done.mechanism,
+                        });
+                        let conn = Connection {
+                            stream: done.stream,
+                            features: done.features,
+                            identity: spec.jid.clone(),
+                        };
+                        if slot.send(conn).is_err() {
+                            tracing::debug!("stanza stream gone before the connection arrived");
+                        }
+                        return;
+                    }
+                    Err(error) => {
+                        let give_up = error.is_fatal()
+                            || (spec.give_up_before_first_login && !logged_in_once.load(Ordering::SeqCst));
+                        let retry_in = (!give_up).then(|| spec.backoff.delay(attempt));
+                        tracing::warn!(jid = %spec.jid, %error, ?retry_in, "connection attempt failed");
+                        if events.send(LinkEvent::Failed { error, retry_in }).is_err() {
+                            return;
+                        }
+                        match retry_in {
+                            Some(delay) => tokio::time::sleep(delay).await,
+                            None => return, // dropping the slot ends the stream
+                        }
+                    }
+                }
+            }
+        });
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let b = Backoff::default();
+        for _ in 0..50 {
+            let d1 = b.delay(1);
+            assert!(d1 >= Duration::from_millis(750) && d1 <= Duration::from_millis(1250), "{d1:?}");
+            let d3 = b.delay(3);
+            assert!(d3 >= Duration::from_secs(3) && d3 <= Duration::from_secs(5), "{d3:?}");
+            assert!(b.delay(40) <= Duration::from_secs(75));
+        }
+    }
+}

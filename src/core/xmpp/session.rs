@@ -1,0 +1,308 @@
+//! One account's live session: drives the `StanzaStream`, turns stream and
+//! link events into [`ConnectionState`]s, sends our presence, and answers
+//! what it must.
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_xmpp::{
+    jid::Jid,
+    parsers::{
+        iq::Iq,
+        presence::Presence,
+        stanza_error::{DefinedCondition, ErrorType, StanzaError},
+    },
+    stanzastream::{Event as StreamEventOrStanza, StanzaStream, StreamEvent},
+    xmlstream::Timeouts,
+    Stanza,
+};
+use xmpp_parsers::jid::BareJid;
+
+use super::{
+    connector::AccountConnector,
+    error::ConnectError,
+    link::{reconnector, Backoff, LinkEvent, LinkSpec},
+    presence::own_presence_stanza,
+    tls::AccountTls,
+};
+use crate::core::{
+    account::AccountConfig,
+    bridge::{ConnectionState, Event, OwnPresence},
+    credentials::Password,
+};
+
+/// Requests to a running session.
+#[derive(Debug)]
+pub enum SessionCommand {
+    /// Send this presence now and after every reconnect.
+    SetPresence(OwnPresence),
+    /// Send unavailable presence and close the stream.
+    Close,
+}
+
+/// What a session reports to the worker (besides UI events).
+#[derive(Debug)]
+pub enum SessionNote {
+    /// The first login of this session succeeded.
+    LoggedIn {
+        /// The account.
+        jid: BareJid,
+    },
+    /// The session ended.
+    Ended {
+        /// The account.
+        jid: BareJid,
+        /// The session's generation, so stale notes can be ignored.
+        generation: u64,
+    },
+}
+
+/// Everything a session needs.
+pub struct SessionSpec {
+    /// How to connect.
+    pub config: AccountConfig,
+    /// The password.
+    pub password: Password,
+    /// SHA-256 digests of pinned certificates.
+    pub pins: Vec<[u8; 32]>,
+    /// Presence to send once online.
+    pub presence: OwnPresence,
+    /// See [`LinkSpec::give_up_before_first_login`].
+    pub give_up_before_first_login: bool,
+    /// Distinguishes successive sessions of one account.
+    pub generation: u64,
+    /// Backoff policy.
+    pub backoff: Backoff,
+}
+
+/// Handle to a running session.
+#[derive(Debug)]
+pub struct SessionHandle {
+    /// Commands to the session.
+    pub commands: mpsc::UnboundedSender<SessionCommand>,
+    /// The session's generation.
+    pub generation: u64,
+}
+
+/// Starts a session task on the current tokio runtime.
+pub fn spawn(
+    spec: SessionSpec,
+    events: async_channel::Sender<Event>,
+    notes: mpsc::UnboundedSender<SessionNote>,
+) -> SessionHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let generation = spec.generation;
+    tokio::spawn(run(spec, rx, events, notes));
+    SessionHandle {
+        commands: tx,
+        generation,
+    }
+}
+
+struct Session {
+    jid: BareJid,
+    events: async_channel::Sender<Event>,
+    state: ConnectionState,
+    presence: OwnPresence,
+    mechanism: &'static str,
+    ever_online: bool,
+}
+
+impl Session {
+    fn set_state(&mut self, state: ConnectionState) {
+        if state != self.state {
+            self.state = state.clone();
+            let _ = self.events.try_send(Event::ConnectionChanged {
+                jid: self.jid.clone(),
+                state,
+            });
+        }
+    }
+
+    fn on_link(&mut self, ev: LinkEvent) -> Option<ConnectError> {
+        match ev {
+            LinkEvent::Attempt { attempt } => {
+                if !self.ever_online {
+                    self.set_state(ConnectionState::Connecting { attempt });
+                }
+                None
+            }
+            LinkEvent::Authenticated { mechanism } => {
+                self.mechanism = mechanism;
+                None
+            }
+            LinkEvent::Failed { error, retry_in: Some(retry_in) } => {
+                let attempt = match &self.state {
+                    ConnectionState::Connecting { attempt } => attempt + 1,
+                    ConnectionState::Reconnecting { attempt, .. } => attempt + 1,
+                    _ => 1,
+                };
+                self.set_state(ConnectionState::Reconnecting {
+                    attempt,
+                    retry_in,
+                    error: Some(error),
+                });
+                None
+            }
+            LinkEvent::Failed { error, retry_in: None } => Some(error),
+        }
+    }
+}
+
+fn service_unavailable(iq: &Iq) -> Option<Iq> {
+    let (id, from) = match iq {
+        Iq::Get { id, from, .. } | Iq::Set { id, from, .. } => (id.clone(), from.clone()),
+        _ => return None,
+    };
+    let error = StanzaError::new(
+        ErrorType::Cancel,
+        DefinedCondition::ServiceUnavailable,
+        "en",
+        "This request is not supported",
+    );
+    let mut reply = Iq::from_error(id, error);
+    if let Some(from) = from {
+        reply = reply.with_to(from);
+    }
+    Some(reply)
+}
+
+async fn run(
+    spec: SessionSpec,
+    mut commands: mpsc::UnboundedReceiver<SessionCommand>,
+    events: async_channel::Sender<Event>,
+    notes: mpsc::UnboundedSender<SessionNote>,
+) {
+    let jid = spec.config.jid.clone();
+    let mut session = Session {
+        jid: jid.clone(),
+        events,
+        state: ConnectionState::Offline { error: None },
+        presence: spec.presence.clone(),
+        mechanism: "",
+        ever_online: false,
+    };
+    let ended = |session: &mut Session, error: Option<ConnectError>| {
+        session.set_state(ConnectionState::Offline { error });
+        let _ = notes.send(SessionNote::Ended {
+            jid: jid.clone(),
+            generation: spec.generation,
+        });
+    };
+
+    let tls = match AccountTls::new(spec.config.extra_ca_pem.as_deref(), spec.pins.clone()) {
+        Ok(tls) => tls,
+        Err(e) => {
+            ended(&mut session, Some(ConnectError::Configuration { detail: e.to_string() }));
+            return;
+        }
+    };
+    let (link_tx, mut link_rx) = mpsc::unbounded_channel();
+    let link = LinkSpec {
+        connector: AccountConnector::new(&spec.config, tls),
+        jid: Jid::from(jid.clone()),
+        password: spec.password.clone(),
+        timeouts: Timeouts::tight(),
+        backoff: spec.backoff,
+        give_up_before_first_login: spec.give_up_before_first_login,
+    };
+    let mut stream = StanzaStream::new(reconnector(link, link_tx), 16);
+    session.set_state(ConnectionState::Connecting { attempt: 1 });
+
+    let outcome: Option<ConnectError> = loop {
+        tokio::select! {
+            ev = stream.next() => match ev {
+                Some(StreamEventOrStanza::Stream(StreamEvent::Reset { bound_jid, .. })) => {
+                    let Ok(full) = bound_jid.clone().try_into_full() else {
+                        tracing::warn!(%bound_jid, "server bound a bare JID");
+                        continue;
+                    };
+                    if !session.ever_online {
+                        session.ever_online = true;
+                        let _ = notes.send(SessionNote::LoggedIn { jid: jid.clone() });
+                    }
+                    let presence = own_presence_stanza(&session.presence);
+                    stream.send(Box::new(presence.into())).await;
+                    session.set_state(ConnectionState::Online {
+                        bound_jid: full,
+                        mechanism: session.mechanism,
+                        resumed: false,
+                    });
+                    let _ = session.events.try_send(Event::PresenceChanged {
+                        jid: jid.clone(),
+                        presence: session.presence.clone(),
+                    });
+                }
+                Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {
+                    if let ConnectionState::Online { bound_jid, mechanism, .. } = session.state.clone() {
+                        session.set_state(ConnectionState::Online { bound_jid, mechanism, resumed: true });
+                    } else if let ConnectionState::Reconnecting { .. } = session.state {
+                        tracing::debug!("resumed while reconnecting");
+                    }
+                }
+                Some(StreamEventOrStanza::Stream(StreamEvent::Suspended)) => {
+                    session.set_state(ConnectionState::Reconnecting {
+                        attempt: 1,
+                        retry_in: std::time::Duration::ZERO,
+                        error: None,
+                    });
+                }
+                Some(StreamEventOrStanza::Stanza(Stanza::Iq(iq))) => {
+                    if let Some(reply) = service_unavailable(&iq) {
+                        stream.send(Box::new(reply.into())).await;
+                    }
+                }
+                Some(StreamEventOrStanza::Stanza(other)) => {
+                    tracing::trace!(?other, "stanza not handled yet");
+                }
+                None => break None,
+            },
+            Some(link) = link_rx.recv() => {
+                if let Some(fatal) = session.on_link(link) {
+                    break Some(fatal);
+                }
+            }
+            cmd = commands.recv() => match cmd {
+                Some(SessionCommand::SetPresence(p)) => {
+                    session.presence = p.clone();
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        stream.send(Box::new(own_presence_stanza(&p).into())).await;
+                        let _ = session.events.try_send(Event::PresenceChanged { jid: jid.clone(), presence: p });
+                    }
+                }
+                Some(SessionCommand::Close) | None => {
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        stream.send(Box::new(Presence::unavailable().into())).await;
+                    }
+                    break None;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
+    ended(&mut session, outcome);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_iq_get_gets_service_unavailable() {
+        let iq = Iq::Get {
+            from: Some(Jid::new("romeo@montague.lit/orchard").expect("jid")),
+            to: None,
+            id: "q1".into(),
+            payload: xmpp_parsers::minidom::Element::builder("query", "urn:example:unknown").build(),
+        };
+        match service_unavailable(&iq) {
+            Some(Iq::Error { id, error, to, .. }) => {
+                assert_eq!(id, "q1");
+                assert_eq!(error.defined_condition, DefinedCondition::ServiceUnavailable);
+                assert_eq!(to.map(|j| j.to_string()).as_deref(), Some("romeo@montague.lit/orchard"));
+            }
+            other => panic!("unexpected reply {other:?}"),
+        }
+        let result = Iq::empty_result(Jid::new("a@b").expect("jid"), "r");
+        assert!(service_unavailable(&result).is_none());
+    }
+}

@@ -1,0 +1,219 @@
+//! TLS client configuration: system roots plus an account's extra CA, and
+//! certificates the user pinned. A certificate that fails verification is
+//! captured so that the UI can show its fingerprint and offer to pin it.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use sha2::{Digest, Sha256};
+use tokio_rustls::rustls::{
+    self,
+    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    client::WebPkiServerVerifier,
+    crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider},
+    pki_types::{pem::PemObject, CertificateDer, ServerName, UnixTime},
+    DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+
+/// SHA-256 of DER bytes.
+pub fn sha256(der: &[u8]) -> [u8; 32] {
+    Sha256::digest(der).into()
+}
+
+/// `AB:CD:…` form of a digest, as certificate viewers show it.
+pub fn fingerprint_hex(digest: &[u8]) -> String {
+    digest
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A server certificate that did not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UntrustedCertificate {
+    /// The end-entity certificate, DER.
+    pub der: Vec<u8>,
+    /// Its SHA-256 digest.
+    pub sha256: [u8; 32],
+    /// Why verification failed (rustls' words, for logs and details).
+    pub reason: String,
+}
+
+impl UntrustedCertificate {
+    /// `AB:CD:…` fingerprint.
+    pub fn fingerprint(&self) -> String {
+        fingerprint_hex(&self.sha256)
+    }
+}
+
+/// Why TLS could not be configured.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    /// The extra CA PEM could not be read.
+    #[error("the trusted certificate is not valid PEM: {0}")]
+    BadPem(String),
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let loaded = rustls_native_certs::load_native_certs();
+        for e in &loaded.errors {
+            tracing::warn!(error = %e, "could not load a system certificate");
+        }
+        loaded.certs
+    })
+}
+
+/// Parses every certificate in a PEM bundle.
+pub fn parse_pem_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
+    let certs = certs.map_err(|e| TlsSetupError::BadPem(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(TlsSetupError::BadPem("no certificate found".into()));
+    }
+    Ok(certs)
+}
+
+#[derive(Debug)]
+struct PinningVerifier {
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    pins: Vec<[u8; 32]>,
+    provider: Arc<CryptoProvider>,
+    rejected: Arc<Mutex<Option<UntrustedCertificate>>>,
+}
+
+impl ServerCertVerifier for PinningVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let digest = sha256(end_entity);
+        if self.pins.contains(&digest) {
+            tracing::debug!(fingerprint = %fingerprint_hex(&digest), "server certificate is pinned");
+            return Ok(ServerCertVerified::assertion());
+        }
+        let result = match &self.webpki {
+            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
+            None => Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)),
+        };
+        if let Err(e) = &result {
+            if let Ok(mut slot) = self.rejected.lock() {
+                *slot = Some(UntrustedCertificate {
+                    der: end_entity.to_vec(),
+                    sha256: digest,
+                    reason: e.to_string(),
+                });
+            }
+        }
+        result
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A TLS client configuration for one account, plus the slot where a
+/// rejected certificate is left for the caller.
+#[derive(Debug, Clone)]
+pub struct AccountTls {
+    /// The rustls configuration.
+    pub config: Arc<rustls::ClientConfig>,
+    /// The last certificate that failed verification.
+    pub rejected: Arc<Mutex<Option<UntrustedCertificate>>>,
+}
+
+impl AccountTls {
+    /// System roots plus `extra_ca_pem`, accepting the `pins` as they are.
+    pub fn new(extra_ca_pem: Option<&str>, pins: Vec<[u8; 32]>) -> Result<Self, TlsSetupError> {
+        let provider = provider();
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(system_roots().iter().cloned());
+        let mut pins = pins;
+        if let Some(pem) = extra_ca_pem {
+            for cert in parse_pem_certificates(pem)? {
+                // A trusted certificate may be a CA or the server's own leaf.
+                pins.push(sha256(&cert));
+                if let Err(e) = roots.add(cert) {
+                    tracing::debug!(error = %e, "trusted certificate is not usable as a root");
+                }
+            }
+        }
+        let webpki = if roots.is_empty() {
+            None
+        } else {
+            match WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build() {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no usable trust roots");
+                    None
+                }
+            }
+        };
+        let rejected = Arc::new(Mutex::new(None));
+        let verifier = PinningVerifier {
+            webpki,
+            pins,
+            provider: provider.clone(),
+            rejected: rejected.clone(),
+        };
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsSetupError::BadPem(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        Ok(Self {
+            config: Arc::new(config),
+            rejected,
+        })
+    }
+
+    /// Takes the certificate rejected by the last handshake, if any.
+    pub fn take_rejected(&self) -> Option<UntrustedCertificate> {
+        self.rejected.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_colon_separated_upper_hex() {
+        assert_eq!(fingerprint_hex(&[0xab, 0x01, 0xff]), "AB:01:FF");
+        assert_eq!(fingerprint_hex(&sha256(b"")).len(), 32 * 3 - 1);
+    }
+
+    #[test]
+    fn bad_pem_is_an_error() {
+        assert!(matches!(AccountTls::new(Some("not pem"), vec![]), Err(TlsSetupError::BadPem(_))));
+    }
+}

@@ -1,0 +1,1 @@
+//! GObject models.

@@ -1,0 +1,15 @@
+-- Logs which SASL mechanism each client authenticated with, so that tests
+-- can check what the server observed (not only what the client claims).
+module:hook("authentication-success", function(event)
+	local session = event.session;
+	local mech = session.sasl_handler and session.sasl_handler.selected;
+	module:log("info", "balcony-audit: auth-success user=%s mechanism=%s secure=%s",
+		tostring(session.username), tostring(mech), tostring(session.secure));
+end);
+
+module:hook("authentication-failure", function(event)
+	local session = event.session;
+	local mech = session.sasl_handler and session.sasl_handler.selected;
+	module:log("info", "balcony-audit: auth-failure mechanism=%s condition=%s",
+		tostring(mech), tostring(event.condition));
+end);

@@ -1,0 +1,41 @@
+//! Waiting for worker events with a deadline.
+
+use std::time::{Duration, Instant};
+
+use balcony::core::bridge::Event;
+
+/// Receives events until one matches, failing after `timeout`.
+/// Returns the match and every event seen before it.
+pub async fn wait_for<T>(
+    events: &async_channel::Receiver<Event>,
+    timeout: Duration,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> (T, Vec<Event>) {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(ev)) => {
+                if let Some(t) = pick(&ev) {
+                    return (t, seen);
+                }
+                seen.push(ev);
+            }
+            Ok(Err(_)) => panic!("worker event channel closed; seen: {seen:#?}"),
+            Err(_) => panic!("no matching event within {timeout:?}; seen: {seen:#?}"),
+        }
+    }
+}
+
+/// Collects whatever arrives within `window`.
+pub async fn drain_for(events: &async_channel::Receiver<Event>, window: Duration) -> Vec<Event> {
+    let deadline = Instant::now() + window;
+    let mut seen = Vec::new();
+    while let Ok(Ok(ev)) =
+        tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), events.recv()).await
+    {
+        seen.push(ev);
+    }
+    seen
+}

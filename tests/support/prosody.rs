@@ -1,0 +1,246 @@
+//! Starts a real Prosody (Debian package) on free loopback ports with a
+//! private data directory and a test CA plus leaf certificate made now.
+//! Everything is torn down on drop, also when the test fails (the log is
+//! printed then).
+
+use std::{
+    fs,
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::atomic::{AtomicU32, Ordering},
+    time::{Duration, Instant},
+};
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+/// The XMPP domain the test server serves.
+pub const DOMAIN: &str = "balcony.test";
+
+/// A running Prosody.
+pub struct Prosody {
+    dir: PathBuf,
+    child: Option<Child>,
+    /// STARTTLS port.
+    pub c2s_port: u16,
+    /// Direct TLS port.
+    pub direct_tls_port: u16,
+    /// PEM of the test CA.
+    pub ca_pem: String,
+    /// DER of the server's leaf certificate.
+    pub leaf_der: Vec<u8>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn unique_dir() -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prosody");
+    base.join(format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)))
+}
+
+struct TestPki {
+    ca_pem: String,
+    leaf_pem: String,
+    leaf_key_pem: String,
+    leaf_der: Vec<u8>,
+}
+
+fn make_pki() -> TestPki {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "Balcony Test CA");
+    let ca_key = KeyPair::generate().expect("ca key");
+    let ca = ca_params.self_signed(&ca_key).expect("ca cert");
+    let mut leaf_params = CertificateParams::new(vec![DOMAIN.to_owned()]).expect("leaf params");
+    leaf_params.distinguished_name.push(DnType::CommonName, DOMAIN);
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).expect("leaf cert");
+    TestPki {
+        ca_pem: ca.pem(),
+        leaf_pem: leaf.pem(),
+        leaf_key_pem: leaf_key.serialize_pem(),
+        leaf_der: leaf.der().to_vec(),
+    }
+}
+
+fn lua_str(p: &Path) -> String {
+    format!("{:?}", p.display().to_string())
+}
+
+impl Prosody {
+    /// Starts a server with the given extra global config lines.
+    pub fn start() -> Self {
+        Self::start_with(&[], "")
+    }
+
+    /// Starts a server with extra modules and extra config text.
+    pub fn start_with(extra_modules: &[&str], extra_config: &str) -> Self {
+        for _ in 0..5 {
+            if let Some(p) = Self::try_start(extra_modules, extra_config) {
+                return p;
+            }
+        }
+        panic!("Prosody did not start after 5 tries");
+    }
+
+    fn try_start(extra_modules: &[&str], extra_config: &str) -> Option<Self> {
+        let dir = unique_dir();
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("data")).expect("data dir");
+        fs::create_dir_all(dir.join("certs")).expect("certs dir");
+        let pki = make_pki();
+        fs::write(dir.join(format!("certs/{DOMAIN}.crt")), &pki.leaf_pem).expect("crt");
+        fs::write(dir.join(format!("certs/{DOMAIN}.key")), &pki.leaf_key_pem).expect("key");
+        fs::write(dir.join("ca.pem"), &pki.ca_pem).expect("ca");
+        let (c2s_port, direct_tls_port) = (free_port(), free_port());
+        let modules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/prosody-modules");
+        let mut modules = vec![
+            "roster", "saslauth", "tls", "disco", "ping", "carbons", "smacks", "csi_simple", "blocklist",
+            "version", "time", "uptime", "admin_adhoc", "adhoc", "balcony_sasl_audit",
+        ];
+        modules.extend_from_slice(extra_modules);
+        let modules: Vec<String> = modules.iter().map(|m| format!("{m:?}")).collect();
+        let config = format!(
+            r#"
+run_as_root = true
+pidfile = {pid}
+data_path = {data}
+plugin_paths = {{ {plugins} }}
+interfaces = {{ "127.0.0.1" }}
+local_interfaces = {{ "127.0.0.1" }}
+c2s_ports = {{ {c2s_port} }}
+legacy_ssl_ports = {{ {direct_tls_port} }}
+s2s_ports = {{ }}
+http_ports = {{ }}
+https_ports = {{ }}
+modules_disabled = {{ "s2s" }}
+certificates = {certs}
+authentication = "internal_hashed"
+c2s_require_encryption = true
+allow_registration = false
+log = {{ {{ levels = {{ min = "debug" }}, to = "file", filename = {log} }} }}
+modules_enabled = {{ {modules} }}
+{extra_config}
+VirtualHost "{DOMAIN}"
+"#,
+            pid = lua_str(&dir.join("prosody.pid")),
+            data = lua_str(&dir.join("data")),
+            plugins = lua_str(&modules_dir),
+            certs = lua_str(&dir.join("certs")),
+            log = lua_str(&dir.join("prosody.log")),
+            modules = modules.join(", "),
+        );
+        let cfg = dir.join("prosody.cfg.lua");
+        fs::write(&cfg, config).expect("config");
+        let child = Command::new("prosody")
+            .arg("--config")
+            .arg(&cfg)
+            .arg("-F")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start prosody (is the prosody package installed? run `make deps`)");
+        let mut server = Prosody {
+            dir,
+            child: Some(child),
+            c2s_port,
+            direct_tls_port,
+            ca_pem: pki.ca_pem,
+            leaf_der: pki.leaf_der,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Some(Ok(Some(_))) = server.child.as_mut().map(|c| c.try_wait()) {
+                eprintln!("prosody exited early; log:\n{}", server.log());
+                return None; // port clash or similar: try again
+            }
+            let up = |p| TcpStream::connect(("127.0.0.1", p)).is_ok();
+            if up(server.c2s_port) && up(server.direct_tls_port) {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("prosody did not listen in time; log:\n{}", server.log());
+        None
+    }
+
+    /// The private directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `host:port` of the STARTTLS listener.
+    pub fn c2s_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.c2s_port)
+    }
+
+    /// `host:port` of the direct TLS listener.
+    pub fn direct_tls_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.direct_tls_port)
+    }
+
+    /// Path of the CA PEM.
+    pub fn ca_path(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// Registers `user@DOMAIN` with `password`.
+    pub fn register(&self, user: &str, password: &str) {
+        let status = Command::new("prosodyctl")
+            .arg("--config")
+            .arg(self.dir.join("prosody.cfg.lua"))
+            .args(["register", user, DOMAIN, password])
+            .stdout(Stdio::null())
+            .status()
+            .expect("prosodyctl");
+        assert!(status.success(), "prosodyctl register {user} failed");
+    }
+
+    /// The server log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.join("prosody.log")).unwrap_or_default()
+    }
+
+    /// Lines of our audit module.
+    pub fn audit_lines(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|l| l.contains("balcony-audit:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Prosody {
+    fn drop(&mut self) {
+        self.stop();
+        if std::thread::panicking() {
+            eprintln!("--- prosody log ({}) ---\n{}", self.dir.display(), self.log());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
