@@ -66,6 +66,17 @@ fn write_gresource_xml(out: &Path, ui_files: &[String]) -> PathBuf {
         let attrs = if rel.ends_with(".svg") { " preprocess=\"xml-stripblanks\"" } else { "" };
         files.push(format!("    <file compressed=\"true\"{attrs}>{rel}</file>"));
     }
+    for (src, alias) in [
+        ("data/icons/hicolor/scalable/apps/im.balcony.Balcony.svg", "icons/scalable/apps/im.balcony.Balcony.svg"),
+        ("data/icons/hicolor/scalable/apps/im.balcony.Balcony.Devel.svg", "icons/scalable/apps/im.balcony.Balcony.Devel.svg"),
+        ("data/icons/hicolor/symbolic/apps/im.balcony.Balcony-symbolic.svg", "icons/symbolic/apps/im.balcony.Balcony-symbolic.svg"),
+    ] {
+        let path = Path::new(src).canonicalize().expect("icon exists");
+        files.push(format!(
+            "    <file alias=\"{alias}\" preprocess=\"xml-stripblanks\">{}</file>",
+            path.display()
+        ));
+    }
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gresources>\n  <gresource prefix=\"/im/balcony/Balcony\">\n{}\n  </gresource>\n</gresources>\n",
         files.join("\n")
@@ -108,6 +119,7 @@ fn compile_translations(out: &Path) -> PathBuf {
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     println!("cargo:rerun-if-changed=resources");
+    println!("cargo:rerun-if-changed=data/icons");
     println!("cargo:rerun-if-changed=data/im.balcony.Balcony.gschema.xml");
     println!("cargo:rerun-if-changed=po");
     println!("cargo:rerun-if-env-changed=BALCONY_APP_ID");

@@ -1,1 +1,42 @@
-fn main() {}
+//! `balcony`: the app, or account management from the command line.
+
+use std::process::ExitCode;
+
+use balcony::{cli, i18n};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BALCONY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    i18n::init();
+    let argv: Vec<String> = std::env::args().collect();
+    match cli::parse(&argv) {
+        Ok(cli::Invocation::App { profile, rest }) => {
+            let code = balcony::ui::run(profile, rest);
+            ExitCode::from(code)
+        }
+        Ok(cli::Invocation::Account { profile, command }) => {
+            let dir = profile.unwrap_or_else(cli::default_profile_dir);
+            match cli::run_account(dir, command) {
+                Ok(out) => {
+                    if !out.is_empty() {
+                        println!("{out}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("balcony: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("balcony: {e}\n\n{}", cli::usage());
+            ExitCode::from(2)
+        }
+    }
+}

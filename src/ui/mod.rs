@@ -1,1 +1,62 @@
-//! Widgets.
+//! Widgets, dialogs and the application. Binds to [`crate::model`].
+
+mod account_setup;
+mod application;
+mod certificate_dialog;
+pub mod connection_text;
+mod main_view;
+pub mod settings;
+mod status_menu;
+mod window;
+
+use std::path::PathBuf;
+
+use gtk::{gio, glib, prelude::*};
+
+pub use self::{
+    account_setup::AccountSetup, application::Application, main_view::MainView, status_menu::StatusMenu,
+    window::Window,
+};
+use crate::{config, core::profile::Profile, i18n::gettext_f};
+
+/// Registers the compiled GResource bundle (idempotent).
+pub fn init_resources() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(e) = gio::resources_register_include!("balcony.gresource") {
+            tracing::error!(error = %e, "could not register resources");
+        }
+    });
+}
+
+/// Adds our stylesheet and icons to the default display (needs GTK).
+pub fn init_display() {
+    let Some(display) = gtk::gdk::Display::default() else { return };
+    let provider = gtk::CssProvider::new();
+    provider.load_from_resource(&format!("{}/style.css", config::RESOURCE_BASE));
+    gtk::style_context_add_provider_for_display(&display, &provider, gtk::STYLE_PROVIDER_PRIORITY_APPLICATION);
+    gtk::IconTheme::for_display(&display).add_resource_path(&format!("{}/icons", config::RESOURCE_BASE));
+}
+
+/// Runs the app with `profile_dir` (or the default) and GApplication `args`.
+pub fn run(profile_dir: Option<PathBuf>, args: Vec<String>) -> glib::ExitCode {
+    init_resources();
+    glib::set_application_name("Balcony");
+    let explicit = profile_dir.is_some();
+    let dir = profile_dir.unwrap_or_else(crate::cli::default_profile_dir);
+    let profile = match Profile::open(&dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                gettext_f(
+                    "Cannot open the profile {dir}: {error}",
+                    &[("dir", &dir.display().to_string()), ("error", &e.to_string())]
+                )
+            );
+            return glib::ExitCode::FAILURE;
+        }
+    };
+    let app = Application::new(profile, explicit);
+    app.run_with_args(&args)
+}

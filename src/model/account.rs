@@ -1,0 +1,141 @@
+//! One XMPP account as the UI sees it.
+
+use std::time::Instant;
+
+use glib::{prelude::*, subclass::prelude::*};
+
+use super::ConnectionStatus;
+use crate::core::{
+    bridge::{Availability, ConnectionState, OwnPresence},
+    xmpp::tls::UntrustedCertificate,
+};
+
+mod imp {
+    use std::{
+        cell::{Cell, RefCell},
+        sync::OnceLock,
+    };
+
+    use glib::subclass::Signal;
+
+    use super::*;
+
+    #[derive(Debug, glib::Properties)]
+    #[properties(wrapper_type = super::Account)]
+    pub struct Account {
+        /// The bare JID.
+        #[property(get, construct_only)]
+        pub jid: RefCell<String>,
+        /// Coarse connection status, for bindings.
+        #[property(get, builder(ConnectionStatus::default()))]
+        pub status: Cell<ConnectionStatus>,
+        /// Whether the account is stored in the profile (false while setting up).
+        #[property(get, set)]
+        pub saved: Cell<bool>,
+        /// Our availability name (`available`, `away`, …).
+        #[property(get)]
+        pub availability: RefCell<String>,
+        /// Our status message.
+        #[property(get)]
+        pub status_message: RefCell<String>,
+        /// The detailed connection state.
+        pub state: RefCell<ConnectionState>,
+        /// When the next reconnection attempt is due.
+        pub retry_at: Cell<Option<Instant>>,
+        /// A certificate waiting for the user's decision.
+        pub pending_certificate: RefCell<Option<UntrustedCertificate>>,
+    }
+
+    impl Default for Account {
+        fn default() -> Self {
+            Self {
+                jid: RefCell::default(),
+                status: Cell::default(),
+                saved: Cell::new(false),
+                availability: RefCell::new(Availability::Available.as_str().to_owned()),
+                status_message: RefCell::default(),
+                state: RefCell::new(ConnectionState::Offline { error: None }),
+                retry_at: Cell::new(None),
+                pending_certificate: RefCell::default(),
+            }
+        }
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for Account {
+        const NAME: &'static str = "BalconyAccount";
+        type Type = super::Account;
+    }
+
+    #[glib::derived_properties]
+    impl ObjectImpl for Account {
+        fn signals() -> &'static [Signal] {
+            static SIGNALS: OnceLock<Vec<Signal>> = OnceLock::new();
+            SIGNALS.get_or_init(|| vec![Signal::builder("connection-changed").build()])
+        }
+    }
+}
+
+glib::wrapper! {
+    /// An account and its live connection state.
+    pub struct Account(ObjectSubclass<imp::Account>);
+}
+
+impl Account {
+    /// A new account object for `jid`.
+    pub fn new(jid: &str, saved: bool) -> Self {
+        glib::Object::builder()
+            .property("jid", jid)
+            .property("saved", saved)
+            .build()
+    }
+
+    /// The detailed connection state.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.imp().state.borrow().clone()
+    }
+
+    /// When the next reconnection attempt is due, while reconnecting.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.imp().retry_at.get()
+    }
+
+    /// Applies a state from the worker.
+    pub fn apply_state(&self, state: ConnectionState) {
+        let imp = self.imp();
+        let status = ConnectionStatus::from(&state);
+        imp.retry_at.set(match &state {
+            ConnectionState::Reconnecting { retry_in, .. } => Some(Instant::now() + *retry_in),
+            _ => None,
+        });
+        imp.state.replace(state);
+        if imp.status.replace(status) != status {
+            self.notify_status();
+        }
+        self.emit_by_name::<()>("connection-changed", &[]);
+    }
+
+    /// Records the presence the worker sent.
+    pub fn apply_presence(&self, presence: &OwnPresence) {
+        let imp = self.imp();
+        imp.availability.replace(presence.availability.as_str().to_owned());
+        imp.status_message.replace(presence.status.clone());
+        self.notify_availability();
+        self.notify_status_message();
+    }
+
+    /// Keeps a certificate the user must decide on.
+    pub fn set_pending_certificate(&self, cert: Option<UntrustedCertificate>) {
+        self.imp().pending_certificate.replace(cert);
+    }
+
+    /// The certificate the user must decide on, if any.
+    pub fn pending_certificate(&self) -> Option<UntrustedCertificate> {
+        self.imp().pending_certificate.borrow().clone()
+    }
+
+    /// Takes the certificate the user must decide on.
+    pub fn take_pending_certificate(&self) -> Option<UntrustedCertificate> {
+        self.imp().pending_certificate.take()
+    }
+}

@@ -1,0 +1,142 @@
+//! The GTK application: actions, shortcuts, the window and the client.
+
+use adw::{prelude::*, subclass::prelude::*};
+use gtk::{gio, glib};
+
+use super::Window;
+use crate::{config, core::profile::Profile, i18n::gettext, model::Client};
+
+mod imp {
+    use std::cell::{OnceCell, RefCell};
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    pub struct Application {
+        /// The profile everything is kept in.
+        pub profile: OnceCell<Profile>,
+        /// True when `--profile` was given (settings then live in it).
+        pub explicit_profile: OnceCell<bool>,
+        /// The client, created on first activation.
+        pub client: RefCell<Option<Client>>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for Application {
+        const NAME: &'static str = "BalconyApplication";
+        type Type = super::Application;
+        type ParentType = adw::Application;
+    }
+
+    impl ObjectImpl for Application {}
+
+    impl ApplicationImpl for Application {
+        fn startup(&self) {
+            self.parent_startup();
+            super::super::init_display();
+            self.obj().setup_actions();
+        }
+
+        fn activate(&self) {
+            self.parent_activate();
+            self.obj().present_window();
+        }
+
+        fn open(&self, _files: &[gio::File], _hint: &str) {
+            // xmpp: URIs open the window for now; chats arrive with the chat UI.
+            self.obj().present_window();
+        }
+
+        fn shutdown(&self) {
+            if let Some(client) = self.client.take() {
+                client.shutdown();
+            }
+            self.parent_shutdown();
+        }
+    }
+
+    impl GtkApplicationImpl for Application {}
+    impl AdwApplicationImpl for Application {}
+}
+
+glib::wrapper! {
+    /// Balcony's application object.
+    pub struct Application(ObjectSubclass<imp::Application>)
+        @extends gio::Application, gtk::Application, adw::Application,
+        @implements gio::ActionGroup, gio::ActionMap;
+}
+
+impl Application {
+    /// A new application on `profile`. With an explicit profile the app is
+    /// not unique, so that several profiles can run side by side.
+    pub fn new(profile: Profile, explicit_profile: bool) -> Self {
+        let mut flags = gio::ApplicationFlags::HANDLES_OPEN;
+        if explicit_profile {
+            flags |= gio::ApplicationFlags::NON_UNIQUE;
+        }
+        let app: Self = glib::Object::builder()
+            .property("application-id", config::APP_ID)
+            .property("flags", flags)
+            .build();
+        let _ = app.imp().profile.set(profile);
+        let _ = app.imp().explicit_profile.set(explicit_profile);
+        app
+    }
+
+    fn setup_actions(&self) {
+        let quit = gio::ActionEntry::builder("quit")
+            .activate(|app: &Self, _, _| {
+                for w in app.windows() {
+                    w.close();
+                }
+                app.quit();
+            })
+            .build();
+        let about = gio::ActionEntry::builder("about")
+            .activate(|app: &Self, _, _| app.show_about())
+            .build();
+        self.add_action_entries([quit, about]);
+        self.set_accels_for_action("app.quit", &["<Primary>q"]);
+        self.set_accels_for_action("window.close", &["<Primary>w"]);
+    }
+
+    fn present_window(&self) {
+        if let Some(w) = self.active_window() {
+            w.present();
+            return;
+        }
+        let imp = self.imp();
+        let Some(profile) = imp.profile.get().cloned() else { return };
+        let client = match Client::new(profile.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "could not start the worker");
+                return;
+            }
+        };
+        let settings_profile = imp.explicit_profile.get().copied().unwrap_or(false).then_some(&profile);
+        let settings = super::settings::open(settings_profile);
+        let window = Window::new(Some(self.upcast_ref()), &client, settings);
+        imp.client.replace(Some(client));
+        window.present();
+    }
+
+    fn show_about(&self) {
+        let about = adw::AboutWindow::builder()
+            .application_name(gettext("Balcony"))
+            .application_icon(config::APP_ID)
+            .developer_name(gettext("The Balcony developers"))
+            .version(config::VERSION)
+            .website("https://balcony.im")
+            .issue_url("https://balcony.im/issues")
+            .license_type(gtk::License::Gpl30)
+            .comments(gettext("Chat, and control your other devices, over XMPP"))
+            // Translators: replace with your names, one per line.
+            .translator_credits(gettext("translator-credits"))
+            .build();
+        if let Some(w) = self.active_window() {
+            about.set_transient_for(Some(&w));
+        }
+        about.present();
+    }
+}

@@ -1,0 +1,40 @@
+//! Asks whether to trust a server certificate that did not verify.
+
+use adw::prelude::*;
+
+use crate::{
+    core::xmpp::tls::UntrustedCertificate,
+    i18n::{gettext, gettext_f},
+};
+
+/// Response id of the trust button.
+pub const RESPONSE_TRUST: &str = "trust";
+
+/// Builds the dialog; the caller connects `response`.
+pub fn build(parent: &impl IsA<gtk::Window>, account_jid: &str, cert: &UntrustedCertificate) -> adw::MessageDialog {
+    let body = gettext_f(
+        "The server for {account} presented a certificate that could not be verified. Someone may be intercepting the connection.\n\nOnly trust it if its SHA-256 fingerprint matches the one your server administrator gave you:",
+        &[("account", account_jid)],
+    );
+    let dialog = adw::MessageDialog::builder()
+        .transient_for(parent)
+        .modal(true)
+        .heading(gettext("Untrusted Certificate"))
+        .body(body)
+        .build();
+    let fingerprint = gtk::Label::builder()
+        .label(cert.fingerprint())
+        .wrap(true)
+        .wrap_mode(gtk::pango::WrapMode::Char)
+        .selectable(true)
+        .justify(gtk::Justification::Center)
+        .css_classes(["fingerprint"])
+        .name("fingerprint")
+        .build();
+    dialog.set_extra_child(Some(&fingerprint));
+    dialog.add_responses(&[("cancel", &gettext("_Cancel")), (RESPONSE_TRUST, &gettext("_Trust This Certificate"))]);
+    dialog.set_response_appearance(RESPONSE_TRUST, adw::ResponseAppearance::Destructive);
+    dialog.set_default_response(Some("cancel"));
+    dialog.set_close_response("cancel");
+    dialog
+}

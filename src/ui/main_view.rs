@@ -1,0 +1,199 @@
+//! The main view: an AdwLeaflet with the account, its connection state and
+//! status menu in the sidebar, and the conversation area.
+
+use adw::{prelude::*, subclass::prelude::*};
+use gtk::glib;
+
+use super::{connection_text::describe_state, status_menu::OFFLINE, StatusMenu};
+use crate::{
+    core::bridge::{Availability, ConnectionState, OwnPresence},
+    model::{Account, Client, ConnectionStatus},
+};
+
+mod imp {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[derive(Debug, Default, gtk::CompositeTemplate)]
+    #[template(resource = "/im/balcony/Balcony/ui/main_view.ui")]
+    pub struct MainView {
+        /// The client.
+        pub client: RefCell<Option<Client>>,
+        /// The account shown and its handlers.
+        pub account: RefCell<Option<(Account, Vec<glib::SignalHandlerId>)>>,
+        /// Ticks the reconnection countdown.
+        pub countdown: RefCell<Option<glib::SourceId>>,
+        #[template_child]
+        pub leaflet: TemplateChild<adw::Leaflet>,
+        #[template_child]
+        pub account_row: TemplateChild<adw::ActionRow>,
+        #[template_child]
+        pub avatar: TemplateChild<adw::Avatar>,
+        #[template_child]
+        pub presence_dot: TemplateChild<gtk::Box>,
+        #[template_child]
+        pub status_menu: TemplateChild<StatusMenu>,
+        #[template_child]
+        pub connection_label: TemplateChild<gtk::Label>,
+        #[template_child]
+        pub welcome_page: TemplateChild<adw::StatusPage>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for MainView {
+        const NAME: &'static str = "BalconyMainView";
+        type Type = super::MainView;
+        type ParentType = adw::Bin;
+
+        fn class_init(klass: &mut Self::Class) {
+            StatusMenu::ensure_type();
+            klass.bind_template();
+        }
+
+        fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
+            obj.init_template();
+        }
+    }
+
+    impl ObjectImpl for MainView {
+        fn constructed(&self) {
+            self.parent_constructed();
+            self.welcome_page.set_icon_name(Some("im.balcony.Balcony-symbolic"));
+            let obj = self.obj();
+            self.status_menu.connect_status_chosen(glib::clone!(
+                #[weak]
+                obj,
+                move |_, name, message| obj.on_status_chosen(&name, message)
+            ));
+        }
+
+        fn dispose(&self) {
+            self.obj().stop_countdown();
+            if let Some((account, handlers)) = self.account.take() {
+                for h in handlers {
+                    account.disconnect(h);
+                }
+            }
+        }
+    }
+
+    impl WidgetImpl for MainView {}
+    impl BinImpl for MainView {}
+}
+
+glib::wrapper! {
+    /// The main view of the window.
+    pub struct MainView(ObjectSubclass<imp::MainView>)
+        @extends gtk::Widget, adw::Bin,
+        @implements gtk::Buildable, gtk::ConstraintTarget;
+}
+
+impl MainView {
+    /// Uses `client` for status changes.
+    pub fn set_client(&self, client: &Client) {
+        self.imp().client.replace(Some(client.clone()));
+    }
+
+    /// Shows `account`.
+    pub fn set_account(&self, account: &Account) {
+        let imp = self.imp();
+        if let Some((old, handlers)) = imp.account.take() {
+            for h in handlers {
+                old.disconnect(h);
+            }
+        }
+        imp.account_row.set_title(&account.jid());
+        imp.avatar.set_text(Some(&account.jid()));
+        let refresh = glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            #[upgrade_or]
+            None,
+            move |_: &[glib::Value]| {
+                view.refresh();
+                None
+            }
+        );
+        let handlers = vec![
+            account.connect_local("connection-changed", false, refresh.clone()),
+            account.connect_local("notify::availability", false, refresh.clone()),
+            account.connect_local("notify::status-message", false, refresh),
+        ];
+        imp.account.replace(Some((account.clone(), handlers)));
+        self.refresh();
+    }
+
+    /// The account shown.
+    pub fn account(&self) -> Option<Account> {
+        self.imp().account.borrow().as_ref().map(|(a, _)| a.clone())
+    }
+
+    fn refresh(&self) {
+        let imp = self.imp();
+        let Some(account) = self.account() else { return };
+        let state = account.connection_state();
+        let line = describe_state(&state, account.retry_at());
+        imp.connection_label.set_label(&line);
+        imp.account_row.set_subtitle(&line);
+        let (dot, shown) = match account.status() {
+            ConnectionStatus::Online => (account.availability(), account.availability()),
+            ConnectionStatus::Connecting => ("connecting".into(), account.availability()),
+            ConnectionStatus::Reconnecting => ("reconnecting".into(), account.availability()),
+            ConnectionStatus::Failed => ("failed".into(), OFFLINE.to_owned()),
+            ConnectionStatus::Offline => (OFFLINE.to_owned(), OFFLINE.to_owned()),
+        };
+        for class in imp.presence_dot.css_classes() {
+            if class != "presence-dot" {
+                imp.presence_dot.remove_css_class(&class);
+            }
+        }
+        imp.presence_dot.add_css_class(&dot);
+        imp.status_menu.show_status(&shown, &account.status_message());
+        if matches!(state, ConnectionState::Reconnecting { .. }) {
+            self.start_countdown();
+        } else {
+            self.stop_countdown();
+        }
+    }
+
+    fn start_countdown(&self) {
+        let imp = self.imp();
+        if imp.countdown.borrow().is_some() {
+            return;
+        }
+        let id = glib::timeout_add_seconds_local(
+            1,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                #[upgrade_or]
+                glib::ControlFlow::Break,
+                move || {
+                    let Some(account) = view.account() else { return glib::ControlFlow::Break };
+                    let state = account.connection_state();
+                    view.imp().connection_label.set_label(&describe_state(&state, account.retry_at()));
+                    glib::ControlFlow::Continue
+                }
+            ),
+        );
+        imp.countdown.replace(Some(id));
+    }
+
+    fn stop_countdown(&self) {
+        if let Some(id) = self.imp().countdown.take() {
+            id.remove();
+        }
+    }
+
+    fn on_status_chosen(&self, name: &str, message: String) {
+        let imp = self.imp();
+        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else { return };
+        if name == OFFLINE {
+            client.disconnect(&account);
+            return;
+        }
+        let Some(availability) = Availability::from_name(name) else { return };
+        client.set_presence(&account, OwnPresence { availability, status: message });
+    }
+}

@@ -1,0 +1,234 @@
+//! The main window: a stack of the setup page and the main view, a toast
+//! overlay, and the certificate prompt.
+
+use adw::{prelude::*, subclass::prelude::*};
+use gtk::{gio, glib};
+
+use super::{certificate_dialog, AccountSetup, MainView};
+use crate::{
+    i18n::{gettext, gettext_f},
+    model::{Account, Client},
+};
+
+mod imp {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[derive(Debug, Default, gtk::CompositeTemplate)]
+    #[template(resource = "/im/balcony/Balcony/ui/window.ui")]
+    pub struct Window {
+        /// The client.
+        pub client: RefCell<Option<Client>>,
+        /// Window geometry is kept here.
+        pub settings: RefCell<Option<gio::Settings>>,
+        #[template_child]
+        pub toast_overlay: TemplateChild<adw::ToastOverlay>,
+        #[template_child]
+        pub stack: TemplateChild<gtk::Stack>,
+        #[template_child]
+        pub setup: TemplateChild<AccountSetup>,
+        #[template_child]
+        pub main_view: TemplateChild<MainView>,
+        #[template_child]
+        pub start_error_page: TemplateChild<adw::StatusPage>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for Window {
+        const NAME: &'static str = "BalconyWindow";
+        type Type = super::Window;
+        type ParentType = adw::ApplicationWindow;
+
+        fn class_init(klass: &mut Self::Class) {
+            AccountSetup::ensure_type();
+            MainView::ensure_type();
+            klass.bind_template();
+        }
+
+        fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
+            obj.init_template();
+        }
+    }
+
+    impl ObjectImpl for Window {}
+    impl WidgetImpl for Window {}
+
+    impl WindowImpl for Window {
+        fn close_request(&self) -> glib::Propagation {
+            self.obj().save_geometry();
+            self.parent_close_request()
+        }
+    }
+
+    impl ApplicationWindowImpl for Window {}
+    impl AdwApplicationWindowImpl for Window {}
+}
+
+glib::wrapper! {
+    /// Balcony's main window.
+    pub struct Window(ObjectSubclass<imp::Window>)
+        @extends gtk::Widget, gtk::Window, gtk::ApplicationWindow, adw::ApplicationWindow,
+        @implements gio::ActionGroup, gio::ActionMap, gtk::Buildable, gtk::ConstraintTarget,
+            gtk::Native, gtk::Root, gtk::ShortcutManager;
+}
+
+impl Window {
+    /// A window for `client`, restoring its size from `settings`.
+    pub fn new(app: Option<&gtk::Application>, client: &Client, settings: Option<gio::Settings>) -> Self {
+        let window: Self = glib::Object::builder().build();
+        if let Some(app) = app {
+            window.set_application(Some(app));
+        }
+        if crate::config::is_devel() {
+            window.add_css_class("devel");
+        }
+        if let Some(s) = &settings {
+            window.set_default_size(s.int("window-width"), s.int("window-height"));
+            if s.boolean("window-maximized") {
+                window.maximize();
+            }
+        }
+        window.imp().settings.replace(settings);
+        window.set_client(client);
+        window
+    }
+
+    fn save_geometry(&self) {
+        let Some(s) = self.imp().settings.borrow().clone() else { return };
+        let (w, h) = self.default_size();
+        let results = [
+            s.set_int("window-width", w),
+            s.set_int("window-height", h),
+            s.set_boolean("window-maximized", self.is_maximized()),
+        ];
+        if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+            tracing::warn!(error = %e, "could not save the window size");
+        }
+    }
+
+    /// The page the stack shows (`loading`, `setup`, `main` or `error`).
+    pub fn visible_page(&self) -> String {
+        self.imp().stack.visible_child_name().map(|s| s.to_string()).unwrap_or_default()
+    }
+
+    /// The setup page.
+    pub fn setup_page(&self) -> AccountSetup {
+        self.imp().setup.clone()
+    }
+
+    /// The main view.
+    pub fn main_view(&self) -> MainView {
+        self.imp().main_view.clone()
+    }
+
+    /// Shows a toast.
+    pub fn toast(&self, text: &str) {
+        self.imp().toast_overlay.add_toast(adw::Toast::new(text));
+    }
+
+    fn set_client(&self, client: &Client) {
+        let imp = self.imp();
+        imp.setup.set_client(client);
+        imp.main_view.set_client(client);
+        imp.client.replace(Some(client.clone()));
+        client.connect_notify_local(
+            Some("started"),
+            glib::clone!(
+                #[weak(rename_to = win)]
+                self,
+                move |_, _| win.choose_page()
+            ),
+        );
+        client.connect_notify_local(
+            Some("start-error"),
+            glib::clone!(
+                #[weak(rename_to = win)]
+                self,
+                move |_, _| win.choose_page()
+            ),
+        );
+        client.connect_closure(
+            "account-added",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |_: Client, account: Account| {
+                    win.toast(&gettext_f("Logged in as {jid}", &[("jid", &account.jid())]));
+                    win.choose_page();
+                }
+            ),
+        );
+        client.connect_closure(
+            "account-save-failed",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |_: Client, account: Account, _detail: String| {
+                    win.toast(&gettext_f(
+                        "Logged in as {jid}, but the account could not be saved",
+                        &[("jid", &account.jid())],
+                    ));
+                }
+            ),
+        );
+        client.connect_closure(
+            "certificate-untrusted",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |client: Client, account: Account| win.ask_about_certificate(&client, &account)
+            ),
+        );
+        self.choose_page();
+    }
+
+    fn choose_page(&self) {
+        let imp = self.imp();
+        let Some(client) = imp.client.borrow().clone() else { return };
+        let page = if let Some(error) = client.start_error() {
+            imp.start_error_page.set_description(Some(&error));
+            "error"
+        } else if !client.started() {
+            "loading"
+        } else if let Some(account) = client.primary_account() {
+            if imp.main_view.account().as_ref() != Some(&account) {
+                imp.main_view.set_account(&account);
+            }
+            "main"
+        } else {
+            "setup"
+        };
+        imp.stack.set_visible_child_name(page);
+    }
+
+    fn ask_about_certificate(&self, client: &Client, account: &Account) {
+        let Some(cert) = account.pending_certificate() else { return };
+        let dialog = certificate_dialog::build(self, &account.jid(), &cert);
+        dialog.connect_response(
+            None,
+            glib::clone!(
+                #[weak(rename_to = win)]
+                self,
+                #[weak]
+                client,
+                #[weak]
+                account,
+                move |_, response| {
+                    if response == certificate_dialog::RESPONSE_TRUST {
+                        client.trust_certificate(&account);
+                    } else {
+                        account.set_pending_certificate(None);
+                        win.imp()
+                            .setup
+                            .show_error(&gettext("The server’s certificate was not trusted, so Balcony did not connect."));
+                    }
+                }
+            ),
+        );
+        dialog.present();
+    }
+}
