@@ -19,13 +19,7 @@ use support::{
 };
 use xmpp_parsers::jid::BareJid;
 
-fn profile(name: &str) -> Profile {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("profiles")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    Profile::open(dir).expect("profile")
-}
+use support::profiles::fresh as profile;
 
 fn start_worker(profile: Profile) -> WorkerHandle {
     let options = WorkerOptions {

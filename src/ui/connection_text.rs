@@ -27,6 +27,17 @@ pub fn describe_error(error: &ConnectError) -> String {
     }
 }
 
+/// One or two words for the account row.
+pub fn short_state(state: &ConnectionState) -> String {
+    match state {
+        ConnectionState::Offline { error: None } => gettext("Offline"),
+        ConnectionState::Offline { error: Some(_) } => gettext("Not connected"),
+        ConnectionState::Connecting { .. } => gettext("Connecting…"),
+        ConnectionState::Online { .. } => gettext("Online"),
+        ConnectionState::Reconnecting { .. } => gettext("Reconnecting…"),
+    }
+}
+
 /// A short line for a connection state; `retry_at` is when the next
 /// reconnection attempt is due.
 pub fn describe_state(state: &ConnectionState, retry_at: Option<Instant>) -> String {

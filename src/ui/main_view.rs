@@ -4,7 +4,8 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
-use super::{connection_text::describe_state, status_menu::OFFLINE, StatusMenu};
+use super::{
+    connection_text::{describe_state, short_state}, status_menu::OFFLINE, StatusMenu};
 use crate::{
     core::bridge::{Availability, ConnectionState, OwnPresence},
     model::{Account, Client, ConnectionStatus},
@@ -133,9 +134,14 @@ impl MainView {
         let imp = self.imp();
         let Some(account) = self.account() else { return };
         let state = account.connection_state();
-        let line = describe_state(&state, account.retry_at());
-        imp.connection_label.set_label(&line);
-        imp.account_row.set_subtitle(&line);
+        // The row says it in a word; the line below explains whenever
+        // something is not simply online or offline.
+        imp.account_row.set_subtitle(&short_state(&state));
+        imp.connection_label.set_label(&describe_state(&state, account.retry_at()));
+        imp.connection_label.set_visible(!matches!(
+            state,
+            ConnectionState::Online { .. } | ConnectionState::Offline { error: None }
+        ));
         let (dot, shown) = match account.status() {
             ConnectionStatus::Online => (account.availability(), account.availability()),
             ConnectionStatus::Connecting => ("connecting".into(), account.availability()),

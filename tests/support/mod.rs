@@ -1,5 +1,8 @@
-//! Shared test support: a real Prosody with a test CA, and event helpers.
+//! Shared test support: a real Prosody with a test CA, event helpers and
+//! UI helpers.
 #![allow(dead_code)]
 
 pub mod events;
+pub mod profiles;
 pub mod prosody;
+pub mod ui;

@@ -128,7 +128,13 @@ pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> 
                         }
                         match retry_in {
                             Some(delay) => tokio::time::sleep(delay).await,
-                            None => return, // dropping the slot ends the stream
+                            None => {
+                                // Hold the slot until the session has read the
+                                // failure and gone: tokio-xmpp treats a dropped
+                                // slot as fatal and would end the stream first.
+                                events.closed().await;
+                                return;
+                            }
                         }
                     }
                 }

@@ -254,7 +254,14 @@ async fn run(
                 Some(StreamEventOrStanza::Stanza(other)) => {
                     tracing::trace!(?other, "stanza not handled yet");
                 }
-                None => break None,
+                None => {
+                    // The stream ended: a fatal link failure may be queued.
+                    let mut fatal = None;
+                    while let Ok(link) = link_rx.try_recv() {
+                        fatal = session.on_link(link).or(fatal);
+                    }
+                    break fatal;
+                }
             },
             Some(link) = link_rx.recv() => {
                 if let Some(fatal) = session.on_link(link) {
@@ -278,6 +285,7 @@ async fn run(
             }
         }
     };
+    drop(link_rx); // releases a reconnector that holds its slot after a fatal error
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
     ended(&mut session, outcome);
 }

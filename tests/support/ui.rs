@@ -1,0 +1,88 @@
+//! UI test helpers: finding widgets by name, pumping the main loop until a
+//! condition holds, and saving screenshots to `target/screenshots/`.
+
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use gtk::{glib, graphene, prelude::*};
+
+/// Initialises libadwaita, translations, resources and our stylesheet.
+pub fn init() {
+    adw::init().expect("libadwaita");
+    balcony::i18n::init();
+    balcony::ui::init_resources();
+    balcony::ui::init_display();
+}
+
+fn walk(widget: &gtk::Widget, name: &str) -> Option<gtk::Widget> {
+    if widget.widget_name() == name {
+        return Some(widget.clone());
+    }
+    let mut child = widget.first_child();
+    while let Some(c) = child {
+        if let Some(found) = walk(&c, name) {
+            return Some(found);
+        }
+        child = c.next_sibling();
+    }
+    None
+}
+
+/// The descendant of `root` whose widget name is `name`.
+pub fn find<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>, name: &str) -> T {
+    walk(root.as_ref(), name)
+        .unwrap_or_else(|| panic!("no widget named {name:?}"))
+        .downcast::<T>()
+        .unwrap_or_else(|w| panic!("widget {name:?} is a {}", w.type_().name()))
+}
+
+/// Runs the main loop until `cond` holds, failing after `timeout`.
+pub fn pump_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let ctx = glib::MainContext::default();
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for: {what}");
+        while ctx.pending() {
+            ctx.iteration(false);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs the main loop for `d`.
+pub fn pump_for(d: Duration) {
+    let deadline = Instant::now() + d;
+    pump_until("time to pass", d + Duration::from_secs(1), || Instant::now() >= deadline);
+}
+
+/// The shown window of type `T` that is transient for `parent`.
+pub fn dialog_of<T: IsA<gtk::Window> + IsA<glib::Object>>(parent: &impl IsA<gtk::Window>) -> Option<T> {
+    let parent = parent.as_ref();
+    let list = gtk::Window::toplevels();
+    (0..list.n_items())
+        .filter_map(|i| list.item(i).and_then(|o| o.downcast::<gtk::Window>().ok()))
+        .filter(|w| w.is_visible() && w.transient_for().as_ref() == Some(parent))
+        .find_map(|w| w.downcast::<T>().ok())
+}
+
+/// Renders `widget` as it is on screen and saves `target/screenshots/<name>.png`.
+pub fn screenshot(widget: &impl IsA<gtk::Widget>, name: &str) -> PathBuf {
+    let widget = widget.as_ref();
+    pump_for(Duration::from_millis(300)); // let transitions finish
+    gtk::test_widget_wait_for_draw(widget);
+    let (w, h) = (widget.width(), widget.height());
+    assert!(w > 0 && h > 0, "{name}: widget has no size");
+    let paintable = gtk::WidgetPaintable::new(Some(widget));
+    let snapshot = gtk::Snapshot::new();
+    paintable.snapshot(&snapshot, w as f64, h as f64);
+    let node = snapshot.to_node().expect("the widget drew something");
+    let renderer = widget.native().and_then(|n| n.renderer()).expect("a renderer");
+    let texture = renderer.render_texture(&node, Some(&graphene::Rect::new(0.0, 0.0, w as f32, h as f32)));
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let path = dir.join(format!("{name}.png"));
+    texture.save_to_png(&path).expect("save png");
+    path
+}
