@@ -1,0 +1,71 @@
+//! The layer rule: `ui → model → core`. `core` never imports gtk, glib,
+//! gio or adw; `model` never imports `ui`.
+
+use std::{fs, path::Path};
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Lines of `source` that reach into one of `crates` (by `use`, `extern
+/// crate` or a `crate::` path anywhere in code).
+fn offending_lines(source: &str, crates: &[&str]) -> Vec<String> {
+    source
+        .lines()
+        .filter(|line| {
+            let code = line.split("//").next().unwrap_or_default();
+            crates.iter().any(|c| {
+                code.contains(&format!("{c}::"))
+                    && !code.contains(&format!("_{c}::"))
+                    && !code.contains(&format!("{c}_::"))
+                    || code.trim_start().starts_with(&format!("use {c}"))
+                    || code.contains(&format!("extern crate {c}"))
+            })
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn check(dir: &str, crates: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    assert!(!files.is_empty(), "no sources under {dir}");
+    let mut bad = Vec::new();
+    for file in files {
+        let source = fs::read_to_string(&file).expect("read");
+        for line in offending_lines(&source, crates) {
+            bad.push(format!("{}: {}", file.display(), line.trim()));
+        }
+    }
+    bad
+}
+
+const GUI_CRATES: &[&str] = &["gtk", "gtk4", "glib", "gio", "adw", "libadwaita", "gdk", "gsk", "pango"];
+
+#[test]
+fn core_never_imports_gtk_glib_gio_or_adw() {
+    let bad = check("src/core", GUI_CRATES);
+    assert!(bad.is_empty(), "src/core reaches into the GUI stack:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn model_never_imports_ui() {
+    let bad = check("src/model", &["crate::ui", "super::super::ui"]);
+    assert!(bad.is_empty(), "src/model reaches into ui:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_checker_catches_violations() {
+    let sample = "use gtk::prelude::*;\nfn f() { let _ = glib::MainContext::default(); }\n// gtk::Widget in a comment\nlet s = \"no_gtk::here\";\n";
+    let found = offending_lines(sample, GUI_CRATES);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(offending_lines("use crate::core::bridge;", GUI_CRATES).is_empty());
+}
