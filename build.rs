@@ -24,9 +24,12 @@ fn files_with_ext(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 }
 
 fn run(cmd: &mut Command, what: &str) {
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| panic!("{what}: cannot start {:?}: {e} (run `make deps`)", cmd.get_program()));
+    let status = cmd.status().unwrap_or_else(|e| {
+        panic!(
+            "{what}: cannot start {:?}: {e} (run `make deps`)",
+            cmd.get_program()
+        )
+    });
     assert!(status.success(), "{what} failed: {cmd:?}");
 }
 
@@ -55,21 +58,40 @@ fn compile_blueprints(out: &Path) -> Vec<String> {
 fn write_gresource_xml(out: &Path, ui_files: &[String]) -> PathBuf {
     let mut files = Vec::new();
     for f in ui_files {
-        files.push(format!("    <file compressed=\"true\" preprocess=\"xml-stripblanks\">{f}</file>"));
+        files.push(format!(
+            "    <file compressed=\"true\" preprocess=\"xml-stripblanks\">{f}</file>"
+        ));
     }
     let mut static_files = Vec::new();
     files_with_ext(Path::new("resources"), "css", &mut static_files);
     files_with_ext(Path::new("resources"), "svg", &mut static_files);
     for f in static_files {
-        let rel = f.strip_prefix("resources").expect("under resources").to_string_lossy().into_owned();
+        let rel = f
+            .strip_prefix("resources")
+            .expect("under resources")
+            .to_string_lossy()
+            .into_owned();
         let rel = rel.trim_start_matches('/');
-        let attrs = if rel.ends_with(".svg") { " preprocess=\"xml-stripblanks\"" } else { "" };
+        let attrs = if rel.ends_with(".svg") {
+            " preprocess=\"xml-stripblanks\""
+        } else {
+            ""
+        };
         files.push(format!("    <file compressed=\"true\"{attrs}>{rel}</file>"));
     }
     for (src, alias) in [
-        ("data/icons/hicolor/scalable/apps/im.balcony.Balcony.svg", "icons/scalable/apps/im.balcony.Balcony.svg"),
-        ("data/icons/hicolor/scalable/apps/im.balcony.Balcony.Devel.svg", "icons/scalable/apps/im.balcony.Balcony.Devel.svg"),
-        ("data/icons/hicolor/symbolic/apps/im.balcony.Balcony-symbolic.svg", "icons/symbolic/apps/im.balcony.Balcony-symbolic.svg"),
+        (
+            "data/icons/hicolor/scalable/apps/im.balcony.Balcony.svg",
+            "icons/scalable/apps/im.balcony.Balcony.svg",
+        ),
+        (
+            "data/icons/hicolor/scalable/apps/im.balcony.Balcony.Devel.svg",
+            "icons/scalable/apps/im.balcony.Balcony.Devel.svg",
+        ),
+        (
+            "data/icons/hicolor/symbolic/apps/im.balcony.Balcony-symbolic.svg",
+            "icons/symbolic/apps/im.balcony.Balcony-symbolic.svg",
+        ),
     ] {
         let path = Path::new(src).canonicalize().expect("icon exists");
         files.push(format!(
@@ -101,7 +123,11 @@ fn compile_schema(out: &Path) -> PathBuf {
 fn compile_translations(out: &Path) -> PathBuf {
     let locale = out.join("locale");
     let linguas = fs::read_to_string("po/LINGUAS").unwrap_or_default();
-    for lang in linguas.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for lang in linguas
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let dir = locale.join(lang).join("LC_MESSAGES");
         fs::create_dir_all(&dir).expect("locale dir");
         run(
@@ -134,7 +160,10 @@ fn main() {
         "balcony.gresource",
     );
     let schema_dir = compile_schema(&out);
-    println!("cargo:rustc-env=BALCONY_BUILD_SCHEMA_DIR={}", schema_dir.display());
+    println!(
+        "cargo:rustc-env=BALCONY_BUILD_SCHEMA_DIR={}",
+        schema_dir.display()
+    );
     let locale = compile_translations(&out);
     println!("cargo:rustc-env=BALCONY_BUILD_LOCALEDIR={}", locale.display());
 }

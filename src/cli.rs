@@ -98,7 +98,9 @@ fn parse_account(args: &mut impl Iterator<Item = String>) -> Result<AccountComma
     match args.next().as_deref() {
         Some("list") => Ok(AccountCommand::List),
         Some("remove") => {
-            let jid = args.next().ok_or_else(|| gettext("Which account? Give its address."))?;
+            let jid = args
+                .next()
+                .ok_or_else(|| gettext("Which account? Give its address."))?;
             Ok(AccountCommand::Remove { jid })
         }
         Some("add") => {
@@ -132,7 +134,10 @@ fn parse_account(args: &mut impl Iterator<Item = String>) -> Result<AccountComma
                 password_in_profile,
             })
         }
-        Some(other) => Err(gettext_f("Unknown account command {command}.", &[("command", other)])),
+        Some(other) => Err(gettext_f(
+            "Unknown account command {command}.",
+            &[("command", other)],
+        )),
         None => Err(gettext("Say what to do with accounts: add, list or remove.")),
     }
 }
@@ -152,7 +157,10 @@ pub fn run_account(profile_dir: PathBuf, command: AccountCommand) -> Result<Stri
     let profile = Profile::open(&profile_dir).map_err(|e| {
         gettext_f(
             "Cannot open the profile {dir}: {error}",
-            &[("dir", &profile_dir.display().to_string()), ("error", &e.to_string())],
+            &[
+                ("dir", &profile_dir.display().to_string()),
+                ("error", &e.to_string()),
+            ],
         )
     })?;
     let store = Store::open(&profile.database_path()).map_err(|e| e.to_string())?;
@@ -176,7 +184,11 @@ pub fn run_account(profile_dir: PathBuf, command: AccountCommand) -> Result<Stri
                 return Err(gettext_f("There is no account {jid}.", &[("jid", jid.as_str())]));
             };
             runtime
-                .block_on(credentials::forget_password(&profile, stored.password_storage, &jid))
+                .block_on(credentials::forget_password(
+                    &profile,
+                    stored.password_storage,
+                    &jid,
+                ))
                 .map_err(|e| e.to_string())?;
             store.remove_account(&jid).map_err(|e| e.to_string())?;
             Ok(gettext_f("Removed {jid}.", &[("jid", jid.as_str())]))
@@ -190,12 +202,18 @@ pub fn run_account(profile_dir: PathBuf, command: AccountCommand) -> Result<Stri
             password_in_profile,
         } => {
             let jid = parse_account_jid(&jid).map_err(|e| {
-                gettext_f("That is not a valid account address: {error}", &[("error", &e.to_string())])
+                gettext_f(
+                    "That is not a valid account address: {error}",
+                    &[("error", &e.to_string())],
+                )
             })?;
             let server = server
                 .map(|s| {
                     s.parse::<ServerAddress>().map_err(|e| {
-                        gettext_f("The server {server} is not valid: {error}", &[("server", &s), ("error", &e.to_string())])
+                        gettext_f(
+                            "The server {server} is not valid: {error}",
+                            &[("server", &s), ("error", &e.to_string())],
+                        )
                     })
                 })
                 .transpose()?;
@@ -236,7 +254,11 @@ pub fn run_account(profile_dir: PathBuf, command: AccountCommand) -> Result<Stri
                 config: AccountConfig {
                     jid: jid.clone(),
                     server,
-                    tls: if direct_tls { TlsMode::DirectTls } else { TlsMode::StartTls },
+                    tls: if direct_tls {
+                        TlsMode::DirectTls
+                    } else {
+                        TlsMode::StartTls
+                    },
                     extra_ca_pem,
                 },
                 enabled: true,

@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn placeholders_are_filled_by_name() {
         assert_eq!(
-            fill("{who} wants to see {what}".into(), &[("what", "x"), ("who", "Juliet")]),
+            fill(
+                "{who} wants to see {what}".into(),
+                &[("what", "x"), ("who", "Juliet")]
+            ),
             "Juliet wants to see x"
         );
     }

@@ -10,7 +10,11 @@ use balcony::core::{
     credentials::PasswordFile,
     worker::{self, WorkerOptions},
 };
-use support::{events::wait_for, profiles, prosody::{Prosody, DOMAIN}};
+use support::{
+    events::wait_for,
+    profiles,
+    prosody::{Prosody, DOMAIN},
+};
 use xmpp_parsers::jid::BareJid;
 
 fn balcony(args: &[&str]) -> std::process::Output {
@@ -33,15 +37,30 @@ async fn account_add_stores_the_account_and_it_logs_in() {
     let jid = format!("nurse@{DOMAIN}");
 
     // Without a Secret Service and without consent to a file, nothing is stored.
-    let refused = balcony(&["--profile", &dir, "account", "add", &jid, "--password-file", pw.to_str().expect("p")]);
+    let refused = balcony(&[
+        "--profile",
+        &dir,
+        "account",
+        "add",
+        &jid,
+        "--password-file",
+        pw.to_str().expect("p"),
+    ]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--store-password-in-profile"));
 
     let out = balcony(&[
-        "--profile", &dir, "account", "add", &jid,
-        "--password-file", pw.to_str().expect("p"),
-        "--server", &server.c2s_addr(),
-        "--trust-cert", server.ca_path().to_str().expect("p"),
+        "--profile",
+        &dir,
+        "account",
+        "add",
+        &jid,
+        "--password-file",
+        pw.to_str().expect("p"),
+        "--server",
+        &server.c2s_addr(),
+        "--trust-cert",
+        server.ca_path().to_str().expect("p"),
         "--store-password-in-profile",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -51,14 +70,30 @@ async fn account_add_stores_the_account_and_it_logs_in() {
     // The password is in a 0600 file, and never in SQLite.
     let bare = BareJid::from_str(&jid).expect("jid");
     let file = PasswordFile::new(&profile).path(&bare);
-    assert_eq!(std::fs::metadata(&file).expect("file").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&file).expect("file").permissions().mode() & 0o777,
+        0o600
+    );
     let db = std::fs::read(profile.database_path()).expect("db");
-    assert!(!db.windows(8).any(|w| w == b"angelica"), "the password leaked into SQLite");
+    assert!(
+        !db.windows(8).any(|w| w == b"angelica"),
+        "the password leaked into SQLite"
+    );
 
     // A worker on that profile logs in by itself.
-    let handle = worker::spawn(profile.clone(), WorkerOptions { autoconnect: true, ..Default::default() }).expect("worker");
+    let handle = worker::spawn(
+        profile.clone(),
+        WorkerOptions {
+            autoconnect: true,
+            ..Default::default()
+        },
+    )
+    .expect("worker");
     wait_for(&handle.events(), Duration::from_secs(15), |e| match e {
-        Event::ConnectionChanged { state: ConnectionState::Online { .. }, .. } => Some(()),
+        Event::ConnectionChanged {
+            state: ConnectionState::Online { .. },
+            ..
+        } => Some(()),
         _ => None,
     })
     .await;
@@ -81,12 +116,37 @@ fn bad_arguments_get_a_clear_error_and_exit_code_2() {
     let dir = profile.dir().to_str().expect("utf-8").to_owned();
     let pw = profile.dir().join("pw");
     std::fs::write(&pw, "x").expect("pw");
-    let bad_server = balcony(&["--profile", &dir, "account", "add", "a@b", "--password-file", pw.to_str().expect("p"), "--server", "nohost", "--store-password-in-profile"]);
+    let bad_server = balcony(&[
+        "--profile",
+        &dir,
+        "account",
+        "add",
+        "a@b",
+        "--password-file",
+        pw.to_str().expect("p"),
+        "--server",
+        "nohost",
+        "--store-password-in-profile",
+    ]);
     assert_eq!(bad_server.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad_server.stderr).contains("nohost"));
-    let bad_pem = balcony(&["--profile", &dir, "account", "add", "a@b", "--password-file", pw.to_str().expect("p"), "--trust-cert", pw.to_str().expect("p"), "--store-password-in-profile"]);
+    let bad_pem = balcony(&[
+        "--profile",
+        &dir,
+        "account",
+        "add",
+        "a@b",
+        "--password-file",
+        pw.to_str().expect("p"),
+        "--trust-cert",
+        pw.to_str().expect("p"),
+        "--store-password-in-profile",
+    ]);
     assert_eq!(bad_pem.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad_pem.stderr).contains("PEM"));
     let list = balcony(&["--profile", &dir, "account", "list"]);
-    assert!(String::from_utf8_lossy(&list.stdout).trim().is_empty(), "nothing was added");
+    assert!(
+        String::from_utf8_lossy(&list.stdout).trim().is_empty(),
+        "nothing was added"
+    );
 }

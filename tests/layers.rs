@@ -48,12 +48,26 @@ fn check(dir: &str, crates: &[&str]) -> Vec<String> {
     bad
 }
 
-const GUI_CRATES: &[&str] = &["gtk", "gtk4", "glib", "gio", "adw", "libadwaita", "gdk", "gsk", "pango"];
+const GUI_CRATES: &[&str] = &[
+    "gtk",
+    "gtk4",
+    "glib",
+    "gio",
+    "adw",
+    "libadwaita",
+    "gdk",
+    "gsk",
+    "pango",
+];
 
 #[test]
 fn core_never_imports_gtk_glib_gio_or_adw() {
     let bad = check("src/core", GUI_CRATES);
-    assert!(bad.is_empty(), "src/core reaches into the GUI stack:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "src/core reaches into the GUI stack:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]

@@ -76,10 +76,17 @@ async fn login_works(tls: TlsMode) {
         TlsMode::StartTls => server.c2s_addr(),
         TlsMode::DirectTls => server.direct_tls_addr(),
     };
-    add(&worker, config("juliet", &addr, tls, Some(&server.ca_pem)), "balcony-secret");
+    add(
+        &worker,
+        config("juliet", &addr, tls, Some(&server.ca_pem)),
+        "balcony-secret",
+    );
     let (mechanism, _) = wait_for(&events, Duration::from_secs(15), online_mechanism).await;
     assert!(mechanism.starts_with("SCRAM-"), "client used {mechanism}");
-    wait_for(&events, Duration::from_secs(5), |e| matches!(e, Event::AccountAdded { .. }).then_some(())).await;
+    wait_for(&events, Duration::from_secs(5), |e| {
+        matches!(e, Event::AccountAdded { .. }).then_some(())
+    })
+    .await;
 
     // What the server saw: one SCRAM login inside TLS, and never PLAIN.
     let audit = server.audit_lines();
@@ -122,15 +129,34 @@ async fn wrong_password_is_reported_within_five_seconds_without_retries() {
     let worker = start_worker(profile.clone());
     let events = worker.events();
     let started = std::time::Instant::now();
-    add(&worker, config("romeo", &server.c2s_addr(), TlsMode::StartTls, Some(&server.ca_pem)), "wrong");
+    add(
+        &worker,
+        config(
+            "romeo",
+            &server.c2s_addr(),
+            TlsMode::StartTls,
+            Some(&server.ca_pem),
+        ),
+        "wrong",
+    );
     let (error, _) = wait_for(&events, Duration::from_secs(5), offline_error).await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(matches!(error, ConnectError::AuthenticationFailed { .. }), "{error:?}");
+    assert!(
+        matches!(error, ConnectError::AuthenticationFailed { .. }),
+        "{error:?}"
+    );
 
     // No retry storm: nothing more happens, and the server saw one attempt.
     let later = drain_for(&events, Duration::from_secs(3)).await;
-    assert!(later.is_empty(), "unexpected events after the failure: {later:#?}");
-    let failures = server.audit_lines().iter().filter(|l| l.contains("auth-failure")).count();
+    assert!(
+        later.is_empty(),
+        "unexpected events after the failure: {later:#?}"
+    );
+    let failures = server
+        .audit_lines()
+        .iter()
+        .filter(|l| l.contains("auth-failure"))
+        .count();
     assert_eq!(failures, 1, "{}", server.log());
     // Nothing was saved for a login that failed.
     let store = balcony::core::store::Store::open(&profile.database_path()).expect("store");
@@ -147,10 +173,16 @@ async fn unreachable_server_is_reported() {
         .port();
     let worker = start_worker(profile("unreachable"));
     let events = worker.events();
-    add(&worker, config("nobody", &format!("127.0.0.1:{port}"), TlsMode::StartTls, None), "x");
+    add(
+        &worker,
+        config("nobody", &format!("127.0.0.1:{port}"), TlsMode::StartTls, None),
+        "x",
+    );
     let (error, _) = wait_for(&events, Duration::from_secs(10), offline_error).await;
     match error {
-        ConnectError::Unreachable { detail } => assert!(detail.to_lowercase().contains("refused"), "{detail}"),
+        ConnectError::Unreachable { detail } => {
+            assert!(detail.to_lowercase().contains("refused"), "{detail}")
+        }
         other => panic!("expected Unreachable, got {other:?}"),
     }
     worker.shutdown();
@@ -164,12 +196,20 @@ async fn untrusted_certificate_can_be_pinned_and_the_next_login_succeeds() {
     let worker = start_worker(profile.clone());
     let events = worker.events();
     // No extra CA: the test CA is unknown to the system roots.
-    add(&worker, config("mercutio", &server.c2s_addr(), TlsMode::StartTls, None), "queen-mab");
+    add(
+        &worker,
+        config("mercutio", &server.c2s_addr(), TlsMode::StartTls, None),
+        "queen-mab",
+    );
     let (error, _) = wait_for(&events, Duration::from_secs(10), offline_error).await;
     let ConnectError::UntrustedCertificate(cert) = error else {
         panic!("expected an untrusted certificate, got {error:?}");
     };
-    assert_eq!(cert.sha256, sha256(&server.leaf_der), "the fingerprint is the server's leaf");
+    assert_eq!(
+        cert.sha256,
+        sha256(&server.leaf_der),
+        "the fingerprint is the server's leaf"
+    );
     assert_eq!(cert.fingerprint().len(), 95);
 
     worker.send(Command::TrustCertificate {
@@ -182,7 +222,10 @@ async fn untrusted_certificate_can_be_pinned_and_the_next_login_succeeds() {
     // The pin is in the profile: the next start trusts it without asking.
     let store = balcony::core::store::Store::open(&profile.database_path()).expect("store");
     let jid = BareJid::from_str(&format!("mercutio@{DOMAIN}")).expect("jid");
-    assert_eq!(store.pinned_certificates(&jid).expect("pins"), vec![sha256(&server.leaf_der)]);
+    assert_eq!(
+        store.pinned_certificates(&jid).expect("pins"),
+        vec![sha256(&server.leaf_der)]
+    );
     drop(store);
     let again = start_worker(profile);
     wait_for(&again.events(), Duration::from_secs(15), online_mechanism).await;

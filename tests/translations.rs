@@ -21,7 +21,12 @@ fn walk(dir: &Path, out: &mut Vec<String>) {
         if p.is_dir() {
             walk(&p, out);
         } else {
-            out.push(p.strip_prefix(ROOT).expect("under root").to_string_lossy().into_owned());
+            out.push(
+                p.strip_prefix(ROOT)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
     }
 }
@@ -44,7 +49,10 @@ fn potfiles_is_sorted_and_lists_every_file_with_translatable_strings() {
     sorted.sort();
     assert_eq!(listed, sorted, "POTFILES.in is not sorted");
     for f in &listed {
-        assert!(Path::new(ROOT).join(f).exists(), "POTFILES.in lists missing file {f}");
+        assert!(
+            Path::new(ROOT).join(f).exists(),
+            "POTFILES.in lists missing file {f}"
+        );
     }
     let mut files = Vec::new();
     walk(&Path::new(ROOT).join("src"), &mut files);
@@ -52,10 +60,18 @@ fn potfiles_is_sorted_and_lists_every_file_with_translatable_strings() {
     let missing: Vec<_> = files
         .iter()
         .filter(|f| f.ends_with(".rs") || f.ends_with(".blp"))
-        .filter(|f| has_translatable(f, &fs::read_to_string(Path::new(ROOT).join(f)).unwrap_or_default()))
+        .filter(|f| {
+            has_translatable(
+                f,
+                &fs::read_to_string(Path::new(ROOT).join(f)).unwrap_or_default(),
+            )
+        })
         .filter(|f| !listed.contains(f))
         .collect();
-    assert!(missing.is_empty(), "translatable files missing from po/POTFILES.in: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "translatable files missing from po/POTFILES.in: {missing:?}"
+    );
 }
 
 #[test]
@@ -66,7 +82,11 @@ fn the_detector_sees_split_calls() {
 }
 
 fn msgids(pot: &str) -> Vec<String> {
-    let out = Command::new("msgcat").args(["--no-location", "--no-wrap", "--sort-output"]).arg(pot).output().expect("msgcat");
+    let out = Command::new("msgcat")
+        .args(["--no-location", "--no-wrap", "--sort-output"])
+        .arg(pot)
+        .output()
+        .expect("msgcat");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| l.starts_with("msgid") || l.starts_with("msgid_plural"))
@@ -94,7 +114,11 @@ fn the_template_is_current() {
 #[test]
 fn every_language_in_linguas_is_complete() {
     let linguas = fs::read_to_string(Path::new(ROOT).join("po/LINGUAS")).expect("LINGUAS");
-    let langs: Vec<&str> = linguas.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    let langs: Vec<&str> = linguas
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
     assert!(langs.contains(&"de"), "German is required");
     for lang in langs {
         let po = Path::new(ROOT).join(format!("po/{lang}.po"));
@@ -105,8 +129,19 @@ fn every_language_in_linguas_is_complete() {
             .expect("msgfmt");
         let stats = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{lang}: {stats}");
-        assert!(!stats.contains("untranslated") && !stats.contains("fuzzy"), "{lang} is incomplete: {stats}");
-        let cmp = Command::new("msgcmp").arg(&po).arg(Path::new(ROOT).join("po/balcony.pot")).output().expect("msgcmp");
-        assert!(cmp.status.success(), "{lang} lacks messages of the template: {}", String::from_utf8_lossy(&cmp.stderr));
+        assert!(
+            !stats.contains("untranslated") && !stats.contains("fuzzy"),
+            "{lang} is incomplete: {stats}"
+        );
+        let cmp = Command::new("msgcmp")
+            .arg(&po)
+            .arg(Path::new(ROOT).join("po/balcony.pot"))
+            .output()
+            .expect("msgcmp");
+        assert!(
+            cmp.status.success(),
+            "{lang} lacks messages of the template: {}",
+            String::from_utf8_lossy(&cmp.stderr)
+        );
     }
 }

@@ -6,12 +6,12 @@ mod support;
 
 use std::time::Duration;
 
+use adw::prelude::*;
 use balcony::{
     core::xmpp::tls::{fingerprint_hex, sha256},
     model::{Client, ConnectionStatus},
     ui::{connection_text::describe_error, Window},
 };
-use adw::prelude::*;
 use support::{
     profiles,
     prosody::{Prosody, DOMAIN},
@@ -34,7 +34,9 @@ fn account_setup_reaches_the_connected_main_window() {
     let window = Window::new(None, &client, None);
     window.set_default_size(900, 640);
     window.present();
-    pump_until("the setup page", Duration::from_secs(10), || window.visible_page() == "setup");
+    pump_until("the setup page", Duration::from_secs(10), || {
+        window.visible_page() == "setup"
+    });
     assert!(
         find::<gtk::Switch>(&window, "password-file").is_mapped() || !client.secret_service_available(),
         "without a Secret Service the password-file choice is offered"
@@ -49,7 +51,12 @@ fn account_setup_reaches_the_connected_main_window() {
     assert!(error.label().contains("juliet@example.org"), "{}", error.label());
 
     // The test CA is not trusted, so logging in asks about the certificate.
-    fill_setup(&window, &format!("juliet@{DOMAIN}"), "balcony-secret", &server.c2s_addr());
+    fill_setup(
+        &window,
+        &format!("juliet@{DOMAIN}"),
+        "balcony-secret",
+        &server.c2s_addr(),
+    );
     find::<gtk::Button>(&window, "login").emit_clicked();
     pump_until("the certificate prompt", Duration::from_secs(15), || {
         dialog_of::<adw::MessageDialog>(&window).is_some()
@@ -60,26 +67,44 @@ fn account_setup_reaches_the_connected_main_window() {
     screenshot(&dialog, "certificate-prompt");
     MessageDialogExt::response(&dialog, "trust");
 
-    pump_until("the main view", Duration::from_secs(15), || window.visible_page() == "main");
+    pump_until("the main view", Duration::from_secs(15), || {
+        window.visible_page() == "main"
+    });
     let account = client.primary_account().expect("saved account");
-    pump_until("online", Duration::from_secs(15), || account.status() == ConnectionStatus::Online);
+    pump_until("online", Duration::from_secs(15), || {
+        account.status() == ConnectionStatus::Online
+    });
     assert_eq!(account.jid(), format!("juliet@{DOMAIN}"));
-    assert_eq!(find::<adw::ActionRow>(&window, "account").subtitle().as_deref(), Some("Online"));
-    assert!(!find::<gtk::Label>(&window, "connection").is_visible(), "no detail line when online");
+    assert_eq!(
+        find::<adw::ActionRow>(&window, "account").subtitle().as_deref(),
+        Some("Online")
+    );
+    assert!(
+        !find::<gtk::Label>(&window, "connection").is_visible(),
+        "no detail line when online"
+    );
     screenshot(&window, "main-window");
 
     // The status menu changes our presence through the worker.
     find::<gtk::Entry>(&window, "status-message").set_text("On the balcony");
     window_status_menu(&window).choose("away");
-    pump_until("away", Duration::from_secs(10), || account.availability() == "away");
+    pump_until("away", Duration::from_secs(10), || {
+        account.availability() == "away"
+    });
     assert_eq!(account.status_message(), "On the balcony");
     let button = find::<gtk::MenuButton>(&window, "status-menu");
     button.popup();
     let popover = button.popover().expect("status popover");
     pump_until("the popover", Duration::from_secs(5), || popover.is_mapped());
     let invisible = find::<adw::ActionRow>(&popover, "invisible");
-    assert!(!invisible.is_sensitive(), "Invisible stays disabled until supported");
-    assert!(invisible.subtitle().is_some_and(|s| !s.is_empty()), "and says why");
+    assert!(
+        !invisible.is_sensitive(),
+        "Invisible stays disabled until supported"
+    );
+    assert!(
+        invisible.subtitle().is_some_and(|s| !s.is_empty()),
+        "and says why"
+    );
     screenshot(&popover, "status-menu");
     button.popdown();
 
@@ -92,8 +117,13 @@ fn account_setup_reaches_the_connected_main_window() {
 
     // Going offline is visible at once.
     window_status_menu(&window).choose("offline");
-    pump_until("offline", Duration::from_secs(10), || account.status() == ConnectionStatus::Offline);
-    assert_eq!(find::<adw::ActionRow>(&window, "account").subtitle().as_deref(), Some("Offline"));
+    pump_until("offline", Duration::from_secs(10), || {
+        account.status() == ConnectionStatus::Offline
+    });
+    assert_eq!(
+        find::<adw::ActionRow>(&window, "account").subtitle().as_deref(),
+        Some("Offline")
+    );
     window.close();
     client.shutdown();
 }
@@ -114,7 +144,9 @@ fn wrong_password_is_explained_on_the_setup_page() {
     let client = Client::new(profiles::fresh("ui-wrong-password")).expect("client");
     let window = Window::new(None, &client, None);
     window.present();
-    pump_until("the setup page", Duration::from_secs(10), || window.visible_page() == "setup");
+    pump_until("the setup page", Duration::from_secs(10), || {
+        window.visible_page() == "setup"
+    });
     // Trust the test CA through a pin-free path: the server cert is pinned
     // by answering the prompt, then the wrong password is reported.
     fill_setup(&window, &format!("romeo@{DOMAIN}"), "wrong", &server.c2s_addr());
@@ -122,14 +154,20 @@ fn wrong_password_is_explained_on_the_setup_page() {
     pump_until("the certificate prompt", Duration::from_secs(15), || {
         dialog_of::<adw::MessageDialog>(&window).is_some()
     });
-    MessageDialogExt::response(&dialog_of::<adw::MessageDialog>(&window).expect("dialog"), "trust");
+    MessageDialogExt::response(
+        &dialog_of::<adw::MessageDialog>(&window).expect("dialog"),
+        "trust",
+    );
     let error = find::<gtk::Label>(&window, "error");
     pump_until("the error", Duration::from_secs(10), || error.is_visible());
     let expected = describe_error(&balcony::core::xmpp::error::ConnectError::AuthenticationFailed {
         condition: String::new(),
     });
     assert_eq!(error.label().as_str(), expected);
-    assert!(find::<gtk::Button>(&window, "login").is_sensitive(), "the form is usable again");
+    assert!(
+        find::<gtk::Button>(&window, "login").is_sensitive(),
+        "the form is usable again"
+    );
     assert_eq!(window.visible_page(), "setup");
     screenshot(&window, "account-setup-wrong-password");
     window.close();

@@ -153,16 +153,31 @@ mod tests {
 
     #[test]
     fn server_address_rejects_bad_input() {
-        assert_eq!("example.org".parse::<ServerAddress>(), Err(ServerAddressError::MissingPort));
-        assert_eq!(":5222".parse::<ServerAddress>(), Err(ServerAddressError::EmptyHost));
+        assert_eq!(
+            "example.org".parse::<ServerAddress>(),
+            Err(ServerAddressError::MissingPort)
+        );
+        assert_eq!(
+            ":5222".parse::<ServerAddress>(),
+            Err(ServerAddressError::EmptyHost)
+        );
         assert_eq!("h:0".parse::<ServerAddress>(), Err(ServerAddressError::BadPort));
-        assert_eq!("h:70000".parse::<ServerAddress>(), Err(ServerAddressError::BadPort));
+        assert_eq!(
+            "h:70000".parse::<ServerAddress>(),
+            Err(ServerAddressError::BadPort)
+        );
     }
 
     #[test]
     fn account_jid_needs_a_local_part() {
         assert!(parse_account_jid("juliet@capulet.lit").is_ok());
-        assert_eq!(parse_account_jid("capulet.lit"), Err(AccountJidError::NoLocalPart));
-        assert!(matches!(parse_account_jid("a@b@c"), Err(AccountJidError::Invalid(_))));
+        assert_eq!(
+            parse_account_jid("capulet.lit"),
+            Err(AccountJidError::NoLocalPart)
+        );
+        assert!(matches!(
+            parse_account_jid("a@b@c"),
+            Err(AccountJidError::Invalid(_))
+        ));
     }
 }

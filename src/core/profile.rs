@@ -2,8 +2,7 @@
 //! the database, the credential files and (in the UI) the settings file.
 
 use std::{
-    fs,
-    io,
+    fs, io,
     path::{Path, PathBuf},
 };
 

@@ -123,7 +123,9 @@ impl Worker {
         let store = match Store::open(&profile.database_path()) {
             Ok(s) => s,
             Err(e) => {
-                let _ = events.try_send(Event::StartFailed { detail: e.to_string() });
+                let _ = events.try_send(Event::StartFailed {
+                    detail: e.to_string(),
+                });
                 return;
             }
         };
@@ -140,11 +142,14 @@ impl Worker {
         worker.start().await;
         loop {
             tokio::select! {
+                // Notes first: a login that happened before a command (say,
+                // Shutdown) must be recorded before that command runs.
+                biased;
+                Some(note) = notes_rx.recv() => worker.on_note(note).await,
                 cmd = commands.recv() => match cmd {
                     Ok(Command::Shutdown) | Err(_) => break,
                     Ok(cmd) => worker.handle(cmd).await,
                 },
-                Some(note) = notes_rx.recv() => worker.on_note(note).await,
             }
         }
         worker.shutdown(&mut notes_rx).await;
@@ -176,7 +181,9 @@ impl Worker {
         let stored = match self.with_store(|s| s.accounts()).await {
             Ok(list) => list,
             Err(e) => {
-                self.emit(Event::StartFailed { detail: e.to_string() });
+                self.emit(Event::StartFailed {
+                    detail: e.to_string(),
+                });
                 Vec::new()
             }
         };
@@ -212,7 +219,11 @@ impl Worker {
 
     async fn handle(&mut self, cmd: Command) {
         match cmd {
-            Command::AddAccount { config, password, storage } => {
+            Command::AddAccount {
+                config,
+                password,
+                storage,
+            } => {
                 let jid = config.jid.clone();
                 self.stop_session(&jid);
                 self.accounts.insert(
@@ -256,12 +267,17 @@ impl Worker {
                     self.emit(Event::ConnectionChanged {
                         jid,
                         state: ConnectionState::Offline {
-                            error: Some(ConnectError::Configuration { detail: e.to_string() }),
+                            error: Some(ConnectError::Configuration {
+                                detail: e.to_string(),
+                            }),
                         },
                     });
                     return;
                 }
-                let pending = self.accounts.get(&jid).is_some_and(|e| e.pending_storage.is_some());
+                let pending = self
+                    .accounts
+                    .get(&jid)
+                    .is_some_and(|e| e.pending_storage.is_some());
                 self.stop_session(&jid);
                 self.start_session(&jid, pending).await;
             }
@@ -314,7 +330,9 @@ impl Worker {
                 Vec::new()
             });
         self.generation += 1;
-        let Some(entry) = self.accounts.get_mut(jid) else { return };
+        let Some(entry) = self.accounts.get_mut(jid) else {
+            return;
+        };
         entry.password = Some(password.clone());
         let spec = SessionSpec {
             config: entry.config.clone(),
@@ -339,7 +357,9 @@ impl Worker {
             .unwrap_or(PasswordStorage::None);
         credentials::load_password(&self.profile, storage, jid)
             .await
-            .map_err(|e| ConnectError::PasswordUnavailable { detail: e.to_string() })
+            .map_err(|e| ConnectError::PasswordUnavailable {
+                detail: e.to_string(),
+            })
     }
 
     async fn on_note(&mut self, note: SessionNote) {
@@ -356,16 +376,25 @@ impl Worker {
     }
 
     async fn save_new_account(&mut self, jid: &BareJid) {
-        let Some(entry) = self.accounts.get_mut(jid) else { return };
-        let Some(storage) = entry.pending_storage.take() else { return };
-        let Some(password) = entry.password.clone() else { return };
+        let Some(entry) = self.accounts.get_mut(jid) else {
+            return;
+        };
+        let Some(storage) = entry.pending_storage.take() else {
+            return;
+        };
+        let Some(password) = entry.password.clone() else {
+            return;
+        };
         let account = StoredAccount {
             config: entry.config.clone(),
             enabled: true,
             password_storage: storage,
         };
         let result = match credentials::save_password(&self.profile, storage, jid, &password).await {
-            Ok(()) => self.with_store(move |s| s.save_account(&account)).await.map_err(|e| e.to_string()),
+            Ok(()) => self
+                .with_store(move |s| s.save_account(&account))
+                .await
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         match result {
@@ -375,7 +404,10 @@ impl Worker {
             }),
             Err(detail) => {
                 tracing::error!(%jid, %detail, "could not save the new account");
-                self.emit(Event::AccountSaveFailed { jid: jid.clone(), detail });
+                self.emit(Event::AccountSaveFailed {
+                    jid: jid.clone(),
+                    detail,
+                });
             }
         }
     }
@@ -393,7 +425,7 @@ impl Worker {
         while !running.is_empty() {
             match tokio::time::timeout_at(deadline, notes.recv()).await {
                 Ok(Some(SessionNote::Ended { generation, .. })) => running.retain(|g| *g != generation),
-                Ok(Some(_)) => {}
+                Ok(Some(SessionNote::LoggedIn { jid })) => self.save_new_account(&jid).await,
                 Ok(None) | Err(_) => break,
             }
         }

@@ -118,7 +118,8 @@ impl Account {
     /// Records the presence the worker sent.
     pub fn apply_presence(&self, presence: &OwnPresence) {
         let imp = self.imp();
-        imp.availability.replace(presence.availability.as_str().to_owned());
+        imp.availability
+            .replace(presence.availability.as_str().to_owned());
         imp.status_message.replace(presence.status.clone());
         self.notify_availability();
         self.notify_status_message();

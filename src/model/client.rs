@@ -141,7 +141,11 @@ impl Client {
 
     /// The first stored account.
     pub fn primary_account(&self) -> Option<Account> {
-        self.imp().accounts.iter::<Account>().flatten().find(|a| a.saved())
+        self.imp()
+            .accounts
+            .iter::<Account>()
+            .flatten()
+            .find(|a| a.saved())
     }
 
     fn account_or_insert(&self, jid: &BareJid, saved: bool) -> Account {
@@ -166,20 +170,28 @@ impl Client {
 
     /// Pins the certificate the user accepted for `account` and reconnects.
     pub fn trust_certificate(&self, account: &Account) {
-        let Some(cert) = account.take_pending_certificate() else { return };
-        let Ok(jid) = account.jid().parse::<BareJid>() else { return };
+        let Some(cert) = account.take_pending_certificate() else {
+            return;
+        };
+        let Ok(jid) = account.jid().parse::<BareJid>() else {
+            return;
+        };
         self.send(Command::TrustCertificate { jid, der: cert.der });
     }
 
     /// Sets our presence (connecting if needed).
     pub fn set_presence(&self, account: &Account, presence: OwnPresence) {
-        let Ok(jid) = account.jid().parse::<BareJid>() else { return };
+        let Ok(jid) = account.jid().parse::<BareJid>() else {
+            return;
+        };
         self.send(Command::SetPresence { jid, presence });
     }
 
     /// Goes offline.
     pub fn disconnect(&self, account: &Account) {
-        let Ok(jid) = account.jid().parse::<BareJid>() else { return };
+        let Ok(jid) = account.jid().parse::<BareJid>() else {
+            return;
+        };
         self.send(Command::Disconnect { jid });
     }
 

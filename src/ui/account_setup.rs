@@ -119,7 +119,11 @@ impl AccountSetup {
     pub fn set_client(&self, client: &Client) {
         let imp = self.imp();
         client
-            .bind_property("secret-service-available", &*imp.password_storage_group, "visible")
+            .bind_property(
+                "secret-service-available",
+                &*imp.password_storage_group,
+                "visible",
+            )
             .invert_boolean()
             .sync_create()
             .build();
@@ -138,7 +142,11 @@ impl AccountSetup {
         let imp = self.imp();
         imp.spinner.set_visible(busy);
         imp.login_button.set_sensitive(!busy);
-        for row in [imp.jid_row.upcast_ref::<gtk::Widget>(), imp.password_row.upcast_ref(), imp.advanced_row.upcast_ref()] {
+        for row in [
+            imp.jid_row.upcast_ref::<gtk::Widget>(),
+            imp.password_row.upcast_ref(),
+            imp.advanced_row.upcast_ref(),
+        ] {
             row.set_sensitive(!busy);
         }
     }
@@ -166,7 +174,11 @@ impl AccountSetup {
                 gettext("Enter the server as host:port, like xmpp.example.org:5222.")
             })?)
         };
-        let tls = if imp.direct_tls_switch.is_active() { TlsMode::DirectTls } else { TlsMode::StartTls };
+        let tls = if imp.direct_tls_switch.is_active() {
+            TlsMode::DirectTls
+        } else {
+            TlsMode::StartTls
+        };
         Ok((
             AccountConfig {
                 jid,
@@ -181,7 +193,9 @@ impl AccountSetup {
     /// Validates the form and starts the login.
     pub fn submit(&self) {
         let imp = self.imp();
-        let Some(client) = imp.client.borrow().clone() else { return };
+        let Some(client) = imp.client.borrow().clone() else {
+            return;
+        };
         imp.error_label.set_visible(false);
         let (config, password) = match self.form() {
             Ok(v) => v,

@@ -106,7 +106,9 @@ impl Application {
             return;
         }
         let imp = self.imp();
-        let Some(profile) = imp.profile.get().cloned() else { return };
+        let Some(profile) = imp.profile.get().cloned() else {
+            return;
+        };
         let client = match Client::new(profile.clone()) {
             Ok(c) => c,
             Err(e) => {
@@ -114,7 +116,12 @@ impl Application {
                 return;
             }
         };
-        let settings_profile = imp.explicit_profile.get().copied().unwrap_or(false).then_some(&profile);
+        let settings_profile = imp
+            .explicit_profile
+            .get()
+            .copied()
+            .unwrap_or(false)
+            .then_some(&profile);
         let settings = super::settings::open(settings_profile);
         let window = Window::new(Some(self.upcast_ref()), &client, settings);
         imp.client.replace(Some(client));

@@ -11,7 +11,11 @@ use crate::{
 pub const RESPONSE_TRUST: &str = "trust";
 
 /// Builds the dialog; the caller connects `response`.
-pub fn build(parent: &impl IsA<gtk::Window>, account_jid: &str, cert: &UntrustedCertificate) -> adw::MessageDialog {
+pub fn build(
+    parent: &impl IsA<gtk::Window>,
+    account_jid: &str,
+    cert: &UntrustedCertificate,
+) -> adw::MessageDialog {
     let body = gettext_f(
         "The server for {account} presented a certificate that could not be verified. Someone may be intercepting the connection.\n\nOnly trust it if its SHA-256 fingerprint matches the one your server administrator gave you:",
         &[("account", account_jid)],
@@ -32,7 +36,10 @@ pub fn build(parent: &impl IsA<gtk::Window>, account_jid: &str, cert: &Untrusted
         .name("fingerprint")
         .build();
     dialog.set_extra_child(Some(&fingerprint));
-    dialog.add_responses(&[("cancel", &gettext("_Cancel")), (RESPONSE_TRUST, &gettext("_Trust This Certificate"))]);
+    dialog.add_responses(&[
+        ("cancel", &gettext("_Cancel")),
+        (RESPONSE_TRUST, &gettext("_Trust This Certificate")),
+    ]);
     dialog.set_response_appearance(RESPONSE_TRUST, adw::ResponseAppearance::Destructive);
     dialog.set_default_response(Some("cancel"));
     dialog.set_close_response("cancel");

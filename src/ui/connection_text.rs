@@ -23,7 +23,9 @@ pub fn describe_error(error: &ConnectError) -> String {
         ConnectError::Timeout => gettext("The server did not answer in time."),
         ConnectError::Protocol { .. } => gettext("The server sent something Balcony does not understand."),
         ConnectError::Configuration { .. } => gettext("The account settings are not valid."),
-        ConnectError::PasswordUnavailable { .. } => gettext("The password for this account could not be found."),
+        ConnectError::PasswordUnavailable { .. } => {
+            gettext("The password for this account could not be found.")
+        }
     }
 }
 
@@ -49,7 +51,9 @@ pub fn describe_state(state: &ConnectionState, retry_at: Option<Instant>) -> Str
         }
         ConnectionState::Connecting { .. } => gettext("Connecting…"),
         ConnectionState::Online { .. } => gettext("Online"),
-        ConnectionState::Reconnecting { attempt, retry_in, .. } => {
+        ConnectionState::Reconnecting {
+            attempt, retry_in, ..
+        } => {
             let left = retry_at
                 .map(|t| t.saturating_duration_since(Instant::now()))
                 .unwrap_or(*retry_in);

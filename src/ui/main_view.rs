@@ -5,7 +5,10 @@ use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
 use super::{
-    connection_text::{describe_state, short_state}, status_menu::OFFLINE, StatusMenu};
+    connection_text::{describe_state, short_state},
+    status_menu::OFFLINE,
+    StatusMenu,
+};
 use crate::{
     core::bridge::{Availability, ConnectionState, OwnPresence},
     model::{Account, Client, ConnectionStatus},
@@ -60,7 +63,8 @@ mod imp {
     impl ObjectImpl for MainView {
         fn constructed(&self) {
             self.parent_constructed();
-            self.welcome_page.set_icon_name(Some("im.balcony.Balcony-symbolic"));
+            self.welcome_page
+                .set_icon_name(Some("im.balcony.Balcony-symbolic"));
             let obj = self.obj();
             self.status_menu.connect_status_chosen(glib::clone!(
                 #[weak]
@@ -137,7 +141,8 @@ impl MainView {
         // The row says it in a word; the line below explains whenever
         // something is not simply online or offline.
         imp.account_row.set_subtitle(&short_state(&state));
-        imp.connection_label.set_label(&describe_state(&state, account.retry_at()));
+        imp.connection_label
+            .set_label(&describe_state(&state, account.retry_at()));
         imp.connection_label.set_visible(!matches!(
             state,
             ConnectionState::Online { .. } | ConnectionState::Offline { error: None }
@@ -176,9 +181,13 @@ impl MainView {
                 #[upgrade_or]
                 glib::ControlFlow::Break,
                 move || {
-                    let Some(account) = view.account() else { return glib::ControlFlow::Break };
+                    let Some(account) = view.account() else {
+                        return glib::ControlFlow::Break;
+                    };
                     let state = account.connection_state();
-                    view.imp().connection_label.set_label(&describe_state(&state, account.retry_at()));
+                    view.imp()
+                        .connection_label
+                        .set_label(&describe_state(&state, account.retry_at()));
                     glib::ControlFlow::Continue
                 }
             ),
@@ -194,12 +203,22 @@ impl MainView {
 
     fn on_status_chosen(&self, name: &str, message: String) {
         let imp = self.imp();
-        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else { return };
+        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
+            return;
+        };
         if name == OFFLINE {
             client.disconnect(&account);
             return;
         }
-        let Some(availability) = Availability::from_name(name) else { return };
-        client.set_presence(&account, OwnPresence { availability, status: message });
+        let Some(availability) = Availability::from_name(name) else {
+            return;
+        };
+        client.set_presence(
+            &account,
+            OwnPresence {
+                availability,
+                status: message,
+            },
+        );
     }
 }

@@ -31,10 +31,16 @@ pub fn init_resources() {
 
 /// Adds our stylesheet and icons to the default display (needs GTK).
 pub fn init_display() {
-    let Some(display) = gtk::gdk::Display::default() else { return };
+    let Some(display) = gtk::gdk::Display::default() else {
+        return;
+    };
     let provider = gtk::CssProvider::new();
     provider.load_from_resource(&format!("{}/style.css", config::RESOURCE_BASE));
-    gtk::style_context_add_provider_for_display(&display, &provider, gtk::STYLE_PROVIDER_PRIORITY_APPLICATION);
+    gtk::style_context_add_provider_for_display(
+        &display,
+        &provider,
+        gtk::STYLE_PROVIDER_PRIORITY_APPLICATION,
+    );
     gtk::IconTheme::for_display(&display).add_resource_path(&format!("{}/icons", config::RESOURCE_BASE));
 }
 

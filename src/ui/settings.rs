@@ -18,9 +18,13 @@ pub fn open(profile: Option<&Profile>) -> Option<gio::Settings> {
         .and_then(|s| s.lookup(config::SCHEMA_ID, false))
     });
     let Some(schema) = schema else {
-        tracing::warn!("the GSettings schema {} is missing; settings will not persist", config::SCHEMA_ID);
+        tracing::warn!(
+            "the GSettings schema {} is missing; settings will not persist",
+            config::SCHEMA_ID
+        );
         return None;
     };
-    let backend = profile.map(|p| gio::keyfile_settings_backend_new(&p.settings_path().to_string_lossy(), "/", None));
+    let backend =
+        profile.map(|p| gio::keyfile_settings_backend_new(&p.settings_path().to_string_lossy(), "/", None));
     Some(gio::Settings::new_full(&schema, backend.as_ref(), None))
 }

@@ -106,7 +106,10 @@ fn dot(css: &str) -> gtk::Box {
 impl StatusMenu {
     fn build_choices(&self) {
         let imp = self.imp();
-        let names = Availability::ALL.iter().map(|a| a.as_str()).chain([INVISIBLE, OFFLINE]);
+        let names = Availability::ALL
+            .iter()
+            .map(|a| a.as_str())
+            .chain([INVISIBLE, OFFLINE]);
         for name in names {
             let row = adw::ActionRow::builder()
                 .title(status_label(name))
@@ -133,7 +136,11 @@ impl StatusMenu {
             self,
             move |_| {
                 let current = menu.shown();
-                let name = if current == OFFLINE || current.is_empty() { "available".to_owned() } else { current };
+                let name = if current == OFFLINE || current.is_empty() {
+                    "available".to_owned()
+                } else {
+                    current
+                };
                 menu.choose(&name);
             }
         ));
@@ -165,7 +172,10 @@ impl StatusMenu {
     }
 
     /// Connects to `status-chosen`.
-    pub fn connect_status_chosen<F: Fn(&Self, String, String) + 'static>(&self, f: F) -> glib::SignalHandlerId {
+    pub fn connect_status_chosen<F: Fn(&Self, String, String) + 'static>(
+        &self,
+        f: F,
+    ) -> glib::SignalHandlerId {
         self.connect_closure(
             "status-chosen",
             false,

@@ -95,7 +95,9 @@ impl Window {
     }
 
     fn save_geometry(&self) {
-        let Some(s) = self.imp().settings.borrow().clone() else { return };
+        let Some(s) = self.imp().settings.borrow().clone() else {
+            return;
+        };
         let (w, h) = self.default_size();
         let results = [
             s.set_int("window-width", w),
@@ -109,7 +111,11 @@ impl Window {
 
     /// The page the stack shows (`loading`, `setup`, `main` or `error`).
     pub fn visible_page(&self) -> String {
-        self.imp().stack.visible_child_name().map(|s| s.to_string()).unwrap_or_default()
+        self.imp()
+            .stack
+            .visible_child_name()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
     }
 
     /// The setup page.
@@ -188,7 +194,9 @@ impl Window {
 
     fn choose_page(&self) {
         let imp = self.imp();
-        let Some(client) = imp.client.borrow().clone() else { return };
+        let Some(client) = imp.client.borrow().clone() else {
+            return;
+        };
         let page = if let Some(error) = client.start_error() {
             imp.start_error_page.set_description(Some(&error));
             "error"
@@ -206,7 +214,9 @@ impl Window {
     }
 
     fn ask_about_certificate(&self, client: &Client, account: &Account) {
-        let Some(cert) = account.pending_certificate() else { return };
+        let Some(cert) = account.pending_certificate() else {
+            return;
+        };
         let dialog = certificate_dialog::build(self, &account.jid(), &cert);
         dialog.connect_response(
             None,
@@ -222,9 +232,9 @@ impl Window {
                         client.trust_certificate(&account);
                     } else {
                         account.set_pending_certificate(None);
-                        win.imp()
-                            .setup
-                            .show_error(&gettext("The server’s certificate was not trusted, so Balcony did not connect."));
+                        win.imp().setup.show_error(&gettext(
+                            "The server’s certificate was not trusted, so Balcony did not connect.",
+                        ));
                     }
                 }
             ),

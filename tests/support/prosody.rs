@@ -41,7 +41,11 @@ fn free_port() -> u16 {
 fn unique_dir() -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prosody");
-    base.join(format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)))
+    base.join(format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ))
 }
 
 struct TestPki {
@@ -54,7 +58,9 @@ struct TestPki {
 fn make_pki() -> TestPki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "Balcony Test CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Balcony Test CA");
     let ca_key = KeyPair::generate().expect("ca key");
     let ca = ca_params.self_signed(&ca_key).expect("ca cert");
     let mut leaf_params = CertificateParams::new(vec![DOMAIN.to_owned()]).expect("leaf params");
@@ -101,8 +107,21 @@ impl Prosody {
         let (c2s_port, direct_tls_port) = (free_port(), free_port());
         let modules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/prosody-modules");
         let mut modules = vec![
-            "roster", "saslauth", "tls", "disco", "ping", "carbons", "smacks", "csi_simple", "blocklist",
-            "version", "time", "uptime", "admin_adhoc", "adhoc", "balcony_sasl_audit",
+            "roster",
+            "saslauth",
+            "tls",
+            "disco",
+            "ping",
+            "carbons",
+            "smacks",
+            "csi_simple",
+            "blocklist",
+            "version",
+            "time",
+            "uptime",
+            "admin_adhoc",
+            "adhoc",
+            "balcony_sasl_audit",
         ];
         modules.extend_from_slice(extra_modules);
         let modules: Vec<String> = modules.iter().map(|m| format!("{m:?}")).collect();
@@ -220,7 +239,10 @@ VirtualHost "{DOMAIN}"
     /// Stops the server (SIGTERM, then SIGKILL).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {

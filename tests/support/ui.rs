@@ -43,7 +43,10 @@ pub fn pump_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool)
     let ctx = glib::MainContext::default();
     let deadline = Instant::now() + timeout;
     while !cond() {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for: {what}"
+        );
         while ctx.pending() {
             ctx.iteration(false);
         }
@@ -54,7 +57,9 @@ pub fn pump_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool)
 /// Runs the main loop for `d`.
 pub fn pump_for(d: Duration) {
     let deadline = Instant::now() + d;
-    pump_until("time to pass", d + Duration::from_secs(1), || Instant::now() >= deadline);
+    pump_until("time to pass", d + Duration::from_secs(1), || {
+        Instant::now() >= deadline
+    });
 }
 
 /// The shown window of type `T` that is transient for `parent`.

@@ -147,7 +147,11 @@ mod tests {
 
     #[test]
     fn storage_names_round_trip() {
-        for s in [PasswordStorage::SecretService, PasswordStorage::ProfileFile, PasswordStorage::None] {
+        for s in [
+            PasswordStorage::SecretService,
+            PasswordStorage::ProfileFile,
+            PasswordStorage::None,
+        ] {
             assert_eq!(PasswordStorage::from_stored(s.as_str()), Some(s));
         }
         assert_eq!(PasswordStorage::from_stored("sqlite"), None);

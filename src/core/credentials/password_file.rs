@@ -83,12 +83,22 @@ mod tests {
         let profile = Profile::open(&dir).expect("profile");
         let files = PasswordFile::new(&profile);
         let jid = BareJid::from_str("juliet..@capulet.lit").expect("jid");
-        files.save(&jid, &Password::new("s3cret\nwith newline")).expect("save");
+        files
+            .save(&jid, &Password::new("s3cret\nwith newline"))
+            .expect("save");
         let path = files.path(&jid);
         assert!(path.starts_with(profile.credentials_dir()));
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        assert!(name.trim_end_matches(".password").chars().all(|c| c.is_ascii_hexdigit()), "{name}");
-        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert!(
+            name.trim_end_matches(".password")
+                .chars()
+                .all(|c| c.is_ascii_hexdigit()),
+            "{name}"
+        );
+        assert_eq!(
+            fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(files.load(&jid).expect("load").expose(), "s3cret\nwith newline");
         files.forget(&jid).expect("forget");
         assert!(matches!(files.load(&jid), Err(CredentialError::Missing(_))));

@@ -46,7 +46,10 @@ impl SecretService {
     }
 
     fn attributes(jid: &BareJid) -> Vec<(&'static str, String)> {
-        vec![(ATTR_APP, crate::config::SCHEMA_ID.to_owned()), (ATTR_JID, jid.to_string())]
+        vec![
+            (ATTR_APP, crate::config::SCHEMA_ID.to_owned()),
+            (ATTR_JID, jid.to_string()),
+        ]
     }
 
     /// Stores (replacing) the password of `jid`.
@@ -61,8 +64,14 @@ impl SecretService {
 
     /// Loads the password of `jid`.
     pub async fn load(&self, jid: &BareJid) -> Result<Password, CredentialError> {
-        let items = self.collection.search_items(&Self::attributes(jid)).await.map_err(err)?;
-        let item = items.first().ok_or_else(|| CredentialError::Missing(jid.clone()))?;
+        let items = self
+            .collection
+            .search_items(&Self::attributes(jid))
+            .await
+            .map_err(err)?;
+        let item = items
+            .first()
+            .ok_or_else(|| CredentialError::Missing(jid.clone()))?;
         let secret = item.secret().await.map_err(err)?;
         String::from_utf8(secret.as_bytes().to_vec())
             .map(Password::new)
@@ -71,7 +80,12 @@ impl SecretService {
 
     /// Deletes the stored password of `jid`.
     pub async fn forget(&self, jid: &BareJid) -> Result<(), CredentialError> {
-        for item in self.collection.search_items(&Self::attributes(jid)).await.map_err(err)? {
+        for item in self
+            .collection
+            .search_items(&Self::attributes(jid))
+            .await
+            .map_err(err)?
+        {
             item.delete(None).await.map_err(err)?;
         }
         Ok(())

@@ -22,8 +22,7 @@ pub struct StoredAccount {
     pub password_storage: PasswordStorage,
 }
 
-const COLUMNS: &str =
-    "jid, server_host, server_port, tls_mode, extra_ca_pem, enabled, password_storage";
+const COLUMNS: &str = "jid, server_host, server_port, tls_mode, extra_ca_pem, enabled, password_storage";
 
 fn corrupt(detail: impl Into<String>) -> StoreError {
     StoreError::Corrupt {
@@ -115,8 +114,10 @@ impl Store {
 
     /// Removes an account and its pinned certificates.
     pub fn remove_account(&self, jid: &BareJid) -> Result<bool, StoreError> {
-        self.conn
-            .execute("DELETE FROM certificate_pins WHERE account_jid = ?1", [jid.as_str()])?;
+        self.conn.execute(
+            "DELETE FROM certificate_pins WHERE account_jid = ?1",
+            [jid.as_str()],
+        )?;
         Ok(self
             .conn
             .execute("DELETE FROM accounts WHERE jid = ?1", [jid.as_str()])?
@@ -163,7 +164,10 @@ mod tests {
         let store = Store::open_in_memory().expect("store");
         store
             .conn
-            .execute("INSERT INTO accounts (jid, tls_mode) VALUES ('not a jid@@', 'starttls')", [])
+            .execute(
+                "INSERT INTO accounts (jid, tls_mode) VALUES ('not a jid@@', 'starttls')",
+                [],
+            )
             .expect("insert");
         assert!(matches!(store.accounts(), Err(StoreError::Corrupt { .. })));
     }

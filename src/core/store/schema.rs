@@ -72,7 +72,8 @@ mod tests {
     #[test]
     fn refuses_a_newer_schema() {
         let mut conn = Connection::open_in_memory().expect("db");
-        conn.pragma_update(None, "user_version", latest() + 1).expect("set");
+        conn.pragma_update(None, "user_version", latest() + 1)
+            .expect("set");
         assert!(matches!(migrate(&mut conn), Err(StoreError::TooNew { .. })));
     }
 }

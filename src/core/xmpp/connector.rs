@@ -65,7 +65,9 @@ impl AccountConnector {
     {
         let name = ServerName::try_from(domain.to_owned())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let stream = TlsConnector::from(self.tls.config.clone()).connect(name, io).await?;
+        let stream = TlsConnector::from(self.tls.config.clone())
+            .connect(name, io)
+            .await?;
         let (_, conn) = stream.get_ref();
         let binding = match conn.protocol_version() {
             Some(tokio_rustls::rustls::ProtocolVersion::TLSv1_3) => conn
@@ -106,10 +108,12 @@ impl ServerConnector for AccountConnector {
                     return Err(ProtocolError::NoTls.into());
                 }
                 stream
-                    .send(&XmppStreamElement::Starttls(starttls::Nonza::Request(starttls::Request)))
+                    .send(&XmppStreamElement::Starttls(starttls::Nonza::Request(
+                        starttls::Request,
+                    )))
                     .await?;
                 loop {
-                    match stream.next().await.map(|v| v.map(|v| v.into_read_error()).flatten()) {
+                    match stream.next().await.map(|v| v.and_then(|v| v.into_read_error())) {
                         Some(Ok(XmppStreamElement::Starttls(starttls::Nonza::Proceed(_)))) => break,
                         Some(Ok(_)) | Some(Err(ReadError::SoftTimeout)) => (),
                         Some(Err(ReadError::HardError(e))) => return Err(e.into()),

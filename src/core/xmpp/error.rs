@@ -101,7 +101,9 @@ impl ConnectError {
             e @ (tokio_xmpp::Error::DnsProto(_)
             | tokio_xmpp::Error::DnsNet(_)
             | tokio_xmpp::Error::Idna
-            | tokio_xmpp::Error::Addr(_)) => Self::Unreachable { detail: e.to_string() },
+            | tokio_xmpp::Error::Addr(_)) => Self::Unreachable {
+                detail: e.to_string(),
+            },
             other => Self::Protocol {
                 detail: other.to_string(),
             },
@@ -114,12 +116,21 @@ fn classify_io(io: std::io::Error) -> ConnectError {
     if io.kind() == K::TimedOut {
         return ConnectError::Timeout;
     }
-    if let Some(tls) = io.get_ref().and_then(|e| e.downcast_ref::<tokio_rustls::rustls::Error>()) {
-        return ConnectError::Tls { detail: tls.to_string() };
+    if let Some(tls) = io
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<tokio_rustls::rustls::Error>())
+    {
+        return ConnectError::Tls {
+            detail: tls.to_string(),
+        };
     }
     match io.kind() {
-        K::InvalidData => ConnectError::Protocol { detail: io.to_string() },
-        _ => ConnectError::Unreachable { detail: io.to_string() },
+        K::InvalidData => ConnectError::Protocol {
+            detail: io.to_string(),
+        },
+        _ => ConnectError::Unreachable {
+            detail: io.to_string(),
+        },
     }
 }
 

@@ -61,7 +61,9 @@ impl Backoff {
     /// The delay after failed attempt number `attempt` (1-based), with
     /// ±25 % jitter so that many clients do not come back in step.
     pub fn delay(&self, attempt: u32) -> Duration {
-        let exp = self.initial.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .initial
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let base = exp.min(self.max);
         let jitter: f64 = rand::random_range(0.75..1.25);
         base.mul_f64(jitter)
@@ -129,10 +131,15 @@ pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> 
                         match retry_in {
                             Some(delay) => tokio::time::sleep(delay).await,
                             None => {
-                                // Hold the slot until the session has read the
-                                // failure and gone: tokio-xmpp treats a dropped
-                                // slot as fatal and would end the stream first.
-                                events.closed().await;
+                                // Hold the slot until the stream has shut down
+                                // (or the session is gone): tokio-xmpp treats a
+                                // dropped slot as a crash and would end the
+                                // stream before the session read the failure.
+                                let mut slot = slot;
+                                tokio::select! {
+                                    _ = slot.closed() => {}
+                                    _ = events.closed() => {}
+                                }
                                 return;
                             }
                         }
@@ -152,9 +159,15 @@ mod tests {
         let b = Backoff::default();
         for _ in 0..50 {
             let d1 = b.delay(1);
-            assert!(d1 >= Duration::from_millis(750) && d1 <= Duration::from_millis(1250), "{d1:?}");
+            assert!(
+                d1 >= Duration::from_millis(750) && d1 <= Duration::from_millis(1250),
+                "{d1:?}"
+            );
             let d3 = b.delay(3);
-            assert!(d3 >= Duration::from_secs(3) && d3 <= Duration::from_secs(5), "{d3:?}");
+            assert!(
+                d3 >= Duration::from_secs(3) && d3 <= Duration::from_secs(5),
+                "{d3:?}"
+            );
             assert!(b.delay(40) <= Duration::from_secs(75));
         }
     }

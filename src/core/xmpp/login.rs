@@ -61,17 +61,13 @@ async fn login_inner(
         .connect(jid, ns::JABBER_CLIENT, timeouts)
         .await
         .map_err(classify)?;
-    let (features, stream) = pending
-        .recv_features()
-        .await
-        .map_err(|e| classify(e.into()))?;
+    let (features, stream) = pending.recv_features().await.map_err(|e| classify(e.into()))?;
     let offered = features.sasl_mechanisms.clone();
     let have_binding = !matches!(binding, ChannelBinding::None);
-    let mechanism = choose_mechanism(&offered, have_binding).ok_or_else(|| {
-        ConnectError::NoAcceptableMechanism {
+    let mechanism =
+        choose_mechanism(&offered, have_binding).ok_or_else(|| ConnectError::NoAcceptableMechanism {
             offered: offered.iter().cloned().collect::<Vec<_>>().join(" "),
-        }
-    })?;
+        })?;
     let binding = if mechanism.ends_with("-PLUS") {
         binding
     } else if have_binding {
@@ -96,10 +92,7 @@ async fn login_inner(
         })
         .await
         .map_err(|e| classify(e.into()))?;
-    let (features, stream) = stream
-        .recv_features()
-        .await
-        .map_err(|e| classify(e.into()))?;
+    let (features, stream) = stream.recv_features().await.map_err(|e| classify(e.into()))?;
     tracing::info!(%jid, mechanism, "authenticated");
     Ok(LoggedIn {
         features,
@@ -130,7 +123,10 @@ mod tests {
 
     #[test]
     fn prefers_scram_over_plain() {
-        assert_eq!(choose_mechanism(&set(&["PLAIN", "SCRAM-SHA-1"]), true), Some("SCRAM-SHA-1"));
+        assert_eq!(
+            choose_mechanism(&set(&["PLAIN", "SCRAM-SHA-1"]), true),
+            Some("SCRAM-SHA-1")
+        );
         assert_eq!(
             choose_mechanism(&set(&["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"]), false),
             Some("SCRAM-SHA-256")

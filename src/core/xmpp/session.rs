@@ -130,7 +130,10 @@ impl Session {
                 self.mechanism = mechanism;
                 None
             }
-            LinkEvent::Failed { error, retry_in: Some(retry_in) } => {
+            LinkEvent::Failed {
+                error,
+                retry_in: Some(retry_in),
+            } => {
                 let attempt = match &self.state {
                     ConnectionState::Connecting { attempt } => attempt + 1,
                     ConnectionState::Reconnecting { attempt, .. } => attempt + 1,
@@ -143,7 +146,10 @@ impl Session {
                 });
                 None
             }
-            LinkEvent::Failed { error, retry_in: None } => Some(error),
+            LinkEvent::Failed {
+                error,
+                retry_in: None,
+            } => Some(error),
         }
     }
 }
@@ -192,7 +198,12 @@ async fn run(
     let tls = match AccountTls::new(spec.config.extra_ca_pem.as_deref(), spec.pins.clone()) {
         Ok(tls) => tls,
         Err(e) => {
-            ended(&mut session, Some(ConnectError::Configuration { detail: e.to_string() }));
+            ended(
+                &mut session,
+                Some(ConnectError::Configuration {
+                    detail: e.to_string(),
+                }),
+            );
             return;
         }
     };
@@ -285,8 +296,12 @@ async fn run(
             }
         }
     };
-    drop(link_rx); // releases a reconnector that holds its slot after a fatal error
+    // Tell the UI at once; closing the stream may take a moment.
+    session.set_state(ConnectionState::Offline {
+        error: outcome.clone(),
+    });
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
+    drop(link_rx); // releases a reconnector still holding its slot
     ended(&mut session, outcome);
 }
 
@@ -306,7 +321,10 @@ mod tests {
             Some(Iq::Error { id, error, to, .. }) => {
                 assert_eq!(id, "q1");
                 assert_eq!(error.defined_condition, DefinedCondition::ServiceUnavailable);
-                assert_eq!(to.map(|j| j.to_string()).as_deref(), Some("romeo@montague.lit/orchard"));
+                assert_eq!(
+                    to.map(|j| j.to_string()).as_deref(),
+                    Some("romeo@montague.lit/orchard")
+                );
             }
             other => panic!("unexpected reply {other:?}"),
         }
