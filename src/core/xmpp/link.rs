@@ -131,10 +131,9 @@ pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> 
                         match retry_in {
                             Some(delay) => tokio::time::sleep(delay).await,
                             None => {
-                                // Hold the slot until the stream has shut down
-                                // (or the session is gone): tokio-xmpp treats a
-                                // dropped slot as a crash and would end the
-                                // stream before the session read the failure.
+                                // Hold the slot until the session has read the
+                                // failure: tokio-xmpp ends the stream when the
+                                // slot is dropped, which would race with it.
                                 let mut slot = slot;
                                 tokio::select! {
                                     _ = slot.closed() => {}

@@ -300,8 +300,11 @@ async fn run(
     session.set_state(ConnectionState::Offline {
         error: outcome.clone(),
     });
+    // After a fatal failure the reconnector still holds the stream's slot;
+    // releasing it makes tokio-xmpp end the stream (by design, its worker
+    // task panics: see `main.rs`), so the close below is quick.
+    drop(link_rx);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
-    drop(link_rx); // releases a reconnector still holding its slot
     ended(&mut session, outcome);
 }
 
