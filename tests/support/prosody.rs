@@ -157,37 +157,56 @@ VirtualHost "{DOMAIN}"
         );
         let cfg = dir.join("prosody.cfg.lua");
         fs::write(&cfg, config).expect("config");
+        let mut server = Prosody {
+            dir,
+            child: None,
+            c2s_port,
+            direct_tls_port,
+            ca_pem: pki.ca_pem,
+            leaf_der: pki.leaf_der,
+        };
+        server.spawn().then_some(server)
+    }
+
+    /// Starts the process on the existing config; false if it did not listen.
+    fn spawn(&mut self) -> bool {
         let child = Command::new("prosody")
             .arg("--config")
-            .arg(&cfg)
+            .arg(self.dir.join("prosody.cfg.lua"))
             .arg("-F")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start prosody (is the prosody package installed? run `make deps`)");
-        let mut server = Prosody {
-            dir,
-            child: Some(child),
-            c2s_port,
-            direct_tls_port,
-            ca_pem: pki.ca_pem,
-            leaf_der: pki.leaf_der,
-        };
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
-            if let Some(Ok(Some(_))) = server.child.as_mut().map(|c| c.try_wait()) {
-                eprintln!("prosody exited early; log:\n{}", server.log());
-                return None; // port clash or similar: try again
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
+                eprintln!("prosody exited early; log:\n{}", self.log());
+                self.child = None;
+                return false; // port clash or similar
             }
             let up = |p| TcpStream::connect(("127.0.0.1", p)).is_ok();
-            if up(server.c2s_port) && up(server.direct_tls_port) {
-                return Some(server);
+            if up(self.c2s_port) && up(self.direct_tls_port) {
+                return true;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        eprintln!("prosody did not listen in time; log:\n{}", server.log());
-        None
+        eprintln!("prosody did not listen in time; log:\n{}", self.log());
+        false
+    }
+
+    /// Starts a stopped server again, on the same ports and data.
+    pub fn restart(&mut self) {
+        self.stop();
+        for _ in 0..20 {
+            if self.spawn() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("Prosody did not come back on its ports");
     }
 
     /// The private directory.

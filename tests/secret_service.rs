@@ -1,0 +1,158 @@
+//! Passwords go to the Secret Service when one is on the session bus: a
+//! real gnome-keyring in this test's D-Bus session, checked from outside
+//! with `secret-tool`, and never to SQLite or a file.
+
+mod support;
+
+use std::{
+    process::{Child, Command, Stdio},
+    str::FromStr,
+    time::{Duration, Instant},
+};
+
+use balcony::core::{
+    bridge::{ConnectionState, Event},
+    credentials::{secret_service_available, PasswordFile},
+    worker::{self, WorkerOptions},
+};
+use support::{
+    events::wait_for,
+    profiles,
+    prosody::{Prosody, DOMAIN},
+};
+use xmpp_parsers::jid::BareJid;
+
+struct Keyring(Child);
+
+impl Keyring {
+    fn start(home: &std::path::Path) -> Self {
+        let run = home.join("run");
+        std::fs::create_dir_all(&run).expect("runtime dir");
+        std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).expect("chmod");
+        let mut child = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_RUNTIME_DIR", &run)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (run `make deps`)");
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"keyring-test-password")
+            .expect("unlock password");
+        drop(stdin);
+        Keyring(child)
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn secret_tool_lookup(jid: &str) -> String {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "application", "im.balcony.Balcony", "xmpp-account", jid])
+        .output()
+        .expect("secret-tool");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn balcony(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .args(args)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("balcony")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_live_in_the_secret_service_when_one_runs() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a D-Bus session: run it through `make test` (dbus-run-session)"
+    );
+    assert!(
+        !secret_service_available().await,
+        "a Secret Service was already running"
+    );
+    let profile = profiles::fresh("secret-service");
+    let _keyring = Keyring::start(&profile.dir().join("keyring-home"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !secret_service_available().await {
+        assert!(
+            Instant::now() < deadline,
+            "gnome-keyring did not appear on the bus"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let server = Prosody::start();
+    server.register("benvolio", "peace-keeper");
+    let jid = format!("benvolio@{DOMAIN}");
+    let dir = profile.dir().to_str().expect("utf-8").to_owned();
+    let pw = profile.dir().join("pw");
+    std::fs::write(&pw, "peace-keeper").expect("pw");
+    let out = balcony(&[
+        "--profile",
+        &dir,
+        "account",
+        "add",
+        &jid,
+        "--password-file",
+        pw.to_str().expect("p"),
+        "--server",
+        &server.c2s_addr(),
+        "--trust-cert",
+        server.ca_path().to_str().expect("p"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_file(&pw).expect("rm pw");
+
+    // Another Secret Service client sees it; there is no password file.
+    assert_eq!(secret_tool_lookup(&jid), "peace-keeper");
+    let bare = BareJid::from_str(&jid).expect("jid");
+    assert!(!PasswordFile::new(&profile).path(&bare).exists());
+    let db = std::fs::read(profile.database_path()).expect("db");
+    assert!(
+        !db.windows(12).any(|w| w == b"peace-keeper"),
+        "password in SQLite"
+    );
+
+    // The worker reads it back from the keyring and logs in.
+    let handle = worker::spawn(
+        profile.clone(),
+        WorkerOptions {
+            autoconnect: true,
+            ..Default::default()
+        },
+    )
+    .expect("worker");
+    wait_for(&handle.events(), Duration::from_secs(15), |e| match e {
+        Event::ConnectionChanged {
+            state: ConnectionState::Online { .. },
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    handle.shutdown();
+
+    let removed = balcony(&["--profile", &dir, "account", "remove", &jid]);
+    assert!(
+        removed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&removed.stderr)
+    );
+    assert_eq!(
+        secret_tool_lookup(&jid),
+        "",
+        "removing the account removes its secret"
+    );
+}
