@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use xmpp_parsers::jid::{BareJid, FullJid};
+use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 
 use super::{
     account::AccountConfig,
@@ -126,6 +126,15 @@ pub enum Command {
         jid: BareJid,
         /// The new presence.
         presence: OwnPresence,
+    },
+    /// Send our presence to one entity only, or end it with unavailable.
+    SendDirectedPresence {
+        /// The account.
+        jid: BareJid,
+        /// The recipient.
+        to: Jid,
+        /// Available (with our show, status and caps) or unavailable.
+        available: bool,
     },
     /// Pin `der` for the account and try to connect again.
     TrustCertificate {

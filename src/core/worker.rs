@@ -260,6 +260,16 @@ impl Worker {
                     None => self.connect(&jid).await,
                 }
             }
+            Command::SendDirectedPresence { jid, to, available } => {
+                match self.accounts.get(&jid).and_then(|e| e.session.as_ref()) {
+                    Some(s) => {
+                        let _ = s
+                            .commands
+                            .send(SessionCommand::DirectedPresence { to, available });
+                    }
+                    None => tracing::warn!(%jid, "directed presence while offline is dropped"),
+                }
+            }
             Command::TrustCertificate { jid, der } => {
                 let pin_jid = jid.clone();
                 if let Err(e) = self.with_store(move |s| s.pin_certificate(&pin_jid, &der)).await {

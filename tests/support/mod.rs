@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod events;
+pub mod peer;
 pub mod profiles;
 pub mod prosody;
 pub mod ui;

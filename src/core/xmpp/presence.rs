@@ -1,7 +1,11 @@
 //! Our own presence stanza.
 
-use xmpp_parsers::presence::{Presence, Show};
+use xmpp_parsers::{
+    jid::Jid,
+    presence::{Presence, Show},
+};
 
+use super::x0115_caps;
 use crate::core::bridge::{Availability, OwnPresence};
 
 /// Builds the broadcast presence for `own`.
@@ -17,7 +21,18 @@ pub fn own_presence_stanza(own: &OwnPresence) -> Presence {
     if !own.status.is_empty() {
         p.statuses.insert(Default::default(), own.status.clone());
     }
+    p.add_payload(x0115_caps::our_caps());
     p
+}
+
+/// Presence for one entity: our presence (with caps), or unavailable.
+pub fn directed_presence_stanza(own: &OwnPresence, to: Jid, available: bool) -> Presence {
+    let p = if available {
+        own_presence_stanza(own)
+    } else {
+        Presence::unavailable()
+    };
+    p.with_to(to)
 }
 
 #[cfg(test)]
@@ -35,5 +50,11 @@ mod tests {
         let plain = own_presence_stanza(&OwnPresence::default());
         assert_eq!(plain.show, None);
         assert!(plain.statuses.is_empty());
+        let caps: Vec<_> = plain
+            .payloads
+            .iter()
+            .filter(|e| e.is("c", xmpp_parsers::ns::CAPS))
+            .collect();
+        assert_eq!(caps.len(), 1, "our presence carries entity caps");
     }
 }

@@ -6,11 +6,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_xmpp::{
     jid::Jid,
-    parsers::{
-        iq::Iq,
-        presence::Presence,
-        stanza_error::{DefinedCondition, ErrorType, StanzaError},
-    },
+    parsers::presence::Presence,
     stanzastream::{Event as StreamEventOrStanza, StanzaStream, StreamEvent},
     xmlstream::Timeouts,
     Stanza,
@@ -21,7 +17,8 @@ use super::{
     connector::AccountConnector,
     error::ConnectError,
     link::{reconnector, Backoff, LinkEvent, LinkSpec},
-    presence::own_presence_stanza,
+    modules,
+    presence::{directed_presence_stanza, own_presence_stanza},
     tls::AccountTls,
 };
 use crate::core::{
@@ -35,6 +32,13 @@ use crate::core::{
 pub enum SessionCommand {
     /// Send this presence now and after every reconnect.
     SetPresence(OwnPresence),
+    /// Send presence to one entity only (available with our caps, or unavailable).
+    DirectedPresence {
+        /// The recipient.
+        to: Jid,
+        /// Available or unavailable.
+        available: bool,
+    },
     /// Send unavailable presence and close the stream.
     Close,
 }
@@ -154,24 +158,6 @@ impl Session {
     }
 }
 
-fn service_unavailable(iq: &Iq) -> Option<Iq> {
-    let (id, from) = match iq {
-        Iq::Get { id, from, .. } | Iq::Set { id, from, .. } => (id.clone(), from.clone()),
-        _ => return None,
-    };
-    let error = StanzaError::new(
-        ErrorType::Cancel,
-        DefinedCondition::ServiceUnavailable,
-        "en",
-        "This request is not supported",
-    );
-    let mut reply = Iq::from_error(id, error);
-    if let Some(from) = from {
-        reply = reply.with_to(from);
-    }
-    Some(reply)
-}
-
 async fn run(
     spec: SessionSpec,
     mut commands: mpsc::UnboundedReceiver<SessionCommand>,
@@ -258,7 +244,7 @@ async fn run(
                     });
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Iq(iq))) => {
-                    if let Some(reply) = service_unavailable(&iq) {
+                    if let Some(reply) = modules::answer(&iq) {
                         stream.send(Box::new(reply.into())).await;
                     }
                 }
@@ -287,6 +273,12 @@ async fn run(
                         let _ = session.events.try_send(Event::PresenceChanged { jid: jid.clone(), presence: p });
                     }
                 }
+                Some(SessionCommand::DirectedPresence { to, available }) => {
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        let presence = directed_presence_stanza(&session.presence, to, available);
+                        stream.send(Box::new(presence.into())).await;
+                    }
+                }
                 Some(SessionCommand::Close) | None => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         stream.send(Box::new(Presence::unavailable().into())).await;
@@ -306,32 +298,4 @@ async fn run(
     drop(link_rx);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
     ended(&mut session, outcome);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_iq_get_gets_service_unavailable() {
-        let iq = Iq::Get {
-            from: Some(Jid::new("romeo@montague.lit/orchard").expect("jid")),
-            to: None,
-            id: "q1".into(),
-            payload: xmpp_parsers::minidom::Element::builder("query", "urn:example:unknown").build(),
-        };
-        match service_unavailable(&iq) {
-            Some(Iq::Error { id, error, to, .. }) => {
-                assert_eq!(id, "q1");
-                assert_eq!(error.defined_condition, DefinedCondition::ServiceUnavailable);
-                assert_eq!(
-                    to.map(|j| j.to_string()).as_deref(),
-                    Some("romeo@montague.lit/orchard")
-                );
-            }
-            other => panic!("unexpected reply {other:?}"),
-        }
-        let result = Iq::empty_result(Jid::new("a@b").expect("jid"), "r");
-        assert!(service_unavailable(&result).is_none());
-    }
 }

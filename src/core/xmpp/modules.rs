@@ -1,0 +1,156 @@
+//! The one explicit list of protocol modules. What we advertise in
+//! disco#info (and so in the caps hash) is derived from this list, so we
+//! advertise exactly what we implement.
+
+use std::collections::BTreeSet;
+
+use xmpp_parsers::{
+    iq::Iq,
+    jid::Jid,
+    minidom::Element,
+    stanza_error::{DefinedCondition, ErrorType, StanzaError},
+};
+
+use super::{x0030_disco, x0092_version, x0115_caps, x0199_ping, x0202_time};
+
+/// How a module answers an IQ get or set addressed to us.
+pub enum Answer {
+    /// A result with an optional payload.
+    Result(Option<Element>),
+    /// A stanza error.
+    Error(StanzaError),
+}
+
+/// An IQ request as modules see it.
+pub struct IqRequest<'a> {
+    /// True for `set`, false for `get`.
+    pub is_set: bool,
+    /// The sender.
+    pub from: Option<&'a Jid>,
+    /// The payload.
+    pub payload: &'a Element,
+}
+
+/// Answers a request, or `None` when the payload is not this module's.
+pub type IqHandler = fn(&IqRequest<'_>) -> Option<Answer>;
+
+/// A protocol module: its name, the features it announces, and its IQ handler.
+pub struct Module {
+    /// Name for logs, e.g. `XEP-0199 ping`.
+    pub name: &'static str,
+    /// disco#info features this module announces.
+    pub features: &'static [&'static str],
+    /// The IQ handler, if the module answers IQs.
+    pub iq: Option<IqHandler>,
+}
+
+/// Every registered module.
+pub const REGISTERED: &[&Module] = &[
+    &x0030_disco::MODULE,
+    &x0092_version::MODULE,
+    &x0115_caps::MODULE,
+    &x0199_ping::MODULE,
+    &x0202_time::MODULE,
+];
+
+/// The features we announce, from [`REGISTERED`].
+pub fn advertised_features() -> BTreeSet<String> {
+    REGISTERED
+        .iter()
+        .flat_map(|m| m.features.iter().map(|f| (*f).to_owned()))
+        .collect()
+}
+
+/// A `<error/>` with `condition`.
+pub fn stanza_error(type_: ErrorType, condition: DefinedCondition, text: &str) -> StanzaError {
+    StanzaError::new(type_, condition, "en", text)
+}
+
+/// The reply to an IQ get/set addressed to us; `None` for results and errors.
+/// Unknown payloads get `service-unavailable` (RFC 6120 §8.4).
+pub fn answer(iq: &Iq) -> Option<Iq> {
+    let (is_set, from, id, payload) = match iq {
+        Iq::Get {
+            from, id, payload, ..
+        } => (false, from, id, payload),
+        Iq::Set {
+            from, id, payload, ..
+        } => (true, from, id, payload),
+        Iq::Result { .. } | Iq::Error { .. } => return None,
+    };
+    let request = IqRequest {
+        is_set,
+        from: from.as_ref(),
+        payload,
+    };
+    let answer = REGISTERED
+        .iter()
+        .filter_map(|m| m.iq)
+        .find_map(|handler| handler(&request))
+        .unwrap_or_else(|| {
+            tracing::debug!(ns = %payload.ns(), name = %payload.name(), "IQ not supported");
+            Answer::Error(stanza_error(
+                ErrorType::Cancel,
+                DefinedCondition::ServiceUnavailable,
+                "This request is not supported",
+            ))
+        });
+    Some(match answer {
+        Answer::Result(payload) => Iq::Result {
+            from: None,
+            to: from.clone(),
+            id: id.clone(),
+            payload,
+        },
+        Answer::Error(error) => Iq::Error {
+            from: None,
+            to: from.clone(),
+            id: id.clone(),
+            payload: None,
+            error,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_come_from_the_registry() {
+        let features = advertised_features();
+        for m in REGISTERED {
+            for f in m.features {
+                assert!(features.contains(*f), "{} announces {f}", m.name);
+            }
+        }
+        assert!(features.contains(xmpp_parsers::ns::PING));
+        assert!(
+            !features.contains(xmpp_parsers::ns::MAM),
+            "nothing unimplemented is announced"
+        );
+    }
+
+    #[test]
+    fn unknown_requests_get_service_unavailable_and_results_get_nothing() {
+        let iq = Iq::Get {
+            from: Some(Jid::new("romeo@montague.lit/orchard").expect("jid")),
+            to: None,
+            id: "q1".into(),
+            payload: Element::builder("query", "urn:example:unknown").build(),
+        };
+        match answer(&iq) {
+            Some(Iq::Error { id, error, to, .. }) => {
+                assert_eq!(id, "q1");
+                assert_eq!(error.defined_condition, DefinedCondition::ServiceUnavailable);
+                assert_eq!(
+                    to.map(|j| j.to_string()).as_deref(),
+                    Some("romeo@montague.lit/orchard")
+                );
+            }
+            other => panic!("unexpected reply {other:?}"),
+        }
+        let result = Iq::empty_result(Jid::new("a@b").expect("jid"), "r");
+        assert!(answer(&result).is_none());
+    }
+}
