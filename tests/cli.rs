@@ -3,27 +3,18 @@
 
 mod support;
 
-use std::{os::unix::fs::PermissionsExt, process::Command, str::FromStr, time::Duration};
+use std::{os::unix::fs::PermissionsExt, str::FromStr};
 
-use balcony::core::{
-    bridge::{ConnectionState, Event},
-    credentials::PasswordFile,
-    worker::{self, WorkerOptions},
-};
+use balcony::core::credentials::PasswordFile;
 use support::{
-    events::wait_for,
-    profiles,
+    accounts::{autoconnect_worker, wait_online},
+    command_line, profiles,
     prosody::{Prosody, DOMAIN},
 };
 use xmpp_parsers::jid::BareJid;
 
 fn balcony(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_balcony"))
-        .args(args)
-        .env("LC_ALL", "C.UTF-8")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .output()
-        .expect("run balcony")
+    command_line::balcony(args, false)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -81,22 +72,8 @@ async fn account_add_stores_the_account_and_it_logs_in() {
     );
 
     // A worker on that profile logs in by itself.
-    let handle = worker::spawn(
-        profile.clone(),
-        WorkerOptions {
-            autoconnect: true,
-            ..Default::default()
-        },
-    )
-    .expect("worker");
-    wait_for(&handle.events(), Duration::from_secs(15), |e| match e {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { .. },
-            ..
-        } => Some(()),
-        _ => None,
-    })
-    .await;
+    let handle = autoconnect_worker(profile.clone());
+    wait_online(&handle.events()).await;
     handle.shutdown();
 
     let removed = balcony(&["--profile", &dir, "account", "remove", &jid]);

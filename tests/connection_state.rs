@@ -4,21 +4,20 @@
 
 mod support;
 
-use std::{str::FromStr, time::Duration};
+use std::time::Duration;
 
 use balcony::core::{
-    account::{AccountConfig, ServerAddress, TlsMode},
-    bridge::{Command, ConnectionState, Event},
-    credentials::{Password, PasswordStorage},
+    account::TlsMode,
+    bridge::{ConnectionState, Event},
     worker::{self, WorkerOptions},
     xmpp::{error::ConnectError, link::Backoff},
 };
 use support::{
+    accounts::{add, config, wait_online},
     events::wait_for,
     profiles,
-    prosody::{Prosody, DOMAIN},
+    prosody::Prosody,
 };
-use xmpp_parsers::jid::BareJid;
 
 fn state(ev: &Event) -> Option<ConnectionState> {
     match ev {
@@ -40,20 +39,14 @@ async fn server_restart_shows_reconnecting_with_next_attempt_then_online() {
     };
     let worker = worker::spawn(profiles::fresh("reconnect"), options).expect("worker");
     let events = worker.events();
-    worker.send(Command::AddAccount {
-        config: AccountConfig {
-            jid: BareJid::from_str(&format!("tybalt@{DOMAIN}")).expect("jid"),
-            server: Some(ServerAddress::from_str(&server.c2s_addr()).expect("addr")),
-            tls: TlsMode::StartTls,
-            extra_ca_pem: Some(server.ca_pem.clone()),
-        },
-        password: Password::new("prince-of-cats"),
-        storage: PasswordStorage::ProfileFile,
-    });
-    wait_for(&events, Duration::from_secs(15), |e| {
-        matches!(state(e), Some(ConnectionState::Online { .. })).then_some(())
-    })
-    .await;
+    let tybalt = config(
+        "tybalt",
+        &server.c2s_addr(),
+        TlsMode::StartTls,
+        Some(&server.ca_pem),
+    );
+    add(&worker, tybalt, "prince-of-cats");
+    wait_online(&events).await;
 
     server.stop();
     // The server is gone: the state says so, with the next attempt's delay

@@ -6,45 +6,18 @@ mod support;
 use std::{str::FromStr, time::Duration};
 
 use balcony::core::{
-    account::{AccountConfig, ServerAddress, TlsMode},
+    account::TlsMode,
     bridge::{Command, ConnectionState, Event},
-    credentials::{Password, PasswordStorage},
-    profile::Profile,
-    worker::{self, WorkerHandle, WorkerOptions},
     xmpp::{error::ConnectError, tls::sha256},
 };
 use support::{
+    accounts::{add, autoconnect_worker as start_worker, config},
     events::{drain_for, wait_for},
     prosody::{Prosody, DOMAIN},
 };
 use xmpp_parsers::jid::BareJid;
 
 use support::profiles::fresh as profile;
-
-fn start_worker(profile: Profile) -> WorkerHandle {
-    let options = WorkerOptions {
-        autoconnect: true,
-        ..Default::default()
-    };
-    worker::spawn(profile, options).expect("worker")
-}
-
-fn config(user: &str, addr: &str, tls: TlsMode, ca: Option<&str>) -> AccountConfig {
-    AccountConfig {
-        jid: BareJid::from_str(&format!("{user}@{DOMAIN}")).expect("jid"),
-        server: Some(ServerAddress::from_str(addr).expect("addr")),
-        tls,
-        extra_ca_pem: ca.map(str::to_owned),
-    }
-}
-
-fn add(worker: &WorkerHandle, config: AccountConfig, password: &str) {
-    worker.send(Command::AddAccount {
-        config,
-        password: Password::new(password),
-        storage: PasswordStorage::ProfileFile,
-    });
-}
 
 fn online_mechanism(ev: &Event) -> Option<&'static str> {
     match ev {

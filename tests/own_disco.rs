@@ -3,25 +3,21 @@
 
 mod support;
 
-use std::{str::FromStr, time::Duration};
-
 use balcony::core::{
-    account::{AccountConfig, ServerAddress, TlsMode},
-    bridge::{Command, ConnectionState, Event},
-    credentials::{Password, PasswordStorage},
-    worker::{self, WorkerOptions},
+    account::TlsMode,
+    bridge::Command,
     xmpp::{modules::advertised_features, x0115_caps},
 };
 use support::{
-    events::wait_for,
+    accounts::{add, autoconnect_worker, config, wait_online},
     peer::Peer,
     profiles,
-    prosody::{Prosody, DOMAIN},
+    prosody::Prosody,
 };
 use xmpp_parsers::{
     caps::Caps,
     disco::{DiscoInfoQuery, DiscoInfoResult},
-    jid::{BareJid, Jid},
+    jid::Jid,
     minidom::Element,
     ns,
     ping::Ping,
@@ -35,35 +31,16 @@ async fn another_account_sees_our_disco_caps_ping_version_time_and_directed_pres
     let server = Prosody::start();
     server.register("juliet", "balcony-j");
     server.register("romeo", "balcony-r");
-    let worker = worker::spawn(
-        profiles::fresh("own-disco"),
-        WorkerOptions {
-            autoconnect: true,
-            ..Default::default()
-        },
-    )
-    .expect("worker");
-    let events = worker.events();
-    let juliet = BareJid::from_str(&format!("juliet@{DOMAIN}")).expect("jid");
-    worker.send(Command::AddAccount {
-        config: AccountConfig {
-            jid: juliet.clone(),
-            server: Some(ServerAddress::from_str(&server.c2s_addr()).expect("addr")),
-            tls: TlsMode::StartTls,
-            extra_ca_pem: Some(server.ca_pem.clone()),
-        },
-        password: Password::new("balcony-j"),
-        storage: PasswordStorage::ProfileFile,
-    });
-    let (full, _) = wait_for(&events, Duration::from_secs(15), |e| match e {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { bound_jid, .. },
-            ..
-        } => Some(bound_jid.clone()),
-        _ => None,
-    })
-    .await;
-    let juliet_full = Jid::from(full);
+    let worker = autoconnect_worker(profiles::fresh("own-disco"));
+    let juliet_config = config(
+        "juliet",
+        &server.c2s_addr(),
+        TlsMode::StartTls,
+        Some(&server.ca_pem),
+    );
+    let juliet = juliet_config.jid.clone();
+    add(&worker, juliet_config, "balcony-j");
+    let juliet_full = Jid::from(wait_online(&worker.events()).await);
     let mut romeo = Peer::login(&server, "romeo", "balcony-r").await;
 
     // Directed presence reaches romeo (no subscription needed) with caps.

@@ -10,14 +10,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use balcony::core::{
-    bridge::{ConnectionState, Event},
-    credentials::{secret_service_available, PasswordFile},
-    worker::{self, WorkerOptions},
-};
+use balcony::core::credentials::{secret_service_available, PasswordFile};
 use support::{
-    events::wait_for,
-    profiles,
+    accounts::{autoconnect_worker, wait_online},
+    command_line, profiles,
     prosody::{Prosody, DOMAIN},
 };
 use xmpp_parsers::jid::BareJid;
@@ -65,11 +61,7 @@ fn secret_tool_lookup(jid: &str) -> String {
 }
 
 fn balcony(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_balcony"))
-        .args(args)
-        .env("LC_ALL", "C.UTF-8")
-        .output()
-        .expect("balcony")
+    command_line::balcony(args, true)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -126,22 +118,8 @@ async fn passwords_live_in_the_secret_service_when_one_runs() {
     );
 
     // The worker reads it back from the keyring and logs in.
-    let handle = worker::spawn(
-        profile.clone(),
-        WorkerOptions {
-            autoconnect: true,
-            ..Default::default()
-        },
-    )
-    .expect("worker");
-    wait_for(&handle.events(), Duration::from_secs(15), |e| match e {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { .. },
-            ..
-        } => Some(()),
-        _ => None,
-    })
-    .await;
+    let handle = autoconnect_worker(profile.clone());
+    wait_online(&handle.events()).await;
     handle.shutdown();
 
     let removed = balcony(&["--profile", &dir, "account", "remove", &jid]);

@@ -1,7 +1,9 @@
-//! Shared test support: a real Prosody with a test CA, event helpers and
-//! UI helpers.
+//! Shared test support: a real Prosody with a test CA, accounts driven
+//! through a worker, a bare peer client, the CLI, event and UI helpers.
 #![allow(dead_code)]
 
+pub mod accounts;
+pub mod command_line;
 pub mod events;
 pub mod peer;
 pub mod profiles;
