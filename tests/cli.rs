@@ -40,20 +40,7 @@ async fn account_add_stores_the_account_and_it_logs_in() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--store-password-in-profile"));
 
-    let out = balcony(&[
-        "--profile",
-        &dir,
-        "account",
-        "add",
-        &jid,
-        "--password-file",
-        pw.to_str().expect("p"),
-        "--server",
-        &server.c2s_addr(),
-        "--trust-cert",
-        server.ca_path().to_str().expect("p"),
-        "--store-password-in-profile",
-    ]);
+    let out = command_line::add_account(&dir, &jid, &pw, &server, &["--store-password-in-profile"], false);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let list = balcony(&["--profile", &dir, "account", "list"]);
     assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), jid);

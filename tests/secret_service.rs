@@ -91,19 +91,7 @@ async fn passwords_live_in_the_secret_service_when_one_runs() {
     let dir = profile.dir().to_str().expect("utf-8").to_owned();
     let pw = profile.dir().join("pw");
     std::fs::write(&pw, "peace-keeper").expect("pw");
-    let out = balcony(&[
-        "--profile",
-        &dir,
-        "account",
-        "add",
-        &jid,
-        "--password-file",
-        pw.to_str().expect("p"),
-        "--server",
-        &server.c2s_addr(),
-        "--trust-cert",
-        server.ca_path().to_str().expect("p"),
-    ]);
+    let out = command_line::add_account(&dir, &jid, &pw, &server, &[], true);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_file(&pw).expect("rm pw");
 

@@ -39,11 +39,6 @@ impl WorkerHandle {
         }
     }
 
-    /// A sender for commands.
-    pub fn command_sender(&self) -> async_channel::Sender<Command> {
-        self.commands.clone()
-    }
-
     /// The event stream (one consumer: the dispatcher).
     pub fn events(&self) -> async_channel::Receiver<Event> {
         self.events.clone()

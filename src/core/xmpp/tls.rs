@@ -52,6 +52,9 @@ pub enum TlsSetupError {
     /// The extra CA PEM could not be read.
     #[error("the trusted certificate is not valid PEM: {0}")]
     BadPem(String),
+    /// rustls refused the configuration (e.g. no protocol version usable).
+    #[error("TLS configuration error: {0}")]
+    Config(String),
 }
 
 fn provider() -> Arc<CryptoProvider> {
@@ -200,7 +203,7 @@ impl AccountTls {
         };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| TlsSetupError::BadPem(e.to_string()))?
+            .map_err(|e| TlsSetupError::Config(e.to_string()))?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
