@@ -7,7 +7,9 @@ use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 
 use super::{
     account::AccountConfig,
+    contacts::{ResourcePresence, RosterItem, SubscriptionAction},
     credentials::{Password, PasswordStorage},
+    message::{ChatState, Correction, DeliveryState, StoredMessage},
     xmpp::error::ConnectError,
 };
 
@@ -143,8 +145,110 @@ pub enum Command {
         /// The certificate the user accepted.
         der: Vec<u8>,
     },
+    /// Send a chat message (through the outbox, so it survives restarts).
+    SendMessage {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The text.
+        body: String,
+    },
+    /// Correct our last message to `to` (XEP-0308).
+    CorrectMessage {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The origin-id of the message to correct.
+        replaces: String,
+        /// The new text.
+        body: String,
+    },
+    /// Tell a contact our chat state (XEP-0085).
+    SendChatState {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The state.
+        state: ChatState,
+    },
+    /// Tell a contact we displayed their message (XEP-0333).
+    MarkDisplayed {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The message's origin-id (or `id`).
+        id: String,
+    },
+    /// Add a contact, or change its name or groups.
+    SetContact {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// Display name.
+        name: Option<String>,
+        /// Groups.
+        groups: Vec<String>,
+    },
+    /// Remove a contact from the roster.
+    RemoveContact {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+    },
+    /// Request, approve (or pre-approve), deny or cancel a subscription.
+    Subscription {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// What to do.
+        action: SubscriptionAction,
+    },
+    /// Block or unblock JIDs (XEP-0191). Unblocking none unblocks all.
+    SetBlocked {
+        /// The account.
+        jid: BareJid,
+        /// Who.
+        items: Vec<Jid>,
+        /// Block (true) or unblock.
+        blocked: bool,
+    },
+    /// Fetch an older page of a conversation from the archive.
+    LoadOlderMessages {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+    },
     /// Close every connection and stop the worker.
     Shutdown,
+}
+
+/// A request that can fail after it was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// Fetching the roster.
+    Roster,
+    /// Adding or changing a contact.
+    SetContact,
+    /// Removing a contact.
+    RemoveContact,
+    /// Blocking or unblocking.
+    Blocking,
+    /// Fetching history.
+    History,
+    /// Enabling carbons.
+    Carbons,
+    /// Sending a message.
+    Message,
+    /// Anything that needs a connection while offline.
+    Offline,
 }
 
 /// A stored account as the UI first sees it.
@@ -198,5 +302,143 @@ pub enum Event {
         jid: BareJid,
         /// What was sent.
         presence: OwnPresence,
+    },
+    /// The whole roster (cached or fetched) after login.
+    RosterReplaced {
+        /// The account.
+        jid: BareJid,
+        /// Every item.
+        items: Vec<RosterItem>,
+    },
+    /// A roster item was added or changed (push).
+    RosterItemChanged {
+        /// The account.
+        jid: BareJid,
+        /// The item.
+        item: RosterItem,
+    },
+    /// A roster item was removed (push).
+    RosterItemRemoved {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+    },
+    /// Someone asks to see our presence.
+    SubscriptionRequest {
+        /// The account.
+        jid: BareJid,
+        /// Who asks.
+        from: BareJid,
+        /// Their message (may be empty).
+        status: String,
+    },
+    /// A contact approved or refused our subscription.
+    SubscriptionAnswer {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// Approved or refused.
+        approved: bool,
+    },
+    /// A contact's resource changed its presence.
+    ContactPresence {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// The resource's presence.
+        presence: ResourcePresence,
+    },
+    /// What a contact's client can do (verified caps).
+    ContactCapabilities {
+        /// The account.
+        jid: BareJid,
+        /// The resource.
+        from: FullJid,
+        /// Its client's name, when it gave one.
+        client_name: Option<String>,
+        /// Its disco#info features.
+        features: Vec<String>,
+    },
+    /// Messages were stored (live, carbons, archive, or sent by us).
+    MessagesAdded {
+        /// The account.
+        jid: BareJid,
+        /// The new rows, in order.
+        messages: Vec<StoredMessage>,
+    },
+    /// One of our messages moved on (sent, acked, received, displayed).
+    MessageStateChanged {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+        /// The message.
+        origin_id: String,
+        /// The new state.
+        state: DeliveryState,
+    },
+    /// A stored message was corrected.
+    MessageCorrected {
+        /// The account.
+        jid: BareJid,
+        /// The correction.
+        correction: Correction,
+    },
+    /// A contact's chat state.
+    ChatStateChanged {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+        /// The state.
+        state: ChatState,
+    },
+    /// The blocklist as fetched at login.
+    BlocklistReplaced {
+        /// The account.
+        jid: BareJid,
+        /// Blocked JIDs.
+        items: Vec<Jid>,
+    },
+    /// JIDs were blocked or unblocked (push). An empty unblock means all.
+    BlocklistChanged {
+        /// The account.
+        jid: BareJid,
+        /// Who.
+        items: Vec<Jid>,
+        /// Blocked (true) or unblocked.
+        blocked: bool,
+    },
+    /// The archive catch-up after login finished.
+    CatchUpFinished {
+        /// The account.
+        jid: BareJid,
+        /// Pages fetched.
+        pages: usize,
+        /// Archived messages read.
+        messages: usize,
+    },
+    /// An older page of a conversation arrived.
+    HistoryLoaded {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+        /// Messages fetched.
+        count: usize,
+        /// True when nothing older exists.
+        complete: bool,
+    },
+    /// A request failed.
+    RequestFailed {
+        /// The account.
+        jid: BareJid,
+        /// What failed.
+        request: RequestKind,
+        /// Why, for people.
+        detail: String,
     },
 }

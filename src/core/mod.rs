@@ -4,7 +4,9 @@
 
 pub mod account;
 pub mod bridge;
+pub mod contacts;
 pub mod credentials;
+pub mod message;
 pub mod profile;
 pub mod store;
 pub mod worker;

@@ -1,25 +1,26 @@
 //! The worker: owns the connections and the store on a tokio runtime of its
 //! own. The UI talks to it only through [`Command`]s and [`Event`]s.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    thread,
-};
+use std::{collections::HashMap, thread};
 
 use tokio::sync::mpsc;
 use xmpp_parsers::jid::BareJid;
+use xmpp_parsers::minidom::Element;
 
 use super::{
     account::AccountConfig,
-    bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence},
+    bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence, RequestKind},
     credentials::{self, Password, PasswordStorage},
+    message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage},
     profile::Profile,
-    store::{Store, StoreError, StoredAccount},
+    store::{Store, StoreHandle, StoredAccount},
     xmpp::{
+        chat,
         error::ConnectError,
         link::Backoff,
         session::{self, SessionCommand, SessionHandle, SessionNote, SessionSpec},
+        session_requests::SessionRequest,
+        x0359_stanza_ids,
     },
 };
 
@@ -101,7 +102,7 @@ struct AccountEntry {
 struct Worker {
     profile: Profile,
     options: WorkerOptions,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     events: async_channel::Sender<Event>,
     notes_tx: mpsc::UnboundedSender<SessionNote>,
     accounts: HashMap<BareJid, AccountEntry>,
@@ -128,7 +129,7 @@ impl Worker {
         let mut worker = Worker {
             profile,
             options,
-            store: Arc::new(Mutex::new(store)),
+            store: StoreHandle::new(store),
             events,
             notes_tx,
             accounts: HashMap::new(),
@@ -154,26 +155,8 @@ impl Worker {
         let _ = self.events.try_send(event);
     }
 
-    async fn with_store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&guard)
-        })
-        .await
-        .unwrap_or_else(|e| {
-            Err(StoreError::Corrupt {
-                table: "-",
-                detail: format!("store task failed: {e}"),
-            })
-        })
-    }
-
     async fn start(&mut self) {
-        let stored = match self.with_store(|s| s.accounts()).await {
+        let stored = match self.store.run(|s| s.accounts()).await {
             Ok(list) => list,
             Err(e) => {
                 self.emit(Event::StartFailed {
@@ -267,7 +250,7 @@ impl Worker {
             }
             Command::TrustCertificate { jid, der } => {
                 let pin_jid = jid.clone();
-                if let Err(e) = self.with_store(move |s| s.pin_certificate(&pin_jid, &der)).await {
+                if let Err(e) = self.store.run(move |s| s.pin_certificate(&pin_jid, &der)).await {
                     tracing::error!(%jid, error = %e, "could not pin certificate");
                     self.emit(Event::ConnectionChanged {
                         jid,
@@ -286,7 +269,131 @@ impl Worker {
                 self.stop_session(&jid);
                 self.start_session(&jid, pending).await;
             }
+            Command::SendMessage { jid, to, body } => self.queue_message(jid, to, body, None).await,
+            Command::CorrectMessage {
+                jid,
+                to,
+                replaces,
+                body,
+            } => self.queue_message(jid, to, body, Some(replaces)).await,
+            Command::SendChatState { jid, to, state } => {
+                self.request(jid, SessionRequest::ChatState(to, state))
+            }
+            Command::MarkDisplayed { jid, to, id } => {
+                self.request(jid, SessionRequest::MarkDisplayed(to, id))
+            }
+            Command::SetContact {
+                jid,
+                contact,
+                name,
+                groups,
+            } => self.request(
+                jid,
+                SessionRequest::SetContact {
+                    contact,
+                    name,
+                    groups,
+                },
+            ),
+            Command::RemoveContact { jid, contact } => {
+                self.request(jid, SessionRequest::RemoveContact(contact))
+            }
+            Command::Subscription { jid, contact, action } => {
+                self.request(jid, SessionRequest::Subscription(contact, action))
+            }
+            Command::SetBlocked { jid, items, blocked } => {
+                self.request(jid, SessionRequest::SetBlocked(items, blocked))
+            }
+            Command::LoadOlderMessages { jid, peer } => self.request(jid, SessionRequest::LoadOlder(peer)),
             Command::Shutdown => {}
+        }
+    }
+
+    /// Hands a request to the account's session, or reports it offline.
+    fn request(&self, jid: BareJid, request: SessionRequest) {
+        match self.accounts.get(&jid).and_then(|e| e.session.as_ref()) {
+            Some(s) => {
+                let _ = s.commands.send(SessionCommand::Request(request));
+            }
+            None => self.emit(Event::RequestFailed {
+                jid,
+                request: RequestKind::Offline,
+                detail: "the account is offline".into(),
+            }),
+        }
+    }
+
+    /// Stores an outgoing message (or correction) in the outbox, shows it,
+    /// and lets the session send it when it can.
+    async fn queue_message(&mut self, jid: BareJid, to: BareJid, body: String, replaces: Option<String>) {
+        if !self.accounts.contains_key(&jid) {
+            tracing::warn!(%jid, "message for an unknown account dropped");
+            return;
+        }
+        let origin_id = x0359_stanza_ids::new_origin_id();
+        let stanza = chat::outgoing(to.clone(), &body, &origin_id, replaces.as_deref());
+        let xml = String::from(&Element::from(stanza));
+        let account = jid.clone();
+        let result = match replaces {
+            None => {
+                let message = NewMessage {
+                    peer: to,
+                    kind: ChatKind::Chat,
+                    outgoing: true,
+                    sender: jid.to_string(),
+                    body,
+                    origin_id: Some(origin_id),
+                    stanza_id: None,
+                    timestamp_ms: chrono::Utc::now().timestamp_millis(),
+                    state: DeliveryState::Pending,
+                };
+                self.store
+                    .run(move |s| {
+                        let id = s.queue_outgoing(&account, &message, &xml)?;
+                        Ok(vec![Event::MessagesAdded {
+                            jid: account.clone(),
+                            messages: vec![StoredMessage {
+                                id,
+                                message,
+                                corrected: false,
+                            }],
+                        }])
+                    })
+                    .await
+            }
+            Some(replaces) => {
+                let correction = Correction {
+                    peer: to,
+                    outgoing: true,
+                    replaces,
+                    body,
+                };
+                self.store
+                    .run(move |s| {
+                        s.queue_stanza(&account, &origin_id, &xml)?;
+                        s.apply_correction(&account, &correction)?;
+                        Ok(vec![Event::MessageCorrected {
+                            jid: account.clone(),
+                            correction,
+                        }])
+                    })
+                    .await
+            }
+        };
+        match result {
+            Ok(events) => events.into_iter().for_each(|e| self.emit(e)),
+            Err(e) => {
+                tracing::error!(error = %e, "could not queue a message");
+                self.emit(Event::RequestFailed {
+                    jid: jid.clone(),
+                    request: RequestKind::Message,
+                    detail: e.to_string(),
+                });
+                return;
+            }
+        }
+        if let Some(s) = self.accounts.get(&jid).and_then(|e| e.session.as_ref()) {
+            let _ = s.commands.send(SessionCommand::FlushOutbox);
         }
     }
 
@@ -328,7 +435,8 @@ impl Worker {
         };
         let pins_jid = jid.clone();
         let pins = self
-            .with_store(move |s| s.pinned_certificates(&pins_jid))
+            .store
+            .run(move |s| s.pinned_certificates(&pins_jid))
             .await
             .unwrap_or_else(|e| {
                 tracing::error!(error = %e, "could not read pinned certificates");
@@ -347,6 +455,7 @@ impl Worker {
             give_up_before_first_login,
             generation: self.generation,
             backoff: self.options.backoff,
+            store: self.store.clone(),
         };
         entry.session = Some(session::spawn(spec, self.events.clone(), self.notes_tx.clone()));
     }
@@ -354,7 +463,8 @@ impl Worker {
     async fn load_password(&self, jid: &BareJid) -> Result<Password, ConnectError> {
         let lookup = jid.clone();
         let storage = self
-            .with_store(move |s| s.account(&lookup))
+            .store
+            .run(move |s| s.account(&lookup))
             .await
             .ok()
             .flatten()
@@ -397,7 +507,8 @@ impl Worker {
         };
         let result = match credentials::save_password(&self.profile, storage, jid, &password).await {
             Ok(()) => self
-                .with_store(move |s| s.save_account(&account))
+                .store
+                .run(move |s| s.save_account(&account))
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),

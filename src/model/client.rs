@@ -241,6 +241,9 @@ impl Client {
             Event::PresenceChanged { jid, presence } => {
                 self.account_or_insert(&jid, false).apply_presence(&presence);
             }
+            // Contacts, conversations and the blocklist get their models
+            // with the chat UI; until then they live in the store only.
+            other => tracing::trace!(?other, "event without a model yet"),
         }
     }
 }

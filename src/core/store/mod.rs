@@ -1,9 +1,17 @@
-//! The SQLite store: schema and migrations, accounts and pinned certificates.
+//! The SQLite store: schema and migrations, accounts, pinned certificates,
+//! the roster cache, caps, messages, the outbox, MAM ranges and the blocklist.
 //!
 //! Passwords never enter the store; see [`crate::core::credentials`].
 
 mod accounts;
+mod blocklist;
+mod caps_cache;
 mod certificate_pins;
+mod handle;
+mod mam_ranges;
+mod messages;
+mod outbox;
+mod roster;
 mod schema;
 
 use std::path::Path;
@@ -74,3 +82,7 @@ impl Store {
 }
 
 pub use accounts::StoredAccount;
+pub use handle::StoreHandle;
+pub use mam_ranges::{ArchivePoint, MamRange};
+pub use messages::Inserted;
+pub use outbox::OutboxEntry;

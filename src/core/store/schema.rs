@@ -25,6 +25,77 @@ const MIGRATIONS: &[&str] = &[
         pinned_at INTEGER NOT NULL DEFAULT (unixepoch()),
         PRIMARY KEY (account_jid, sha256)
     );",
+    // 1 -> 2: the session core: roster, caps, messages, outbox, MAM ranges, blocklist.
+    "CREATE TABLE roster (
+        account TEXT NOT NULL,
+        jid TEXT NOT NULL,
+        name TEXT,
+        subscription TEXT NOT NULL,
+        ask INTEGER NOT NULL DEFAULT 0,
+        approved INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, jid)
+    ) WITHOUT ROWID;
+    CREATE TABLE roster_groups (
+        account TEXT NOT NULL,
+        jid TEXT NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (account, jid, name),
+        FOREIGN KEY (account, jid) REFERENCES roster (account, jid) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE TABLE roster_versions (
+        account TEXT PRIMARY KEY,
+        version TEXT NOT NULL
+    );
+    CREATE TABLE caps_cache (
+        hash TEXT NOT NULL,
+        ver TEXT NOT NULL,
+        disco_info TEXT NOT NULL,
+        verified_at INTEGER NOT NULL DEFAULT (unixepoch()),
+        PRIMARY KEY (hash, ver)
+    ) WITHOUT ROWID;
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        outgoing INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        body TEXT NOT NULL,
+        origin_id TEXT,
+        stanza_id TEXT,
+        timestamp INTEGER NOT NULL,
+        state INTEGER NOT NULL,
+        corrected INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX messages_by_stanza_id ON messages (account, peer, stanza_id)
+        WHERE stanza_id IS NOT NULL;
+    CREATE UNIQUE INDEX messages_by_origin_id ON messages (account, peer, outgoing, origin_id)
+        WHERE origin_id IS NOT NULL;
+    CREATE INDEX messages_by_time ON messages (account, peer, timestamp);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        origin_id TEXT NOT NULL,
+        stanza TEXT NOT NULL,
+        queued_at INTEGER NOT NULL DEFAULT (unixepoch()),
+        UNIQUE (account, origin_id)
+    );
+    CREATE TABLE mam_ranges (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        archive TEXT NOT NULL,
+        oldest_id TEXT NOT NULL,
+        oldest_ts INTEGER NOT NULL,
+        newest_id TEXT NOT NULL,
+        newest_ts INTEGER NOT NULL,
+        reaches_start INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX mam_ranges_by_archive ON mam_ranges (account, archive, newest_ts);
+    CREATE TABLE blocklist (
+        account TEXT NOT NULL,
+        jid TEXT NOT NULL,
+        PRIMARY KEY (account, jid)
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

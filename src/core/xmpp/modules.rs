@@ -11,7 +11,10 @@ use xmpp_parsers::{
     stanza_error::{DefinedCondition, ErrorType, StanzaError},
 };
 
-use super::{x0030_disco, x0092_version, x0115_caps, x0199_ping, x0202_time};
+use super::{
+    x0030_disco, x0085_chat_states, x0092_version, x0115_caps, x0184_receipts, x0199_ping, x0202_time,
+    x0280_carbons, x0308_corrections, x0313_mam, x0333_markers, x0359_stanza_ids,
+};
 
 /// How a module answers an IQ get or set addressed to us.
 pub enum Answer {
@@ -47,10 +50,17 @@ pub struct Module {
 /// Every registered module.
 pub const REGISTERED: &[&Module] = &[
     &x0030_disco::MODULE,
+    &x0085_chat_states::MODULE,
     &x0092_version::MODULE,
     &x0115_caps::MODULE,
+    &x0184_receipts::MODULE,
     &x0199_ping::MODULE,
     &x0202_time::MODULE,
+    &x0280_carbons::MODULE,
+    &x0308_corrections::MODULE,
+    &x0313_mam::MODULE,
+    &x0333_markers::MODULE,
+    &x0359_stanza_ids::MODULE,
 ];
 
 /// The features we announce, from [`REGISTERED`].

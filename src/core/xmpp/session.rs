@@ -14,17 +14,24 @@ use tokio_xmpp::{
 use xmpp_parsers::jid::BareJid;
 
 use super::{
+    after_login,
     connector::AccountConnector,
+    contact_presence::CapsResolver,
+    context::SessionContext,
     error::ConnectError,
+    incoming,
     link::{reconnector, Backoff, LinkEvent, LinkSpec},
-    modules,
+    outbox::{self, OutboxState},
+    outgoing::{IqTracker, Outbound, Outgoing},
     presence::{directed_presence_stanza, own_presence_stanza},
+    session_requests::{self, SessionRequest},
     tls::AccountTls,
 };
 use crate::core::{
     account::AccountConfig,
     bridge::{ConnectionState, Event, OwnPresence},
     credentials::Password,
+    store::StoreHandle,
 };
 
 /// Requests to a running session.
@@ -39,6 +46,10 @@ pub enum SessionCommand {
         /// Available or unavailable.
         available: bool,
     },
+    /// New entries wait in the outbox.
+    FlushOutbox,
+    /// Carry out a request on its own task.
+    Request(SessionRequest),
     /// Send unavailable presence and close the stream.
     Close,
 }
@@ -76,6 +87,8 @@ pub struct SessionSpec {
     pub generation: u64,
     /// Backoff policy.
     pub backoff: Backoff,
+    /// The store.
+    pub store: StoreHandle,
 }
 
 /// Handle to a running session.
@@ -202,13 +215,24 @@ async fn run(
         backoff: spec.backoff,
         give_up_before_first_login: spec.give_up_before_first_login,
     };
-    let mut stream = StanzaStream::new(reconnector(link, link_tx), 16);
+    let mut stream = StanzaStream::new(reconnector(link, link_tx), 64);
     session.set_state(ConnectionState::Connecting { attempt: 1 });
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel();
+    let ctx = SessionContext {
+        account: jid.clone(),
+        out: Outbound::new(out_tx),
+        events: session.events.clone(),
+        store: spec.store.clone(),
+    };
+    let mut tracker = IqTracker::new(jid.clone());
+    let mut outbox_state = OutboxState::default();
+    let caps = CapsResolver::default();
+    let mut login_flow: Option<tokio::task::JoinHandle<()>> = None;
 
     let outcome: Option<ConnectError> = loop {
         tokio::select! {
             ev = stream.next() => match ev {
-                Some(StreamEventOrStanza::Stream(StreamEvent::Reset { bound_jid, .. })) => {
+                Some(StreamEventOrStanza::Stream(StreamEvent::Reset { bound_jid, features })) => {
                     let Ok(full) = bound_jid.clone().try_into_full() else {
                         tracing::warn!(%bound_jid, "server bound a bare JID");
                         continue;
@@ -217,17 +241,17 @@ async fn run(
                         session.ever_online = true;
                         let _ = notes.send(SessionNote::LoggedIn { jid: jid.clone() });
                     }
-                    let presence = own_presence_stanza(&session.presence);
-                    stream.send(Box::new(presence.into())).await;
+                    tracker.reset();
+                    outbox_state.reset(features.stream_management.is_some());
                     session.set_state(ConnectionState::Online {
                         bound_jid: full,
                         mechanism: session.mechanism,
                         resumed: false,
                     });
-                    let _ = session.events.try_send(Event::PresenceChanged {
-                        jid: jid.clone(),
-                        presence: session.presence.clone(),
-                    });
+                    if let Some(flow) = login_flow.take() {
+                        flow.abort();
+                    }
+                    login_flow = Some(tokio::spawn(after_login::run(ctx.clone(), session.presence.clone())));
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {
                     if let ConnectionState::Online { bound_jid, mechanism, .. } = session.state.clone() {
@@ -235,6 +259,7 @@ async fn run(
                     } else if let ConnectionState::Reconnecting { .. } = session.state {
                         tracing::debug!("resumed while reconnecting");
                     }
+                    outbox::flush(&ctx, &stream, &mut outbox_state).await;
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Suspended)) => {
                     session.set_state(ConnectionState::Reconnecting {
@@ -244,12 +269,17 @@ async fn run(
                     });
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Iq(iq))) => {
-                    if let Some(reply) = modules::answer(&iq) {
+                    if let Some(reply) = incoming::on_iq(&ctx, &mut tracker, iq).await {
                         stream.send(Box::new(reply.into())).await;
                     }
                 }
-                Some(StreamEventOrStanza::Stanza(other)) => {
-                    tracing::trace!(?other, "stanza not handled yet");
+                Some(StreamEventOrStanza::Stanza(Stanza::Message(message))) => {
+                    if let Some(message) = tracker.on_message(message) {
+                        incoming::on_message(&ctx, message).await;
+                    }
+                }
+                Some(StreamEventOrStanza::Stanza(Stanza::Presence(presence))) => {
+                    caps.on_presence(&ctx, presence);
                 }
                 None => {
                     // The stream ended: a fatal link failure may be queued.
@@ -265,6 +295,27 @@ async fn run(
                     break Some(fatal);
                 }
             }
+            Some(out) = out_rx.recv() => match out {
+                Outgoing::Stanza { stanza, token } => {
+                    let t = stream.send(stanza).await;
+                    if let Some(tx) = token {
+                        let _ = tx.send(t);
+                    }
+                }
+                Outgoing::Iq { to, is_set, payload, reply } => {
+                    let iq = tracker.request(to, is_set, payload, reply);
+                    stream.send(Box::new(iq.into())).await;
+                }
+                Outgoing::Mam { to, query, reply } => {
+                    let iq = tracker.mam(to, query, reply);
+                    stream.send(Box::new(iq.into())).await;
+                }
+                Outgoing::FlushOutbox => {
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        outbox::flush(&ctx, &stream, &mut outbox_state).await;
+                    }
+                }
+            },
             cmd = commands.recv() => match cmd {
                 Some(SessionCommand::SetPresence(p)) => {
                     session.presence = p.clone();
@@ -279,6 +330,12 @@ async fn run(
                         stream.send(Box::new(presence.into())).await;
                     }
                 }
+                Some(SessionCommand::FlushOutbox) => {
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        outbox::flush(&ctx, &stream, &mut outbox_state).await;
+                    }
+                }
+                Some(SessionCommand::Request(request)) => session_requests::spawn(&ctx, request),
                 Some(SessionCommand::Close) | None => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         stream.send(Box::new(Presence::unavailable().into())).await;
@@ -288,6 +345,10 @@ async fn run(
             }
         }
     };
+    if let Some(flow) = login_flow.take() {
+        flow.abort();
+    }
+    tracker.reset();
     // Tell the UI at once; closing the stream may take a moment.
     session.set_state(ConnectionState::Offline {
         error: outcome.clone(),

@@ -1,0 +1,103 @@
+//! Chat messages as the store keeps them and the UI sees them.
+
+use xmpp_parsers::jid::BareJid;
+
+/// How far an outgoing message has come. Incoming messages are `Received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeliveryState {
+    /// In the outbox, not yet written to the connection.
+    Pending = 0,
+    /// Written to the connection.
+    Sent = 1,
+    /// The server acknowledged it (XEP-0198).
+    Acked = 2,
+    /// The recipient's client confirmed it (XEP-0184).
+    Received = 3,
+    /// The recipient displayed it (XEP-0333).
+    Displayed = 4,
+}
+
+impl DeliveryState {
+    /// Parses the stored number.
+    pub fn from_stored(n: i64) -> Option<Self> {
+        Some(match n {
+            0 => Self::Pending,
+            1 => Self::Sent,
+            2 => Self::Acked,
+            3 => Self::Received,
+            4 => Self::Displayed,
+            _ => return None,
+        })
+    }
+}
+
+/// One-to-one chat or group chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChatKind {
+    /// `type='chat'` (or `normal`).
+    Chat = 0,
+    /// `type='groupchat'`.
+    GroupChat = 1,
+}
+
+/// A message to store: what arrived or what we send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The conversation: the contact's or the room's bare JID.
+    pub peer: BareJid,
+    /// Chat or group chat.
+    pub kind: ChatKind,
+    /// True when we sent it (from this or another of our resources).
+    pub outgoing: bool,
+    /// The sender: a full JID for chats, the nickname in rooms.
+    pub sender: String,
+    /// The text.
+    pub body: String,
+    /// XEP-0359 origin-id, or else the stanza's `id` attribute.
+    pub origin_id: Option<String>,
+    /// XEP-0359 stanza-id assigned by our archive (or the room's).
+    pub stanza_id: Option<String>,
+    /// Milliseconds since the epoch (the delay stamp when there is one).
+    pub timestamp_ms: i64,
+    /// Delivery state.
+    pub state: DeliveryState,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Row id, increasing with insertion.
+    pub id: i64,
+    /// The message.
+    pub message: NewMessage,
+    /// True when a correction (XEP-0308) replaced the body.
+    pub corrected: bool,
+}
+
+/// A correction (XEP-0308) to apply to a stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// The conversation.
+    pub peer: BareJid,
+    /// Whether the corrected message is ours.
+    pub outgoing: bool,
+    /// The id the correction replaces (the original's origin-id or id).
+    pub replaces: String,
+    /// The new text.
+    pub body: String,
+}
+
+/// A contact's chat state (XEP-0085).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChatState {
+    /// Paying attention.
+    Active,
+    /// Typing.
+    Composing,
+    /// Stopped typing.
+    Paused,
+    /// Not paying attention.
+    Inactive,
+    /// Left the conversation.
+    Gone,
+}

@@ -1,0 +1,49 @@
+//! What a fresh session does after login, in the order of
+//! `xmpp-for-developers-slides.md`: roster, initial presence, carbons,
+//! blocklist, the outbox, then the archive catch-up.
+
+use super::{
+    context::SessionContext, outgoing::IqError, presence::own_presence_stanza, roster, x0191_blocking,
+    x0280_carbons, x0313_mam,
+};
+use crate::core::bridge::{Event, OwnPresence, RequestKind};
+
+fn failed(ctx: &SessionContext, request: RequestKind, error: IqError) {
+    tracing::warn!(?request, %error, "login step failed");
+    ctx.emit(Event::RequestFailed {
+        jid: ctx.account.clone(),
+        request,
+        detail: error.to_string(),
+    });
+}
+
+/// Runs the login steps; aborted when the stream resets again.
+pub async fn run(ctx: SessionContext, presence: OwnPresence) {
+    if let Err(e) = roster::fetch(&ctx).await {
+        failed(&ctx, RequestKind::Roster, e);
+    }
+    ctx.out.send(own_presence_stanza(&presence));
+    ctx.emit(Event::PresenceChanged {
+        jid: ctx.account.clone(),
+        presence,
+    });
+    if let Err(e) = x0280_carbons::enable(&ctx).await {
+        failed(&ctx, RequestKind::Carbons, e);
+    }
+    match x0191_blocking::fetch(&ctx).await {
+        Ok(()) => {}
+        // Servers without XEP-0191 are fine: there is just no blocklist.
+        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no blocklist"),
+        Err(e) => failed(&ctx, RequestKind::Blocking, e),
+    }
+    ctx.out.flush_outbox();
+    match x0313_mam::catch_up(&ctx).await {
+        Ok(done) => ctx.emit(Event::CatchUpFinished {
+            jid: ctx.account.clone(),
+            pages: done.pages,
+            messages: done.messages,
+        }),
+        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no archive"),
+        Err(e) => failed(&ctx, RequestKind::History, e),
+    }
+}

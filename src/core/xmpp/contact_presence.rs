@@ -1,0 +1,170 @@
+//! Presence from others: subscription requests and answers, each contact
+//! resource's availability, and their entity caps, verified (XEP-0115) and
+//! cached by hash before they are believed.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
+
+use base64::Engine as _;
+use xmpp_parsers::{
+    caps::{query_caps, Caps},
+    disco::DiscoInfoResult,
+    jid::{FullJid, Jid},
+    minidom::Element,
+    ns,
+    presence::{Presence, Show, Type as PresenceType},
+};
+
+use super::{context::SessionContext, x0115_caps};
+use crate::core::{
+    bridge::Event,
+    contacts::{ContactShow, ResourcePresence},
+};
+
+/// Remembers which caps are being looked up, so that many presences with
+/// one hash cause one query.
+#[derive(Clone, Default)]
+pub struct CapsResolver {
+    in_flight: Arc<Mutex<HashSet<(String, String)>>>,
+}
+
+fn caps_of(p: &Presence) -> Option<Caps> {
+    p.payloads
+        .iter()
+        .find(|e| e.is("c", ns::CAPS))
+        .and_then(|e| Caps::try_from(e.clone()).ok())
+}
+
+fn key(caps: &Caps) -> (String, String) {
+    (
+        String::from(caps.hash.clone()),
+        base64::engine::general_purpose::STANDARD.encode(&caps.ver),
+    )
+}
+
+fn show(p: &Presence) -> ContactShow {
+    match (&p.type_, &p.show) {
+        (PresenceType::Unavailable, _) => ContactShow::Unavailable,
+        (_, None) => ContactShow::Available,
+        (_, Some(Show::Chat)) => ContactShow::Chat,
+        (_, Some(Show::Away)) => ContactShow::Away,
+        (_, Some(Show::Xa)) => ContactShow::ExtendedAway,
+        (_, Some(Show::Dnd)) => ContactShow::DoNotDisturb,
+    }
+}
+
+fn emit_info(ctx: &SessionContext, from: FullJid, info: &DiscoInfoResult) {
+    ctx.emit(Event::ContactCapabilities {
+        jid: ctx.account.clone(),
+        from,
+        client_name: info
+            .identities
+            .iter()
+            .find_map(|i| i.name.clone())
+            .filter(|n| !n.is_empty()),
+        features: info.features.iter().cloned().collect(),
+    });
+}
+
+impl CapsResolver {
+    /// Learns what `from` can do: from the cache, or by asking it and
+    /// verifying the answer against the hash.
+    fn resolve(&self, ctx: &SessionContext, from: FullJid, caps: Caps) {
+        let key = key(&caps);
+        let in_flight = self.in_flight.clone();
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let (hash, ver) = key.clone();
+            let cached = ctx
+                .store
+                .run(move |s| s.cached_caps(&hash, &ver))
+                .await
+                .ok()
+                .flatten();
+            if let Some(info) = cached
+                .and_then(|xml| xml.parse::<Element>().ok())
+                .and_then(|e| DiscoInfoResult::try_from(e).ok())
+            {
+                emit_info(&ctx, from, &info);
+                return;
+            }
+            if !in_flight
+                .lock()
+                .map(|mut s| s.insert(key.clone()))
+                .unwrap_or(false)
+            {
+                return; // someone else is asking
+            }
+            let answer = ctx
+                .out
+                .get(Some(Jid::from(from.clone())), query_caps(caps.clone()))
+                .await;
+            if let Ok(mut s) = in_flight.lock() {
+                s.remove(&key);
+            }
+            let info = match answer.map(|p| p.map(DiscoInfoResult::try_from)) {
+                Ok(Some(Ok(info))) => info,
+                other => {
+                    tracing::debug!(%from, ?other, "no usable disco#info for caps");
+                    return;
+                }
+            };
+            if !x0115_caps::verify(&caps, &info) {
+                tracing::warn!(%from, "caps hash does not match disco#info; not trusted");
+                return;
+            }
+            let xml = String::from(&Element::from(info.clone()));
+            let (hash, ver) = key;
+            if let Err(e) = ctx.store.run(move |s| s.cache_caps(&hash, &ver, &xml)).await {
+                tracing::error!(error = %e, "could not cache caps");
+            }
+            emit_info(&ctx, from, &info);
+        });
+    }
+
+    /// Handles presence from someone else.
+    pub fn on_presence(&self, ctx: &SessionContext, p: Presence) {
+        let Some(from) = p.from.clone() else {
+            return; // from our own server about ourselves
+        };
+        let status = p.statuses.values().next().cloned().unwrap_or_default();
+        let account = ctx.account.clone();
+        match p.type_ {
+            PresenceType::Subscribe => ctx.emit(Event::SubscriptionRequest {
+                jid: account,
+                from: from.to_bare(),
+                status,
+            }),
+            PresenceType::Subscribed | PresenceType::Unsubscribed => ctx.emit(Event::SubscriptionAnswer {
+                jid: account,
+                contact: from.to_bare(),
+                approved: p.type_ == PresenceType::Subscribed,
+            }),
+            PresenceType::None | PresenceType::Unavailable => {
+                let Ok(full) = from.clone().try_into_full() else {
+                    tracing::debug!(%from, "presence from a bare JID ignored");
+                    return;
+                };
+                let caps = caps_of(&p);
+                ctx.emit(Event::ContactPresence {
+                    jid: account,
+                    contact: from.to_bare(),
+                    presence: ResourcePresence {
+                        resource: full.resource().to_string(),
+                        show: show(&p),
+                        status,
+                        priority: p.priority.0,
+                        caps: caps.as_ref().map(key),
+                    },
+                });
+                if let (Some(caps), PresenceType::None) = (caps, &p.type_) {
+                    self.resolve(ctx, full, caps);
+                }
+            }
+            PresenceType::Error => tracing::debug!(%from, "presence error"),
+            PresenceType::Probe | PresenceType::Unsubscribe => {}
+        }
+    }
+}

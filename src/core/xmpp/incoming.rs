@@ -1,0 +1,79 @@
+//! Routing what arrives: IQ answers to their askers, pushes to their
+//! modules, requests to the module registry, and messages to storage.
+
+use xmpp_parsers::{
+    iq::Iq,
+    message::{Message, MessageType},
+};
+
+use super::{
+    chat::{self, Source},
+    context::SessionContext,
+    modules,
+    outgoing::IqTracker,
+    roster, x0184_receipts, x0191_blocking,
+    x0280_carbons::{self, Carbon, Unwrapped},
+};
+use crate::core::bridge::Event;
+
+/// Handles an IQ; the reply to send, if any.
+pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Option<Iq> {
+    if matches!(iq, Iq::Result { .. } | Iq::Error { .. }) {
+        if !tracker.on_answer(iq) {
+            tracing::debug!("unexpected IQ answer ignored");
+        }
+        return None;
+    }
+    if let Some(reply) = roster::on_push(ctx, &iq).await {
+        return Some(reply);
+    }
+    if let Some(reply) = x0191_blocking::on_push(ctx, &iq).await {
+        return Some(reply);
+    }
+    modules::answer(&iq)
+}
+
+/// Handles a live message (not an archive result).
+pub async fn on_message(ctx: &SessionContext, message: Message) {
+    let (message, source) = match x0280_carbons::unwrap(&ctx.account, message) {
+        Unwrapped::Plain(m) => (m, Source::Live),
+        Unwrapped::Carbon(m, direction) => (m, Source::Carbon(direction)),
+        Unwrapped::Forged => return,
+    };
+    if message.type_ == MessageType::Error {
+        tracing::info!(from = ?message.from, id = ?message.id, "message bounced");
+        return;
+    }
+    let Some(parsed) = chat::parse(&ctx.account, &message) else {
+        tracing::trace!(from = ?message.from, "message not for a chat");
+        return;
+    };
+    if let (Some(state), false, Source::Live | Source::Carbon(Carbon::Received)) =
+        (parsed.chat_state, parsed.outgoing, source)
+    {
+        ctx.emit(Event::ChatStateChanged {
+            jid: ctx.account.clone(),
+            peer: parsed.peer.clone(),
+            state,
+        });
+    }
+    let receipt =
+        (source == Source::Live && parsed.wants_receipt && !parsed.outgoing && parsed.body.is_some())
+            .then(|| parsed.id.clone())
+            .flatten()
+            .map(|id| x0184_receipts::receipt(parsed.peer_jid.clone(), id));
+    let account = ctx.account.clone();
+    let batch = vec![(parsed, source)];
+    match ctx.store.run(move |s| chat::persist(s, &account, &batch)).await {
+        Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
+        // Not stored: no receipt, so the sender knows it did not arrive.
+        Err(e) => {
+            tracing::error!(error = %e, "could not store a message");
+            return;
+        }
+    }
+    if let Some(mut receipt) = receipt {
+        receipt.type_ = MessageType::Chat;
+        ctx.out.send(receipt);
+    }
+}

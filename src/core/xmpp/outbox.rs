@@ -1,0 +1,103 @@
+//! Sending the outbox: each stored stanza is handed to the stream once per
+//! stream-management session, and leaves the outbox when the server acks
+//! it (XEP-0198). After a stream reset everything left is sent again;
+//! receivers deduplicate by origin-id.
+
+use std::collections::HashSet;
+
+use tokio_xmpp::{
+    stanzastream::{StanzaStage, StanzaState, StanzaStream, StanzaToken},
+    Stanza,
+};
+use xmpp_parsers::{message::Message, minidom::Element};
+
+use super::context::SessionContext;
+use crate::core::{bridge::Event, message::DeliveryState};
+
+/// Which outbox entries the current stream already has.
+#[derive(Debug, Default)]
+pub struct OutboxState {
+    handed: HashSet<String>,
+    /// Whether the stream acks stanzas (XEP-0198 enabled).
+    pub acks: bool,
+}
+
+impl OutboxState {
+    /// The stream lost its state: nothing it had is known to arrive.
+    pub fn reset(&mut self, acks: bool) {
+        self.handed.clear();
+        self.acks = acks;
+    }
+}
+
+async fn raise(ctx: &SessionContext, origin_id: &str, state: DeliveryState, done: bool) {
+    let (account, id) = (ctx.account.clone(), origin_id.to_owned());
+    let result = ctx
+        .store
+        .run(move |s| {
+            if done {
+                s.remove_from_outbox(&account, &id)?;
+            }
+            s.raise_delivery_state(&account, &id, state)
+        })
+        .await;
+    match result {
+        Ok(Some(peer)) => ctx.emit(Event::MessageStateChanged {
+            jid: ctx.account.clone(),
+            peer,
+            origin_id: origin_id.to_owned(),
+            state,
+        }),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "could not record a delivery state"),
+    }
+}
+
+/// Follows one stanza: sent, then acked (and out of the outbox).
+fn track(ctx: SessionContext, origin_id: String, mut token: StanzaToken, acks: bool) {
+    tokio::spawn(async move {
+        if let Some(StanzaState::Sent { .. }) = token.wait_for(StanzaStage::Sent).await {
+            raise(&ctx, &origin_id, DeliveryState::Sent, !acks).await;
+        }
+        if !acks {
+            return;
+        }
+        if let Some(StanzaState::Acked { .. }) = token.wait_for(StanzaStage::Acked).await {
+            raise(&ctx, &origin_id, DeliveryState::Acked, true).await;
+        }
+    });
+}
+
+/// Hands every outbox entry the stream does not have yet to the stream.
+pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut OutboxState) {
+    let account = ctx.account.clone();
+    let entries = match ctx.store.run(move |s| s.outbox(&account)).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox unreadable");
+            return;
+        }
+    };
+    for entry in entries {
+        if state.handed.contains(&entry.origin_id) {
+            continue;
+        }
+        let message = entry
+            .stanza
+            .parse::<Element>()
+            .map_err(|e| e.to_string())
+            .and_then(|e| Message::try_from(e).map_err(|e| e.to_string()));
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => {
+                // Keep it (nothing is lost) but do not retry it forever.
+                tracing::error!(origin_id = %entry.origin_id, error = %e, "unreadable outbox entry skipped");
+                state.handed.insert(entry.origin_id);
+                continue;
+            }
+        };
+        let token = stream.send(Box::new(Stanza::Message(message))).await;
+        state.handed.insert(entry.origin_id.clone());
+        track(ctx.clone(), entry.origin_id, token, state.acks);
+    }
+}

@@ -1,0 +1,91 @@
+//! Requests from the UI that a running session carries out, each in a task
+//! of its own so that the session loop never waits for an answer.
+
+use xmpp_parsers::jid::{BareJid, Jid};
+
+use super::{
+    chat, context::SessionContext, outgoing::IqError, roster, x0191_blocking, x0313_mam, x0333_markers,
+};
+use crate::core::{
+    bridge::{Event, RequestKind},
+    contacts::SubscriptionAction,
+    message::ChatState,
+};
+
+/// What a session can be asked to do.
+#[derive(Debug, Clone)]
+pub enum SessionRequest {
+    /// See [`crate::core::bridge::Command::SetContact`].
+    SetContact {
+        /// The contact.
+        contact: BareJid,
+        /// Display name.
+        name: Option<String>,
+        /// Groups.
+        groups: Vec<String>,
+    },
+    /// See [`crate::core::bridge::Command::RemoveContact`].
+    RemoveContact(BareJid),
+    /// See [`crate::core::bridge::Command::Subscription`].
+    Subscription(BareJid, SubscriptionAction),
+    /// See [`crate::core::bridge::Command::SetBlocked`].
+    SetBlocked(Vec<Jid>, bool),
+    /// See [`crate::core::bridge::Command::SendChatState`].
+    ChatState(BareJid, ChatState),
+    /// See [`crate::core::bridge::Command::MarkDisplayed`].
+    MarkDisplayed(BareJid, String),
+    /// See [`crate::core::bridge::Command::LoadOlderMessages`].
+    LoadOlder(BareJid),
+}
+
+fn report(ctx: &SessionContext, request: RequestKind, result: Result<(), IqError>) {
+    if let Err(e) = result {
+        tracing::warn!(?request, error = %e, "request failed");
+        ctx.emit(Event::RequestFailed {
+            jid: ctx.account.clone(),
+            request,
+            detail: e.to_string(),
+        });
+    }
+}
+
+/// Carries out `request` on its own task.
+pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        match request {
+            SessionRequest::SetContact {
+                contact,
+                name,
+                groups,
+            } => {
+                let r = roster::set_item(&ctx, contact, name, groups).await;
+                report(&ctx, RequestKind::SetContact, r);
+            }
+            SessionRequest::RemoveContact(contact) => {
+                let r = roster::remove_item(&ctx, contact).await;
+                report(&ctx, RequestKind::RemoveContact, r);
+            }
+            SessionRequest::Subscription(contact, action) => {
+                ctx.out.send(roster::subscription_presence(action, contact));
+            }
+            SessionRequest::SetBlocked(items, blocked) => {
+                let r = x0191_blocking::change(&ctx, items, blocked).await;
+                report(&ctx, RequestKind::Blocking, r);
+            }
+            SessionRequest::ChatState(to, state) => ctx.out.send(chat::chat_state(to, state)),
+            SessionRequest::MarkDisplayed(to, id) => {
+                ctx.out.send(x0333_markers::displayed_marker(Jid::from(to), id));
+            }
+            SessionRequest::LoadOlder(peer) => match x0313_mam::backfill(&ctx, peer.clone()).await {
+                Ok((count, complete)) => ctx.emit(Event::HistoryLoaded {
+                    jid: ctx.account.clone(),
+                    peer,
+                    count,
+                    complete,
+                }),
+                Err(e) => report(&ctx, RequestKind::History, Err(e)),
+            },
+        }
+    });
+}

@@ -1,0 +1,196 @@
+//! XEP-0313 Message Archive Management: catch-up from the newest page
+//! backwards until the gap to what is stored is closed, tracked in the
+//! `mam_ranges` table; and backfill of one conversation on demand.
+
+use xmpp_parsers::{
+    data_forms::{DataForm, DataFormType, Field},
+    jid::BareJid,
+    mam::{self, Query},
+    ns,
+    rsm::SetQuery,
+};
+
+use super::{
+    chat::{self, Parsed, Source},
+    context::SessionContext,
+    modules::Module,
+    outgoing::{IqError, MamPage},
+};
+use crate::core::store::{ArchivePoint, MamRange};
+
+/// The module entry (clients announce nothing for MAM).
+pub const MODULE: Module = Module {
+    name: "XEP-0313 message archive management",
+    features: &[],
+    iq: None,
+};
+
+/// Messages per page we ask for.
+pub const PAGE_SIZE: usize = 100;
+
+/// A backwards page query; `before` empty asks for the newest page.
+pub fn page_query(before: &str, with: Option<&BareJid>) -> Query {
+    Query {
+        queryid: None,
+        node: None,
+        form: with.map(|w| {
+            DataForm::new(
+                DataFormType::Submit,
+                ns::MAM,
+                vec![Field::text_single("with", w.as_str())],
+            )
+        }),
+        set: Some(SetQuery {
+            max: Some(PAGE_SIZE),
+            after: None,
+            before: Some(before.to_owned()),
+            index: None,
+        }),
+        flip_page: false,
+    }
+}
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatchUp {
+    /// Pages fetched.
+    pub pages: usize,
+    /// Archived messages read.
+    pub messages: usize,
+}
+
+fn point(result: &mam::Result_) -> ArchivePoint {
+    ArchivePoint {
+        id: result.id.clone(),
+        ts: result
+            .forwarded
+            .delay
+            .as_ref()
+            .map(|d| d.stamp.0.timestamp_millis())
+            .unwrap_or(0),
+    }
+}
+
+/// Turns archived results into parsed messages (stanza-id = archive id).
+pub fn parse_results(own: &BareJid, results: &[mam::Result_]) -> Vec<(Parsed, Source)> {
+    results
+        .iter()
+        .filter_map(|r| {
+            let mut p = chat::parse(own, &r.forwarded.message)?;
+            p.stanza_id = Some(r.id.clone());
+            p.delayed_ms = r.forwarded.delay.as_ref().map(|d| d.stamp.0.timestamp_millis());
+            p.wants_receipt = false;
+            Some((p, Source::Archive))
+        })
+        .collect()
+}
+
+async fn store_page(ctx: &SessionContext, results: &[mam::Result_]) {
+    let batch = parse_results(&ctx.account, results);
+    let account = ctx.account.clone();
+    match ctx.store.run(move |s| chat::persist(s, &account, &batch)).await {
+        Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
+        Err(e) => tracing::error!(error = %e, "could not store an archive page"),
+    }
+}
+
+/// Catches up with our own archive: the newest page first, then older
+/// pages until they reach the newest range already stored (or the start
+/// of the archive). With nothing stored yet, only the newest page is
+/// fetched; older history comes on demand ([`backfill`]).
+pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
+    let (account, archive) = (ctx.account.clone(), ctx.account.clone());
+    let ranges = ctx
+        .store
+        .run(move |s| s.mam_ranges(&account, &archive))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "MAM ranges unreadable");
+            Vec::new()
+        });
+    let known: Option<MamRange> = ranges.into_iter().next();
+    let mut done = CatchUp::default();
+    let mut current: Option<i64> = None;
+    let mut next = ctx.out.mam(None, page_query("", None));
+    loop {
+        let (fin, results): MamPage = next.await?;
+        done.pages += 1;
+        done.messages += results.len();
+        let reaches_known = known
+            .as_ref()
+            .is_some_and(|k| !k.newest.id.is_empty() && results.iter().any(|r| r.id == k.newest.id));
+        let first_login = known.is_none();
+        let stop = fin.complete || reaches_known || first_login || results.is_empty();
+        // Ask for the next page while this one is stored.
+        let following = (!stop).then(|| {
+            let before = results.first().map(|r| r.id.clone()).unwrap_or_default();
+            ctx.out.mam(None, page_query(&before, None))
+        });
+        let store_it = store_page(ctx, &results);
+        let (oldest, newest) = match (results.first(), results.last()) {
+            (Some(o), Some(n)) => (point(o), point(n)),
+            _ => {
+                let now = ArchivePoint {
+                    id: String::new(),
+                    ts: chrono::Utc::now().timestamp_millis(),
+                };
+                (now.clone(), now)
+            }
+        };
+        let range_update = async {
+            if results.is_empty() && known.is_some() {
+                return; // nothing new since the stored range
+            }
+            let (account, store) = (ctx.account.clone(), ctx.store.clone());
+            let reaches_start = fin.complete;
+            let known_id = known.as_ref().map(|k| k.id);
+            let merge_into = if reaches_known || (fin.complete && known.is_some()) {
+                known_id
+            } else {
+                None
+            };
+            let result = store
+                .run(move |s| {
+                    let id = match current {
+                        None => s.add_mam_range(&account, &account, &oldest, &newest, reaches_start)?,
+                        Some(id) => {
+                            s.extend_mam_range_down(id, &oldest, reaches_start)?;
+                            id
+                        }
+                    };
+                    if let Some(older) = merge_into {
+                        s.merge_mam_ranges(id, older)?;
+                    }
+                    Ok(id)
+                })
+                .await;
+            match result {
+                Ok(id) => current = Some(id),
+                Err(e) => tracing::error!(error = %e, "could not record a MAM range"),
+            }
+        };
+        futures::join!(store_it, range_update);
+        match following {
+            Some(f) => next = f,
+            None => break,
+        }
+    }
+    Ok(done)
+}
+
+/// Fetches one older page of a conversation, before the oldest archived
+/// message stored for it. Returns how many messages came and whether the
+/// archive has nothing older.
+pub async fn backfill(ctx: &SessionContext, peer: BareJid) -> Result<(usize, bool), IqError> {
+    let (account, with) = (ctx.account.clone(), peer.clone());
+    let before = ctx
+        .store
+        .run(move |s| s.oldest_stanza_id(&account, &with))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let (fin, results) = ctx.out.mam(None, page_query(&before, Some(&peer))).await?;
+    store_page(ctx, &results).await;
+    Ok((results.len(), fin.complete))
+}
