@@ -309,6 +309,8 @@ pub enum Event {
         jid: BareJid,
         /// Every item.
         items: Vec<RosterItem>,
+        /// True when the server confirmed the cached version and sent no items.
+        unchanged: bool,
     },
     /// A roster item was added or changed (push).
     RosterItemChanged {

@@ -7,11 +7,16 @@ use balcony::core::{
     bridge::{Command, ConnectionState, Event},
     credentials::{Password, PasswordStorage},
     profile::Profile,
+    store::Store,
     worker::{self, WorkerHandle, WorkerOptions},
+    xmpp::link::Backoff,
 };
 use xmpp_parsers::jid::{BareJid, FullJid};
 
-use super::{events::wait_for, prosody::DOMAIN};
+use super::{
+    events::wait_for,
+    prosody::{Prosody, DOMAIN},
+};
 
 /// Settings for `user@DOMAIN` at `addr`, trusting `ca` when given.
 pub fn config(user: &str, addr: &str, tls: TlsMode, ca: Option<&str>) -> AccountConfig {
@@ -55,4 +60,71 @@ pub fn online_jid(ev: &Event) -> Option<FullJid> {
 /// Waits until an account is online; its bound JID.
 pub async fn wait_online(events: &async_channel::Receiver<Event>) -> FullJid {
     wait_for(events, Duration::from_secs(15), online_jid).await.0
+}
+
+/// An account logged in through its own worker and profile.
+pub struct Online {
+    /// The worker.
+    pub worker: WorkerHandle,
+    /// The account.
+    pub jid: BareJid,
+    /// Its bound JID.
+    pub full: FullJid,
+    /// The worker's events.
+    pub events: async_channel::Receiver<Event>,
+    /// The profile.
+    pub profile: Profile,
+}
+
+/// Logs `user` in with a fresh profile named `name`, over STARTTLS.
+pub async fn online(server: &Prosody, name: &str, user: &str, password: &str) -> Online {
+    online_at(
+        server,
+        &server.c2s_addr(),
+        super::profiles::fresh(name),
+        user,
+        password,
+    )
+    .await
+}
+
+/// Logs `user` in with `profile`, connecting to `addr`.
+pub async fn online_at(server: &Prosody, addr: &str, profile: Profile, user: &str, password: &str) -> Online {
+    let options = WorkerOptions {
+        autoconnect: true,
+        backoff: Backoff {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(1),
+        },
+    };
+    let worker = worker::spawn(profile.clone(), options).expect("worker");
+    let cfg = config(user, addr, TlsMode::StartTls, Some(&server.ca_pem));
+    let jid = cfg.jid.clone();
+    add(&worker, cfg, password);
+    let events = worker.events();
+    let full = wait_online(&events).await;
+    Online {
+        worker,
+        jid,
+        full,
+        events,
+        profile,
+    }
+}
+
+impl Online {
+    /// Waits up to 20 s for an event that `pick` accepts.
+    pub async fn expect<T>(&self, pick: impl FnMut(&Event) -> Option<T>) -> T {
+        wait_for(&self.events, Duration::from_secs(20), pick).await.0
+    }
+
+    /// Opens the profile's database (alongside the running worker).
+    pub fn store(&self) -> Store {
+        Store::open(&self.profile.database_path()).expect("store")
+    }
+
+    /// Sends a command for this account.
+    pub fn send(&self, command: Command) {
+        self.worker.send(command);
+    }
 }

@@ -79,3 +79,49 @@ impl Peer {
         }
     }
 }
+
+impl Peer {
+    /// Sends a stanza.
+    pub async fn send(&mut self, stanza: impl Into<Stanza>) {
+        self.client.send_stanza(stanza.into()).await.expect("send");
+    }
+
+    /// Waits for a message stanza matching `pick`.
+    pub async fn message_where(
+        &mut self,
+        mut pick: impl FnMut(&xmpp_parsers::message::Message) -> bool,
+    ) -> xmpp_parsers::message::Message {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(15), self.client.next()).await {
+                Ok(Some(Event::Stanza(Stanza::Message(m)))) if pick(&m) => return m,
+                Ok(Some(_)) => continue,
+                other => panic!("no matching message: {other:?}"),
+            }
+        }
+    }
+
+    /// Sends an IQ set and waits for the answer.
+    pub async fn set(&mut self, to: Option<Jid>, payload: Element) -> Result<Option<Element>, StanzaError> {
+        let token = self.client.send_iq(to, IqRequest::Set(payload)).await;
+        match tokio::time::timeout(Duration::from_secs(10), token).await {
+            Ok(Ok(IqResponse::Result(payload))) => Ok(payload),
+            Ok(Ok(IqResponse::Error(e))) => Err(e),
+            other => panic!("no IQ answer: {other:?}"),
+        }
+    }
+
+    /// Sends an IQ get to our own account and waits for the answer.
+    pub async fn get_own(&mut self, payload: Element) -> Result<Option<Element>, StanzaError> {
+        let token = self.client.send_iq(None, IqRequest::Get(payload)).await;
+        match tokio::time::timeout(Duration::from_secs(10), token).await {
+            Ok(Ok(IqResponse::Result(payload))) => Ok(payload),
+            Ok(Ok(IqResponse::Error(e))) => Err(e),
+            other => panic!("no IQ answer: {other:?}"),
+        }
+    }
+
+    /// Announces availability (so that carbons and presence reach it).
+    pub async fn available(&mut self) {
+        self.send(Presence::available()).await;
+    }
+}

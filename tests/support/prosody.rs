@@ -113,6 +113,7 @@ impl Prosody {
             "disco",
             "ping",
             "carbons",
+            "mam",
             "smacks",
             "csi_simple",
             "blocklist",

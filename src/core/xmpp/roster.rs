@@ -77,6 +77,7 @@ pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
         items: vec![],
     };
     let answer = ctx.out.get(None, query).await?;
+    let unchanged = answer.is_none();
     let items = match answer {
         // Unchanged: what is cached is current; pushes bring any news.
         None => cached,
@@ -99,6 +100,7 @@ pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
     ctx.emit(Event::RosterReplaced {
         jid: ctx.account.clone(),
         items,
+        unchanged,
     });
     Ok(())
 }

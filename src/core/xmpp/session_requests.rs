@@ -49,8 +49,19 @@ fn report(ctx: &SessionContext, request: RequestKind, result: Result<(), IqError
     }
 }
 
-/// Carries out `request` on its own task.
+/// Carries out `request`: stanzas without answers go out at once, in
+/// order; requests that wait for an answer run on a task of their own.
 pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
+    match request {
+        SessionRequest::Subscription(contact, action) => {
+            return ctx.out.send(roster::subscription_presence(action, contact));
+        }
+        SessionRequest::ChatState(to, state) => return ctx.out.send(chat::chat_state(to, state)),
+        SessionRequest::MarkDisplayed(to, id) => {
+            return ctx.out.send(x0333_markers::displayed_marker(Jid::from(to), id));
+        }
+        _ => {}
+    }
     let ctx = ctx.clone();
     tokio::spawn(async move {
         match request {
@@ -66,17 +77,13 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
                 let r = roster::remove_item(&ctx, contact).await;
                 report(&ctx, RequestKind::RemoveContact, r);
             }
-            SessionRequest::Subscription(contact, action) => {
-                ctx.out.send(roster::subscription_presence(action, contact));
-            }
             SessionRequest::SetBlocked(items, blocked) => {
                 let r = x0191_blocking::change(&ctx, items, blocked).await;
                 report(&ctx, RequestKind::Blocking, r);
             }
-            SessionRequest::ChatState(to, state) => ctx.out.send(chat::chat_state(to, state)),
-            SessionRequest::MarkDisplayed(to, id) => {
-                ctx.out.send(x0333_markers::displayed_marker(Jid::from(to), id));
-            }
+            SessionRequest::Subscription(..)
+            | SessionRequest::ChatState(..)
+            | SessionRequest::MarkDisplayed(..) => {}
             SessionRequest::LoadOlder(peer) => match x0313_mam::backfill(&ctx, peer.clone()).await {
                 Ok((count, complete)) => ctx.emit(Event::HistoryLoaded {
                     jid: ctx.account.clone(),
