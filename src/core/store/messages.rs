@@ -9,6 +9,30 @@ use xmpp_parsers::jid::BareJid;
 use super::{Store, StoreError};
 use crate::core::message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage};
 
+/// Where a batch belongs in the conversation order. Messages sort by
+/// timestamp, then by `seq`; `seq` breaks ties between messages stamped in
+/// the same second, so that archive order survives pages fetched
+/// newest-first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// After everything stored (live messages, our own).
+    Newest,
+    /// Page `page` (0 = newest) of a catch-up run that reserved `base`
+    /// with [`Store::reserve_catch_up`]; older pages sort before newer.
+    CatchUpPage {
+        /// The run's reserved base.
+        base: i64,
+        /// 0 for the newest page, then 1, 2, ...
+        page: i64,
+    },
+    /// Before everything stored in each message's conversation (backfill).
+    Oldest,
+}
+
+/// Room for each catch-up page's messages in the `seq` order.
+pub const SEQ_PAGE_SPAN: i64 = 1_000;
+const SEQ_RUN_SPAN: i64 = 1_000_000_000;
+
 /// What happened to one message handed to [`Store::insert_messages`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
@@ -20,6 +44,10 @@ pub enum Inserted {
 
 const COLUMNS: &str =
     "id, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state, corrected";
+
+fn max_seq(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT coalesce(max(seq), 0) FROM messages", [], |r| r.get(0))
+}
 
 fn corrupt(detail: String) -> StoreError {
     StoreError::Corrupt {
@@ -66,20 +94,48 @@ impl Store {
         &mut self,
         account: &BareJid,
         messages: &[NewMessage],
+        placement: Placement,
     ) -> Result<Vec<Inserted>, StoreError> {
         let tx = self.conn.transaction()?;
         let mut results = Vec::with_capacity(messages.len());
         {
+            let newest = match placement {
+                Placement::Newest => max_seq(&tx)? + 1,
+                _ => 0,
+            };
+            let mut oldest_of = tx.prepare_cached(
+                "SELECT coalesce(min(seq), 0) FROM messages WHERE account = ?1 AND peer = ?2",
+            )?;
+            let mut oldest: Option<(String, i64)> = None;
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO messages
-                 (account, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (account, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
+            let n = messages.len() as i64;
             let mut fill_stanza_id = tx.prepare_cached(
                 "UPDATE OR IGNORE messages SET stanza_id = ?5
                  WHERE account = ?1 AND peer = ?2 AND outgoing = ?3 AND origin_id = ?4 AND stanza_id IS NULL",
             )?;
-            for m in messages {
+            for (i, m) in messages.iter().enumerate() {
+                let i = i as i64;
+                let seq = match placement {
+                    Placement::Newest => newest + i,
+                    Placement::CatchUpPage { base, page } => base - page * SEQ_PAGE_SPAN + i,
+                    Placement::Oldest => {
+                        let start = match &oldest {
+                            Some((peer, start)) if peer == m.peer.as_str() => *start,
+                            _ => {
+                                let min: i64 = oldest_of
+                                    .query_row(params![account.as_str(), m.peer.as_str()], |r| r.get(0))?;
+                                let start = min - n;
+                                oldest = Some((m.peer.to_string(), start));
+                                start
+                            }
+                        };
+                        start + i
+                    }
+                };
                 let changed = insert.execute(params![
                     account.as_str(),
                     m.peer.as_str(),
@@ -91,6 +147,7 @@ impl Store {
                     m.stanza_id,
                     m.timestamp_ms,
                     m.state as i64,
+                    seq,
                 ])?;
                 if changed == 1 {
                     results.push(Inserted::New(tx.last_insert_rowid()));
@@ -110,6 +167,17 @@ impl Store {
         }
         tx.commit()?;
         Ok(results)
+    }
+
+    /// Reserves the `seq` block of a catch-up run: every page of the run
+    /// sorts after what is stored now and before what arrives later.
+    pub fn reserve_catch_up(&self) -> Result<i64, StoreError> {
+        Ok(max_seq(&self.conn)? + SEQ_RUN_SPAN)
+    }
+
+    /// The next `seq` for a message placed after everything stored.
+    pub fn next_seq(&self) -> Result<i64, StoreError> {
+        Ok(max_seq(&self.conn)? + 1)
     }
 
     /// Raises the delivery state of our message `origin_id` to `state`
@@ -154,8 +222,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM (
                  SELECT * FROM messages WHERE account = ?1 AND peer = ?2
-                 ORDER BY timestamp DESC, id DESC LIMIT ?3)
-             ORDER BY timestamp, id"
+                 ORDER BY timestamp DESC, seq DESC LIMIT ?3)
+             ORDER BY timestamp, seq"
         ))?;
         let rows = stmt.query_map(params![account.as_str(), peer.as_str(), limit as i64], from_row)?;
         let mut out = Vec::new();
@@ -180,7 +248,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT stanza_id FROM messages WHERE account = ?1 AND peer = ?2 AND stanza_id IS NOT NULL
-                 ORDER BY timestamp, id LIMIT 1",
+                 ORDER BY timestamp, seq LIMIT 1",
                 params![account.as_str(), peer.as_str()],
                 |r| r.get(0),
             )
@@ -228,6 +296,7 @@ mod tests {
                     msg("same origin", Some("o1"), None, false),
                     msg("mine", Some("o1"), None, true),
                 ],
+                Placement::Newest,
             )
             .expect("insert");
         assert!(matches!(first[0], Inserted::New(_)));
@@ -238,7 +307,11 @@ mod tests {
         );
         // Our message comes back from the archive with its stanza-id.
         let again = store
-            .insert_messages(&me, &[msg("mine", Some("o1"), Some("s2"), true)])
+            .insert_messages(
+                &me,
+                &[msg("mine", Some("o1"), Some("s2"), true)],
+                Placement::Newest,
+            )
             .expect("insert");
         assert_eq!(again, vec![Inserted::Duplicate]);
         let stored = store
@@ -253,7 +326,7 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let me = jid("juliet@example.org");
         store
-            .insert_messages(&me, &[msg("helo", Some("o9"), None, true)])
+            .insert_messages(&me, &[msg("helo", Some("o9"), None, true)], Placement::Newest)
             .expect("insert");
         let peer = jid("romeo@example.org");
         assert_eq!(
@@ -279,5 +352,38 @@ mod tests {
         assert_eq!(stored[0].message.body, "hello");
         assert_eq!(stored[0].message.state, DeliveryState::Received);
         assert!(stored[0].corrected);
+    }
+
+    #[test]
+    fn same_second_messages_keep_archive_order_across_pages_and_backfill() {
+        let mut store = Store::open_in_memory().expect("store");
+        let me = jid("juliet@example.org");
+        let page = |names: &[&str]| -> Vec<NewMessage> {
+            names.iter().map(|n| msg(n, Some(n), Some(n), false)).collect()
+        };
+        store
+            .insert_messages(&me, &page(&["live-0"]), Placement::Newest)
+            .expect("live");
+        let base = store.reserve_catch_up().expect("reserve");
+        // A catch-up fetches the newest page first, then the older one.
+        store
+            .insert_messages(&me, &page(&["c", "d"]), Placement::CatchUpPage { base, page: 0 })
+            .expect("newest page");
+        store
+            .insert_messages(&me, &page(&["a", "b"]), Placement::CatchUpPage { base, page: 1 })
+            .expect("older page");
+        store
+            .insert_messages(&me, &page(&["live-1"]), Placement::Newest)
+            .expect("live");
+        store
+            .insert_messages(&me, &page(&["x", "y"]), Placement::Oldest)
+            .expect("backfill");
+        let order: Vec<String> = store
+            .recent_messages(&me, &jid("romeo@example.org"), 100)
+            .expect("read")
+            .into_iter()
+            .map(|m| m.message.body)
+            .collect();
+        assert_eq!(order, vec!["x", "y", "live-0", "a", "b", "c", "d", "live-1"]);
     }
 }

@@ -84,5 +84,5 @@ impl Store {
 pub use accounts::StoredAccount;
 pub use handle::StoreHandle;
 pub use mam_ranges::{ArchivePoint, MamRange};
-pub use messages::Inserted;
+pub use messages::{Inserted, Placement, SEQ_PAGE_SPAN};
 pub use outbox::OutboxEntry;

@@ -37,8 +37,9 @@ impl Store {
         )?;
         tx.execute(
             "INSERT INTO messages
-             (account, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, NULL, ?7, ?8)",
+             (account, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, NULL, ?7, ?8,
+                     (SELECT coalesce(max(seq), 0) + 1 FROM messages))",
             params![
                 account.as_str(),
                 message.peer.as_str(),

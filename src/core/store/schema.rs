@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
         origin_id TEXT,
         stanza_id TEXT,
         timestamp INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
         state INTEGER NOT NULL,
         corrected INTEGER NOT NULL DEFAULT 0
     );
@@ -71,7 +72,8 @@ const MIGRATIONS: &[&str] = &[
         WHERE stanza_id IS NOT NULL;
     CREATE UNIQUE INDEX messages_by_origin_id ON messages (account, peer, outgoing, origin_id)
         WHERE origin_id IS NOT NULL;
-    CREATE INDEX messages_by_time ON messages (account, peer, timestamp);
+    CREATE INDEX messages_by_time ON messages (account, peer, timestamp, seq);
+    CREATE INDEX messages_by_seq ON messages (seq);
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         account TEXT NOT NULL,

@@ -15,7 +15,7 @@ use super::{
 use crate::core::{
     bridge::Event,
     message::{ChatKind, ChatState, Correction, DeliveryState, NewMessage, StoredMessage},
-    store::{Inserted, Store, StoreError},
+    store::{Inserted, Placement, Store, StoreError},
 };
 
 /// Where a message came from.
@@ -139,10 +139,11 @@ pub fn persist(
     store: &mut Store,
     account: &BareJid,
     batch: &[(Parsed, Source)],
+    placement: Placement,
 ) -> Result<Vec<Event>, StoreError> {
     let now = now_ms();
     let rows: Vec<NewMessage> = batch.iter().filter_map(|(p, s)| to_row(p, *s, now)).collect();
-    let inserted = store.insert_messages(account, &rows)?;
+    let inserted = store.insert_messages(account, &rows, placement)?;
     let mut events = Vec::new();
     let added: Vec<StoredMessage> = rows
         .into_iter()

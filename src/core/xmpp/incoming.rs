@@ -14,7 +14,7 @@ use super::{
     roster, x0184_receipts, x0191_blocking,
     x0280_carbons::{self, Carbon, Unwrapped},
 };
-use crate::core::bridge::Event;
+use crate::core::{bridge::Event, store::Placement};
 
 /// Handles an IQ; the reply to send, if any.
 pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Option<Iq> {
@@ -64,7 +64,11 @@ pub async fn on_message(ctx: &SessionContext, message: Message) {
             .map(|id| x0184_receipts::receipt(parsed.peer_jid.clone(), id));
     let account = ctx.account.clone();
     let batch = vec![(parsed, source)];
-    match ctx.store.run(move |s| chat::persist(s, &account, &batch)).await {
+    match ctx
+        .store
+        .run(move |s| chat::persist(s, &account, &batch, Placement::Newest))
+        .await
+    {
         Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
         // Not stored: no receipt, so the sender knows it did not arrive.
         Err(e) => {

@@ -16,7 +16,7 @@ use super::{
     modules::Module,
     outgoing::{IqError, MamPage},
 };
-use crate::core::store::{ArchivePoint, MamRange};
+use crate::core::store::{ArchivePoint, MamRange, Placement};
 
 /// The module entry (clients announce nothing for MAM).
 pub const MODULE: Module = Module {
@@ -85,10 +85,14 @@ pub fn parse_results(own: &BareJid, results: &[mam::Result_]) -> Vec<(Parsed, So
         .collect()
 }
 
-async fn store_page(ctx: &SessionContext, results: &[mam::Result_]) {
+async fn store_page(ctx: &SessionContext, results: &[mam::Result_], placement: Placement) {
     let batch = parse_results(&ctx.account, results);
     let account = ctx.account.clone();
-    match ctx.store.run(move |s| chat::persist(s, &account, &batch)).await {
+    match ctx
+        .store
+        .run(move |s| chat::persist(s, &account, &batch, placement))
+        .await
+    {
         Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
         Err(e) => tracing::error!(error = %e, "could not store an archive page"),
     }
@@ -109,6 +113,11 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             Vec::new()
         });
     let known: Option<MamRange> = ranges.into_iter().next();
+    let base = ctx
+        .store
+        .run(|s| s.reserve_catch_up())
+        .await
+        .map_err(|e| IqError::Malformed(e.to_string()))?;
     let mut done = CatchUp::default();
     let mut current: Option<i64> = None;
     let mut next = ctx.out.mam(None, page_query("", None));
@@ -126,7 +135,11 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             let before = results.first().map(|r| r.id.clone()).unwrap_or_default();
             ctx.out.mam(None, page_query(&before, None))
         });
-        let store_it = store_page(ctx, &results);
+        let placement = Placement::CatchUpPage {
+            base,
+            page: done.pages as i64 - 1,
+        };
+        let store_it = store_page(ctx, &results, placement);
         let (oldest, newest) = match (results.first(), results.last()) {
             (Some(o), Some(n)) => (point(o), point(n)),
             _ => {
@@ -191,6 +204,6 @@ pub async fn backfill(ctx: &SessionContext, peer: BareJid) -> Result<(usize, boo
         .flatten()
         .unwrap_or_default();
     let (fin, results) = ctx.out.mam(None, page_query(&before, Some(&peer))).await?;
-    store_page(ctx, &results).await;
+    store_page(ctx, &results, Placement::Oldest).await;
     Ok((results.len(), fin.complete))
 }

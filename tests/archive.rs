@@ -1,0 +1,117 @@
+//! MAM catch-up (XEP-0313) against Prosody's archive: missed messages are
+//! fetched in pages, stored once even when offline delivery brings them
+//! too, tracked as one contiguous range, and older history is fetched on
+//! demand per conversation.
+
+mod support;
+
+use std::time::Duration;
+
+use balcony::core::bridge::{Command, Event};
+use support::{
+    accounts::{online, online_at},
+    peer::Peer,
+    prosody::Prosody,
+};
+use xmpp_parsers::{
+    jid::Jid,
+    message::{Lang, Message},
+};
+
+async fn send_many(peer: &mut Peer, to: &Jid, from: usize, to_n: usize) {
+    for i in from..to_n {
+        let mut m = Message::chat(Some(to.clone()));
+        m.id = Some(xmpp_parsers::message::Id(format!("m{i}")));
+        m.bodies.insert(Lang::default(), format!("message {i}"));
+        peer.send(m).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
+    // Without offline storage, so that only the archive can bring what
+    // juliet missed.
+    let server = Prosody::start_with(
+        &[],
+        "max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }",
+    );
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+
+    // History before juliet's first login: only the newest page is fetched
+    // then; the rest comes on demand.
+    let juliet_jid = Jid::new("juliet@balcony.test").expect("jid");
+    send_many(&mut romeo, &juliet_jid, 0, 150).await;
+    let juliet = online(&server, "archive-juliet", "juliet", "pw-j").await;
+    let first = juliet
+        .expect(|ev| match ev {
+            Event::CatchUpFinished { pages, messages, .. } => Some((*pages, *messages)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(first, (1, 100), "first login: the newest page only");
+    let romeo_bare = romeo.jid.to_bare();
+    let profile = juliet.profile.clone();
+    juliet.worker.shutdown();
+
+    // While juliet is away, 250 more arrive.
+    send_many(&mut romeo, &juliet_jid, 150, 400).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let juliet = online_at(&server, &server.c2s_addr(), profile, "juliet", "pw-j").await;
+    let (pages, messages) = juliet
+        .expect(|ev| match ev {
+            Event::CatchUpFinished { pages, messages, .. } => Some((*pages, *messages)),
+            _ => None,
+        })
+        .await;
+    assert!(
+        pages >= 3 && messages >= 250,
+        "{pages} pages, {messages} messages"
+    );
+    let store = juliet.store();
+    assert_eq!(
+        store.count_messages(&juliet.jid, &romeo_bare).expect("count"),
+        350
+    );
+    let ranges = store.mam_ranges(&juliet.jid, &juliet.jid).expect("ranges");
+    assert_eq!(ranges.len(), 1, "the gap is closed: {ranges:?}");
+    assert!(!ranges[0].reaches_start);
+
+    // Backfill the conversation: the last 50 of the first 150.
+    let mut complete = false;
+    let mut rounds = 0;
+    while !complete {
+        juliet.send(Command::LoadOlderMessages {
+            jid: juliet.jid.clone(),
+            peer: romeo_bare.clone(),
+        });
+        complete = juliet
+            .expect(|ev| match ev {
+                Event::HistoryLoaded { complete, .. } => Some(*complete),
+                Event::RequestFailed { detail, .. } => panic!("backfill failed: {detail}"),
+                _ => None,
+            })
+            .await;
+        rounds += 1;
+        assert!(rounds < 5, "backfill does not end");
+    }
+    assert_eq!(
+        juliet
+            .store()
+            .count_messages(&juliet.jid, &romeo_bare)
+            .expect("count"),
+        400
+    );
+    let oldest = juliet
+        .store()
+        .recent_messages(&juliet.jid, &romeo_bare, 400)
+        .expect("read");
+    let bodies: Vec<String> = oldest.into_iter().map(|m| m.message.body).collect();
+    let expected: Vec<String> = (0..400).map(|i| format!("message {i}")).collect();
+    assert_eq!(
+        bodies, expected,
+        "archive order survives newest-first paging and backfill"
+    );
+    juliet.worker.shutdown();
+}
