@@ -1,0 +1,93 @@
+//! The outbox survives the worker: messages written while the server is
+//! down are stored, and a new worker on the same profile sends each of
+//! them exactly once, as the recipient counts them on the wire.
+
+mod support;
+
+use std::{collections::HashMap, time::Duration};
+
+use balcony::core::{
+    bridge::{Command, Event},
+    message::DeliveryState,
+};
+use futures::StreamExt;
+use support::{
+    accounts::{online, online_at},
+    peer::Peer,
+    prosody::Prosody,
+};
+use tokio_xmpp::{Event as ClientEvent, Stanza};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
+    let mut server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let juliet = online(&server, "outbox-juliet", "juliet", "pw-j").await;
+    let romeo_jid: xmpp_parsers::jid::BareJid = "romeo@balcony.test".parse().expect("jid");
+
+    server.stop();
+    juliet
+        .expect(|ev| match ev {
+            Event::ConnectionChanged { state, .. } if !matches!(state, balcony::core::bridge::ConnectionState::Online { .. }) => Some(()),
+            _ => None,
+        })
+        .await;
+    for i in 0..100 {
+        juliet.send(Command::SendMessage {
+            jid: juliet.jid.clone(),
+            to: romeo_jid.clone(),
+            body: format!("note {i}"),
+        });
+    }
+    let mut queued = 0;
+    while queued < 100 {
+        queued += juliet
+            .expect(|ev| match ev {
+                Event::MessagesAdded { messages, .. } => Some(messages.len()),
+                _ => None,
+            })
+            .await;
+    }
+    let profile = juliet.profile.clone();
+    let store = juliet.store();
+    assert_eq!(store.outbox(&juliet.jid).expect("outbox").len(), 100);
+    juliet.worker.shutdown();
+
+    server.restart();
+    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    romeo.available().await;
+    let juliet = online_at(&server, &server.c2s_addr(), profile, "juliet", "pw-j").await;
+
+    // Count what romeo receives, by origin-id, until 2 s pass quietly.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(2), romeo.client.next()).await {
+            Ok(Some(ClientEvent::Stanza(Stanza::Message(m)))) if !m.bodies.is_empty() => {
+                let id = m.id.map(|i| i.0).expect("id");
+                *seen.entry(id).or_default() += 1;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("romeo's stream ended"),
+            Err(_) => break,
+        }
+    }
+    assert_eq!(seen.len(), 100, "every queued message arrived");
+    assert!(seen.values().all(|n| *n == 1), "none twice: {seen:?}");
+    // Acked by the server: the outbox is empty and the states moved on.
+    let mut acked = 0;
+    while acked < 100 {
+        juliet
+            .expect(|ev| match ev {
+                Event::MessageStateChanged { state: DeliveryState::Acked, .. } => Some(()),
+                _ => None,
+            })
+            .await;
+        acked += 1;
+    }
+    assert!(juliet.store().outbox(&juliet.jid).expect("outbox").is_empty());
+    let stored = juliet.store().recent_messages(&juliet.jid, &romeo_jid, 200).expect("read");
+    assert_eq!(stored.len(), 100, "stored once each");
+    assert!(stored.iter().all(|m| m.message.state >= DeliveryState::Acked));
+    juliet.worker.shutdown();
+}
