@@ -41,15 +41,24 @@ async fn block_and_unblock_are_enforced_by_the_server() {
     });
     juliet
         .expect(|ev| match ev {
-            Event::BlocklistChanged { items, blocked: true, .. } if items == &vec![tybalt_jid.clone()] => Some(()),
+            Event::BlocklistChanged {
+                items, blocked: true, ..
+            } if items == &vec![tybalt_jid.clone()] => Some(()),
             _ => None,
         })
         .await;
-    assert_eq!(juliet.store().blocklist(&juliet.jid).expect("cached"), vec![tybalt_jid.clone()]);
+    assert_eq!(
+        juliet.store().blocklist(&juliet.jid).expect("cached"),
+        vec![tybalt_jid.clone()]
+    );
     // The server keeps the list and bounces tybalt's message.
     let mut phone = Peer::login(&server, "juliet", "pw-j").await;
     let list = BlocklistResult::try_from(
-        phone.get_own(BlocklistRequest.into()).await.expect("list").expect("payload"),
+        phone
+            .get_own(BlocklistRequest.into())
+            .await
+            .expect("list")
+            .expect("payload"),
     )
     .expect("blocklist");
     assert_eq!(list.items, vec![tybalt_jid.clone()]);

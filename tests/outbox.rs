@@ -29,7 +29,11 @@ async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
     server.stop();
     juliet
         .expect(|ev| match ev {
-            Event::ConnectionChanged { state, .. } if !matches!(state, balcony::core::bridge::ConnectionState::Online { .. }) => Some(()),
+            Event::ConnectionChanged { state, .. }
+                if !matches!(state, balcony::core::bridge::ConnectionState::Online { .. }) =>
+            {
+                Some(())
+            }
             _ => None,
         })
         .await;
@@ -79,14 +83,20 @@ async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
     while acked < 100 {
         juliet
             .expect(|ev| match ev {
-                Event::MessageStateChanged { state: DeliveryState::Acked, .. } => Some(()),
+                Event::MessageStateChanged {
+                    state: DeliveryState::Acked,
+                    ..
+                } => Some(()),
                 _ => None,
             })
             .await;
         acked += 1;
     }
     assert!(juliet.store().outbox(&juliet.jid).expect("outbox").is_empty());
-    let stored = juliet.store().recent_messages(&juliet.jid, &romeo_jid, 200).expect("read");
+    let stored = juliet
+        .store()
+        .recent_messages(&juliet.jid, &romeo_jid, 200)
+        .expect("read");
     assert_eq!(stored.len(), 100, "stored once each");
     assert!(stored.iter().all(|m| m.message.state >= DeliveryState::Acked));
     juliet.worker.shutdown();

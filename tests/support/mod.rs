@@ -8,4 +8,5 @@ pub mod events;
 pub mod peer;
 pub mod profiles;
 pub mod prosody;
+pub mod proxy;
 pub mod ui;

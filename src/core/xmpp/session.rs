@@ -122,6 +122,8 @@ struct Session {
     presence: OwnPresence,
     mechanism: &'static str,
     ever_online: bool,
+    /// The JID bound by the current stream-management session.
+    bound: Option<tokio_xmpp::jid::FullJid>,
 }
 
 impl Session {
@@ -185,6 +187,7 @@ async fn run(
         presence: spec.presence.clone(),
         mechanism: "",
         ever_online: false,
+        bound: None,
     };
     let ended = |session: &mut Session, error: Option<ConnectError>| {
         session.set_state(ConnectionState::Offline { error });
@@ -243,6 +246,7 @@ async fn run(
                     }
                     tracker.reset();
                     outbox_state.reset(features.stream_management.is_some());
+                    session.bound = Some(full.clone());
                     session.set_state(ConnectionState::Online {
                         bound_jid: full,
                         mechanism: session.mechanism,
@@ -254,10 +258,9 @@ async fn run(
                     login_flow = Some(tokio::spawn(after_login::run(ctx.clone(), session.presence.clone())));
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {
-                    if let ConnectionState::Online { bound_jid, mechanism, .. } = session.state.clone() {
+                    if let Some(bound_jid) = session.bound.clone() {
+                        let mechanism = session.mechanism;
                         session.set_state(ConnectionState::Online { bound_jid, mechanism, resumed: true });
-                    } else if let ConnectionState::Reconnecting { .. } = session.state {
-                        tracing::debug!("resumed while reconnecting");
                     }
                     outbox::flush(&ctx, &stream, &mut outbox_state).await;
                 }
