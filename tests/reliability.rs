@@ -11,7 +11,8 @@ use std::{
 
 use balcony::core::bridge::Command;
 use support::{
-    accounts::{online_at, wait_online},
+    accounts::{online_at, online_jid},
+    events::wait_for,
     profiles,
     prosody::Prosody,
     proxy::CuttableProxy,
@@ -67,13 +68,13 @@ async fn a_thousand_messages_survive_ten_restarts_and_ten_cuts() {
         // Both come back (resumed after a cut, reset after a restart)
         // before the next batch, so that every disruption hits live links.
         for who in [&juliet, &romeo] {
-            wait_online(&who.events).await;
+            wait_for(&who.events, Duration::from_secs(40), online_jid).await;
         }
     }
     assert!(cuts >= 10, "the cuts hit live links ({cuts})");
 
     // Wait until both stores settle at the full count.
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let count =
         |who: &support::accounts::Online, peer| who.store().count_messages(&who.jid, peer).expect("count");
     loop {

@@ -99,12 +99,13 @@ async fn store_page(ctx: &SessionContext, results: &[mam::Result_], placement: P
 }
 
 /// Catches up with our own archive: the newest page first, then older
-/// pages until they reach the newest range already stored (or the start
-/// of the archive). With nothing stored yet, only the newest page is
-/// fetched; older history comes on demand ([`backfill`]).
+/// pages until they reach the newest stored range; merged with it, paging
+/// goes on below it to the next range, and so on, so that gaps left by an
+/// interrupted catch-up are filled too. With nothing stored yet, only the
+/// newest page is fetched; older history comes on demand ([`backfill`]).
 pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
     let (account, archive) = (ctx.account.clone(), ctx.account.clone());
-    let ranges = ctx
+    let ranges: Vec<MamRange> = ctx
         .store
         .run(move |s| s.mam_ranges(&account, &archive))
         .await
@@ -112,29 +113,41 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             tracing::error!(error = %e, "MAM ranges unreadable");
             Vec::new()
         });
-    let known: Option<MamRange> = ranges.into_iter().next();
     let base = ctx
         .store
         .run(|s| s.reserve_catch_up())
         .await
         .map_err(|e| IqError::Malformed(e.to_string()))?;
+    let first_login = ranges.is_empty();
+    let mut targets = ranges.into_iter().peekable();
     let mut done = CatchUp::default();
+    // The range being grown downwards, once the first page is stored.
     let mut current: Option<i64> = None;
     let mut next = ctx.out.mam(None, page_query("", None));
     loop {
         let (fin, results): MamPage = next.await?;
         done.pages += 1;
         done.messages += results.len();
-        let reaches_known = known
+        let target = targets.peek().cloned();
+        // A range below the target that paging should still reach.
+        let has_further = targets.clone().nth(1).is_some();
+        let reaches_target = target
             .as_ref()
-            .is_some_and(|k| !k.newest.id.is_empty() && results.iter().any(|r| r.id == k.newest.id));
-        let first_login = known.is_none();
-        let stop = fin.complete || reaches_known || first_login || results.is_empty();
-        // Ask for the next page while this one is stored.
-        let following = (!stop).then(|| {
-            let before = results.first().map(|r| r.id.clone()).unwrap_or_default();
-            ctx.out.mam(None, page_query(&before, None))
-        });
+            .is_some_and(|t| !t.newest.id.is_empty() && results.iter().any(|r| r.id == t.newest.id));
+        // Where to go on from, if anywhere.
+        let continue_before = if fin.complete || first_login || (results.is_empty() && !reaches_target) {
+            None
+        } else if reaches_target {
+            target
+                .as_ref()
+                .filter(|t| !t.reaches_start && has_further)
+                .map(|t| t.oldest.id.clone())
+        } else {
+            results.first().map(|r| r.id.clone())
+        };
+        let following = continue_before
+            .filter(|before| !before.is_empty())
+            .map(|before| ctx.out.mam(None, page_query(&before, None)));
         let placement = Placement::CatchUpPage {
             base,
             page: done.pages as i64 - 1,
@@ -150,29 +163,41 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
                 (now.clone(), now)
             }
         };
-        let range_update = async {
-            if results.is_empty() && known.is_some() {
-                return; // nothing new since the stored range
+        // Ranges this page joins: the target it reached, or every range
+        // left when the archive's start was reached.
+        let merge_with: Vec<MamRange> = if reaches_target {
+            target.into_iter().collect()
+        } else if fin.complete {
+            targets.by_ref().collect()
+        } else {
+            Vec::new()
+        };
+        if reaches_target {
+            targets.next();
+        }
+        let skip_record = results.is_empty() && !first_login && merge_with.is_empty();
+        let ranges_update = async {
+            if skip_record {
+                return;
             }
-            let (account, store) = (ctx.account.clone(), ctx.store.clone());
+            let account = ctx.account.clone();
             let reaches_start = fin.complete;
-            let known_id = known.as_ref().map(|k| k.id);
-            let merge_into = if reaches_known || (fin.complete && known.is_some()) {
-                known_id
-            } else {
-                None
-            };
-            let result = store
+            let result = ctx
+                .store
                 .run(move |s| {
-                    let id = match current {
+                    let mut id = match current {
                         None => s.add_mam_range(&account, &account, &oldest, &newest, reaches_start)?,
                         Some(id) => {
                             s.extend_mam_range_down(id, &oldest, reaches_start)?;
                             id
                         }
                     };
-                    if let Some(older) = merge_into {
-                        s.merge_mam_ranges(id, older)?;
+                    for older in &merge_with {
+                        s.merge_mam_ranges(id, older.id)?;
+                        id = older.id;
+                        if reaches_start {
+                            s.extend_mam_range_down(id, &oldest, true)?;
+                        }
                     }
                     Ok(id)
                 })
@@ -182,7 +207,7 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
                 Err(e) => tracing::error!(error = %e, "could not record a MAM range"),
             }
         };
-        futures::join!(store_it, range_update);
+        futures::join!(store_it, ranges_update);
         match following {
             Some(f) => next = f,
             None => break,
