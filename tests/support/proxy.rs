@@ -1,9 +1,13 @@
 //! A TCP relay in front of Prosody whose connections a test can cut, to
 //! simulate a dead link without touching the server.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc, Mutex,
+};
 
 use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     task::JoinHandle,
 };
@@ -14,6 +18,28 @@ pub struct CuttableProxy {
     pub addr: String,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     acceptor: JoinHandle<()>,
+    received: Arc<AtomicU64>,
+}
+
+async fn relay(client: TcpStream, server: TcpStream, received: Arc<AtomicU64>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let up = tokio::io::copy(&mut client_read, &mut server_write);
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = server_read.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            received.fetch_add(n as u64, Ordering::Relaxed);
+            client_write.write_all(&buf[..n]).await?;
+        }
+    };
+    tokio::select! {
+        _ = up => {}
+        _ = down => {}
+    }
 }
 
 impl CuttableProxy {
@@ -22,13 +48,14 @@ impl CuttableProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let registry = links.clone();
+        let received: Arc<AtomicU64> = Arc::default();
+        let (registry, counter) = (links.clone(), received.clone());
         let acceptor = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let target = target.clone();
+            while let Ok((client, _)) = listener.accept().await {
+                let (target, counter) = (target.clone(), counter.clone());
                 let link = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    if let Ok(server) = TcpStream::connect(&target).await {
+                        relay(client, server, counter).await;
                     }
                 });
                 registry.lock().expect("links").push(link);
@@ -38,7 +65,13 @@ impl CuttableProxy {
             addr,
             links,
             acceptor,
+            received,
         }
+    }
+
+    /// Bytes relayed from the server to clients so far (TLS included).
+    pub fn bytes_to_clients(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Drops every open connection at once; new ones are still accepted.

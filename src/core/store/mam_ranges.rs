@@ -94,7 +94,7 @@ impl Store {
     /// Joins `newer` with `older` once the gap between them is filled:
     /// `older` takes `newer`'s newest end and `newer` goes.
     pub fn merge_mam_ranges(&mut self, newer: i64, older: i64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "UPDATE mam_ranges SET (newest_id, newest_ts) =
                  (SELECT newest_id, newest_ts FROM mam_ranges WHERE id = ?1)

@@ -1,7 +1,7 @@
 //! Messages: batched insertion with deduplication by origin-id and
 //! stanza-id, delivery states, corrections, and reading a conversation.
 
-use std::str::FromStr;
+use std::{collections::HashMap, str::FromStr};
 
 use rusqlite::{params, OptionalExtension, Row};
 use xmpp_parsers::jid::BareJid;
@@ -42,11 +42,47 @@ pub enum Inserted {
     Duplicate,
 }
 
-const COLUMNS: &str =
-    "id, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state, corrected";
+const COLUMNS: &str = "m.id, c.peer, c.kind, m.outgoing, m.sender, m.body, m.origin_id, m.stanza_id, \
+     m.timestamp, m.state, m.corrected";
 
+/// The conversation's row id, `-1` when it has none yet.
+const CONVERSATION: &str = "coalesce((SELECT id FROM conversations WHERE account = ?1 AND peer = ?2), -1)";
+
+/// The conversation's row id, created on first use and remembered in
+/// `cache`. (Only a rolled-back transaction could leave a stale entry; the
+/// callers' transactions fail as a whole, and the cache is then cleared.)
+pub(super) fn conversation_id(
+    conn: &rusqlite::Connection,
+    cache: &mut HashMap<(String, String), i64>,
+    account: &BareJid,
+    peer: &BareJid,
+    kind: ChatKind,
+) -> rusqlite::Result<i64> {
+    let key = (account.to_string(), peer.to_string());
+    if let Some(id) = cache.get(&key) {
+        return Ok(*id);
+    }
+    conn.prepare_cached("INSERT OR IGNORE INTO conversations (account, peer, kind) VALUES (?1, ?2, ?3)")?
+        .execute(params![account.as_str(), peer.as_str(), kind as i64])?;
+    let id = conn
+        .prepare_cached("SELECT id FROM conversations WHERE account = ?1 AND peer = ?2")?
+        .query_row(params![account.as_str(), peer.as_str()], |r| r.get(0))?;
+    cache.insert(key, id);
+    Ok(id)
+}
+
+/// The highest `seq` handed out (kept in a one-row table, so that no
+/// index on `seq` slows every insert).
 fn max_seq(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT coalesce(max(seq), 0) FROM messages", [], |r| r.get(0))
+    conn.prepare_cached("SELECT last FROM message_sequence WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+}
+
+/// Records that `seq` was handed out.
+pub(super) fn note_seq(conn: &rusqlite::Connection, seq: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE message_sequence SET last = max(last, ?1) WHERE id = 1")?
+        .execute([seq])?;
+    Ok(())
 }
 
 fn corrupt(detail: String) -> StoreError {
@@ -96,50 +132,75 @@ impl Store {
         messages: &[NewMessage],
         placement: Placement,
     ) -> Result<Vec<Inserted>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let result = self.insert_batch(account, messages, placement);
+        if result.is_err() {
+            self.conversation_ids.clear();
+        }
+        result
+    }
+
+    fn insert_batch(
+        &mut self,
+        account: &BareJid,
+        messages: &[NewMessage],
+        placement: Placement,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let Store {
+            conn,
+            conversation_ids,
+        } = self;
+        // A savepoint, so that a batch can also run inside [`Store::batch`].
+        let tx = conn.savepoint()?;
         let mut results = Vec::with_capacity(messages.len());
         {
             let newest = match placement {
                 Placement::Newest => max_seq(&tx)? + 1,
                 _ => 0,
             };
-            let mut oldest_of = tx.prepare_cached(
-                "SELECT coalesce(min(seq), 0) FROM messages WHERE account = ?1 AND peer = ?2",
-            )?;
-            let mut oldest: Option<(String, i64)> = None;
+            let mut oldest_of =
+                tx.prepare_cached("SELECT coalesce(min(seq), 0) FROM messages WHERE conversation = ?1")?;
+            let mut oldest: Option<(i64, i64)> = None;
+            let mut conversations: Vec<(BareJid, i64)> = Vec::new();
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO messages
-                 (account, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             let n = messages.len() as i64;
+            let mut highest = i64::MIN;
             let mut fill_stanza_id = tx.prepare_cached(
-                "UPDATE OR IGNORE messages SET stanza_id = ?5
-                 WHERE account = ?1 AND peer = ?2 AND outgoing = ?3 AND origin_id = ?4 AND stanza_id IS NULL",
+                "UPDATE OR IGNORE messages SET stanza_id = ?4
+                 WHERE conversation = ?1 AND outgoing = ?2 AND origin_id = ?3 AND stanza_id IS NULL",
             )?;
             for (i, m) in messages.iter().enumerate() {
                 let i = i as i64;
+                let conversation = match conversations.iter().find(|(p, _)| *p == m.peer) {
+                    Some((_, id)) => *id,
+                    None => {
+                        let id = conversation_id(&tx, conversation_ids, account, &m.peer, m.kind)?;
+                        conversations.push((m.peer.clone(), id));
+                        id
+                    }
+                };
                 let seq = match placement {
                     Placement::Newest => newest + i,
                     Placement::CatchUpPage { base, page } => base - page * SEQ_PAGE_SPAN + i,
                     Placement::Oldest => {
-                        let start = match &oldest {
-                            Some((peer, start)) if peer == m.peer.as_str() => *start,
+                        let start = match oldest {
+                            Some((c, start)) if c == conversation => start,
                             _ => {
-                                let min: i64 = oldest_of
-                                    .query_row(params![account.as_str(), m.peer.as_str()], |r| r.get(0))?;
+                                let min: i64 = oldest_of.query_row([conversation], |r| r.get(0))?;
                                 let start = min - n;
-                                oldest = Some((m.peer.to_string(), start));
+                                oldest = Some((conversation, start));
                                 start
                             }
                         };
                         start + i
                     }
                 };
+                highest = highest.max(seq);
                 let changed = insert.execute(params![
-                    account.as_str(),
-                    m.peer.as_str(),
-                    m.kind as i64,
+                    conversation,
                     m.outgoing,
                     m.sender,
                     m.body,
@@ -153,16 +214,13 @@ impl Store {
                     results.push(Inserted::New(tx.last_insert_rowid()));
                 } else {
                     if let (Some(origin_id), Some(stanza_id)) = (&m.origin_id, &m.stanza_id) {
-                        fill_stanza_id.execute(params![
-                            account.as_str(),
-                            m.peer.as_str(),
-                            m.outgoing,
-                            origin_id,
-                            stanza_id
-                        ])?;
+                        fill_stanza_id.execute(params![conversation, m.outgoing, origin_id, stanza_id])?;
                     }
                     results.push(Inserted::Duplicate);
                 }
+            }
+            if placement != Placement::Oldest && highest > i64::MIN {
+                note_seq(&tx, highest)?;
             }
         }
         tx.commit()?;
@@ -172,12 +230,9 @@ impl Store {
     /// Reserves the `seq` block of a catch-up run: every page of the run
     /// sorts after what is stored now and before what arrives later.
     pub fn reserve_catch_up(&self) -> Result<i64, StoreError> {
-        Ok(max_seq(&self.conn)? + SEQ_RUN_SPAN)
-    }
-
-    /// The next `seq` for a message placed after everything stored.
-    pub fn next_seq(&self) -> Result<i64, StoreError> {
-        Ok(max_seq(&self.conn)? + 1)
+        let base = max_seq(&self.conn)? + SEQ_RUN_SPAN;
+        note_seq(&self.conn, base + SEQ_PAGE_SPAN)?;
+        Ok(base)
     }
 
     /// Raises the delivery state of our message `origin_id` to `state`
@@ -188,16 +243,25 @@ impl Store {
         origin_id: &str,
         state: DeliveryState,
     ) -> Result<Option<BareJid>, StoreError> {
-        let peer: Option<String> = self
+        let conversation: Option<i64> = self
             .conn
             .query_row(
                 "UPDATE messages SET state = ?3
-                 WHERE account = ?1 AND outgoing = 1 AND origin_id = ?2 AND state < ?3
-                 RETURNING peer",
+                 WHERE origin_id = ?2 AND outgoing = 1 AND state < ?3
+                   AND conversation IN (SELECT id FROM conversations WHERE account = ?1)
+                 RETURNING conversation",
                 params![account.as_str(), origin_id, state as i64],
                 |r| r.get(0),
             )
             .optional()?;
+        let peer: Option<String> = match conversation {
+            Some(c) => Some(self.conn.query_row(
+                "SELECT peer FROM conversations WHERE id = ?1",
+                [c],
+                |r| r.get(0),
+            )?),
+            None => None,
+        };
         peer.map(|p| BareJid::from_str(&p).map_err(|e| corrupt(format!("peer {p:?}: {e}"))))
             .transpose()
     }
@@ -205,8 +269,10 @@ impl Store {
     /// Applies a correction from the same direction; true if a message changed.
     pub fn apply_correction(&self, account: &BareJid, c: &Correction) -> Result<bool, StoreError> {
         let n = self.conn.execute(
-            "UPDATE messages SET body = ?5, corrected = 1
-             WHERE account = ?1 AND peer = ?2 AND outgoing = ?3 AND origin_id = ?4",
+            &format!(
+                "UPDATE messages SET body = ?5, corrected = 1
+                 WHERE conversation = {CONVERSATION} AND outgoing = ?3 AND origin_id = ?4"
+            ),
             params![account.as_str(), c.peer.as_str(), c.outgoing, c.replaces, c.body],
         )?;
         Ok(n > 0)
@@ -221,9 +287,10 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM (
-                 SELECT * FROM messages WHERE account = ?1 AND peer = ?2
-                 ORDER BY timestamp DESC, seq DESC LIMIT ?3)
-             ORDER BY timestamp, seq"
+                 SELECT * FROM messages WHERE conversation = {CONVERSATION}
+                 ORDER BY timestamp DESC, seq DESC LIMIT ?3) AS m
+             JOIN conversations c ON c.id = m.conversation
+             ORDER BY m.timestamp, m.seq"
         ))?;
         let rows = stmt.query_map(params![account.as_str(), peer.as_str(), limit as i64], from_row)?;
         let mut out = Vec::new();
@@ -236,7 +303,7 @@ impl Store {
     /// How many messages the account has in a conversation.
     pub fn count_messages(&self, account: &BareJid, peer: &BareJid) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM messages WHERE account = ?1 AND peer = ?2",
+            &format!("SELECT count(*) FROM messages WHERE conversation = {CONVERSATION}"),
             params![account.as_str(), peer.as_str()],
             |r| r.get::<_, i64>(0),
         )? as u64)
@@ -247,8 +314,10 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT stanza_id FROM messages WHERE account = ?1 AND peer = ?2 AND stanza_id IS NOT NULL
-                 ORDER BY timestamp, seq LIMIT 1",
+                &format!(
+                    "SELECT stanza_id FROM messages WHERE conversation = {CONVERSATION} AND stanza_id IS NOT NULL
+                     ORDER BY timestamp, seq LIMIT 1"
+                ),
                 params![account.as_str(), peer.as_str()],
                 |r| r.get(0),
             )

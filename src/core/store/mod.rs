@@ -46,6 +46,8 @@ pub enum StoreError {
 /// An open store.
 pub struct Store {
     conn: Connection,
+    /// Row ids of conversations, by (account, peer); rows are never renumbered.
+    conversation_ids: std::collections::HashMap<(String, String), i64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -70,9 +72,31 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -16_000)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            conversation_ids: Default::default(),
+        })
+    }
+
+    /// Runs `f` in one transaction: committed if it succeeds, rolled back
+    /// if it fails. Used to write several archive pages at once.
+    pub fn batch<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(value) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.conversation_ids.clear();
+                Err(e)
+            }
+        }
     }
 
     /// The schema version on disk.

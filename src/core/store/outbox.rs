@@ -5,7 +5,7 @@
 use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
-use super::{Store, StoreError};
+use super::{messages::conversation_id, Store, StoreError};
 use crate::core::message::NewMessage;
 
 /// One queued stanza.
@@ -26,24 +26,40 @@ impl Store {
         message: &NewMessage,
         stanza: &str,
     ) -> Result<i64, StoreError> {
+        let result = self.queue_outgoing_inner(account, message, stanza);
+        if result.is_err() {
+            // A rolled-back transaction may have made a conversation row.
+            self.conversation_ids.clear();
+        }
+        result
+    }
+
+    fn queue_outgoing_inner(
+        &mut self,
+        account: &BareJid,
+        message: &NewMessage,
+        stanza: &str,
+    ) -> Result<i64, StoreError> {
         let origin_id = message.origin_id.as_deref().ok_or_else(|| StoreError::Corrupt {
             table: "outbox",
             detail: "an outgoing message needs an origin-id".into(),
         })?;
-        let tx = self.conn.transaction()?;
+        let Store {
+            conn,
+            conversation_ids,
+        } = self;
+        let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO outbox (account, origin_id, stanza) VALUES (?1, ?2, ?3)",
             params![account.as_str(), origin_id, stanza],
         )?;
+        let conversation = conversation_id(&tx, conversation_ids, account, &message.peer, message.kind)?;
         tx.execute(
             "INSERT INTO messages
-             (account, peer, kind, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, NULL, ?7, ?8,
-                     (SELECT coalesce(max(seq), 0) + 1 FROM messages))",
+             (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
+             VALUES (?1, 1, ?2, ?3, ?4, NULL, ?5, ?6, (SELECT last + 1 FROM message_sequence WHERE id = 1))",
             params![
-                account.as_str(),
-                message.peer.as_str(),
-                message.kind as i64,
+                conversation,
                 message.sender,
                 message.body,
                 origin_id,
@@ -52,6 +68,7 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        tx.execute("UPDATE message_sequence SET last = last + 1 WHERE id = 1", [])?;
         tx.commit()?;
         Ok(id)
     }

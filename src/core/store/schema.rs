@@ -53,11 +53,16 @@ const MIGRATIONS: &[&str] = &[
         verified_at INTEGER NOT NULL DEFAULT (unixepoch()),
         PRIMARY KEY (hash, ver)
     ) WITHOUT ROWID;
-    CREATE TABLE messages (
+    CREATE TABLE conversations (
         id INTEGER PRIMARY KEY,
         account TEXT NOT NULL,
         peer TEXT NOT NULL,
         kind INTEGER NOT NULL,
+        UNIQUE (account, peer)
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
         outgoing INTEGER NOT NULL,
         sender TEXT NOT NULL,
         body TEXT NOT NULL,
@@ -68,12 +73,16 @@ const MIGRATIONS: &[&str] = &[
         state INTEGER NOT NULL,
         corrected INTEGER NOT NULL DEFAULT 0
     );
-    CREATE UNIQUE INDEX messages_by_stanza_id ON messages (account, peer, stanza_id)
+    CREATE UNIQUE INDEX messages_by_stanza_id ON messages (stanza_id, conversation)
         WHERE stanza_id IS NOT NULL;
-    CREATE UNIQUE INDEX messages_by_origin_id ON messages (account, peer, outgoing, origin_id)
+    CREATE UNIQUE INDEX messages_by_origin_id ON messages (origin_id, conversation, outgoing)
         WHERE origin_id IS NOT NULL;
-    CREATE INDEX messages_by_time ON messages (account, peer, timestamp, seq);
-    CREATE INDEX messages_by_seq ON messages (seq);
+    CREATE INDEX messages_by_time ON messages (conversation, timestamp, seq);
+    CREATE TABLE message_sequence (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last INTEGER NOT NULL
+    );
+    INSERT INTO message_sequence (id, last) VALUES (1, 0);
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         account TEXT NOT NULL,

@@ -98,6 +98,82 @@ async fn store_page(ctx: &SessionContext, results: &[mam::Result_], placement: P
     }
 }
 
+/// Archived messages stored per transaction during a catch-up: several
+/// pages at once, written while the next page is on its way.
+pub const STORE_BATCH: usize = 1_000;
+
+/// How a stored page moves the ranges.
+struct RangeStep {
+    oldest: ArchivePoint,
+    newest: ArchivePoint,
+    reaches_start: bool,
+    /// Older ranges this page connects to, newest first.
+    merge_with: Vec<i64>,
+}
+
+struct PendingPage {
+    batch: Vec<(Parsed, Source)>,
+    placement: Placement,
+    range: Option<RangeStep>,
+}
+
+#[derive(Default)]
+struct Pending {
+    pages: Vec<PendingPage>,
+    messages: usize,
+}
+
+/// Writes pending pages and their range steps in one transaction; the
+/// range now being grown.
+async fn flush(ctx: &SessionContext, pending: Pending, current: Option<i64>) -> Option<i64> {
+    let account = ctx.account.clone();
+    let result = ctx
+        .store
+        .run(move |s| {
+            s.batch(|s| {
+                let mut events = Vec::new();
+                let mut current = current;
+                for page in pending.pages {
+                    events.extend(chat::persist(s, &account, &page.batch, page.placement)?);
+                    let Some(step) = page.range else { continue };
+                    let mut id = match current {
+                        None => s.add_mam_range(
+                            &account,
+                            &account,
+                            &step.oldest,
+                            &step.newest,
+                            step.reaches_start,
+                        )?,
+                        Some(id) => {
+                            s.extend_mam_range_down(id, &step.oldest, step.reaches_start)?;
+                            id
+                        }
+                    };
+                    for older in step.merge_with {
+                        s.merge_mam_ranges(id, older)?;
+                        id = older;
+                        if step.reaches_start {
+                            s.extend_mam_range_down(id, &step.oldest, true)?;
+                        }
+                    }
+                    current = Some(id);
+                }
+                Ok((events, current))
+            })
+        })
+        .await;
+    match result {
+        Ok((events, current)) => {
+            events.into_iter().for_each(|e| ctx.emit(e));
+            current
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store archive pages");
+            current
+        }
+    }
+}
+
 /// Catches up with our own archive: the newest page first, then older
 /// pages until they reach the newest stored range; merged with it, paging
 /// goes on below it to the next range, and so on, so that gaps left by an
@@ -123,6 +199,7 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
     let mut done = CatchUp::default();
     // The range being grown downwards, once the first page is stored.
     let mut current: Option<i64> = None;
+    let mut pending = Pending::default();
     let mut next = ctx.out.mam(None, page_query("", None));
     loop {
         let (fin, results): MamPage = next.await?;
@@ -152,7 +229,6 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             base,
             page: done.pages as i64 - 1,
         };
-        let store_it = store_page(ctx, &results, placement);
         let (oldest, newest) = match (results.first(), results.last()) {
             (Some(o), Some(n)) => (point(o), point(n)),
             _ => {
@@ -165,49 +241,31 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
         };
         // Ranges this page joins: the target it reached, or every range
         // left when the archive's start was reached.
-        let merge_with: Vec<MamRange> = if reaches_target {
-            target.into_iter().collect()
+        let merge_with: Vec<i64> = if reaches_target {
+            target.iter().map(|t| t.id).collect()
         } else if fin.complete {
-            targets.by_ref().collect()
+            targets.by_ref().map(|t| t.id).collect()
         } else {
             Vec::new()
         };
         if reaches_target {
             targets.next();
         }
-        let skip_record = results.is_empty() && !first_login && merge_with.is_empty();
-        let ranges_update = async {
-            if skip_record {
-                return;
-            }
-            let account = ctx.account.clone();
-            let reaches_start = fin.complete;
-            let result = ctx
-                .store
-                .run(move |s| {
-                    let mut id = match current {
-                        None => s.add_mam_range(&account, &account, &oldest, &newest, reaches_start)?,
-                        Some(id) => {
-                            s.extend_mam_range_down(id, &oldest, reaches_start)?;
-                            id
-                        }
-                    };
-                    for older in &merge_with {
-                        s.merge_mam_ranges(id, older.id)?;
-                        id = older.id;
-                        if reaches_start {
-                            s.extend_mam_range_down(id, &oldest, true)?;
-                        }
-                    }
-                    Ok(id)
-                })
-                .await;
-            match result {
-                Ok(id) => current = Some(id),
-                Err(e) => tracing::error!(error = %e, "could not record a MAM range"),
-            }
-        };
-        futures::join!(store_it, ranges_update);
+        let record = !(results.is_empty() && !first_login && merge_with.is_empty());
+        pending.messages += results.len();
+        pending.pages.push(PendingPage {
+            batch: parse_results(&ctx.account, &results),
+            placement,
+            range: record.then_some(RangeStep {
+                oldest,
+                newest,
+                reaches_start: fin.complete,
+                merge_with,
+            }),
+        });
+        if pending.messages >= STORE_BATCH || following.is_none() {
+            current = flush(ctx, std::mem::take(&mut pending), current).await;
+        }
         match following {
             Some(f) => next = f,
             None => break,
