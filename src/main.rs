@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    quiet_expected_stream_panic();
+    balcony::core::xmpp::link::quiet_expected_stream_panic();
     i18n::init();
     let argv: Vec<String> = std::env::args().collect();
     match cli::parse(&argv) {
@@ -40,26 +40,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// tokio-xmpp ends a stream whose reconnector gave up (wrong password,
-/// untrusted certificate) by letting its worker task panic; tokio catches
-/// it. That is expected, so it goes to the debug log, not to stderr with a
-/// backtrace. Every other panic is reported as usual.
-fn quiet_expected_stream_panic() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let from_tokio_xmpp = info.location().is_some_and(|l| l.file().contains("tokio-xmpp"));
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
-            .unwrap_or_default();
-        if from_tokio_xmpp && message.contains("unable to handle reconnect request") {
-            tracing::debug!("stream ended after a fatal connection error");
-        } else {
-            default(info);
-        }
-    }));
 }

@@ -84,7 +84,8 @@ async fn main() {
     let server = Prosody::start_with(
         &[],
         "storage = \"sql\"\nsql = { driver = \"SQLite3\", database = \"prosody.sqlite\" }\n\
-         max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }",
+         max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }\n\
+         log = { { levels = { min = \"error\" }, to = \"console\" } }",
     );
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");

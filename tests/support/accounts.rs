@@ -90,6 +90,8 @@ pub async fn online(server: &Prosody, name: &str, user: &str, password: &str) ->
 
 /// Logs `user` in with `profile`, connecting to `addr`.
 pub async fn online_at(server: &Prosody, addr: &str, profile: Profile, user: &str, password: &str) -> Online {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(balcony::core::xmpp::link::quiet_expected_stream_panic);
     let options = WorkerOptions {
         autoconnect: true,
         backoff: Backoff {

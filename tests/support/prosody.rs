@@ -140,6 +140,7 @@ s2s_ports = {{ }}
 http_ports = {{ }}
 https_ports = {{ }}
 modules_disabled = {{ "s2s" }}
+network_settings = {{ nagle = false }}
 certificates = {certs}
 authentication = "internal_hashed"
 c2s_require_encryption = true

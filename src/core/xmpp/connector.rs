@@ -99,6 +99,10 @@ impl ServerConnector for AccountConnector {
     ) -> Result<(PendingFeaturesRecv<Self::Stream>, ChannelBinding), Error> {
         let domain = jid.domain().as_str();
         let tcp = self.dns.resolve().await?;
+        // Chat is interactive: small stanzas must not wait for Nagle.
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
         let (tls, binding) = match self.mode {
             TlsMode::DirectTls => self.handshake(tcp, domain).await?,
             TlsMode::StartTls => {

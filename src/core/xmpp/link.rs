@@ -149,6 +149,28 @@ pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> 
     })
 }
 
+/// tokio-xmpp ends a stream whose reconnector gave up (wrong password,
+/// untrusted certificate) by letting its worker task panic; tokio catches
+/// it. That is expected, so it goes to the debug log, not to stderr with a
+/// backtrace. Every other panic is reported as usual.
+pub fn quiet_expected_stream_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let from_tokio_xmpp = info.location().is_some_and(|l| l.file().contains("tokio-xmpp"));
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        if from_tokio_xmpp && message.contains("unable to handle reconnect request") {
+            tracing::debug!("stream ended after a fatal connection error");
+        } else {
+            default(info);
+        }
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
