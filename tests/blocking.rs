@@ -24,12 +24,13 @@ async fn block_and_unblock_are_enforced_by_the_server() {
     server.register("juliet", "pw-j");
     server.register("tybalt", "pw-t");
     let juliet = online(&server, "block-juliet", "juliet", "pw-j").await;
-    juliet
+    let initial = juliet
         .expect(|ev| match ev {
-            Event::BlocklistReplaced { items, .. } => Some(assert!(items.is_empty())),
+            Event::BlocklistReplaced { items, .. } => Some(items.clone()),
             _ => None,
         })
         .await;
+    assert!(initial.is_empty());
     let mut tybalt = Peer::login(&server, "tybalt", "pw-t").await;
     let tybalt_jid = Jid::from(tybalt.jid.to_bare());
     let juliet_jid = Jid::from(juliet.jid.clone());

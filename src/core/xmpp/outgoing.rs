@@ -24,7 +24,7 @@ pub const IQ_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum IqError {
     /// The entity answered with an error.
     #[error("{}", .0.texts.values().next().cloned().unwrap_or_else(|| format!("{:?}", .0.defined_condition)))]
-    Stanza(StanzaError),
+    Stanza(Box<StanzaError>),
     /// No answer in time.
     #[error("no answer within {} s", IQ_TIMEOUT.as_secs())]
     Timeout,
@@ -289,7 +289,7 @@ impl IqTracker {
         }
     }
 
-    fn from_matches(&self, expected: &Option<Jid>, from: &Option<Jid>) -> bool {
+    fn answered_by_asked(&self, expected: &Option<Jid>, from: &Option<Jid>) -> bool {
         match (expected, from) {
             (None, None) => true,
             (None, Some(f)) => f.to_bare() == self.account && f.resource().is_none(),
@@ -308,7 +308,7 @@ impl IqTracker {
         let Some(pending) = self.pending.get(&id) else {
             return false;
         };
-        if !self.from_matches(&pending.to, &from) {
+        if !self.answered_by_asked(&pending.to, &from) {
             tracing::warn!(%id, ?from, expected = ?pending.to, "IQ answer from the wrong entity ignored");
             return false;
         }
@@ -319,7 +319,7 @@ impl IqTracker {
             (Waiter::Iq(reply), Iq::Result { payload, .. }) => {
                 let _ = reply.send(Ok(payload));
             }
-            (waiter, Iq::Error { error, .. }) => waiter.fail(IqError::Stanza(error)),
+            (waiter, Iq::Error { error, .. }) => waiter.fail(IqError::Stanza(Box::new(error))),
             (Waiter::Mam { results, reply, .. }, Iq::Result { payload, .. }) => {
                 let fin = payload
                     .ok_or_else(|| IqError::Malformed("MAM result without <fin/>".into()))
@@ -362,7 +362,7 @@ impl IqTracker {
             Some((to, results)) => {
                 let archive_ok = match (&to, &message.from) {
                     (None, None) => true,
-                    (None, Some(f)) => *f == Jid::from(account),
+                    (None, Some(f)) => f.as_str() == account.as_str(),
                     (Some(t), Some(f)) => t == f,
                     (Some(_), None) => false,
                 };

@@ -127,7 +127,7 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
     // RFC 6121 §2.1.6: only our own account may push.
     if from
         .as_ref()
-        .is_some_and(|f| *f != Jid::from(ctx.account.clone()))
+        .is_some_and(|f| f.as_str() != ctx.account.as_str())
     {
         tracing::warn!(?from, "roster push from a stranger ignored");
         return Some(error(DefinedCondition::ServiceUnavailable, "Not your roster"));
@@ -146,9 +146,7 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
         }
     };
     let ver = roster.ver.clone();
-    let Some(wire) = roster.items.into_iter().next() else {
-        return None;
-    };
+    let wire = roster.items.into_iter().next()?;
     let contact = wire.jid.clone();
     let item = from_wire(wire);
     let (account, stored, jid) = (ctx.account.clone(), item.clone(), contact.clone());

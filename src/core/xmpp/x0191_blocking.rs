@@ -57,7 +57,7 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
     }
     if from
         .as_ref()
-        .is_some_and(|f| *f != Jid::from(ctx.account.clone()))
+        .is_some_and(|f| f.as_str() != ctx.account.as_str())
     {
         return Some(Iq::Error {
             from: None,
