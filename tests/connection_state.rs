@@ -1,6 +1,7 @@
 //! The connection state is always known: when the server goes away the
 //! account shows "reconnecting" with its next attempt, backs off, and comes
-//! back online by itself when the server returns.
+//! back online by itself when the server returns; a link that silently
+//! dies is noticed within 2 s and resumed.
 
 mod support;
 
@@ -13,10 +14,11 @@ use balcony::core::{
     xmpp::{error::ConnectError, link::Backoff},
 };
 use support::{
-    accounts::{add, config, wait_online},
+    accounts::{add, config, online_at, wait_online},
     events::wait_for,
     profiles,
     prosody::Prosody,
+    proxy::CuttableProxy,
 };
 
 fn state(ev: &Event) -> Option<ConnectionState> {
@@ -93,4 +95,39 @@ async fn server_restart_shows_reconnecting_with_next_attempt_then_online() {
         "a transient outage never shows as offline: {seen:#?}"
     );
     worker.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_link_is_noticed_within_two_seconds_and_resumed() {
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    let proxy = CuttableProxy::start(server.c2s_addr()).await;
+    let juliet = online_at(&server, &proxy.addr, profiles::fresh("dead-link"), "juliet", "pw-j").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.black_hole(true);
+    let silent_since = std::time::Instant::now();
+    juliet
+        .expect(|ev| match ev {
+            Event::ConnectionChanged {
+                state: ConnectionState::Reconnecting { .. },
+                ..
+            } => Some(()),
+            _ => None,
+        })
+        .await;
+    let noticed = silent_since.elapsed();
+    eprintln!("dead link noticed after {noticed:?}");
+    assert!(noticed <= Duration::from_secs(2), "noticed after {noticed:?}");
+    proxy.black_hole(false);
+    let resumed = juliet
+        .expect(|ev| match ev {
+            Event::ConnectionChanged {
+                state: ConnectionState::Online { resumed, .. },
+                ..
+            } => Some(*resumed),
+            _ => None,
+        })
+        .await;
+    assert!(resumed, "the stream was resumed (XEP-0198), not restarted");
+    juliet.worker.shutdown();
 }

@@ -2,7 +2,7 @@
 //! simulate a dead link without touching the server.
 
 use std::sync::{
-    atomic::{AtomicU64, Ordering},
+    atomic::{AtomicBool, AtomicU64, Ordering},
     Arc, Mutex,
 };
 
@@ -19,23 +19,37 @@ pub struct CuttableProxy {
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     acceptor: JoinHandle<()>,
     received: Arc<AtomicU64>,
+    frozen: Arc<AtomicBool>,
 }
 
-async fn relay(client: TcpStream, server: TcpStream, received: Arc<AtomicU64>) {
-    let (mut client_read, mut client_write) = client.into_split();
-    let (mut server_read, mut server_write) = server.into_split();
-    let up = tokio::io::copy(&mut client_read, &mut server_write);
-    let down = async {
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            let n = server_read.read(&mut buf).await?;
-            if n == 0 {
-                return Ok::<_, std::io::Error>(());
-            }
-            received.fetch_add(n as u64, Ordering::Relaxed);
-            client_write.write_all(&buf[..n]).await?;
+/// Copies one direction; while `frozen`, bytes vanish (a black hole).
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    counter: Option<Arc<AtomicU64>>,
+    frozen: Arc<AtomicBool>,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
         }
-    };
+        if frozen.load(Ordering::Relaxed) {
+            continue;
+        }
+        if let Some(c) = &counter {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        to.write_all(&buf[..n]).await?;
+    }
+}
+
+async fn relay(client: TcpStream, server: TcpStream, received: Arc<AtomicU64>, frozen: Arc<AtomicBool>) {
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    let up = pump(client_read, server_write, None, frozen.clone());
+    let down = pump(server_read, client_write, Some(received), frozen);
     tokio::select! {
         _ = up => {}
         _ = down => {}
@@ -49,13 +63,14 @@ impl CuttableProxy {
         let addr = listener.local_addr().expect("addr").to_string();
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let received: Arc<AtomicU64> = Arc::default();
-        let (registry, counter) = (links.clone(), received.clone());
+        let frozen: Arc<AtomicBool> = Arc::default();
+        let (registry, counter, black_hole) = (links.clone(), received.clone(), frozen.clone());
         let acceptor = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (target, counter) = (target.clone(), counter.clone());
+                let (target, counter, black_hole) = (target.clone(), counter.clone(), black_hole.clone());
                 let link = tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&target).await {
-                        relay(client, server, counter).await;
+                        relay(client, server, counter, black_hole).await;
                     }
                 });
                 registry.lock().expect("links").push(link);
@@ -66,7 +81,14 @@ impl CuttableProxy {
             links,
             acceptor,
             received,
+            frozen,
         }
+    }
+
+    /// Silently drops everything both ways (connections stay open), as a
+    /// dead link does; `false` lets traffic through again.
+    pub fn black_hole(&self, on: bool) {
+        self.frozen.store(on, Ordering::Relaxed);
     }
 
     /// Bytes relayed from the server to clients so far (TLS included).

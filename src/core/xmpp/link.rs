@@ -70,6 +70,17 @@ impl Backoff {
     }
 }
 
+/// Stream timeouts. After 1 s without data from the server we ask for an
+/// ack (XEP-0198, or a ping without it); no answer within 0.8 s more means
+/// the socket is dead. So the UI learns of a dead link within 2 s, at the
+/// cost of one tiny request a second while idle.
+pub fn keepalive_timeouts() -> Timeouts {
+    Timeouts {
+        read_timeout: Duration::from_millis(1_000),
+        response_timeout: Duration::from_millis(800),
+    }
+}
+
 /// Settings of one link.
 pub struct LinkSpec {
     /// How to connect.

@@ -8,7 +8,6 @@ use tokio_xmpp::{
     jid::Jid,
     parsers::presence::Presence,
     stanzastream::{Event as StreamEventOrStanza, StanzaStream, StreamEvent},
-    xmlstream::Timeouts,
     Stanza,
 };
 use xmpp_parsers::jid::BareJid;
@@ -20,7 +19,7 @@ use super::{
     context::SessionContext,
     error::ConnectError,
     incoming,
-    link::{reconnector, Backoff, LinkEvent, LinkSpec},
+    link::{self, reconnector, Backoff, LinkEvent, LinkSpec},
     outbox::{self, OutboxState},
     outgoing::{IqTracker, Outbound, Outgoing},
     presence::{directed_presence_stanza, own_presence_stanza},
@@ -214,7 +213,7 @@ async fn run(
         connector: AccountConnector::new(&spec.config, tls),
         jid: Jid::from(jid.clone()),
         password: spec.password.clone(),
-        timeouts: Timeouts::tight(),
+        timeouts: link::keepalive_timeouts(),
         backoff: spec.backoff,
         give_up_before_first_login: spec.give_up_before_first_login,
     };
