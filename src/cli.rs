@@ -163,7 +163,7 @@ pub fn run_account(profile_dir: PathBuf, command: AccountCommand) -> Result<Stri
             ],
         )
     })?;
-    let store = Store::open(&profile.database_path()).map_err(|e| e.to_string())?;
+    let mut store = Store::open(&profile.database_path()).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

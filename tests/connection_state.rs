@@ -102,7 +102,14 @@ async fn a_dead_link_is_noticed_within_two_seconds_and_resumed() {
     let server = Prosody::start();
     server.register("juliet", "pw-j");
     let proxy = CuttableProxy::start(server.c2s_addr()).await;
-    let juliet = online_at(&server, &proxy.addr, profiles::fresh("dead-link"), "juliet", "pw-j").await;
+    let juliet = online_at(
+        &server,
+        &proxy.addr,
+        profiles::fresh("dead-link"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     proxy.black_hole(true);
     let silent_since = std::time::Instant::now();

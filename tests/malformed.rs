@@ -35,10 +35,16 @@ async fn strangers_cannot_push_forge_or_crash() {
     let roster_push = element(
         "<query xmlns='jabber:iq:roster'><item jid='mallory@balcony.test' subscription='both'/></query>",
     );
-    let refused = mallory.set(Some(target.clone()), roster_push).await.expect_err("refused");
+    let refused = mallory
+        .set(Some(target.clone()), roster_push)
+        .await
+        .expect_err("refused");
     assert_eq!(refused.defined_condition, DefinedCondition::ServiceUnavailable);
     let block_push = element("<block xmlns='urn:xmpp:blocking'><item jid='romeo@balcony.test'/></block>");
-    let refused = mallory.set(Some(target.clone()), block_push).await.expect_err("refused");
+    let refused = mallory
+        .set(Some(target.clone()), block_push)
+        .await
+        .expect_err("refused");
     assert_eq!(refused.defined_condition, DefinedCondition::ServiceUnavailable);
     let nonsense = element("<query xmlns='jabber:iq:roster'><item/><item/></query>");
     assert!(mallory.set(Some(target.clone()), nonsense).await.is_err());
@@ -87,11 +93,25 @@ async fn strangers_cannot_push_forge_or_crash() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].message.body, "a real one");
     let mallory_jid = mallory.jid.to_bare();
-    assert_eq!(juliet.store().count_messages(&juliet.jid, &mallory_jid).expect("count"), 1);
+    assert_eq!(
+        juliet
+            .store()
+            .count_messages(&juliet.jid, &mallory_jid)
+            .expect("count"),
+        1
+    );
     let (_, roster) = juliet.store().roster(&juliet.jid).expect("roster");
     assert!(roster.iter().all(|i| i.jid != mallory_jid), "no pushed contact");
-    assert!(juliet.store().blocklist(&juliet.jid).expect("blocklist").is_empty());
+    assert!(juliet
+        .store()
+        .blocklist(&juliet.jid)
+        .expect("blocklist")
+        .is_empty());
     let romeo: xmpp_parsers::jid::BareJid = "romeo@balcony.test".parse().expect("jid");
-    assert_eq!(juliet.store().count_messages(&juliet.jid, &romeo).expect("count"), 0, "nothing forged");
+    assert_eq!(
+        juliet.store().count_messages(&juliet.jid, &romeo).expect("count"),
+        0,
+        "nothing forged"
+    );
     juliet.worker.shutdown();
 }

@@ -113,15 +113,25 @@ impl Store {
     }
 
     /// Removes an account and its pinned certificates.
-    pub fn remove_account(&self, jid: &BareJid) -> Result<bool, StoreError> {
-        self.conn.execute(
+    /// Removes an account with everything stored for it: pins, roster,
+    /// conversations and their messages, outbox, archive ranges, blocklist.
+    pub fn remove_account(&mut self, jid: &BareJid) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        for sql in [
             "DELETE FROM certificate_pins WHERE account_jid = ?1",
-            [jid.as_str()],
-        )?;
-        Ok(self
-            .conn
-            .execute("DELETE FROM accounts WHERE jid = ?1", [jid.as_str()])?
-            > 0)
+            "DELETE FROM roster WHERE account = ?1",
+            "DELETE FROM roster_versions WHERE account = ?1",
+            "DELETE FROM conversations WHERE account = ?1",
+            "DELETE FROM outbox WHERE account = ?1",
+            "DELETE FROM mam_ranges WHERE account = ?1",
+            "DELETE FROM blocklist WHERE account = ?1",
+        ] {
+            tx.execute(sql, [jid.as_str()])?;
+        }
+        let removed = tx.execute("DELETE FROM accounts WHERE jid = ?1", [jid.as_str()])? > 0;
+        tx.commit()?;
+        self.conversation_ids.clear();
+        Ok(removed)
     }
 }
 
@@ -147,7 +157,7 @@ mod tests {
 
     #[test]
     fn accounts_round_trip_and_upsert() {
-        let store = Store::open_in_memory().expect("store");
+        let mut store = Store::open_in_memory().expect("store");
         let mut a = sample();
         store.save_account(&a).expect("save");
         assert_eq!(store.accounts().expect("list"), vec![a.clone()]);

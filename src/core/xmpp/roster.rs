@@ -125,10 +125,7 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
         error: stanza_error(ErrorType::Cancel, condition, text),
     };
     // RFC 6121 §2.1.6: only our own account may push.
-    if from
-        .as_ref()
-        .is_some_and(|f| f.as_str() != ctx.account.as_str())
-    {
+    if from.as_ref().is_some_and(|f| f.as_str() != ctx.account.as_str()) {
         tracing::warn!(?from, "roster push from a stranger ignored");
         return Some(error(DefinedCondition::ServiceUnavailable, "Not your roster"));
     }

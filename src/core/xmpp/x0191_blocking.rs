@@ -55,10 +55,7 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
     if payload.ns() != ns::BLOCKING {
         return None;
     }
-    if from
-        .as_ref()
-        .is_some_and(|f| f.as_str() != ctx.account.as_str())
-    {
+    if from.as_ref().is_some_and(|f| f.as_str() != ctx.account.as_str()) {
         return Some(Iq::Error {
             from: None,
             to: from.clone(),

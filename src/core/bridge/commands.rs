@@ -1,0 +1,164 @@
+//! Requests from the UI to the worker.
+
+use xmpp_parsers::jid::{BareJid, Jid};
+
+use super::OwnPresence;
+use crate::core::{
+    account::AccountConfig,
+    contacts::SubscriptionAction,
+    credentials::{Password, PasswordStorage},
+    message::ChatState,
+};
+
+/// Requests from the UI to the worker.
+#[derive(Debug)]
+pub enum Command {
+    /// Try to log in with new settings; when it succeeds, remember the
+    /// account (and the password in `storage`). Failures arrive as
+    /// [`Event::ConnectionChanged`] with an `Offline` error.
+    AddAccount {
+        /// How to connect.
+        config: AccountConfig,
+        /// The password.
+        password: Password,
+        /// Where to keep the password once the login worked.
+        storage: PasswordStorage,
+    },
+    /// Connect a stored account.
+    Connect {
+        /// The account.
+        jid: BareJid,
+    },
+    /// Disconnect an account (presence unavailable, stream closed).
+    Disconnect {
+        /// The account.
+        jid: BareJid,
+    },
+    /// Change our presence; connects the account if it is offline.
+    SetPresence {
+        /// The account.
+        jid: BareJid,
+        /// The new presence.
+        presence: OwnPresence,
+    },
+    /// Send our presence to one entity only, or end it with unavailable.
+    SendDirectedPresence {
+        /// The account.
+        jid: BareJid,
+        /// The recipient.
+        to: Jid,
+        /// Available (with our show, status and caps) or unavailable.
+        available: bool,
+    },
+    /// Pin `der` for the account and try to connect again.
+    TrustCertificate {
+        /// The account.
+        jid: BareJid,
+        /// The certificate the user accepted.
+        der: Vec<u8>,
+    },
+    /// Send a chat message (through the outbox, so it survives restarts).
+    SendMessage {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The text.
+        body: String,
+    },
+    /// Correct our last message to `to` (XEP-0308).
+    CorrectMessage {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The origin-id of the message to correct.
+        replaces: String,
+        /// The new text.
+        body: String,
+    },
+    /// Tell a contact our chat state (XEP-0085).
+    SendChatState {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The state.
+        state: ChatState,
+    },
+    /// Tell a contact we displayed their message (XEP-0333).
+    MarkDisplayed {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        to: BareJid,
+        /// The message's origin-id (or `id`).
+        id: String,
+    },
+    /// Add a contact, or change its name or groups.
+    SetContact {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// Display name.
+        name: Option<String>,
+        /// Groups.
+        groups: Vec<String>,
+    },
+    /// Remove a contact from the roster.
+    RemoveContact {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+    },
+    /// Request, approve (or pre-approve), deny or cancel a subscription.
+    Subscription {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// What to do.
+        action: SubscriptionAction,
+    },
+    /// Block or unblock JIDs (XEP-0191). Unblocking none unblocks all.
+    SetBlocked {
+        /// The account.
+        jid: BareJid,
+        /// Who.
+        items: Vec<Jid>,
+        /// Block (true) or unblock.
+        blocked: bool,
+    },
+    /// Fetch an older page of a conversation from the archive.
+    LoadOlderMessages {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+    },
+    /// Close every connection and stop the worker.
+    Shutdown,
+}
+
+/// A request that can fail after it was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// Fetching the roster.
+    Roster,
+    /// Adding or changing a contact.
+    SetContact,
+    /// Removing a contact.
+    RemoveContact,
+    /// Blocking or unblocking.
+    Blocking,
+    /// Fetching history.
+    History,
+    /// Enabling carbons.
+    Carbons,
+    /// Sending a message.
+    Message,
+    /// Anything that needs a connection while offline.
+    Offline,
+}

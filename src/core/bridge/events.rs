@@ -1,0 +1,204 @@
+//! News from the worker to the UI.
+
+use xmpp_parsers::jid::{BareJid, FullJid, Jid};
+
+use super::{ConnectionState, OwnPresence, RequestKind};
+use crate::core::{
+    contacts::{ResourcePresence, RosterItem},
+    credentials::PasswordStorage,
+    message::{ChatState, Correction, DeliveryState, StoredMessage},
+};
+
+/// A stored account as the UI first sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// The account's JID.
+    pub jid: BareJid,
+    /// Whether it connects at start.
+    pub enabled: bool,
+}
+
+/// News from the worker to the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The worker has opened the profile.
+    Started {
+        /// Stored accounts.
+        accounts: Vec<AccountSummary>,
+        /// Whether a Secret Service is on the session bus.
+        secret_service: bool,
+    },
+    /// The worker could not open the profile; nothing else will follow.
+    StartFailed {
+        /// Details.
+        detail: String,
+    },
+    /// An account was saved after its first successful login.
+    AccountAdded {
+        /// The account.
+        jid: BareJid,
+        /// Where its password went.
+        storage: PasswordStorage,
+    },
+    /// Saving a new account or its password failed (it stays connected).
+    AccountSaveFailed {
+        /// The account.
+        jid: BareJid,
+        /// Details.
+        detail: String,
+    },
+    /// An account's connection state changed.
+    ConnectionChanged {
+        /// The account.
+        jid: BareJid,
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// Our own presence was sent.
+    PresenceChanged {
+        /// The account.
+        jid: BareJid,
+        /// What was sent.
+        presence: OwnPresence,
+    },
+    /// The whole roster (cached or fetched) after login.
+    RosterReplaced {
+        /// The account.
+        jid: BareJid,
+        /// Every item.
+        items: Vec<RosterItem>,
+        /// True when the server confirmed the cached version and sent no items.
+        unchanged: bool,
+    },
+    /// A roster item was added or changed (push).
+    RosterItemChanged {
+        /// The account.
+        jid: BareJid,
+        /// The item.
+        item: RosterItem,
+    },
+    /// A roster item was removed (push).
+    RosterItemRemoved {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+    },
+    /// Someone asks to see our presence.
+    SubscriptionRequest {
+        /// The account.
+        jid: BareJid,
+        /// Who asks.
+        from: BareJid,
+        /// Their message (may be empty).
+        status: String,
+    },
+    /// A contact approved or refused our subscription.
+    SubscriptionAnswer {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// Approved or refused.
+        approved: bool,
+    },
+    /// A contact's resource changed its presence.
+    ContactPresence {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// The resource's presence.
+        presence: ResourcePresence,
+    },
+    /// What a contact's client can do (verified caps).
+    ContactCapabilities {
+        /// The account.
+        jid: BareJid,
+        /// The resource.
+        from: FullJid,
+        /// Its client's name, when it gave one.
+        client_name: Option<String>,
+        /// Its disco#info features.
+        features: Vec<String>,
+    },
+    /// Messages were stored (live, carbons, archive, or sent by us).
+    MessagesAdded {
+        /// The account.
+        jid: BareJid,
+        /// The new rows, in order.
+        messages: Vec<StoredMessage>,
+    },
+    /// One of our messages moved on (sent, acked, received, displayed).
+    MessageStateChanged {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+        /// The message.
+        origin_id: String,
+        /// The new state.
+        state: DeliveryState,
+    },
+    /// A stored message was corrected.
+    MessageCorrected {
+        /// The account.
+        jid: BareJid,
+        /// The correction.
+        correction: Correction,
+    },
+    /// A contact's chat state.
+    ChatStateChanged {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+        /// The state.
+        state: ChatState,
+    },
+    /// The blocklist as fetched at login.
+    BlocklistReplaced {
+        /// The account.
+        jid: BareJid,
+        /// Blocked JIDs.
+        items: Vec<Jid>,
+    },
+    /// JIDs were blocked or unblocked (push). An empty unblock means all.
+    BlocklistChanged {
+        /// The account.
+        jid: BareJid,
+        /// Who.
+        items: Vec<Jid>,
+        /// Blocked (true) or unblocked.
+        blocked: bool,
+    },
+    /// The archive catch-up after login finished.
+    CatchUpFinished {
+        /// The account.
+        jid: BareJid,
+        /// Pages fetched.
+        pages: usize,
+        /// Archived messages read.
+        messages: usize,
+    },
+    /// An older page of a conversation arrived.
+    HistoryLoaded {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+        /// Messages fetched.
+        count: usize,
+        /// True when nothing older exists.
+        complete: bool,
+    },
+    /// A request failed.
+    RequestFailed {
+        /// The account.
+        jid: BareJid,
+        /// What failed.
+        request: RequestKind,
+        /// Why, for people.
+        detail: String,
+    },
+}
