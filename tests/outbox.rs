@@ -10,7 +10,6 @@ use balcony::core::{
     bridge::{Command, Event},
     message::DeliveryState,
 };
-use futures::StreamExt;
 use support::{
     accounts::{online, online_at},
     peer::Peer,
@@ -66,14 +65,13 @@ async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
     // Count what romeo receives, by origin-id, until 2 s pass quietly.
     let mut seen: HashMap<String, usize> = HashMap::new();
     loop {
-        match tokio::time::timeout(Duration::from_secs(2), romeo.client.next()).await {
-            Ok(Some(ClientEvent::Stanza(Stanza::Message(m)))) if !m.bodies.is_empty() => {
+        match romeo.next_event(Duration::from_secs(2)).await {
+            Some(ClientEvent::Stanza(Stanza::Message(m))) if !m.bodies.is_empty() => {
                 let id = m.id.map(|i| i.0).expect("id");
                 *seen.entry(id).or_default() += 1;
             }
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("romeo's stream ended"),
-            Err(_) => break,
+            Some(_) => {}
+            None => break,
         }
     }
     assert_eq!(seen.len(), 100, "every queued message arrived");

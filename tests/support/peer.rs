@@ -24,6 +24,8 @@ pub struct Peer {
     pub client: Client,
     /// Its bound JID.
     pub jid: FullJid,
+    /// Events that arrived while an IQ answer was awaited, oldest first.
+    stash: std::collections::VecDeque<Event>,
 }
 
 impl Peer {
@@ -52,29 +54,55 @@ impl Peer {
                 other => panic!("peer {user} did not come online: {other:?}"),
             }
         };
-        Peer { client, jid }
+        Peer {
+            client,
+            jid,
+            stash: Default::default(),
+        }
+    }
+
+    /// Sends an IQ and waits for the answer. Events that arrive meanwhile
+    /// are stashed, so that tokio-xmpp's bounded event queue never fills
+    /// (a full queue stalls its IQ matching).
+    pub async fn iq(&mut self, to: Option<Jid>, request: IqRequest) -> Result<Option<Element>, StanzaError> {
+        let mut token = self.client.send_iq(to, request).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            tokio::select! {
+                answer = &mut token => match answer {
+                    Ok(IqResponse::Result(payload)) => return Ok(payload),
+                    Ok(IqResponse::Error(e)) => return Err(e),
+                    Err(e) => panic!("IQ failed: {e:?}"),
+                },
+                Some(ev) = self.client.next() => self.stash.push_back(ev),
+                _ = tokio::time::sleep_until(deadline) => panic!("no IQ answer within 10 s"),
+            }
+        }
+    }
+
+    /// The next event: stashed ones first.
+    pub async fn next_event(&mut self, timeout: Duration) -> Option<Event> {
+        if let Some(ev) = self.stash.pop_front() {
+            return Some(ev);
+        }
+        tokio::time::timeout(timeout, self.client.next())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Sends an IQ get and waits for the answer.
     pub async fn get(&mut self, to: &Jid, payload: Element) -> Result<Option<Element>, StanzaError> {
-        let token = self
-            .client
-            .send_iq(Some(to.clone()), IqRequest::Get(payload))
-            .await;
-        match tokio::time::timeout(Duration::from_secs(10), token).await {
-            Ok(Ok(IqResponse::Result(payload))) => Ok(payload),
-            Ok(Ok(IqResponse::Error(e))) => Err(e),
-            other => panic!("no IQ answer: {other:?}"),
-        }
+        self.iq(Some(to.clone()), IqRequest::Get(payload)).await
     }
 
     /// Waits for a presence stanza matching `pick`.
     pub async fn presence_where(&mut self, mut pick: impl FnMut(&Presence) -> bool) -> Presence {
         loop {
-            match tokio::time::timeout(Duration::from_secs(10), self.client.next()).await {
-                Ok(Some(Event::Stanza(Stanza::Presence(p)))) if pick(&p) => return p,
-                Ok(Some(_)) => continue,
-                other => panic!("no matching presence: {other:?}"),
+            match self.next_event(Duration::from_secs(10)).await {
+                Some(Event::Stanza(Stanza::Presence(p))) if pick(&p) => return p,
+                Some(_) => continue,
+                None => panic!("no matching presence"),
             }
         }
     }
@@ -92,32 +120,22 @@ impl Peer {
         mut pick: impl FnMut(&xmpp_parsers::message::Message) -> bool,
     ) -> xmpp_parsers::message::Message {
         loop {
-            match tokio::time::timeout(Duration::from_secs(15), self.client.next()).await {
-                Ok(Some(Event::Stanza(Stanza::Message(m)))) if pick(&m) => return m,
-                Ok(Some(_)) => continue,
-                other => panic!("no matching message: {other:?}"),
+            match self.next_event(Duration::from_secs(15)).await {
+                Some(Event::Stanza(Stanza::Message(m))) if pick(&m) => return m,
+                Some(_) => continue,
+                None => panic!("no matching message"),
             }
         }
     }
 
     /// Sends an IQ set and waits for the answer.
     pub async fn set(&mut self, to: Option<Jid>, payload: Element) -> Result<Option<Element>, StanzaError> {
-        let token = self.client.send_iq(to, IqRequest::Set(payload)).await;
-        match tokio::time::timeout(Duration::from_secs(10), token).await {
-            Ok(Ok(IqResponse::Result(payload))) => Ok(payload),
-            Ok(Ok(IqResponse::Error(e))) => Err(e),
-            other => panic!("no IQ answer: {other:?}"),
-        }
+        self.iq(to, IqRequest::Set(payload)).await
     }
 
     /// Sends an IQ get to our own account and waits for the answer.
     pub async fn get_own(&mut self, payload: Element) -> Result<Option<Element>, StanzaError> {
-        let token = self.client.send_iq(None, IqRequest::Get(payload)).await;
-        match tokio::time::timeout(Duration::from_secs(10), token).await {
-            Ok(Ok(IqResponse::Result(payload))) => Ok(payload),
-            Ok(Ok(IqResponse::Error(e))) => Err(e),
-            other => panic!("no IQ answer: {other:?}"),
-        }
+        self.iq(None, IqRequest::Get(payload)).await
     }
 
     /// Announces availability (so that carbons and presence reach it).
