@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use balcony::core::{
     account::TlsMode,
-    bridge::{ConnectionState, Event},
+    bridge::{Command, ConnectionState, Event},
     worker::{self, WorkerOptions},
     xmpp::{error::ConnectError, link::Backoff},
 };
@@ -136,5 +136,54 @@ async fn a_dead_link_is_noticed_within_two_seconds_and_resumed() {
         })
         .await;
     assert!(resumed, "the stream was resumed (XEP-0198), not restarted");
+    juliet.worker.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_hears_inactive_and_active_as_windows_lose_and_gain_focus() {
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    let proxy = CuttableProxy::start(server.c2s_addr()).await;
+    let juliet = online_at(&server, &proxy.addr, profiles::fresh("csi"), "juliet", "pw-j").await;
+    let csi_lines = || -> Vec<String> {
+        server
+            .audit_lines()
+            .into_iter()
+            .filter(|l| l.contains("balcony-audit: csi"))
+            .map(|l| l.split("balcony-audit: ").nth(1).unwrap_or_default().to_owned())
+            .collect()
+    };
+    let wait_lines = |n: usize| async move {
+        for _ in 0..100 {
+            if csi_lines().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        csi_lines()
+    };
+    juliet.send(Command::SetInteractive { active: false });
+    assert_eq!(wait_lines(1).await, vec!["csi inactive user=juliet"]);
+    juliet.send(Command::SetInteractive { active: true });
+    assert_eq!(
+        wait_lines(2).await,
+        vec!["csi inactive user=juliet", "csi active user=juliet"]
+    );
+    // A new stream starts active (XEP-0352 §5): after a restart, the
+    // inactive state is sent again.
+    juliet.send(Command::SetInteractive { active: false });
+    wait_lines(3).await;
+    proxy.cut();
+    wait_for(&juliet.events, Duration::from_secs(20), |ev| match ev {
+        Event::ConnectionChanged {
+            state: ConnectionState::Online { .. },
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    let lines = wait_lines(4).await;
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines[3], "csi inactive user=juliet");
     juliet.worker.shutdown();
 }

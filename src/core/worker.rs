@@ -107,6 +107,8 @@ struct Worker {
     notes_tx: mpsc::UnboundedSender<SessionNote>,
     accounts: HashMap<BareJid, AccountEntry>,
     generation: u64,
+    /// No window of ours has focus (XEP-0352).
+    inactive: bool,
 }
 
 impl Worker {
@@ -134,6 +136,7 @@ impl Worker {
             notes_tx,
             accounts: HashMap::new(),
             generation: 0,
+            inactive: false,
         };
         worker.start().await;
         loop {
@@ -305,6 +308,12 @@ impl Worker {
                 self.request(jid, SessionRequest::SetBlocked(items, blocked))
             }
             Command::LoadOlderMessages { jid, peer } => self.request(jid, SessionRequest::LoadOlder(peer)),
+            Command::SetInteractive { active } => {
+                self.inactive = !active;
+                for session in self.accounts.values().filter_map(|e| e.session.as_ref()) {
+                    let _ = session.commands.send(SessionCommand::SetInactive(!active));
+                }
+            }
             Command::Shutdown => {}
         }
     }
@@ -456,6 +465,7 @@ impl Worker {
             generation: self.generation,
             backoff: self.options.backoff,
             store: self.store.clone(),
+            inactive: self.inactive,
         };
         entry.session = Some(session::spawn(spec, self.events.clone(), self.notes_tx.clone()));
     }

@@ -195,6 +195,11 @@ impl Client {
         self.send(Command::Disconnect { jid });
     }
 
+    /// Tells the servers whether a window of ours has focus (XEP-0352).
+    pub fn set_interactive(&self, active: bool) {
+        self.send(Command::SetInteractive { active });
+    }
+
     /// Applies one worker event (called by the dispatcher).
     pub fn apply_event(&self, event: Event) {
         let imp = self.imp();

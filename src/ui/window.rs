@@ -138,6 +138,12 @@ impl Window {
         imp.setup.set_client(client);
         imp.main_view.set_client(client);
         imp.client.replace(Some(client.clone()));
+        client.set_interactive(self.is_active());
+        self.connect_is_active_notify(glib::clone!(
+            #[weak]
+            client,
+            move |win| client.set_interactive(win.is_active())
+        ));
         client.connect_notify_local(
             Some("started"),
             glib::clone!(

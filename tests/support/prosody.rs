@@ -123,6 +123,7 @@ impl Prosody {
             "admin_adhoc",
             "adhoc",
             "balcony_sasl_audit",
+            "balcony_csi_audit",
         ];
         modules.extend_from_slice(extra_modules);
         let modules: Vec<String> = modules.iter().map(|m| format!("{m:?}")).collect();

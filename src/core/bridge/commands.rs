@@ -138,6 +138,12 @@ pub enum Command {
         /// The conversation.
         peer: BareJid,
     },
+    /// Whether a window of ours has focus; the server is told (XEP-0352)
+    /// so that it can hold back unimportant traffic while none has.
+    SetInteractive {
+        /// True when a window has focus.
+        active: bool,
+    },
     /// Close every connection and stop the worker.
     Shutdown,
 }

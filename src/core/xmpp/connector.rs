@@ -18,7 +18,10 @@ use tokio_xmpp::{
     },
 };
 
-use super::tls::AccountTls;
+use super::{
+    tls::AccountTls,
+    x0352_csi::{CsiSwitch, CsiWriter},
+};
 use crate::core::account::{AccountConfig, TlsMode};
 
 /// Connects one account, over STARTTLS or direct TLS.
@@ -27,6 +30,7 @@ pub struct AccountConnector {
     dns: DnsConfig,
     mode: TlsMode,
     tls: AccountTls,
+    csi: CsiSwitch,
 }
 
 impl std::fmt::Debug for AccountConnector {
@@ -51,7 +55,13 @@ impl AccountConnector {
             dns,
             mode: account.tls,
             tls,
+            csi: CsiSwitch::default(),
         }
+    }
+
+    /// Client state indication for this account's connections.
+    pub fn csi(&self) -> &CsiSwitch {
+        &self.csi
     }
 
     /// The TLS settings (and the slot holding a rejected certificate).
@@ -89,7 +99,7 @@ fn header(domain: &str) -> StreamHeader<'_> {
 }
 
 impl ServerConnector for AccountConnector {
-    type Stream = BufStream<TlsStream<TcpStream>>;
+    type Stream = BufStream<CsiWriter<TlsStream<TcpStream>>>;
 
     async fn connect(
         &self,
@@ -130,7 +140,8 @@ impl ServerConnector for AccountConnector {
                 self.handshake(stream.into_inner().into_inner(), domain).await?
             }
         };
-        let stream = initiate_stream(BufStream::new(tls), ns, header(domain), timeouts).await?;
+        let stream =
+            initiate_stream(BufStream::new(self.csi.wrap(tls)), ns, header(domain), timeouts).await?;
         Ok((stream, binding))
     }
 }

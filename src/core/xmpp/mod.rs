@@ -30,4 +30,5 @@ pub mod x0280_carbons;
 pub mod x0308_corrections;
 pub mod x0313_mam;
 pub mod x0333_markers;
+pub mod x0352_csi;
 pub mod x0359_stanza_ids;

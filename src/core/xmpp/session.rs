@@ -25,6 +25,7 @@ use super::{
     presence::{directed_presence_stanza, own_presence_stanza},
     session_requests::{self, SessionRequest},
     tls::AccountTls,
+    x0352_csi,
 };
 use crate::core::{
     account::AccountConfig,
@@ -47,6 +48,8 @@ pub enum SessionCommand {
     },
     /// New entries wait in the outbox.
     FlushOutbox,
+    /// No window of ours has focus (true), or one has (XEP-0352).
+    SetInactive(bool),
     /// Carry out a request on its own task.
     Request(SessionRequest),
     /// Send unavailable presence and close the stream.
@@ -88,6 +91,8 @@ pub struct SessionSpec {
     pub backoff: Backoff,
     /// The store.
     pub store: StoreHandle,
+    /// Start as inactive (no window focused).
+    pub inactive: bool,
 }
 
 /// Handle to a running session.
@@ -217,6 +222,8 @@ async fn run(
         backoff: spec.backoff,
         give_up_before_first_login: spec.give_up_before_first_login,
     };
+    let csi = link.connector.csi().clone();
+    csi.set_inactive(spec.inactive);
     let mut stream = StanzaStream::new(reconnector(link, link_tx), 64);
     session.set_state(ConnectionState::Connecting { attempt: 1 });
     let (out_tx, mut out_rx) = mpsc::unbounded_channel();
@@ -245,6 +252,10 @@ async fn run(
                     }
                     tracker.reset();
                     outbox_state.reset(features.stream_management.is_some());
+                    csi.stream_ready();
+                    if csi.is_inactive() {
+                        x0352_csi::kick(&ctx);
+                    }
                     session.bound = Some(full.clone());
                     session.set_state(ConnectionState::Online {
                         bound_jid: full,
@@ -260,6 +271,10 @@ async fn run(
                     if let Some(bound_jid) = session.bound.clone() {
                         let mechanism = session.mechanism;
                         session.set_state(ConnectionState::Online { bound_jid, mechanism, resumed: true });
+                    }
+                    csi.stream_ready();
+                    if csi.is_inactive() {
+                        x0352_csi::kick(&ctx);
                     }
                     outbox::flush(&ctx, &stream, &mut outbox_state).await;
                 }
@@ -338,6 +353,11 @@ async fn run(
                     }
                 }
                 Some(SessionCommand::Request(request)) => session_requests::spawn(&ctx, request),
+                Some(SessionCommand::SetInactive(inactive)) => {
+                    if csi.set_inactive(inactive) && matches!(session.state, ConnectionState::Online { .. }) {
+                        x0352_csi::kick(&ctx);
+                    }
+                }
                 Some(SessionCommand::Close) | None => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         stream.send(Box::new(Presence::unavailable().into())).await;
