@@ -3,7 +3,7 @@
 //! it (XEP-0198). After a stream reset everything left is sent again;
 //! receivers deduplicate by origin-id.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use tokio_xmpp::{
     stanzastream::{StanzaStage, StanzaState, StanzaStream, StanzaToken},
@@ -14,10 +14,12 @@ use xmpp_parsers::{message::Message, minidom::Element};
 use super::context::SessionContext;
 use crate::core::{bridge::Event, message::DeliveryState};
 
-/// Which outbox entries the current stream already has.
+/// Which outbox entries the current stream already has, each with the
+/// serial number of its hand-over.
 #[derive(Debug, Default)]
 pub struct OutboxState {
-    handed: HashSet<String>,
+    handed: HashMap<String, u64>,
+    serial: u64,
     /// Whether the stream acks stanzas (XEP-0198 enabled).
     pub acks: bool,
 }
@@ -27,6 +29,15 @@ impl OutboxState {
     pub fn reset(&mut self, acks: bool) {
         self.handed.clear();
         self.acks = acks;
+    }
+
+    /// Hand-over `serial` of `origin_id` failed (a write error cut it off,
+    /// or it was dropped): the next flush sends it again. A later
+    /// hand-over of the same entry is left alone.
+    pub fn failed(&mut self, origin_id: &str, serial: u64) {
+        if self.handed.get(origin_id) == Some(&serial) {
+            self.handed.remove(origin_id);
+        }
     }
 }
 
@@ -53,17 +64,22 @@ async fn raise(ctx: &SessionContext, origin_id: &str, state: DeliveryState, done
     }
 }
 
-/// Follows one stanza: sent, then acked (and out of the outbox).
-fn track(ctx: SessionContext, origin_id: String, mut token: StanzaToken, acks: bool) {
+/// Follows one stanza: sent, then acked (and out of the outbox). If its
+/// transmission fails, the session is told so that it is sent again.
+fn track(ctx: SessionContext, origin_id: String, serial: u64, mut token: StanzaToken, acks: bool) {
     tokio::spawn(async move {
-        if let Some(StanzaState::Sent { .. }) = token.wait_for(StanzaStage::Sent).await {
-            raise(&ctx, &origin_id, DeliveryState::Sent, !acks).await;
+        match token.wait_for(StanzaStage::Sent).await {
+            Some(StanzaState::Sent { .. }) | Some(StanzaState::Acked { .. }) => {
+                raise(&ctx, &origin_id, DeliveryState::Sent, !acks).await;
+            }
+            _ => return ctx.out.hand_over_failed(origin_id, serial),
         }
         if !acks {
             return;
         }
-        if let Some(StanzaState::Acked { .. }) = token.wait_for(StanzaStage::Acked).await {
-            raise(&ctx, &origin_id, DeliveryState::Acked, true).await;
+        match token.wait_for(StanzaStage::Acked).await {
+            Some(StanzaState::Acked { .. }) => raise(&ctx, &origin_id, DeliveryState::Acked, true).await,
+            _ => ctx.out.hand_over_failed(origin_id, serial),
         }
     });
 }
@@ -79,7 +95,7 @@ pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut Outb
         }
     };
     for entry in entries {
-        if state.handed.contains(&entry.origin_id) {
+        if state.handed.contains_key(&entry.origin_id) {
             continue;
         }
         let message = entry
@@ -92,12 +108,13 @@ pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut Outb
             Err(e) => {
                 // Keep it (nothing is lost) but do not retry it forever.
                 tracing::error!(origin_id = %entry.origin_id, error = %e, "unreadable outbox entry skipped");
-                state.handed.insert(entry.origin_id);
+                state.handed.insert(entry.origin_id, 0);
                 continue;
             }
         };
         let token = stream.send(Box::new(Stanza::Message(message))).await;
-        state.handed.insert(entry.origin_id.clone());
-        track(ctx.clone(), entry.origin_id, token, state.acks);
+        state.serial += 1;
+        state.handed.insert(entry.origin_id.clone(), state.serial);
+        track(ctx.clone(), entry.origin_id, state.serial, token, state.acks);
     }
 }

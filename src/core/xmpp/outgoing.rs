@@ -72,6 +72,13 @@ pub enum Outgoing {
     },
     /// Send what waits in the outbox and was not handed to the stream yet.
     FlushOutbox,
+    /// An outbox entry's transmission failed; send it again.
+    HandOverFailed {
+        /// The entry.
+        origin_id: String,
+        /// Which hand-over failed.
+        serial: u64,
+    },
 }
 
 /// The flows' way to the session loop. Cheap to clone.
@@ -92,6 +99,11 @@ impl Outbound {
             stanza: Box::new(stanza.into()),
             token: None,
         });
+    }
+
+    /// Reports that an outbox entry did not get through.
+    pub fn hand_over_failed(&self, origin_id: String, serial: u64) {
+        let _ = self.tx.send(Outgoing::HandOverFailed { origin_id, serial });
     }
 
     /// Asks the loop to send the outbox.

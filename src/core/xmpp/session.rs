@@ -332,6 +332,13 @@ async fn run(
                         outbox::flush(&ctx, &stream, &mut outbox_state).await;
                     }
                 }
+                Outgoing::HandOverFailed { origin_id, serial } => {
+                    tracing::debug!(%origin_id, "outbox entry not transmitted; sending it again");
+                    outbox_state.failed(&origin_id, serial);
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        outbox::flush(&ctx, &stream, &mut outbox_state).await;
+                    }
+                }
             },
             cmd = commands.recv() => match cmd {
                 Some(SessionCommand::SetPresence(p)) => {
