@@ -71,7 +71,10 @@ async fn chat_with_receipts_markers_states_corrections_and_carbons() {
                 .await,
         );
     }
-    assert!(states.contains(&DeliveryState::Acked), "{states:?}");
+    // States only rise. The server's ack may lose the race to romeo's
+    // receipt (then Acked is skipped); the empty outbox at the end shows
+    // that the ack came.
+    assert!(states.windows(2).all(|w| w[0] < w[1]), "{states:?}");
     let got = romeo.expect(added_body).await;
     assert_eq!(got, ("Hello Romeo".to_owned(), false));
     // The phone saw a sent carbon with our origin-id.
