@@ -14,7 +14,7 @@ use balcony::core::{
     xmpp::{error::ConnectError, link::Backoff},
 };
 use support::{
-    accounts::{add, config, online_at, wait_online},
+    accounts::{add, config, online_at, online_jid, wait_online},
     events::wait_for,
     profiles,
     prosody::Prosody,
@@ -174,14 +174,7 @@ async fn the_server_hears_inactive_and_active_as_windows_lose_and_gain_focus() {
     juliet.send(Command::SetInteractive { active: false });
     wait_lines(3).await;
     proxy.cut();
-    wait_for(&juliet.events, Duration::from_secs(20), |ev| match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { .. },
-            ..
-        } => Some(()),
-        _ => None,
-    })
-    .await;
+    wait_for(&juliet.events, Duration::from_secs(20), online_jid).await;
     let lines = wait_lines(4).await;
     assert_eq!(lines.len(), 4, "{lines:?}");
     assert_eq!(lines[3], "csi inactive user=juliet");

@@ -112,7 +112,7 @@ fn now_ms() -> i64 {
 }
 
 /// The row a parsed message with a body becomes (corrections are not rows).
-pub fn to_row(p: &Parsed, source: Source, received_ms: i64) -> Option<NewMessage> {
+pub fn to_row(p: &Parsed, received_ms: i64) -> Option<NewMessage> {
     if p.replaces.is_some() {
         return None;
     }
@@ -125,9 +125,11 @@ pub fn to_row(p: &Parsed, source: Source, received_ms: i64) -> Option<NewMessage
         origin_id: p.origin_id.clone(),
         stanza_id: p.stanza_id.clone(),
         timestamp_ms: p.delayed_ms.unwrap_or(received_ms),
-        state: match (p.outgoing, source) {
-            (false, _) => DeliveryState::Received,
-            (true, _) => DeliveryState::Acked,
+        // Ours reached the server (carbon or archive); theirs reached us.
+        state: if p.outgoing {
+            DeliveryState::Acked
+        } else {
+            DeliveryState::Received
         },
     })
 }
@@ -142,7 +144,7 @@ pub fn persist(
     placement: Placement,
 ) -> Result<Vec<Event>, StoreError> {
     let now = now_ms();
-    let rows: Vec<NewMessage> = batch.iter().filter_map(|(p, s)| to_row(p, *s, now)).collect();
+    let rows: Vec<NewMessage> = batch.iter().filter_map(|(p, _)| to_row(p, now)).collect();
     let inserted = store.insert_messages(account, &rows, placement)?;
     let mut events = Vec::new();
     let added: Vec<StoredMessage> = rows
@@ -297,6 +299,6 @@ mod tests {
         .expect("parsed");
         assert_eq!(state_only.body, None);
         assert_eq!(state_only.chat_state, Some(ChatState::Composing));
-        assert!(to_row(&state_only, Source::Live, 0).is_none());
+        assert!(to_row(&state_only, 0).is_none());
     }
 }

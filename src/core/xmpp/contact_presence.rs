@@ -3,7 +3,7 @@
 //! cached by hash before they are believed.
 
 use std::{
-    collections::HashSet,
+    collections::HashMap,
     sync::{Arc, Mutex},
 };
 
@@ -23,11 +23,22 @@ use crate::core::{
     contacts::{ContactShow, ResourcePresence},
 };
 
-/// Remembers which caps are being looked up, so that many presences with
-/// one hash cause one query.
+type CapsKey = (String, String);
+
+#[derive(Default)]
+struct CapsState {
+    /// Verified disco#info by caps key, for this session.
+    known: HashMap<CapsKey, Arc<DiscoInfoResult>>,
+    /// Resources waiting for a lookup in progress, by caps key.
+    waiting: HashMap<CapsKey, Vec<FullJid>>,
+}
+
+/// Learns what contacts' clients can do: each caps hash is looked up once
+/// (memory, then the store, then one disco#info query that must verify),
+/// however many resources announce it.
 #[derive(Clone, Default)]
 pub struct CapsResolver {
-    in_flight: Arc<Mutex<HashSet<(String, String)>>>,
+    state: Arc<Mutex<CapsState>>,
 }
 
 fn caps_of(p: &Presence) -> Option<Caps> {
@@ -37,7 +48,7 @@ fn caps_of(p: &Presence) -> Option<Caps> {
         .and_then(|e| Caps::try_from(e.clone()).ok())
 }
 
-fn key(caps: &Caps) -> (String, String) {
+fn key(caps: &Caps) -> CapsKey {
     (
         String::from(caps.hash.clone()),
         base64::engine::general_purpose::STANDARD.encode(&caps.ver),
@@ -68,59 +79,78 @@ fn emit_info(ctx: &SessionContext, from: FullJid, info: &DiscoInfoResult) {
     });
 }
 
+/// The verified disco#info for `caps`: from the store, or asked of `from`
+/// and checked against the hash (and then stored).
+async fn look_up(ctx: &SessionContext, key: &CapsKey, from: &FullJid, caps: Caps) -> Option<DiscoInfoResult> {
+    let (hash, ver) = key.clone();
+    let cached = ctx
+        .store
+        .run(move |s| s.cached_caps(&hash, &ver))
+        .await
+        .ok()
+        .flatten();
+    if let Some(info) = cached
+        .and_then(|xml| xml.parse::<Element>().ok())
+        .and_then(|e| DiscoInfoResult::try_from(e).ok())
+    {
+        return Some(info);
+    }
+    let answer = ctx
+        .out
+        .get(Some(Jid::from(from.clone())), query_caps(caps.clone()))
+        .await;
+    let info = match answer.map(|p| p.map(DiscoInfoResult::try_from)) {
+        Ok(Some(Ok(info))) => info,
+        other => {
+            tracing::debug!(%from, ?other, "no usable disco#info for caps");
+            return None;
+        }
+    };
+    if !x0115_caps::verify(&caps, &info) {
+        tracing::warn!(%from, "caps hash does not match disco#info; not trusted");
+        return None;
+    }
+    let xml = String::from(&Element::from(info.clone()));
+    let (hash, ver) = key.clone();
+    if let Err(e) = ctx.store.run(move |s| s.cache_caps(&hash, &ver, &xml)).await {
+        tracing::error!(error = %e, "could not cache caps");
+    }
+    Some(info)
+}
+
 impl CapsResolver {
-    /// Learns what `from` can do: from the cache, or by asking it and
-    /// verifying the answer against the hash.
+    fn state(&self) -> std::sync::MutexGuard<'_, CapsState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reports what `from` can do, looking its caps up if needed.
     fn resolve(&self, ctx: &SessionContext, from: FullJid, caps: Caps) {
         let key = key(&caps);
-        let in_flight = self.in_flight.clone();
-        let ctx = ctx.clone();
+        {
+            let mut state = self.state();
+            if let Some(info) = state.known.get(&key) {
+                return emit_info(ctx, from, info);
+            }
+            if let Some(waiting) = state.waiting.get_mut(&key) {
+                return waiting.push(from); // a lookup is under way
+            }
+            state.waiting.insert(key.clone(), vec![from.clone()]);
+        }
+        let (resolver, ctx) = (self.clone(), ctx.clone());
         tokio::spawn(async move {
-            let (hash, ver) = key.clone();
-            let cached = ctx
-                .store
-                .run(move |s| s.cached_caps(&hash, &ver))
-                .await
-                .ok()
-                .flatten();
-            if let Some(info) = cached
-                .and_then(|xml| xml.parse::<Element>().ok())
-                .and_then(|e| DiscoInfoResult::try_from(e).ok())
-            {
-                emit_info(&ctx, from, &info);
-                return;
-            }
-            if !in_flight
-                .lock()
-                .map(|mut s| s.insert(key.clone()))
-                .unwrap_or(false)
-            {
-                return; // someone else is asking
-            }
-            let answer = ctx
-                .out
-                .get(Some(Jid::from(from.clone())), query_caps(caps.clone()))
-                .await;
-            if let Ok(mut s) = in_flight.lock() {
-                s.remove(&key);
-            }
-            let info = match answer.map(|p| p.map(DiscoInfoResult::try_from)) {
-                Ok(Some(Ok(info))) => info,
-                other => {
-                    tracing::debug!(%from, ?other, "no usable disco#info for caps");
-                    return;
+            let info = look_up(&ctx, &key, &from, caps).await.map(Arc::new);
+            let waiting = {
+                let mut state = resolver.state();
+                if let Some(info) = &info {
+                    state.known.insert(key.clone(), info.clone());
                 }
+                state.waiting.remove(&key).unwrap_or_default()
             };
-            if !x0115_caps::verify(&caps, &info) {
-                tracing::warn!(%from, "caps hash does not match disco#info; not trusted");
-                return;
+            if let Some(info) = info {
+                for resource in waiting {
+                    emit_info(&ctx, resource, &info);
+                }
             }
-            let xml = String::from(&Element::from(info.clone()));
-            let (hash, ver) = key;
-            if let Err(e) = ctx.store.run(move |s| s.cache_caps(&hash, &ver, &xml)).await {
-                tracing::error!(error = %e, "could not cache caps");
-            }
-            emit_info(&ctx, from, &info);
         });
     }
 

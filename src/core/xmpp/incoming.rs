@@ -76,8 +76,7 @@ pub async fn on_message(ctx: &SessionContext, message: Message) {
             return;
         }
     }
-    if let Some(mut receipt) = receipt {
-        receipt.type_ = MessageType::Chat;
+    if let Some(receipt) = receipt {
         ctx.out.send(receipt);
     }
 }

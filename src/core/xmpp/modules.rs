@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use xmpp_parsers::{
     iq::Iq,
-    jid::Jid,
+    jid::{BareJid, Jid},
     minidom::Element,
     stanza_error::{DefinedCondition, ErrorType, StanzaError},
 };
@@ -105,21 +105,33 @@ pub fn answer(iq: &Iq) -> Option<Iq> {
                 "This request is not supported",
             ))
         });
-    Some(match answer {
+    Some(reply(from, id, answer))
+}
+
+/// The reply to request `id` from `to`.
+pub fn reply(to: &Option<Jid>, id: &str, answer: Answer) -> Iq {
+    match answer {
         Answer::Result(payload) => Iq::Result {
             from: None,
-            to: from.clone(),
-            id: id.clone(),
+            to: to.clone(),
+            id: id.to_owned(),
             payload,
         },
         Answer::Error(error) => Iq::Error {
             from: None,
-            to: from.clone(),
-            id: id.clone(),
+            to: to.clone(),
+            id: id.to_owned(),
             payload: None,
             error,
         },
-    })
+    }
+}
+
+/// True when a push comes from our own account: no `from` (the server on
+/// its behalf) or our bare JID (RFC 6121 §2.1.6). Pushes from anyone else
+/// are forgeries.
+pub fn pushed_by_own_account(from: &Option<Jid>, account: &BareJid) -> bool {
+    from.as_ref().is_none_or(|f| f.as_str() == account.as_str())
 }
 
 #[cfg(test)]

@@ -9,7 +9,11 @@ use xmpp_parsers::{
     stanza_error::{DefinedCondition, ErrorType},
 };
 
-use super::{context::SessionContext, modules::stanza_error, outgoing::IqError};
+use super::{
+    context::SessionContext,
+    modules::{pushed_by_own_account, reply, stanza_error, Answer},
+    outgoing::IqError,
+};
 use crate::core::{
     bridge::Event,
     contacts::{RosterItem, Subscription, SubscriptionAction},
@@ -117,15 +121,14 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
     if !payload.is("query", xmpp_parsers::ns::ROSTER) {
         return None;
     }
-    let error = |condition, text| Iq::Error {
-        from: None,
-        to: from.clone(),
-        id: id.clone(),
-        payload: None,
-        error: stanza_error(ErrorType::Cancel, condition, text),
+    let error = |condition, text| {
+        reply(
+            from,
+            id,
+            Answer::Error(stanza_error(ErrorType::Cancel, condition, text)),
+        )
     };
-    // RFC 6121 §2.1.6: only our own account may push.
-    if from.as_ref().is_some_and(|f| f.as_str() != ctx.account.as_str()) {
+    if !pushed_by_own_account(from, &ctx.account) {
         tracing::warn!(?from, "roster push from a stranger ignored");
         return Some(error(DefinedCondition::ServiceUnavailable, "Not your roster"));
     }
@@ -164,10 +167,7 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
             contact,
         },
     });
-    Some(Iq::empty_result(
-        from.clone().unwrap_or_else(|| Jid::from(ctx.account.clone())),
-        id.clone(),
-    ))
+    Some(reply(from, id, Answer::Result(None)))
 }
 
 /// Adds or updates a contact (name and groups).

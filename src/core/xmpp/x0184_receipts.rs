@@ -27,9 +27,9 @@ pub fn confirms(message: &Message) -> Option<String> {
     Received::try_from(element.clone()).ok().map(|r| r.id)
 }
 
-/// The receipt for message `id` from `to`.
+/// The receipt for chat message `id` from `to`.
 pub fn receipt(to: Jid, id: String) -> Message {
-    let mut m = Message::new(Some(to));
+    let mut m = Message::chat(Some(to));
     m.payloads.push(Received { id }.into());
     m
 }

@@ -9,7 +9,11 @@ use xmpp_parsers::{
     stanza_error::{DefinedCondition, ErrorType},
 };
 
-use super::{context::SessionContext, modules::stanza_error, outgoing::IqError};
+use super::{
+    context::SessionContext,
+    modules::{pushed_by_own_account, reply, stanza_error, Answer},
+    outgoing::IqError,
+};
 use crate::core::bridge::Event;
 
 /// Fetches the blocklist, caches it and emits [`Event::BlocklistReplaced`].
@@ -55,18 +59,13 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
     if payload.ns() != ns::BLOCKING {
         return None;
     }
-    if from.as_ref().is_some_and(|f| f.as_str() != ctx.account.as_str()) {
-        return Some(Iq::Error {
-            from: None,
-            to: from.clone(),
-            id: id.clone(),
-            payload: None,
-            error: stanza_error(
-                ErrorType::Cancel,
-                DefinedCondition::ServiceUnavailable,
-                "Not your blocklist",
-            ),
-        });
+    let error = |type_, condition, text| reply(from, id, Answer::Error(stanza_error(type_, condition, text)));
+    if !pushed_by_own_account(from, &ctx.account) {
+        return Some(error(
+            ErrorType::Cancel,
+            DefinedCondition::ServiceUnavailable,
+            "Not your blocklist",
+        ));
     }
     let parsed = if payload.name() == "block" {
         Block::try_from(payload.clone()).map(|b| (b.items, true)).ok()
@@ -76,17 +75,11 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
         None
     };
     let Some((items, blocked)) = parsed else {
-        return Some(Iq::Error {
-            from: None,
-            to: from.clone(),
-            id: id.clone(),
-            payload: None,
-            error: stanza_error(
-                ErrorType::Modify,
-                DefinedCondition::BadRequest,
-                "Malformed blocklist push",
-            ),
-        });
+        return Some(error(
+            ErrorType::Modify,
+            DefinedCondition::BadRequest,
+            "Malformed blocklist push",
+        ));
     };
     let (account, stored) = (ctx.account.clone(), items.clone());
     if let Err(e) = ctx
@@ -101,8 +94,5 @@ pub async fn on_push(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
         items,
         blocked,
     });
-    Some(Iq::empty_result(
-        from.clone().unwrap_or_else(|| Jid::from(ctx.account.clone())),
-        id.clone(),
-    ))
+    Some(reply(from, id, Answer::Result(None)))
 }
