@@ -11,9 +11,9 @@ use futures::StreamExt;
 use tokio_xmpp::{
     jid::{BareJid, FullJid, Jid},
     minidom::Element,
-    parsers::{iq::Iq, presence::Presence, stanza_error::StanzaError},
+    parsers::{presence::Presence, stanza_error::StanzaError},
     xmlstream::Timeouts,
-    Client, Event, IqRequest, Stanza,
+    Client, Event, IqRequest, IqResponse, Stanza,
 };
 
 use super::prosody::{Prosody, DOMAIN};
@@ -61,40 +61,21 @@ impl Peer {
         }
     }
 
-    /// Sends an IQ and waits for the answer, matching it by id here rather
-    /// than with tokio-xmpp's tracker (which, rarely, missed answers in CI).
-    /// Events that arrive meanwhile are stashed for later.
+    /// Sends an IQ and waits for the answer. Events that arrive meanwhile
+    /// are stashed, so that tokio-xmpp's bounded event queue never fills
+    /// (a full queue stalls its IQ matching).
     pub async fn iq(&mut self, to: Option<Jid>, request: IqRequest) -> Result<Option<Element>, StanzaError> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = format!("peer-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        let iq = match request {
-            IqRequest::Get(payload) => Iq::Get {
-                from: None,
-                to,
-                id: id.clone(),
-                payload,
-            },
-            IqRequest::Set(payload) => Iq::Set {
-                from: None,
-                to,
-                id: id.clone(),
-                payload,
-            },
-        };
-        self.client.send_stanza(iq.into()).await.expect("send IQ");
+        let mut token = self.client.send_iq(to, request).await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match tokio::time::timeout(left, self.client.next()).await {
-                Ok(Some(Event::Stanza(Stanza::Iq(Iq::Result { id: rid, payload, .. })))) if rid == id => {
-                    return Ok(payload)
-                }
-                Ok(Some(Event::Stanza(Stanza::Iq(Iq::Error { id: rid, error, .. })))) if rid == id => {
-                    return Err(error)
-                }
-                Ok(Some(other)) => self.stash.push_back(other),
-                Ok(None) => panic!("the peer's stream ended"),
-                Err(_) => panic!("no IQ answer within 10 s"),
+            tokio::select! {
+                answer = &mut token => match answer {
+                    Ok(IqResponse::Result(payload)) => return Ok(payload),
+                    Ok(IqResponse::Error(e)) => return Err(e),
+                    Err(e) => panic!("IQ failed: {e:?}"),
+                },
+                Some(ev) = self.client.next() => self.stash.push_back(ev),
+                _ = tokio::time::sleep_until(deadline) => panic!("no IQ answer within 10 s"),
             }
         }
     }
