@@ -15,7 +15,7 @@ use support::{
     peer::Peer,
     prosody::Prosody,
 };
-use tokio_xmpp::{Event as ClientEvent, Stanza};
+use tokio_xmpp::Stanza;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
@@ -65,8 +65,8 @@ async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
     // Count what romeo receives, by origin-id, until 2 s pass quietly.
     let mut seen: HashMap<String, usize> = HashMap::new();
     loop {
-        match romeo.next_event(Duration::from_secs(2)).await {
-            Some(ClientEvent::Stanza(Stanza::Message(m))) if !m.bodies.is_empty() => {
+        match romeo.next_stanza(Duration::from_secs(2)).await {
+            Some(Stanza::Message(m)) if !m.bodies.is_empty() => {
                 let id = m.id.map(|i| i.0).expect("id");
                 *seen.entry(id).or_default() += 1;
             }

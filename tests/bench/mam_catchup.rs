@@ -9,15 +9,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use balcony::core::{bridge::Event, profile::Profile, xmpp::x0313_mam};
-use futures::StreamExt;
 use support::{
     accounts::{online, online_at},
     events::wait_for,
     peer::Peer,
     prosody::Prosody,
 };
-use tokio_xmpp::{Event as ClientEvent, IqRequest, IqResponse};
+use tokio_xmpp::{IqRequest, Stanza};
 use xmpp_parsers::{
+    iq::Iq,
     jid::Jid,
     mam::{Fin, QueryId},
     message::{Lang, Message},
@@ -44,28 +44,25 @@ async fn bare_pager(pager: &mut Peer) -> (usize, Duration) {
     for page in 0.. {
         let mut query = x0313_mam::page_query(&before, None);
         query.queryid = Some(QueryId(format!("bare{page}")));
-        let mut token = pager.client.send_iq(None, IqRequest::Set(query.into())).await;
+        let id = pager.send_iq(None, IqRequest::Set(query.into())).await;
+        // Results arrive before the answer; anything else is not counted.
         let fin = loop {
-            tokio::select! {
-                answer = &mut token => match answer.expect("answer") {
-                    IqResponse::Result(Some(payload)) => break Fin::try_from(payload).expect("fin"),
-                    other => panic!("MAM query failed: {other:?}"),
-                },
-                Some(ev) = pager.client.next() => {
-                    if let ClientEvent::Stanza(tokio_xmpp::Stanza::Message(m)) = ev {
-                        if m.payloads.iter().any(|p| p.is("result", xmpp_parsers::ns::MAM)) {
-                            seen += 1;
-                        }
-                    }
+            match pager.next_stanza(Duration::from_secs(10)).await {
+                Some(Stanza::Message(m))
+                    if m.payloads.iter().any(|p| p.is("result", xmpp_parsers::ns::MAM)) =>
+                {
+                    seen += 1
                 }
+                Some(Stanza::Iq(Iq::Result { id: got, payload, .. })) if got == id => {
+                    break Fin::try_from(payload.expect("fin")).expect("fin")
+                }
+                Some(Stanza::Iq(Iq::Error { id: got, error, .. })) if got == id => {
+                    panic!("MAM query failed: {error:?}")
+                }
+                Some(_) => {}
+                None => panic!("no MAM answer within 10 s"),
             }
         };
-        // Results still queued behind the answer.
-        while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(0), pager.client.next()).await {
-            if let ClientEvent::Stanza(tokio_xmpp::Stanza::Message(_)) = ev {
-                seen += 1;
-            }
-        }
         match (fin.complete, fin.set.first) {
             (false, Some(first)) => before = first.item,
             _ => break,

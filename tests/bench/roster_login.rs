@@ -66,10 +66,10 @@ async fn main() {
             ver: None,
             items: vec![item],
         };
-        pending.push(phone.client.send_iq(None, IqRequest::Set(roster.into())).await);
+        pending.push(phone.send_iq(None, IqRequest::Set(roster.into())).await);
     }
-    for token in pending {
-        token.await.expect("roster set");
+    for id in pending {
+        phone.await_iq(&id).await.expect("roster set");
     }
     let proxy = CuttableProxy::start(server.c2s_addr()).await;
     let cached = profiles::fresh("bench-roster-cached");

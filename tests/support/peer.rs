@@ -1,35 +1,47 @@
-//! A bare tokio-xmpp client used as "the other side" in protocol tests, so
-//! that tests check what another entity observes, not only what we sent.
+//! A bare XMPP client used as "the other side" in protocol tests, so that
+//! tests check what another entity observes, not only what we sent.
+//!
+//! It owns its XML stream and reads it only when a test asks: no background
+//! task, no queue, no stream management. Every stanza the server writes is
+//! either returned or stashed, so nothing can go missing between the socket
+//! and the test (tokio-xmpp's `Client` occasionally lost one).
 
-use std::{str::FromStr, time::Duration};
+use std::{collections::VecDeque, str::FromStr, time::Duration};
 
 use balcony::core::{
     account::{AccountConfig, ServerAddress, TlsMode},
-    xmpp::{connector::AccountConnector, tls::AccountTls},
+    credentials::Password,
+    xmpp::{connector::AccountConnector, login, tls::AccountTls},
 };
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use tokio_xmpp::{
     jid::{BareJid, FullJid, Jid},
     minidom::Element,
-    parsers::{presence::Presence, stanza_error::StanzaError},
-    xmlstream::Timeouts,
-    Client, Event, IqRequest, IqResponse, Stanza,
+    parsers::{bind::BindQuery, iq::Iq, presence::Presence, stanza_error::StanzaError},
+    stanzastream::XmppStream,
+    xmlstream::{FallibleStreamElement, ReadError, Timeouts, XmppStreamElement},
+    IqRequest, Stanza,
 };
 
 use super::prosody::{Prosody, DOMAIN};
 
+const TIMEOUTS: Timeouts = Timeouts {
+    read_timeout: Duration::from_secs(600),
+    response_timeout: Duration::from_secs(600),
+};
+
 /// A logged-in peer.
 pub struct Peer {
-    /// The client.
-    pub client: Client,
+    stream: XmppStream,
     /// Its bound JID.
     pub jid: FullJid,
-    /// Events that arrived while an IQ answer was awaited, oldest first.
-    stash: std::collections::VecDeque<Event>,
+    /// Stanzas read while something else was awaited, oldest first.
+    stash: VecDeque<Stanza>,
+    next_id: u64,
 }
 
 impl Peer {
-    /// Logs `user` in to `server`.
+    /// Logs `user` in to `server` and binds a resource.
     pub async fn login(server: &Prosody, user: &str, password: &str) -> Self {
         let config = AccountConfig {
             jid: BareJid::from_str(&format!("{user}@{DOMAIN}")).expect("jid"),
@@ -39,93 +51,118 @@ impl Peer {
         };
         let tls = AccountTls::new(config.extra_ca_pem.as_deref(), vec![]).expect("tls");
         let connector = AccountConnector::new(&config, tls);
-        let mut client = Client::new_with_connector(
-            Jid::from(config.jid.clone()),
-            password,
-            connector,
-            Timeouts::tight(),
-        );
-        let jid = loop {
-            match tokio::time::timeout(Duration::from_secs(15), client.next()).await {
-                Ok(Some(Event::Online { bound_jid, .. })) => {
-                    break bound_jid.try_into_full().expect("full jid")
+        let jid = Jid::from(config.jid.clone());
+        let done = login::login(&connector, &jid, &Password::new(password), TIMEOUTS)
+            .await
+            .unwrap_or_else(|e| panic!("peer {user} could not log in: {e}"));
+        let mut peer = Peer {
+            stream: done.stream,
+            jid: FullJid::from_str(&format!("{user}@{DOMAIN}/unbound")).expect("jid"),
+            stash: VecDeque::new(),
+            next_id: 0,
+        };
+        let bound = peer
+            .set(None, BindQuery::new(None).into())
+            .await
+            .unwrap_or_else(|e| panic!("peer {user} could not bind: {e:?}"))
+            .expect("bind answer");
+        let jid = bound
+            .get_child("jid", tokio_xmpp::parsers::ns::BIND)
+            .map(|j| j.text())
+            .expect("bound jid");
+        peer.jid = FullJid::from_str(&jid).expect("full jid");
+        peer
+    }
+
+    /// Reads the next stanza off the wire, or `None` after `timeout`.
+    async fn read(&mut self, timeout: Duration) -> Option<Stanza> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return None,
+                Ok(Some(Ok(FallibleStreamElement::Ok(XmppStreamElement::Stanza(stanza))))) => {
+                    return Some(stanza)
                 }
-                Ok(Some(_)) => continue,
-                other => panic!("peer {user} did not come online: {other:?}"),
+                Ok(Some(Ok(other))) => panic!("peer {}: unexpected element {other:?}", self.jid),
+                Ok(Some(Err(ReadError::SoftTimeout))) => continue,
+                Ok(Some(Err(ReadError::ParseError(e)))) => {
+                    panic!("peer {}: unparsable stanza: {e}", self.jid)
+                }
+                Ok(Some(Err(e))) => panic!("peer {}: stream failed: {e}", self.jid),
+                Ok(None) => panic!("peer {}: stream ended", self.jid),
+            }
+        }
+    }
+
+    /// The next stanza: stashed ones first.
+    pub async fn next_stanza(&mut self, timeout: Duration) -> Option<Stanza> {
+        match self.stash.pop_front() {
+            Some(stanza) => Some(stanza),
+            None => self.read(timeout).await,
+        }
+    }
+
+    /// Sends a stanza.
+    pub async fn send(&mut self, stanza: impl Into<Stanza>) {
+        let element = XmppStreamElement::Stanza(stanza.into());
+        self.stream.send(&element).await.expect("send");
+    }
+
+    /// Sends an IQ request without waiting; returns its id.
+    pub async fn send_iq(&mut self, to: Option<Jid>, request: IqRequest) -> String {
+        self.next_id += 1;
+        let id = format!("peer-{}", self.next_id);
+        let iq = match request {
+            IqRequest::Get(payload) => Iq::Get {
+                from: None,
+                to,
+                id: id.clone(),
+                payload,
+            },
+            IqRequest::Set(payload) => Iq::Set {
+                from: None,
+                to,
+                id: id.clone(),
+                payload,
+            },
+        };
+        self.send(iq).await;
+        id
+    }
+
+    /// Waits up to 10 s for the answer to IQ `id`; other stanzas are stashed.
+    pub async fn await_iq(&mut self, id: &str) -> Result<Option<Element>, StanzaError> {
+        let answer_of = |stanza: &Stanza| matches!(stanza, Stanza::Iq(Iq::Result { id: got, .. } | Iq::Error { id: got, .. }) if got == id);
+        let stanza = match self.stash.iter().position(answer_of) {
+            Some(at) => self.stash.remove(at).expect("stashed"),
+            None => {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                loop {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    match self.read(left).await {
+                        Some(stanza) if answer_of(&stanza) => break stanza,
+                        Some(stanza) => self.stash.push_back(stanza),
+                        None => panic!("peer {}: no answer to IQ {id} within 10 s", self.jid),
+                    }
+                }
             }
         };
-        Peer {
-            client,
-            jid,
-            stash: Default::default(),
+        match stanza {
+            Stanza::Iq(Iq::Result { payload, .. }) => Ok(payload),
+            Stanza::Iq(Iq::Error { error, .. }) => Err(error),
+            _ => unreachable!("matched an IQ answer"),
         }
     }
 
-    /// Sends an IQ and waits for the answer. Events that arrive meanwhile
-    /// are stashed, so that tokio-xmpp's bounded event queue never fills
-    /// (a full queue stalls its IQ matching).
+    /// Sends an IQ and waits for the answer.
     pub async fn iq(&mut self, to: Option<Jid>, request: IqRequest) -> Result<Option<Element>, StanzaError> {
-        let mut token = self.client.send_iq(to, request).await;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            tokio::select! {
-                answer = &mut token => match answer {
-                    Ok(IqResponse::Result(payload)) => return Ok(payload),
-                    Ok(IqResponse::Error(e)) => return Err(e),
-                    Err(e) => panic!("IQ failed: {e:?}"),
-                },
-                Some(ev) = self.client.next() => self.stash.push_back(ev),
-                _ = tokio::time::sleep_until(deadline) => panic!("no IQ answer within 10 s"),
-            }
-        }
-    }
-
-    /// The next event: stashed ones first.
-    pub async fn next_event(&mut self, timeout: Duration) -> Option<Event> {
-        if let Some(ev) = self.stash.pop_front() {
-            return Some(ev);
-        }
-        tokio::time::timeout(timeout, self.client.next())
-            .await
-            .ok()
-            .flatten()
+        let id = self.send_iq(to, request).await;
+        self.await_iq(&id).await
     }
 
     /// Sends an IQ get and waits for the answer.
     pub async fn get(&mut self, to: &Jid, payload: Element) -> Result<Option<Element>, StanzaError> {
         self.iq(Some(to.clone()), IqRequest::Get(payload)).await
-    }
-
-    /// Waits for a presence stanza matching `pick`.
-    pub async fn presence_where(&mut self, mut pick: impl FnMut(&Presence) -> bool) -> Presence {
-        loop {
-            match self.next_event(Duration::from_secs(10)).await {
-                Some(Event::Stanza(Stanza::Presence(p))) if pick(&p) => return p,
-                Some(_) => continue,
-                None => panic!("no matching presence"),
-            }
-        }
-    }
-}
-
-impl Peer {
-    /// Sends a stanza.
-    pub async fn send(&mut self, stanza: impl Into<Stanza>) {
-        self.client.send_stanza(stanza.into()).await.expect("send");
-    }
-
-    /// Waits for a message stanza matching `pick`.
-    pub async fn message_where(
-        &mut self,
-        mut pick: impl FnMut(&xmpp_parsers::message::Message) -> bool,
-    ) -> xmpp_parsers::message::Message {
-        loop {
-            match self.next_event(Duration::from_secs(15)).await {
-                Some(Event::Stanza(Stanza::Message(m))) if pick(&m) => return m,
-                Some(_) => continue,
-                None => panic!("no matching message"),
-            }
-        }
     }
 
     /// Sends an IQ set and waits for the answer.
@@ -141,5 +178,30 @@ impl Peer {
     /// Announces availability (so that carbons and presence reach it).
     pub async fn available(&mut self) {
         self.send(Presence::available()).await;
+    }
+
+    /// Waits for a presence stanza matching `pick`.
+    pub async fn presence_where(&mut self, mut pick: impl FnMut(&Presence) -> bool) -> Presence {
+        loop {
+            match self.next_stanza(Duration::from_secs(10)).await {
+                Some(Stanza::Presence(p)) if pick(&p) => return p,
+                Some(_) => continue,
+                None => panic!("peer {}: no matching presence", self.jid),
+            }
+        }
+    }
+
+    /// Waits for a message stanza matching `pick`.
+    pub async fn message_where(
+        &mut self,
+        mut pick: impl FnMut(&xmpp_parsers::message::Message) -> bool,
+    ) -> xmpp_parsers::message::Message {
+        loop {
+            match self.next_stanza(Duration::from_secs(15)).await {
+                Some(Stanza::Message(m)) if pick(&m) => return m,
+                Some(_) => continue,
+                None => panic!("peer {}: no matching message", self.jid),
+            }
+        }
     }
 }
