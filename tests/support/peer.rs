@@ -17,7 +17,7 @@ use futures::{SinkExt, StreamExt};
 use tokio_xmpp::{
     jid::{BareJid, FullJid, Jid},
     minidom::Element,
-    parsers::{bind::BindQuery, iq::Iq, presence::Presence, stanza_error::StanzaError},
+    parsers::{bind::BindQuery, iq::Iq, presence::Presence, sm, stanza_error::StanzaError},
     stanzastream::XmppStream,
     xmlstream::{FallibleStreamElement, ReadError, Timeouts, XmppStreamElement},
     IqRequest, Stanza,
@@ -38,6 +38,8 @@ pub struct Peer {
     /// Stanzas read while something else was awaited, oldest first.
     stash: VecDeque<Stanza>,
     next_id: u64,
+    /// Stanzas handled since stream management was enabled, if it was.
+    sm_handled: Option<u32>,
 }
 
 impl Peer {
@@ -60,6 +62,7 @@ impl Peer {
             jid: FullJid::from_str(&format!("{user}@{DOMAIN}/unbound")).expect("jid"),
             stash: VecDeque::new(),
             next_id: 0,
+            sm_handled: None,
         };
         let bound = peer
             .set(None, BindQuery::new(None).into())
@@ -74,22 +77,64 @@ impl Peer {
         peer
     }
 
+    /// Enables stream management (XEP-0198, resumable) the way a real client
+    /// does, so that the server queues and acks what it sends us; requests
+    /// for acks are answered while reading.
+    pub async fn enable_stream_management(&mut self) {
+        let enable = XmppStreamElement::SM(sm::Nonza::Enable(sm::Enable::new().with_resume()));
+        self.stream.send(&enable).await.expect("send enable");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.sm_handled.is_none() {
+            match self.read_element(deadline).await {
+                Ok(Some(stanza)) => self.stash.push_back(stanza),
+                Ok(None) => {}
+                Err(()) => panic!("peer {}: stream management not enabled within 10 s", self.jid),
+            }
+        }
+    }
+
+    /// Reads one element off the wire before `deadline`: `Err` when the
+    /// time ran out, `Ok(None)` for a stream-management nonza it handled.
+    async fn read_element(&mut self, deadline: tokio::time::Instant) -> Result<Option<Stanza>, ()> {
+        use FallibleStreamElement::Ok as Parsed;
+        loop {
+            let element = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .map_err(|_| ())?;
+            return Ok(match element {
+                Some(Ok(Parsed(XmppStreamElement::Stanza(stanza)))) => {
+                    if let Some(h) = self.sm_handled.as_mut() {
+                        *h = h.wrapping_add(1);
+                    }
+                    Some(stanza)
+                }
+                Some(Ok(Parsed(XmppStreamElement::SM(sm::Nonza::Req(_))))) => {
+                    let h = self.sm_handled.expect("ack requested before SM was enabled");
+                    let ack = XmppStreamElement::SM(sm::Nonza::Ack(sm::A::new(h)));
+                    self.stream.send(&ack).await.expect("send ack");
+                    None
+                }
+                Some(Ok(Parsed(XmppStreamElement::SM(sm::Nonza::Enabled(_))))) => {
+                    self.sm_handled = Some(0);
+                    None
+                }
+                Some(Ok(other)) => panic!("peer {}: unexpected element {other:?}", self.jid),
+                Some(Err(ReadError::SoftTimeout)) => continue,
+                Some(Err(ReadError::ParseError(e))) => panic!("peer {}: unparsable stanza: {e}", self.jid),
+                Some(Err(e)) => panic!("peer {}: stream failed: {e}", self.jid),
+                None => panic!("peer {}: stream ended", self.jid),
+            });
+        }
+    }
+
     /// Reads the next stanza off the wire, or `None` after `timeout`.
     async fn read(&mut self, timeout: Duration) -> Option<Stanza> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            match tokio::time::timeout_at(deadline, self.stream.next()).await {
-                Err(_) => return None,
-                Ok(Some(Ok(FallibleStreamElement::Ok(XmppStreamElement::Stanza(stanza))))) => {
-                    return Some(stanza)
-                }
-                Ok(Some(Ok(other))) => panic!("peer {}: unexpected element {other:?}", self.jid),
-                Ok(Some(Err(ReadError::SoftTimeout))) => continue,
-                Ok(Some(Err(ReadError::ParseError(e)))) => {
-                    panic!("peer {}: unparsable stanza: {e}", self.jid)
-                }
-                Ok(Some(Err(e))) => panic!("peer {}: stream failed: {e}", self.jid),
-                Ok(None) => panic!("peer {}: stream ended", self.jid),
+            match self.read_element(deadline).await {
+                Ok(Some(stanza)) => return Some(stanza),
+                Ok(None) => continue,
+                Err(()) => return None,
             }
         }
     }
