@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod credentials;
 pub mod message;
 pub mod profile;
+pub mod rooms;
 pub mod store;
 pub mod worker;
 pub mod xmpp;

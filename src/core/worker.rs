@@ -272,13 +272,41 @@ impl Worker {
                 self.stop_session(&jid);
                 self.start_session(&jid, pending).await;
             }
-            Command::SendMessage { jid, to, body } => self.queue_message(jid, to, body, None).await,
+            Command::SendMessage { jid, to, body } => {
+                self.queue_message(jid, ChatKind::Chat, to, body, None).await
+            }
+            Command::SendGroupMessage { jid, room, body } => {
+                self.queue_message(jid, ChatKind::GroupChat, room, body, None)
+                    .await
+            }
+            Command::JoinRoom {
+                jid,
+                room,
+                nick,
+                password,
+            } => {
+                let nick = nick
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| jid.node().map(|n| n.to_string()).unwrap_or_else(|| "me".into()));
+                self.request(jid, SessionRequest::JoinRoom { room, nick, password })
+            }
+            Command::LeaveRoom { jid, room } => self.request(jid, SessionRequest::LeaveRoom(room)),
+            Command::SetRoomSubject { jid, room, subject } => {
+                self.request(jid, SessionRequest::RoomSubject(room, subject))
+            }
+            Command::SetBookmark { jid, bookmark } => {
+                self.request(jid, SessionRequest::SetBookmark(bookmark))
+            }
+            Command::RemoveBookmark { jid, room } => self.request(jid, SessionRequest::RemoveBookmark(room)),
             Command::CorrectMessage {
                 jid,
                 to,
                 replaces,
                 body,
-            } => self.queue_message(jid, to, body, Some(replaces)).await,
+            } => {
+                self.queue_message(jid, ChatKind::Chat, to, body, Some(replaces))
+                    .await
+            }
             Command::SendChatState { jid, to, state } => {
                 self.request(jid, SessionRequest::ChatState(to, state))
             }
@@ -334,20 +362,27 @@ impl Worker {
 
     /// Stores an outgoing message (or correction) in the outbox, shows it,
     /// and lets the session send it when it can.
-    async fn queue_message(&mut self, jid: BareJid, to: BareJid, body: String, replaces: Option<String>) {
+    async fn queue_message(
+        &mut self,
+        jid: BareJid,
+        kind: ChatKind,
+        to: BareJid,
+        body: String,
+        replaces: Option<String>,
+    ) {
         if !self.accounts.contains_key(&jid) {
             tracing::warn!(%jid, "message for an unknown account dropped");
             return;
         }
         let origin_id = x0359_stanza_ids::new_origin_id();
-        let stanza = chat::outgoing(to.clone(), &body, &origin_id, replaces.as_deref());
+        let stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
         let xml = String::from(&Element::from(stanza));
         let account = jid.clone();
         let result = match replaces {
             None => {
                 let message = NewMessage {
                     peer: to,
-                    kind: ChatKind::Chat,
+                    kind,
                     outgoing: true,
                     sender: jid.to_string(),
                     body,

@@ -250,3 +250,38 @@ impl Peer {
         }
     }
 }
+
+impl Peer {
+    /// Joins `room` as `nick` and waits for the room's self-presence.
+    pub async fn join_room(&mut self, room: &str, nick: &str) {
+        let to: FullJid = format!("{room}/{nick}").parse().expect("occupant jid");
+        let join = Presence::available()
+            .with_to(to.clone())
+            .with_payloads(vec![Element::builder("x", tokio_xmpp::parsers::ns::MUC).build()]);
+        self.send(join).await;
+        self.presence_where(|p| p.from.as_ref() == Some(&Jid::from(to.clone())) && is_self_presence(p))
+            .await;
+    }
+
+    /// Sends a groupchat message (or, with `subject`, a subject change).
+    pub async fn say_in_room(&mut self, room: &str, body: Option<&str>, subject: Option<&str>) {
+        use xmpp_parsers::message::{Lang, Message};
+        let mut m = Message::groupchat(Some(room.parse().expect("room")));
+        if let Some(b) = body {
+            m.bodies.insert(Lang::default(), b.into());
+        }
+        if let Some(s) = subject {
+            m.subjects.insert(Lang::default(), s.into());
+        }
+        self.send(m).await;
+    }
+}
+
+/// True for a room's presence about ourselves (status 110).
+pub fn is_self_presence(p: &Presence) -> bool {
+    p.payloads.iter().any(|x| {
+        x.is("x", tokio_xmpp::parsers::ns::MUC_USER)
+            && x.children()
+                .any(|s| s.is("status", tokio_xmpp::parsers::ns::MUC_USER) && s.attr("code") == Some("110"))
+    })
+}

@@ -16,6 +16,8 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
 /// The XMPP domain the test server serves.
 pub const DOMAIN: &str = "balcony.test";
+/// The test server's multi-user chat service.
+pub const MUC_DOMAIN: &str = "conference.balcony.test";
 
 /// A running Prosody.
 pub struct Prosody {
@@ -117,6 +119,7 @@ impl Prosody {
             "smacks",
             "csi_simple",
             "blocklist",
+            "pep",
             "version",
             "time",
             "uptime",
@@ -150,6 +153,8 @@ log = {{ {{ levels = {{ min = "debug" }}, to = "file", filename = {log} }} }}
 modules_enabled = {{ {modules} }}
 {extra_config}
 VirtualHost "{DOMAIN}"
+Component "{MUC_DOMAIN}" "muc"
+    muc_room_locking = false
 "#,
             pid = lua_str(&dir.join("prosody.pid")),
             data = lua_str(&dir.join("data")),

@@ -8,6 +8,7 @@ use crate::core::{
     contacts::SubscriptionAction,
     credentials::{Password, PasswordStorage},
     message::ChatState,
+    rooms::Bookmark,
 };
 
 /// Requests from the UI to the worker.
@@ -138,6 +139,57 @@ pub enum Command {
         /// The conversation.
         peer: BareJid,
     },
+    /// Join a room (XEP-0045). A taken nickname is retried with
+    /// underscores appended; [`super::Event::RoomJoined`] tells the result.
+    JoinRoom {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Our nickname; the account's local part when `None`.
+        nick: Option<String>,
+        /// The room's password, if it has one.
+        password: Option<String>,
+    },
+    /// Leave a room.
+    LeaveRoom {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+    },
+    /// Send a message to a room (through the outbox).
+    SendGroupMessage {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// The text.
+        body: String,
+    },
+    /// Change a room's subject.
+    SetRoomSubject {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// The new subject (empty to clear it).
+        subject: String,
+    },
+    /// Add or change a bookmark (XEP-0402).
+    SetBookmark {
+        /// The account.
+        jid: BareJid,
+        /// The bookmark.
+        bookmark: Bookmark,
+    },
+    /// Remove a bookmark.
+    RemoveBookmark {
+        /// The account.
+        jid: BareJid,
+        /// Its room.
+        room: BareJid,
+    },
     /// Whether a window of ours has focus; the server is told (XEP-0352)
     /// so that it can hold back unimportant traffic while none has.
     SetInteractive {
@@ -165,6 +217,8 @@ pub enum RequestKind {
     Carbons,
     /// Sending a message.
     Message,
+    /// Fetching, adding or removing bookmarks.
+    Bookmarks,
     /// Anything that needs a connection while offline.
     Offline,
 }

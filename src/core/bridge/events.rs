@@ -7,6 +7,7 @@ use crate::core::{
     contacts::{ResourcePresence, RosterItem},
     credentials::PasswordStorage,
     message::{ChatState, Correction, DeliveryState, StoredMessage},
+    rooms::{Bookmark, Occupant, RoomExit, RoomJoinError},
 };
 
 /// A stored account as the UI first sees it.
@@ -191,6 +192,87 @@ pub enum Event {
         count: usize,
         /// True when nothing older exists.
         complete: bool,
+    },
+    /// We are in a room now (or were asked again while in it).
+    RoomJoined {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Our nickname there (another one when ours was taken).
+        nick: String,
+        /// Who is there, us included.
+        occupants: Vec<Occupant>,
+        /// The subject, when already known.
+        subject: Option<String>,
+    },
+    /// Joining a room failed.
+    RoomJoinFailed {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Why.
+        error: RoomJoinError,
+    },
+    /// We are no longer in a room.
+    RoomLeft {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Why.
+        exit: RoomExit,
+    },
+    /// Someone entered a room we are in, or changed their presence.
+    OccupantChanged {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// The occupant.
+        occupant: Occupant,
+    },
+    /// Someone left a room we are in.
+    OccupantLeft {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Their nickname.
+        nick: String,
+    },
+    /// A room's subject, as sent after joining or when it changes.
+    RoomSubjectChanged {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// The subject (empty when cleared).
+        subject: String,
+        /// Who set it.
+        by: Option<String>,
+    },
+    /// Our bookmarks (XEP-0402), fetched after login.
+    BookmarksReplaced {
+        /// The account.
+        jid: BareJid,
+        /// All of them.
+        bookmarks: Vec<Bookmark>,
+    },
+    /// A bookmark was added or changed (by us or another of our clients).
+    BookmarkChanged {
+        /// The account.
+        jid: BareJid,
+        /// The bookmark.
+        bookmark: Bookmark,
+    },
+    /// A bookmark was removed.
+    BookmarkRemoved {
+        /// The account.
+        jid: BareJid,
+        /// Its room.
+        room: BareJid,
     },
     /// A request failed.
     RequestFailed {

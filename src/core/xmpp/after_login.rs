@@ -1,10 +1,11 @@
 //! What a fresh session does after login, in the order of
 //! `xmpp-for-developers-slides.md`: roster, initial presence, carbons,
-//! blocklist, the outbox, then the archive catch-up.
+//! blocklist, rooms (those we were in, then bookmarked autojoin ones), the
+//! outbox, then the archive catch-up.
 
 use super::{
-    context::SessionContext, outgoing::IqError, presence::own_presence_stanza, roster, x0191_blocking,
-    x0280_carbons, x0313_mam,
+    context::SessionContext, outgoing::IqError, presence::own_presence_stanza, roster, x0045_muc,
+    x0191_blocking, x0280_carbons, x0313_mam, x0402_bookmarks,
 };
 use crate::core::bridge::{Event, OwnPresence, RequestKind};
 
@@ -35,6 +36,13 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
         // Servers without XEP-0191 are fine: there is just no blocklist.
         Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no blocklist"),
         Err(e) => failed(&ctx, RequestKind::Blocking, e),
+    }
+    // Rooms before the outbox, which may hold messages for them.
+    x0045_muc::rejoin_all(&ctx);
+    match x0402_bookmarks::fetch(&ctx).await {
+        Ok(bookmarks) => x0402_bookmarks::autojoin(&ctx, &bookmarks).await,
+        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no bookmarks"),
+        Err(e) => failed(&ctx, RequestKind::Bookmarks, e),
     }
     ctx.out.flush_outbox();
     match x0313_mam::catch_up(&ctx).await {

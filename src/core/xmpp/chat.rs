@@ -32,6 +32,8 @@ pub enum Source {
 /// What one `<message/>` means for a conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
+    /// Chat or group chat.
+    pub kind: ChatKind,
     /// The conversation.
     pub peer: BareJid,
     /// The other side's full JID, as it was addressed.
@@ -87,6 +89,7 @@ pub fn parse(own: &BareJid, message: &Message) -> Option<Parsed> {
         .and_then(|p| Delay::try_from(p.clone()).ok())
         .map(|d| d.stamp.0.timestamp_millis());
     Some(Parsed {
+        kind: ChatKind::Chat,
         sender: from.to_string(),
         body: message
             .get_best_body_cloned(vec![])
@@ -118,18 +121,18 @@ pub fn to_row(p: &Parsed, received_ms: i64) -> Option<NewMessage> {
     }
     Some(NewMessage {
         peer: p.peer.clone(),
-        kind: ChatKind::Chat,
+        kind: p.kind,
         outgoing: p.outgoing,
         sender: p.sender.clone(),
         body: p.body.clone()?,
         origin_id: p.origin_id.clone(),
         stanza_id: p.stanza_id.clone(),
         timestamp_ms: p.delayed_ms.unwrap_or(received_ms),
-        // Ours reached the server (carbon or archive); theirs reached us.
-        state: if p.outgoing {
-            DeliveryState::Acked
-        } else {
-            DeliveryState::Received
+        // Ours reached the server (carbon or archive), or the room sent
+        // it back to everyone; theirs reached us.
+        state: match (p.outgoing, p.kind) {
+            (true, ChatKind::Chat) => DeliveryState::Acked,
+            _ => DeliveryState::Received,
         },
     })
 }
@@ -147,6 +150,7 @@ pub fn persist(
     let rows: Vec<NewMessage> = batch.iter().filter_map(|(p, _)| to_row(p, now)).collect();
     let inserted = store.insert_messages(account, &rows, placement)?;
     let mut events = Vec::new();
+    let mut reflected = Vec::new();
     let added: Vec<StoredMessage> = rows
         .into_iter()
         .zip(inserted)
@@ -156,7 +160,15 @@ pub fn persist(
                 message,
                 corrected: false,
             }),
-            Inserted::Duplicate => None,
+            Inserted::Duplicate => {
+                // A room sending our own message back: it reached everyone.
+                if let (ChatKind::GroupChat, true, Some(id)) =
+                    (message.kind, message.outgoing, &message.origin_id)
+                {
+                    reflected.push(id.clone());
+                }
+                None
+            }
         })
         .collect();
     if !added.is_empty() {
@@ -164,6 +176,16 @@ pub fn persist(
             jid: account.clone(),
             messages: added,
         });
+    }
+    for id in reflected {
+        if let Some(peer) = store.raise_delivery_state(account, &id, DeliveryState::Received)? {
+            events.push(Event::MessageStateChanged {
+                jid: account.clone(),
+                peer,
+                origin_id: id,
+                state: DeliveryState::Received,
+            });
+        }
     }
     for (p, _) in batch {
         // Receipts and markers confirm what we sent.
@@ -203,8 +225,11 @@ pub fn persist(
 
 /// A chat message from us: body, origin-id (also its `id`), a receipt
 /// request and markable; with `replaces`, a correction.
-pub fn outgoing(to: BareJid, body: &str, origin_id: &str, replaces: Option<&str>) -> Message {
-    let mut m = Message::chat(Some(Jid::from(to)));
+pub fn outgoing(kind: ChatKind, to: BareJid, body: &str, origin_id: &str, replaces: Option<&str>) -> Message {
+    let mut m = match kind {
+        ChatKind::Chat => Message::chat(Some(Jid::from(to))),
+        ChatKind::GroupChat => Message::groupchat(Some(Jid::from(to))),
+    };
     m.id = Some(Id(origin_id.to_owned()));
     m.bodies.insert(Lang::default(), body.to_owned());
     m.payloads
@@ -212,10 +237,12 @@ pub fn outgoing(to: BareJid, body: &str, origin_id: &str, replaces: Option<&str>
     m.payloads.push(x0085_chat_states::element(ChatState::Active));
     match replaces {
         Some(id) => m.payloads.push(x0308_corrections::replace(id.to_owned()).into()),
-        None => {
+        // Receipts are for one recipient (XEP-0184 §5.3).
+        None if kind == ChatKind::Chat => {
             m.payloads.push(x0184_receipts::request().into());
             m.payloads.push(x0333_markers::markable_element().into());
         }
+        None => m.payloads.push(x0333_markers::markable_element().into()),
     }
     m
 }
@@ -245,6 +272,7 @@ mod tests {
     #[test]
     fn our_message_round_trips_through_parse() {
         let m = outgoing(
+            ChatKind::Chat,
             BareJid::from_str("romeo@example.org").expect("jid"),
             "hi",
             "o1",

@@ -55,7 +55,8 @@ fn key(caps: &Caps) -> CapsKey {
     )
 }
 
-fn show(p: &Presence) -> ContactShow {
+/// A presence's availability.
+pub fn show(p: &Presence) -> ContactShow {
     match (&p.type_, &p.show) {
         (PresenceType::Unavailable, _) => ContactShow::Unavailable,
         (_, None) => ContactShow::Available,

@@ -3,7 +3,7 @@
 
 use xmpp_parsers::jid::BareJid;
 
-use super::outgoing::Outbound;
+use super::{outgoing::Outbound, x0045_muc::Rooms};
 use crate::core::{bridge::Event, store::StoreHandle};
 
 /// Shared by the session loop and the tasks it starts. Cheap to clone.
@@ -17,6 +17,8 @@ pub struct SessionContext {
     pub events: async_channel::Sender<Event>,
     /// The store.
     pub store: StoreHandle,
+    /// Rooms we are in, joining or leaving.
+    pub rooms: Rooms,
 }
 
 impl SessionContext {

@@ -11,8 +11,9 @@ use super::{
     context::SessionContext,
     modules,
     outgoing::IqTracker,
-    roster, x0184_receipts, x0191_blocking,
+    roster, x0045_muc_messages, x0184_receipts, x0191_blocking,
     x0280_carbons::{self, Carbon, Unwrapped},
+    x0402_bookmarks,
 };
 use crate::core::{bridge::Event, store::Placement};
 
@@ -35,6 +36,15 @@ pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Opt
 
 /// Handles a live message (not an archive result).
 pub async fn on_message(ctx: &SessionContext, message: Message) {
+    if message.type_ == MessageType::Groupchat {
+        if !x0045_muc_messages::on_message(ctx, &message).await {
+            tracing::debug!(from = ?message.from, "groupchat message from a room we are not in");
+        }
+        return;
+    }
+    if x0402_bookmarks::on_message(ctx, &message).await {
+        return;
+    }
     let (message, source) = match x0280_carbons::unwrap(&ctx.account, message) {
         Unwrapped::Plain(m) => (m, Source::Live),
         Unwrapped::Carbon(m, direction) => (m, Source::Carbon(direction)),

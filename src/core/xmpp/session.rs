@@ -25,7 +25,7 @@ use super::{
     presence::{directed_presence_stanza, own_presence_stanza},
     session_requests::{self, SessionRequest},
     tls::AccountTls,
-    x0352_csi,
+    x0045_muc, x0352_csi,
 };
 use crate::core::{
     account::AccountConfig,
@@ -232,6 +232,7 @@ async fn run(
         out: Outbound::new(out_tx),
         events: session.events.clone(),
         store: spec.store.clone(),
+        rooms: Default::default(),
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::default();
@@ -296,7 +297,9 @@ async fn run(
                     }
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Presence(presence))) => {
-                    caps.on_presence(&ctx, presence);
+                    if let Some(presence) = x0045_muc::on_presence(&ctx, presence) {
+                        caps.on_presence(&ctx, presence);
+                    }
                 }
                 None => {
                     // The stream ended: a fatal link failure may be queued.

@@ -4,12 +4,14 @@
 use xmpp_parsers::jid::{BareJid, Jid};
 
 use super::{
-    chat, context::SessionContext, outgoing::IqError, roster, x0191_blocking, x0313_mam, x0333_markers,
+    chat, context::SessionContext, outgoing::IqError, roster, x0045_muc, x0191_blocking, x0313_mam,
+    x0333_markers, x0402_bookmarks,
 };
 use crate::core::{
     bridge::{Event, RequestKind},
     contacts::SubscriptionAction,
     message::ChatState,
+    rooms::Bookmark,
 };
 
 /// What a session can be asked to do.
@@ -36,6 +38,23 @@ pub enum SessionRequest {
     MarkDisplayed(BareJid, String),
     /// See [`crate::core::bridge::Command::LoadOlderMessages`].
     LoadOlder(BareJid),
+    /// See [`crate::core::bridge::Command::JoinRoom`].
+    JoinRoom {
+        /// The room.
+        room: BareJid,
+        /// Our nickname.
+        nick: String,
+        /// The room's password.
+        password: Option<String>,
+    },
+    /// See [`crate::core::bridge::Command::LeaveRoom`].
+    LeaveRoom(BareJid),
+    /// See [`crate::core::bridge::Command::SetRoomSubject`].
+    RoomSubject(BareJid, String),
+    /// See [`crate::core::bridge::Command::SetBookmark`].
+    SetBookmark(Bookmark),
+    /// See [`crate::core::bridge::Command::RemoveBookmark`].
+    RemoveBookmark(BareJid),
 }
 
 fn report(ctx: &SessionContext, request: RequestKind, result: Result<(), IqError>) {
@@ -60,6 +79,10 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
         SessionRequest::MarkDisplayed(to, id) => {
             return ctx.out.send(x0333_markers::displayed_marker(Jid::from(to), id));
         }
+        SessionRequest::LeaveRoom(room) => return x0045_muc::leave(ctx, &room),
+        SessionRequest::RoomSubject(room, subject) => {
+            return ctx.out.send(x0045_muc::subject_message(room, subject));
+        }
         _ => {}
     }
     let ctx = ctx.clone();
@@ -81,9 +104,22 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
                 let r = x0191_blocking::change(&ctx, items, blocked).await;
                 report(&ctx, RequestKind::Blocking, r);
             }
+            SessionRequest::JoinRoom { room, nick, password } => {
+                x0045_muc::join(&ctx, room, nick, password).await;
+            }
+            SessionRequest::SetBookmark(bookmark) => {
+                let r = x0402_bookmarks::publish(&ctx, &bookmark).await;
+                report(&ctx, RequestKind::Bookmarks, r);
+            }
+            SessionRequest::RemoveBookmark(room) => {
+                let r = x0402_bookmarks::retract(&ctx, &room).await;
+                report(&ctx, RequestKind::Bookmarks, r);
+            }
             SessionRequest::Subscription(..)
             | SessionRequest::ChatState(..)
-            | SessionRequest::MarkDisplayed(..) => {}
+            | SessionRequest::MarkDisplayed(..)
+            | SessionRequest::LeaveRoom(..)
+            | SessionRequest::RoomSubject(..) => {}
             SessionRequest::LoadOlder(peer) => match x0313_mam::backfill(&ctx, peer.clone()).await {
                 Ok((count, complete)) => ctx.emit(Event::HistoryLoaded {
                     jid: ctx.account.clone(),
