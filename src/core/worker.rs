@@ -18,8 +18,10 @@ use super::{
         chat,
         error::ConnectError,
         link::Backoff,
+        registration_flow,
         session::{self, SessionCommand, SessionHandle, SessionNote, SessionSpec},
         session_requests::SessionRequest,
+        x0077_registration::{Answers, RegistrationError},
         x0359_stanza_ids,
     },
 };
@@ -109,6 +111,8 @@ struct Worker {
     generation: u64,
     /// No window of ours has focus (XEP-0352).
     inactive: bool,
+    /// Registrations in progress, by the account being created.
+    registrations: HashMap<BareJid, mpsc::UnboundedSender<Answers>>,
 }
 
 impl Worker {
@@ -137,6 +141,7 @@ impl Worker {
             accounts: HashMap::new(),
             generation: 0,
             inactive: false,
+            registrations: HashMap::new(),
         };
         worker.start().await;
         loop {
@@ -278,6 +283,27 @@ impl Worker {
             Command::SendGroupMessage { jid, room, body } => {
                 self.queue_message(jid, ChatKind::GroupChat, room, body, None)
                     .await
+            }
+            Command::StartRegistration { config } => {
+                let jid = config.jid.clone();
+                let answers = registration_flow::spawn(config, self.events.clone());
+                self.registrations.insert(jid, answers);
+            }
+            Command::SubmitRegistration { jid, answers } => {
+                let sent = self
+                    .registrations
+                    .get(&jid)
+                    .is_some_and(|tx| tx.send(answers).is_ok());
+                if !sent {
+                    self.registrations.remove(&jid);
+                    self.emit(Event::RegistrationFailed {
+                        jid,
+                        error: RegistrationError::Malformed("no registration in progress".into()),
+                    });
+                }
+            }
+            Command::CancelRegistration { jid } => {
+                self.registrations.remove(&jid);
             }
             Command::JoinRoom {
                 jid,

@@ -9,6 +9,7 @@ use crate::core::{
     credentials::{Password, PasswordStorage},
     message::ChatState,
     rooms::Bookmark,
+    xmpp::x0077_registration::Answers,
 };
 
 /// Requests from the UI to the worker.
@@ -138,6 +139,24 @@ pub enum Command {
         jid: BareJid,
         /// The conversation.
         peer: BareJid,
+    },
+    /// Create an account on its server (XEP-0077): connects and answers
+    /// with [`super::Event::RegistrationForm`].
+    StartRegistration {
+        /// The server, and the address the account will have.
+        config: AccountConfig,
+    },
+    /// Submit answers to the registration form of `jid`.
+    SubmitRegistration {
+        /// The account being registered.
+        jid: BareJid,
+        /// The answers.
+        answers: Answers,
+    },
+    /// Give up registering `jid`.
+    CancelRegistration {
+        /// The account being registered.
+        jid: BareJid,
     },
     /// Join a room (XEP-0045). A taken nickname is retried with
     /// underscores appended; [`super::Event::RoomJoined`] tells the result.

@@ -8,6 +8,7 @@ use crate::core::{
     credentials::PasswordStorage,
     message::{ChatState, Correction, DeliveryState, StoredMessage},
     rooms::{Bookmark, Occupant, RoomExit, RoomJoinError},
+    xmpp::x0077_registration::{RegistrationError, RegistrationForm},
 };
 
 /// A stored account as the UI first sees it.
@@ -273,6 +274,26 @@ pub enum Event {
         jid: BareJid,
         /// Its room.
         room: BareJid,
+    },
+    /// What the server asks for a new account (XEP-0077).
+    RegistrationForm {
+        /// The account being registered.
+        jid: BareJid,
+        /// The fields.
+        form: RegistrationForm,
+    },
+    /// The account was created; log in with [`super::Command::AddAccount`].
+    Registered {
+        /// The new account.
+        jid: BareJid,
+    },
+    /// Registering failed. Unless the connection failed, corrected answers
+    /// may be submitted again.
+    RegistrationFailed {
+        /// The account being registered.
+        jid: BareJid,
+        /// Why.
+        error: RegistrationError,
     },
     /// A request failed.
     RequestFailed {
