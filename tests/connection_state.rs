@@ -180,3 +180,42 @@ async fn the_server_hears_inactive_and_active_as_windows_lose_and_gain_focus() {
     assert_eq!(lines[3], "csi inactive user=juliet");
     juliet.worker.shutdown();
 }
+
+/// After a crash the server knows no stream to resume. Prosody says so
+/// with a `<failed/>` that tokio-xmpp 6 cannot parse, after which it would
+/// try to resume for ever; the session starts a fresh stream instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_server_that_forgot_the_stream_gets_a_fresh_one() {
+    let mut server = Prosody::start();
+    server.register("juliet", "pw-j");
+    let juliet = online_at(
+        &server,
+        &server.c2s_addr(),
+        profiles::fresh("crash"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.crash_and_restart();
+    let started = std::time::Instant::now();
+    let resumed = juliet
+        .expect(|ev| match ev {
+            Event::ConnectionChanged {
+                state: ConnectionState::Online { resumed, .. },
+                ..
+            } => Some(*resumed),
+            _ => None,
+        })
+        .await;
+    assert!(!resumed, "a new stream, since the server lost the old one");
+    eprintln!("online again {:?} after the crash", started.elapsed());
+    // The new stream works: the server answers the worker's requests.
+    juliet
+        .expect(|ev| match ev {
+            Event::RosterReplaced { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+    juliet.worker.shutdown();
+}

@@ -217,6 +217,16 @@ Component "{MUC_DOMAIN}" "muc"
         panic!("Prosody did not come back on its ports");
     }
 
+    /// Kills the server without a goodbye (SIGKILL: no stream errors, all
+    /// sessions lost) and starts it again.
+    pub fn crash_and_restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.restart();
+    }
+
     /// The private directory.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -5,7 +5,7 @@
 
 use std::{
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU32, Ordering},
         Arc,
     },
     time::Duration,
@@ -30,6 +30,10 @@ pub enum LinkEvent {
         /// The SASL mechanism used.
         mechanism: &'static str,
     },
+    /// Logins keep failing in stream negotiation (say, a resumption the
+    /// server answers in a way tokio-xmpp cannot read, which it retries for
+    /// ever): this stream is given up, and the session starts a fresh one.
+    FreshStreamNeeded,
     /// An attempt failed. `retry_in` is `None` when it will not retry.
     Failed {
         /// Why.
@@ -82,6 +86,7 @@ pub fn keepalive_timeouts() -> Timeouts {
 }
 
 /// Settings of one link.
+#[derive(Clone)]
 pub struct LinkSpec {
     /// How to connect.
     pub connector: AccountConnector,
@@ -100,14 +105,48 @@ pub struct LinkSpec {
 
 type Reconnector = Box<dyn FnMut(Option<String>, oneshot::Sender<Connection>) + Send + 'static>;
 
+/// Logins handed to the stream that did not come up (no Reset, no
+/// Resumed) since the stream was last up.
+#[derive(Clone, Debug, Default)]
+pub struct NegotiationWatch(Arc<AtomicU32>);
+
+impl NegotiationWatch {
+    /// The stream came up (reset or resumed).
+    pub fn stream_up(&self) {
+        self.0.store(0, Ordering::SeqCst);
+    }
+
+    fn login_handed_over(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn logins_lost(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Logins lost in negotiation after which the stream is given up.
+const LOGINS_LOST_LIMIT: u32 = 2;
+
 /// Builds the reconnector closure for `StanzaStream::new`.
-pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> Reconnector {
+pub fn reconnector(
+    spec: LinkSpec,
+    watch: NegotiationWatch,
+    events: mpsc::UnboundedSender<LinkEvent>,
+) -> Reconnector {
     let spec = Arc::new(spec);
     let logged_in_once = Arc::new(AtomicBool::new(false));
     Box::new(move |_preferred_location, slot| {
+        if watch.logins_lost() >= LOGINS_LOST_LIMIT {
+            tracing::warn!(jid = %spec.jid, "stream negotiation failed after every login; starting a fresh stream");
+            let _ = events.send(LinkEvent::FreshStreamNeeded);
+            // Dropping the slot ends this stream.
+            return;
+        }
         let spec = spec.clone();
         let events = events.clone();
         let logged_in_once = logged_in_once.clone();
+        let watch = watch.clone();
         tokio::spawn(async move {
             let mut attempt = 0u32;
             loop {
@@ -126,6 +165,7 @@ pub fn reconnector(spec: LinkSpec, events: mpsc::UnboundedSender<LinkEvent>) -> 
                             features: done.features,
                             identity: spec.jid.clone(),
                         };
+                        watch.login_handed_over();
                         if slot.send(conn).is_err() {
                             tracing::debug!("stanza stream gone before the connection arrived");
                         }

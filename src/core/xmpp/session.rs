@@ -19,7 +19,7 @@ use super::{
     context::SessionContext,
     error::ConnectError,
     incoming,
-    link::{self, reconnector, Backoff, LinkEvent, LinkSpec},
+    link::{self, reconnector, Backoff, LinkEvent, LinkSpec, NegotiationWatch},
     outbox::{self, OutboxState},
     outgoing::{IqTracker, Outbound, Outgoing},
     presence::{directed_presence_stanza, own_presence_stanza},
@@ -128,6 +128,8 @@ struct Session {
     ever_online: bool,
     /// The JID bound by the current stream-management session.
     bound: Option<tokio_xmpp::jid::FullJid>,
+    /// The link gave up on the current stream; start a fresh one.
+    wants_fresh_stream: bool,
 }
 
 impl Session {
@@ -151,6 +153,10 @@ impl Session {
             }
             LinkEvent::Authenticated { mechanism } => {
                 self.mechanism = mechanism;
+                None
+            }
+            LinkEvent::FreshStreamNeeded => {
+                self.wants_fresh_stream = true;
                 None
             }
             LinkEvent::Failed {
@@ -177,6 +183,15 @@ impl Session {
     }
 }
 
+/// Depth of tokio-xmpp's queues between this loop and its stream worker.
+/// This loop awaits `send`; the worker, to report a lost link, awaits this
+/// loop reading its events. With both queues full while the link is down
+/// they would wait for each other for ever (an outbox flush of a few
+/// hundred messages as the link drops could fill them at 64). Tokio's
+/// channels allocate as they fill, so a depth no session reaches costs
+/// nothing until used.
+const STREAM_QUEUE_DEPTH: usize = 1 << 20;
+
 async fn run(
     spec: SessionSpec,
     mut commands: mpsc::UnboundedReceiver<SessionCommand>,
@@ -192,6 +207,7 @@ async fn run(
         mechanism: "",
         ever_online: false,
         bound: None,
+        wants_fresh_stream: false,
     };
     let ended = |session: &mut Session, error: Option<ConnectError>| {
         session.set_state(ConnectionState::Offline { error });
@@ -224,7 +240,11 @@ async fn run(
     };
     let csi = link.connector.csi().clone();
     csi.set_inactive(spec.inactive);
-    let mut stream = StanzaStream::new(reconnector(link, link_tx), 64);
+    let watch = NegotiationWatch::default();
+    let mut stream = StanzaStream::new(
+        reconnector(link.clone(), watch.clone(), link_tx.clone()),
+        STREAM_QUEUE_DEPTH,
+    );
     session.set_state(ConnectionState::Connecting { attempt: 1 });
     let (out_tx, mut out_rx) = mpsc::unbounded_channel();
     let ctx = SessionContext {
@@ -243,6 +263,7 @@ async fn run(
         tokio::select! {
             ev = stream.next() => match ev {
                 Some(StreamEventOrStanza::Stream(StreamEvent::Reset { bound_jid, features })) => {
+                    watch.stream_up();
                     let Ok(full) = bound_jid.clone().try_into_full() else {
                         tracing::warn!(%bound_jid, "server bound a bare JID");
                         continue;
@@ -269,6 +290,7 @@ async fn run(
                     login_flow = Some(tokio::spawn(after_login::run(ctx.clone(), session.presence.clone())));
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {
+                    watch.stream_up();
                     if let Some(bound_jid) = session.bound.clone() {
                         let mechanism = session.mechanism;
                         session.set_state(ConnectionState::Online { bound_jid, mechanism, resumed: true });
@@ -307,7 +329,14 @@ async fn run(
                     while let Ok(link) = link_rx.try_recv() {
                         fatal = session.on_link(link).or(fatal);
                     }
-                    break fatal;
+                    if fatal.is_some() || !std::mem::take(&mut session.wants_fresh_stream) {
+                        break fatal;
+                    }
+                    // A fresh stream (no stream-management state) after a
+                    // login was accepted: it may not give up early.
+                    let fresh = LinkSpec { give_up_before_first_login: false, ..link.clone() };
+                    watch.stream_up();
+                    stream = StanzaStream::new(reconnector(fresh, watch.clone(), link_tx.clone()), STREAM_QUEUE_DEPTH);
                 }
             },
             Some(link) = link_rx.recv() => {
