@@ -189,3 +189,48 @@ async fn a_members_only_room_refuses_with_a_clear_reason() {
         .await;
     assert_eq!(error, RoomJoinError::MembersOnly);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rooms_are_joined_again_after_the_server_lost_the_stream() {
+    let mut server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let room_name = format!("orchard@{MUC_DOMAIN}");
+    let room: BareJid = room_name.parse().expect("room");
+    let juliet = online(&server, "rooms-rejoin", "juliet", "pw-j").await;
+    juliet.send(Command::JoinRoom {
+        jid: juliet.jid.clone(),
+        room: room.clone(),
+        nick: Some("juliet".into()),
+        password: None,
+    });
+    juliet
+        .expect(|ev| matches!(ev, Event::RoomJoined { .. }).then_some(()))
+        .await;
+    // The restarted server has no rooms and no sessions any more.
+    server.crash_and_restart();
+    let nick = juliet
+        .expect(|ev| match ev {
+            Event::RoomJoined { room: r, nick, .. } if *r == room => Some(nick.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(nick, "juliet");
+    // Someone entering now finds her there.
+    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    let her: Jid = format!("{room_name}/juliet").parse().expect("jid");
+    romeo
+        .send(
+            xmpp_parsers::presence::Presence::available()
+                .with_to(format!("{room_name}/romeo").parse::<Jid>().expect("jid"))
+                .with_payloads(vec![xmpp_parsers::minidom::Element::builder(
+                    "x",
+                    xmpp_parsers::ns::MUC,
+                )
+                .build()]),
+        )
+        .await;
+    romeo
+        .presence_where(|p| p.from.as_ref() == Some(&her) && p.type_ == PresenceType::None)
+        .await;
+}
