@@ -21,6 +21,18 @@ use support::{
     proxy::CuttableProxy,
 };
 
+/// Waits until the account is online again; whether the stream was resumed.
+async fn online_again(who: &support::accounts::Online) -> bool {
+    who.expect(|ev| match ev {
+        Event::ConnectionChanged {
+            state: ConnectionState::Online { resumed, .. },
+            ..
+        } => Some(*resumed),
+        _ => None,
+    })
+    .await
+}
+
 fn state(ev: &Event) -> Option<ConnectionState> {
     match ev {
         Event::ConnectionChanged { state, .. } => Some(state.clone()),
@@ -126,15 +138,7 @@ async fn a_dead_link_is_noticed_within_two_seconds_and_resumed() {
     eprintln!("dead link noticed after {noticed:?}");
     assert!(noticed <= Duration::from_secs(2), "noticed after {noticed:?}");
     proxy.black_hole(false);
-    let resumed = juliet
-        .expect(|ev| match ev {
-            Event::ConnectionChanged {
-                state: ConnectionState::Online { resumed, .. },
-                ..
-            } => Some(*resumed),
-            _ => None,
-        })
-        .await;
+    let resumed = online_again(&juliet).await;
     assert!(resumed, "the stream was resumed (XEP-0198), not restarted");
     juliet.worker.shutdown();
 }
@@ -199,15 +203,7 @@ async fn a_crashed_server_that_forgot_the_stream_gets_a_fresh_one() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.crash_and_restart();
     let started = std::time::Instant::now();
-    let resumed = juliet
-        .expect(|ev| match ev {
-            Event::ConnectionChanged {
-                state: ConnectionState::Online { resumed, .. },
-                ..
-            } => Some(*resumed),
-            _ => None,
-        })
-        .await;
+    let resumed = online_again(&juliet).await;
     assert!(!resumed, "a new stream, since the server lost the old one");
     eprintln!("online again {:?} after the crash", started.elapsed());
     // The new stream works: the server answers the worker's requests.

@@ -82,12 +82,7 @@ pub fn parse(own: &BareJid, message: &Message) -> Option<Parsed> {
         return None;
     }
     let id = message.id.as_ref().map(|i| i.0.clone());
-    let delayed_ms = message
-        .payloads
-        .iter()
-        .find(|p| p.is("delay", ns::DELAY))
-        .and_then(|p| Delay::try_from(p.clone()).ok())
-        .map(|d| d.stamp.0.timestamp_millis());
+    let delayed_ms = delayed_ms(message);
     Some(Parsed {
         kind: ChatKind::Chat,
         sender: from.to_string(),
@@ -108,6 +103,16 @@ pub fn parse(own: &BareJid, message: &Message) -> Option<Parsed> {
         peer_jid,
         outgoing,
     })
+}
+
+/// When a message was sent (ms), from its delay stamp (XEP-0203).
+pub fn delayed_ms(message: &Message) -> Option<i64> {
+    message
+        .payloads
+        .iter()
+        .find(|p| p.is("delay", ns::DELAY))
+        .and_then(|p| Delay::try_from(p.clone()).ok())
+        .map(|d| d.stamp.0.timestamp_millis())
 }
 
 fn now_ms() -> i64 {

@@ -3,14 +3,16 @@
 //! the room mark them as delivered.
 
 use xmpp_parsers::{
-    delay::Delay,
     jid::{BareJid, Jid},
     message::{Message, MessageType},
-    ns,
 };
 
-use super::{chat::Parsed, context::SessionContext, x0308_corrections, x0359_stanza_ids};
-use crate::core::{bridge::Event, message::ChatKind};
+use super::{
+    chat::{self, Parsed, Source},
+    context::SessionContext,
+    x0308_corrections, x0359_stanza_ids,
+};
+use crate::core::{bridge::Event, message::ChatKind, store::Placement};
 
 /// What a groupchat message from a room we know carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +57,7 @@ pub fn parse(message: &Message, our_nick: &str) -> Option<RoomMessage> {
     // recognised by nickname.
     let sender = nick.unwrap_or_default();
     let id = message.id.as_ref().map(|i| i.0.clone());
-    let delayed_ms = message
-        .payloads
-        .iter()
-        .find(|p| p.is("delay", ns::DELAY))
-        .and_then(|p| Delay::try_from(p.clone()).ok())
-        .map(|d| d.stamp.0.timestamp_millis());
+    let delayed_ms = chat::delayed_ms(message);
     Some(RoomMessage::Chat(Box::new(Parsed {
         kind: ChatKind::GroupChat,
         peer: room.clone(),
@@ -104,12 +101,10 @@ pub async fn on_message(ctx: &SessionContext, message: &Message) -> bool {
             let now = chrono::Utc::now().timestamp_millis();
             ctx.rooms.saw_message(&room, parsed.delayed_ms.unwrap_or(now));
             let account = ctx.account.clone();
-            let batch = vec![(*parsed, super::chat::Source::Live)];
+            let batch = vec![(*parsed, Source::Live)];
             match ctx
                 .store
-                .run(move |s| {
-                    super::chat::persist(s, &account, &batch, crate::core::store::Placement::Newest)
-                })
+                .run(move |s| chat::persist(s, &account, &batch, Placement::Newest))
                 .await
             {
                 Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
