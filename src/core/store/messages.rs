@@ -42,11 +42,13 @@ pub enum Inserted {
     Duplicate,
 }
 
-const COLUMNS: &str = "m.id, c.peer, c.kind, m.outgoing, m.sender, m.body, m.origin_id, m.stanza_id, \
+pub(super) const COLUMNS: &str =
+    "m.id, c.peer, c.kind, m.outgoing, m.sender, m.body, m.origin_id, m.stanza_id, \
      m.timestamp, m.state, m.corrected";
 
 /// The conversation's row id, `-1` when it has none yet.
-const CONVERSATION: &str = "coalesce((SELECT id FROM conversations WHERE account = ?1 AND peer = ?2), -1)";
+pub(super) const CONVERSATION: &str =
+    "coalesce((SELECT id FROM conversations WHERE account = ?1 AND peer = ?2), -1)";
 
 /// The conversation's row id, created on first use and remembered in
 /// `cache`. (Only a rolled-back transaction could leave a stale entry; the
@@ -92,7 +94,7 @@ fn corrupt(detail: String) -> StoreError {
     }
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, StoreError>> {
+pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, StoreError>> {
     let id: i64 = row.get(0)?;
     let peer: String = row.get(1)?;
     let kind: i64 = row.get(2)?;

@@ -9,6 +9,7 @@ mod caps_cache;
 mod certificate_pins;
 mod handle;
 mod mam_ranges;
+mod message_pages;
 mod messages;
 mod outbox;
 mod roster;

@@ -1,0 +1,234 @@
+//! A conversation's messages as a `GListModel` that pages from SQLite. It
+//! holds a window of at most [`MAX_LOADED`] messages: the newest page on
+//! opening, older pages as the view scrolls up (dropping the newest ones
+//! beyond the window), newer pages as it scrolls back down. A 100,000-
+//! message conversation is never loaded whole.
+
+use std::collections::VecDeque;
+
+use gio::{prelude::*, subclass::prelude::*};
+use xmpp_parsers::jid::BareJid;
+
+use super::{MessageObject, StoreReader};
+use crate::core::{
+    message::{DeliveryState, StoredMessage},
+    store::StoreError,
+};
+
+/// Messages read at a time.
+pub const PAGE: usize = 50;
+/// The most messages held at once: what a tall window shows, and a margin
+/// on both sides.
+pub const MAX_LOADED: usize = 4 * PAGE;
+
+mod imp {
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    pub struct MessageList {
+        pub items: RefCell<VecDeque<MessageObject>>,
+        pub source: RefCell<Option<(StoreReader, BareJid, BareJid)>>,
+        /// Older messages exist beyond the window (or were never looked for).
+        pub has_older: Cell<bool>,
+        /// Newer messages were dropped from the window.
+        pub has_newer: Cell<bool>,
+        pub loading: Cell<bool>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for MessageList {
+        const NAME: &'static str = "BalconyMessageList";
+        type Type = super::MessageList;
+        type Interfaces = (gio::ListModel,);
+    }
+
+    impl ObjectImpl for MessageList {}
+
+    impl ListModelImpl for MessageList {
+        fn item_type(&self) -> glib::Type {
+            MessageObject::static_type()
+        }
+
+        fn n_items(&self) -> u32 {
+            self.items.borrow().len() as u32
+        }
+
+        fn item(&self, position: u32) -> Option<glib::Object> {
+            self.items
+                .borrow()
+                .get(position as usize)
+                .map(|m| m.clone().upcast())
+        }
+    }
+}
+
+glib::wrapper! {
+    /// The messages of one conversation, paged.
+    pub struct MessageList(ObjectSubclass<imp::MessageList>)
+        @implements gio::ListModel;
+}
+
+/// Which end of the window to grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Older,
+    Newer,
+}
+
+impl MessageList {
+    /// An empty list for `account`'s conversation with `peer`; call
+    /// [`Self::load_latest`] to fill it.
+    pub fn new(reader: StoreReader, account: BareJid, peer: BareJid) -> Self {
+        let list: Self = glib::Object::new();
+        list.imp().source.replace(Some((reader, account, peer)));
+        list
+    }
+
+    /// The conversation's peer.
+    pub fn peer(&self) -> Option<BareJid> {
+        self.imp().source.borrow().as_ref().map(|(_, _, p)| p.clone())
+    }
+
+    /// Whether older messages may exist beyond the window.
+    pub fn has_older(&self) -> bool {
+        self.imp().has_older.get()
+    }
+
+    /// Whether newer messages were dropped from the window.
+    pub fn has_newer(&self) -> bool {
+        self.imp().has_newer.get()
+    }
+
+    /// Replaces the window with the newest page.
+    pub async fn load_latest(&self) -> Result<(), StoreError> {
+        let Some((reader, account, peer)) = self.imp().source.borrow().clone() else {
+            return Ok(());
+        };
+        let page = reader
+            .read(move |s| s.recent_messages(&account, &peer, PAGE))
+            .await?;
+        let imp = self.imp();
+        let removed = imp.items.borrow().len() as u32;
+        imp.has_older.set(page.len() == PAGE);
+        imp.has_newer.set(false);
+        imp.items.replace(page.iter().map(MessageObject::new).collect());
+        self.items_changed(0, removed, page.len() as u32);
+        Ok(())
+    }
+
+    /// Reads the page before the window; how many messages came.
+    pub async fn load_older(&self) -> Result<usize, StoreError> {
+        self.load(End::Older).await
+    }
+
+    /// Reads the page after the window; how many messages came.
+    pub async fn load_newer(&self) -> Result<usize, StoreError> {
+        self.load(End::Newer).await
+    }
+
+    async fn load(&self, end: End) -> Result<usize, StoreError> {
+        let imp = self.imp();
+        let more = match end {
+            End::Older => imp.has_older.get(),
+            End::Newer => imp.has_newer.get(),
+        };
+        if imp.loading.get() || !more {
+            return Ok(0);
+        }
+        let Some((reader, account, peer)) = imp.source.borrow().clone() else {
+            return Ok(0);
+        };
+        let anchor = {
+            let items = imp.items.borrow();
+            match end {
+                End::Older => items.front().map(MessageObject::id),
+                End::Newer => items.back().map(MessageObject::id),
+            }
+        };
+        let Some(anchor) = anchor else {
+            return self.load_latest().await.map(|()| self.n_items() as usize);
+        };
+        imp.loading.set(true);
+        let page = reader
+            .read(move |s| match end {
+                End::Older => s.messages_before(&account, &peer, anchor, PAGE),
+                End::Newer => s.messages_after(&account, &peer, anchor, PAGE),
+            })
+            .await;
+        imp.loading.set(false);
+        let page = page?;
+        let count = page.len();
+        match end {
+            End::Older => {
+                imp.has_older.set(count == PAGE);
+                {
+                    let mut items = imp.items.borrow_mut();
+                    for m in page.iter().rev() {
+                        items.push_front(MessageObject::new(m));
+                    }
+                }
+                self.items_changed(0, 0, count as u32);
+                let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
+                if excess > 0 {
+                    let len = imp.items.borrow().len();
+                    imp.items.borrow_mut().truncate(len - excess);
+                    imp.has_newer.set(true);
+                    self.items_changed((len - excess) as u32, excess as u32, 0);
+                }
+            }
+            End::Newer => {
+                imp.has_newer.set(count == PAGE);
+                let at = self.n_items();
+                imp.items.borrow_mut().extend(page.iter().map(MessageObject::new));
+                self.items_changed(at, 0, count as u32);
+                let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
+                if excess > 0 {
+                    imp.items.borrow_mut().drain(..excess);
+                    imp.has_older.set(true);
+                    self.items_changed(0, excess as u32, 0);
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    /// New messages stored by the worker: shown when the window is at the
+    /// newest end (otherwise they come with the pages).
+    pub fn on_added(&self, messages: &[StoredMessage]) {
+        let imp = self.imp();
+        let Some(peer) = self.peer() else { return };
+        if imp.has_newer.get() {
+            return;
+        }
+        let at = self.n_items();
+        let added: Vec<MessageObject> = messages
+            .iter()
+            .filter(|m| m.message.peer == peer)
+            .map(MessageObject::new)
+            .collect();
+        if added.is_empty() {
+            return;
+        }
+        let count = added.len() as u32;
+        imp.items.borrow_mut().extend(added);
+        self.items_changed(at, 0, count);
+    }
+
+    /// A delivery state rose.
+    pub fn on_state(&self, origin_id: &str, state: DeliveryState) {
+        let found = self
+            .imp()
+            .items
+            .borrow()
+            .iter()
+            .rev()
+            .find(|m| m.origin_id().as_deref() == Some(origin_id))
+            .cloned();
+        // Raised after the borrow ends: handlers of the change may read the list.
+        if let Some(m) = found {
+            m.raise_state(state);
+        }
+    }
+}
