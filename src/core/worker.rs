@@ -316,6 +316,11 @@ impl Worker {
                     .unwrap_or_else(|| jid.node().map(|n| n.to_string()).unwrap_or_else(|| "me".into()));
                 self.request(jid, SessionRequest::JoinRoom { room, nick, password })
             }
+            Command::MarkConversationRead { jid, peer } => {
+                if let Err(e) = self.store.run(move |s| s.mark_read(&jid, &peer)).await {
+                    tracing::warn!(error = %e, "could not mark a conversation read");
+                }
+            }
             Command::LeaveRoom { jid, room } => self.request(jid, SessionRequest::LeaveRoom(room)),
             Command::SetRoomSubject { jid, room, subject } => {
                 self.request(jid, SessionRequest::RoomSubject(room, subject))

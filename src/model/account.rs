@@ -44,6 +44,9 @@ mod imp {
         pub retry_at: Cell<Option<Instant>>,
         /// A certificate waiting for the user's decision.
         pub pending_certificate: RefCell<Option<UntrustedCertificate>>,
+        /// Conversations, the most recently active first.
+        #[property(get)]
+        pub conversations: gio::ListStore,
     }
 
     impl Default for Account {
@@ -57,6 +60,7 @@ mod imp {
                 state: RefCell::new(ConnectionState::Offline { error: None }),
                 retry_at: Cell::new(None),
                 pending_certificate: RefCell::default(),
+                conversations: gio::ListStore::new::<super::super::ConversationObject>(),
             }
         }
     }

@@ -4,13 +4,14 @@ use gio::prelude::*;
 use glib::subclass::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
-use super::{dispatcher, Account};
+use super::{conversation_list, dispatcher, Account, MessageList, StoreReader};
 use crate::core::{
     account::AccountConfig,
     bridge::{Command, ConnectionState, Event, OwnPresence},
     credentials::{Password, PasswordStorage},
     profile::Profile,
     worker::{self, WorkerHandle, WorkerOptions},
+    message::StoredMessage,
     xmpp::error::ConnectError,
 };
 
@@ -43,6 +44,12 @@ mod imp {
         pub worker: RefCell<Option<WorkerHandle>>,
         /// The event dispatcher task.
         pub dispatcher: RefCell<Option<glib::JoinHandle<()>>>,
+        /// Where the profile's database is.
+        pub database: RefCell<Option<std::path::PathBuf>>,
+        /// A read connection to it, once the worker has opened it.
+        pub reader: RefCell<Option<StoreReader>>,
+        /// The conversation on screen: its account and messages.
+        pub open: RefCell<Option<(Account, MessageList)>>,
     }
 
     impl Default for Client {
@@ -54,6 +61,9 @@ mod imp {
                 start_error: RefCell::default(),
                 worker: RefCell::default(),
                 dispatcher: RefCell::default(),
+                database: RefCell::default(),
+                reader: RefCell::default(),
+                open: RefCell::default(),
             }
         }
     }
@@ -105,6 +115,7 @@ impl Client {
             autoconnect: true,
             ..Default::default()
         };
+        client.imp().database.replace(Some(profile.database_path()));
         let worker = worker::spawn(profile, options)?;
         let task = dispatcher::spawn(&client, worker.events());
         client.imp().worker.replace(Some(worker));
@@ -200,6 +211,97 @@ impl Client {
         self.send(Command::SetInteractive { active });
     }
 
+    /// The read connection to the profile's database, once it is open.
+    pub fn reader(&self) -> Option<StoreReader> {
+        self.imp().reader.borrow().clone()
+    }
+
+    fn open_reader(&self) {
+        let Some(path) = self.imp().database.borrow().clone() else {
+            return;
+        };
+        match StoreReader::open(&path) {
+            Ok(reader) => {
+                self.imp().reader.replace(Some(reader));
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the message cache"),
+        }
+    }
+
+    /// Fills `account`'s conversation list from the store.
+    fn load_conversations(&self, account: &Account) {
+        let (Some(reader), Ok(jid)) = (self.reader(), account.jid().parse::<BareJid>()) else {
+            return;
+        };
+        let account = account.clone();
+        glib::spawn_future_local(async move {
+            match reader.read(move |s| s.conversation_summaries(&jid)).await {
+                Ok(summaries) => conversation_list::replace(&account.conversations(), &summaries),
+                Err(e) => tracing::error!(error = %e, "cannot read the conversation list"),
+            }
+        });
+    }
+
+    /// Opens `account`'s conversation with `peer`: its newest page loads at
+    /// once, and it counts as read.
+    pub fn open_conversation(&self, account: &Account, peer: &str) -> Option<MessageList> {
+        let reader = self.reader()?;
+        let jid: BareJid = account.jid().parse().ok()?;
+        let peer: BareJid = peer.parse().ok()?;
+        let list = MessageList::new(reader, jid.clone(), peer.clone());
+        self.imp().open.replace(Some((account.clone(), list.clone())));
+        let loading = list.clone();
+        glib::spawn_future_local(async move {
+            if let Err(e) = loading.load_latest().await {
+                tracing::error!(error = %e, "cannot read the conversation");
+            }
+        });
+        if let Some((_, c)) = conversation_list::find(&account.conversations(), peer.as_str()) {
+            c.set_unread(0);
+        }
+        self.send(Command::MarkConversationRead { jid, peer });
+        Some(list)
+    }
+
+    /// The conversation on screen, if any.
+    pub fn open_list(&self) -> Option<MessageList> {
+        self.imp().open.borrow().as_ref().map(|(_, l)| l.clone())
+    }
+
+    /// Sends a chat message (it is stored first, so nothing is lost offline).
+    pub fn send_message(&self, account: &Account, peer: &str, body: &str) {
+        let (Ok(jid), Ok(to)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        let body = body.trim_end().to_owned();
+        if body.trim().is_empty() {
+            return;
+        }
+        self.send(Command::SendMessage { jid, to, body });
+    }
+
+    fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage]) {
+        let account = self.account_or_insert(jid, false);
+        let open = self.imp().open.borrow().clone();
+        let open_peer = open
+            .as_ref()
+            .filter(|(a, _)| a == &account)
+            .and_then(|(_, list)| list.peer());
+        conversation_list::record(&account.conversations(), messages, open_peer.as_ref());
+        if let (Some((_, list)), Some(peer)) = (open, open_peer) {
+            list.on_added(messages);
+            if messages.iter().any(|m| m.message.peer == peer && !m.message.outgoing) {
+                self.send(Command::MarkConversationRead { jid: jid.clone(), peer });
+            }
+        }
+    }
+
+    fn open_list_of(&self, jid: &BareJid) -> Option<MessageList> {
+        let open = self.imp().open.borrow();
+        let (account, list) = open.as_ref()?;
+        (account.jid() == jid.as_str()).then(|| list.clone())
+    }
+
     /// Applies one worker event (called by the dispatcher).
     pub fn apply_event(&self, event: Event) {
         let imp = self.imp();
@@ -208,8 +310,10 @@ impl Client {
                 accounts,
                 secret_service,
             } => {
+                self.open_reader();
                 for a in accounts {
-                    self.account_or_insert(&a.jid, true);
+                    let account = self.account_or_insert(&a.jid, true);
+                    self.load_conversations(&account);
                 }
                 imp.secret_service_available.set(secret_service);
                 imp.started.set(true);
@@ -223,6 +327,7 @@ impl Client {
             Event::AccountAdded { jid, .. } => {
                 let account = self.account_or_insert(&jid, true);
                 account.set_saved(true);
+                self.load_conversations(&account);
                 self.emit_by_name::<()>("account-added", &[&account]);
             }
             Event::AccountSaveFailed { jid, detail } => {
@@ -246,8 +351,21 @@ impl Client {
             Event::PresenceChanged { jid, presence } => {
                 self.account_or_insert(&jid, false).apply_presence(&presence);
             }
-            // Contacts, conversations and the blocklist get their models
-            // with the chat UI; until then they live in the store only.
+            Event::MessagesAdded { jid, messages } => self.on_messages_added(&jid, &messages),
+            Event::MessageStateChanged {
+                jid, origin_id, state, ..
+            } => {
+                if let Some(list) = self.open_list_of(&jid) {
+                    list.on_state(&origin_id, state);
+                }
+            }
+            Event::MessageCorrected { jid, correction } => {
+                if let Some(list) = self.open_list_of(&jid) {
+                    list.on_corrected(&correction);
+                }
+            }
+            // Contacts, rooms and the blocklist get their models with the
+            // rest of the chat UI; until then they live in the store only.
             other => tracing::trace!(?other, "event without a model yet"),
         }
     }

@@ -11,7 +11,7 @@ use xmpp_parsers::jid::BareJid;
 
 use super::{MessageObject, StoreReader};
 use crate::core::{
-    message::{DeliveryState, StoredMessage},
+    message::{Correction, DeliveryState, StoredMessage},
     store::StoreError,
 };
 
@@ -214,6 +214,25 @@ impl MessageList {
         let count = added.len() as u32;
         imp.items.borrow_mut().extend(added);
         self.items_changed(at, 0, count);
+    }
+
+    /// A correction replaced a message's text.
+    pub fn on_corrected(&self, correction: &Correction) {
+        if Some(&correction.peer) != self.peer().as_ref() {
+            return;
+        }
+        let found = self
+            .imp()
+            .items
+            .borrow()
+            .iter()
+            .rev()
+            .find(|m| m.outgoing() == correction.outgoing && m.origin_id().as_deref() == Some(&correction.replaces))
+            .cloned();
+        if let Some(m) = found {
+            m.set_body(correction.body.clone());
+            m.set_corrected(true);
+        }
     }
 
     /// A delivery state rose.

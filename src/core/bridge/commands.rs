@@ -133,6 +133,14 @@ pub enum Command {
         /// Block (true) or unblock.
         blocked: bool,
     },
+    /// Everything in a conversation has been read (unread counts start
+    /// after it).
+    MarkConversationRead {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+    },
     /// Fetch an older page of a conversation from the archive.
     LoadOlderMessages {
         /// The account.

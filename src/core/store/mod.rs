@@ -6,6 +6,7 @@
 mod accounts;
 mod blocklist;
 mod caps_cache;
+mod conversations;
 mod certificate_pins;
 mod handle;
 mod mam_ranges;
@@ -107,6 +108,7 @@ impl Store {
 }
 
 pub use accounts::StoredAccount;
+pub use conversations::ConversationSummary;
 pub use handle::StoreHandle;
 pub use mam_ranges::{ArchivePoint, MamRange};
 pub use messages::{Inserted, Placement, SEQ_PAGE_SPAN};

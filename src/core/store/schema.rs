@@ -107,6 +107,8 @@ const MIGRATIONS: &[&str] = &[
         jid TEXT NOT NULL,
         PRIMARY KEY (account, jid)
     ) WITHOUT ROWID;",
+    // 2 -> 3: how far each conversation was read (a message row id).
+    "ALTER TABLE conversations ADD COLUMN last_read INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The newest schema version this build knows.

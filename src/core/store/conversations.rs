@@ -1,0 +1,138 @@
+//! The conversation list: each conversation's newest message and how many
+//! incoming messages came after the point it was read up to.
+
+use std::str::FromStr;
+
+use rusqlite::params;
+use xmpp_parsers::jid::BareJid;
+
+use super::{Store, StoreError};
+use crate::core::message::ChatKind;
+
+/// One row of the conversation list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationSummary {
+    /// The contact or room.
+    pub peer: BareJid,
+    /// Chat or group chat.
+    pub kind: ChatKind,
+    /// The newest message's text, if there is one.
+    pub last_body: Option<String>,
+    /// Whether we wrote it.
+    pub last_outgoing: bool,
+    /// Its time (ms), or 0.
+    pub last_timestamp_ms: i64,
+    /// Incoming messages not read yet.
+    pub unread: u32,
+}
+
+impl Store {
+    /// Every conversation of `account`, the most recently active first.
+    pub fn conversation_summaries(&self, account: &BareJid) -> Result<Vec<ConversationSummary>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.peer, c.kind, m.body, m.outgoing, m.timestamp,
+                    (SELECT count(*) FROM messages u
+                      WHERE u.conversation = c.id AND u.outgoing = 0 AND u.id > c.last_read)
+             FROM conversations c
+             LEFT JOIN messages m ON m.id = (
+                 SELECT id FROM messages WHERE conversation = c.id
+                 ORDER BY timestamp DESC, seq DESC LIMIT 1)
+             WHERE c.account = ?1
+             ORDER BY coalesce(m.timestamp, 0) DESC, c.id DESC",
+        )?;
+        let rows = stmt.query_map(params![account.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<bool>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (peer, kind, body, outgoing, ts, unread) = row?;
+            let corrupt = |detail: String| StoreError::Corrupt {
+                table: "conversations",
+                detail,
+            };
+            out.push(ConversationSummary {
+                peer: BareJid::from_str(&peer).map_err(|e| corrupt(format!("peer {peer:?}: {e}")))?,
+                kind: match kind {
+                    0 => ChatKind::Chat,
+                    1 => ChatKind::GroupChat,
+                    k => return Err(corrupt(format!("kind {k}"))),
+                },
+                last_body: body,
+                last_outgoing: outgoing.unwrap_or(false),
+                last_timestamp_ms: ts.unwrap_or(0),
+                unread: u32::try_from(unread).unwrap_or(u32::MAX),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Marks everything in a conversation as read.
+    pub fn mark_read(&self, account: &BareJid, peer: &BareJid) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE conversations SET last_read =
+                 coalesce((SELECT max(id) FROM messages WHERE conversation = conversations.id), 0)
+             WHERE account = ?1 AND peer = ?2",
+            params![account.as_str(), peer.as_str()],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{
+        message::{DeliveryState, NewMessage},
+        store::Placement,
+    };
+
+    fn message(peer: &str, body: &str, outgoing: bool, ts: i64) -> NewMessage {
+        NewMessage {
+            peer: peer.parse().expect("jid"),
+            kind: ChatKind::Chat,
+            outgoing,
+            sender: peer.into(),
+            body: body.into(),
+            origin_id: None,
+            stanza_id: None,
+            timestamp_ms: ts,
+            state: DeliveryState::Received,
+        }
+    }
+
+    #[test]
+    fn summaries_order_by_activity_and_count_unread_incoming() {
+        let mut store = Store::open_in_memory().expect("store");
+        let me: BareJid = "juliet@example.org".parse().expect("jid");
+        let batch = [
+            message("romeo@example.org", "hello", false, 1_000),
+            message("nurse@example.org", "lunch?", false, 2_000),
+            message("romeo@example.org", "hi back", true, 3_000),
+            message("romeo@example.org", "are you there", false, 4_000),
+        ];
+        store.insert_messages(&me, &batch, Placement::Newest).expect("insert");
+        let list = store.conversation_summaries(&me).expect("list");
+        let rows: Vec<(&str, Option<&str>, u32)> = list
+            .iter()
+            .map(|c| (c.peer.as_str(), c.last_body.as_deref(), c.unread))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("romeo@example.org", Some("are you there"), 2),
+                ("nurse@example.org", Some("lunch?"), 1)
+            ]
+        );
+        store
+            .mark_read(&me, &"romeo@example.org".parse().expect("jid"))
+            .expect("read");
+        assert_eq!(store.conversation_summaries(&me).expect("list")[0].unread, 0);
+    }
+}

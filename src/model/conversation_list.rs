@@ -1,0 +1,56 @@
+//! Keeping an account's conversation list current: the most recently
+//! active conversation first, with its newest message and unread count.
+
+use gio::prelude::*;
+use xmpp_parsers::jid::BareJid;
+
+use super::ConversationObject;
+use crate::core::{
+    message::{ChatKind, StoredMessage},
+    store::ConversationSummary,
+};
+
+/// The conversation with `peer` in `list`, and its position.
+pub fn find(list: &gio::ListStore, peer: &str) -> Option<(u32, ConversationObject)> {
+    list.iter::<ConversationObject>()
+        .flatten()
+        .enumerate()
+        .find(|(_, c)| c.peer() == peer)
+        .map(|(i, c)| (i as u32, c))
+}
+
+/// Replaces the list with what the store holds.
+pub fn replace(list: &gio::ListStore, summaries: &[ConversationSummary]) {
+    let rows: Vec<ConversationObject> = summaries.iter().map(ConversationObject::from_summary).collect();
+    list.splice(0, list.n_items(), &rows);
+}
+
+/// Records newly stored messages. Those in `open` (the conversation on
+/// screen) do not count as unread.
+pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&BareJid>) {
+    for stored in messages {
+        let m = &stored.message;
+        let (conversation, position) = match find(list, m.peer.as_str()) {
+            Some((i, c)) => (c, Some(i)),
+            None => (ConversationObject::new(m.peer.as_str(), m.kind == ChatKind::GroupChat), None),
+        };
+        // Older messages (history) do not change what the row shows.
+        if m.timestamp_ms >= conversation.last_timestamp() {
+            conversation.set_last_body(m.body.clone());
+            conversation.set_last_outgoing(m.outgoing);
+            conversation.set_last_timestamp(m.timestamp_ms);
+        }
+        if !m.outgoing && open != Some(&m.peer) {
+            conversation.set_unread(conversation.unread() + 1);
+        }
+        if let Some(i) = position {
+            list.remove(i);
+        }
+        let at = list
+            .iter::<ConversationObject>()
+            .flatten()
+            .position(|c| c.last_timestamp() < conversation.last_timestamp())
+            .unwrap_or(list.n_items() as usize);
+        list.insert(at as u32, &conversation);
+    }
+}

@@ -1,0 +1,74 @@
+//! One row of the conversation list.
+
+use glib::subclass::prelude::*;
+
+use crate::core::{message::ChatKind, store::ConversationSummary};
+
+mod imp {
+    use std::cell::{Cell, RefCell};
+
+    use glib::prelude::*;
+
+    use super::*;
+
+    #[derive(Debug, Default, glib::Properties)]
+    #[properties(wrapper_type = super::ConversationObject)]
+    pub struct ConversationObject {
+        /// The contact's or room's bare JID.
+        #[property(get, construct_only)]
+        pub peer: RefCell<String>,
+        /// What to call it.
+        #[property(get, set)]
+        pub title: RefCell<String>,
+        /// True for a group chat.
+        #[property(get, construct_only)]
+        pub group: Cell<bool>,
+        /// The newest message's text.
+        #[property(get, set)]
+        pub last_body: RefCell<String>,
+        /// Whether we wrote the newest message.
+        #[property(get, set)]
+        pub last_outgoing: Cell<bool>,
+        /// The newest message's time (ms).
+        #[property(get, set)]
+        pub last_timestamp: Cell<i64>,
+        /// Incoming messages not read yet.
+        #[property(get, set)]
+        pub unread: Cell<u32>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for ConversationObject {
+        const NAME: &'static str = "BalconyConversation";
+        type Type = super::ConversationObject;
+    }
+
+    #[glib::derived_properties]
+    impl ObjectImpl for ConversationObject {}
+}
+
+glib::wrapper! {
+    /// A conversation in the list.
+    pub struct ConversationObject(ObjectSubclass<imp::ConversationObject>);
+}
+
+impl ConversationObject {
+    /// A conversation with `peer` and nothing in it yet.
+    pub fn new(peer: &str, group: bool) -> Self {
+        glib::Object::builder()
+            .property("peer", peer)
+            .property("title", peer)
+            .property("group", group)
+            .build()
+    }
+
+    /// The row for a stored conversation.
+    pub fn from_summary(summary: &ConversationSummary) -> Self {
+        let obj = Self::new(summary.peer.as_str(), summary.kind == ChatKind::GroupChat);
+        obj.set_last_body(summary.last_body.clone().unwrap_or_default());
+        obj.set_last_outgoing(summary.last_outgoing);
+        obj.set_last_timestamp(summary.last_timestamp_ms);
+        obj.set_unread(summary.unread);
+        obj
+    }
+}
