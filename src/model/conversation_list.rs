@@ -36,8 +36,9 @@ pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&B
         };
         // Older messages (history) do not change what the row shows.
         if m.timestamp_ms >= conversation.last_timestamp() {
-            conversation.set_last_body(m.body.clone());
+            // Who wrote it first: the row's preview reads it when the body changes.
             conversation.set_last_outgoing(m.outgoing);
+            conversation.set_last_body(m.body.clone());
             conversation.set_last_timestamp(m.timestamp_ms);
         }
         if !m.outgoing && open != Some(&m.peer) {

@@ -65,8 +65,8 @@ impl ConversationObject {
     /// The row for a stored conversation.
     pub fn from_summary(summary: &ConversationSummary) -> Self {
         let obj = Self::new(summary.peer.as_str(), summary.kind == ChatKind::GroupChat);
-        obj.set_last_body(summary.last_body.clone().unwrap_or_default());
         obj.set_last_outgoing(summary.last_outgoing);
+        obj.set_last_body(summary.last_body.clone().unwrap_or_default());
         obj.set_last_timestamp(summary.last_timestamp_ms);
         obj.set_unread(summary.unread);
         obj

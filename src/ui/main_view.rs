@@ -6,12 +6,13 @@ use gtk::glib;
 
 use super::{
     connection_text::{describe_state, short_state},
+    conversation_row, ConversationView,
     status_menu::OFFLINE,
     StatusMenu,
 };
 use crate::{
     core::bridge::{Availability, ConnectionState, OwnPresence},
-    model::{Account, Client, ConnectionStatus},
+    model::{Account, Client, ConnectionStatus, ConversationObject},
 };
 
 mod imp {
@@ -42,6 +43,20 @@ mod imp {
         pub connection_label: TemplateChild<gtk::Label>,
         #[template_child]
         pub welcome_page: TemplateChild<adw::StatusPage>,
+        #[template_child]
+        pub sidebar_stack: TemplateChild<gtk::Stack>,
+        #[template_child]
+        pub conversation_list: TemplateChild<gtk::ListView>,
+        #[template_child]
+        pub content_stack: TemplateChild<gtk::Stack>,
+        #[template_child]
+        pub content_title: TemplateChild<adw::WindowTitle>,
+        #[template_child]
+        pub back_button: TemplateChild<gtk::Button>,
+        #[template_child]
+        pub conversation_view: TemplateChild<ConversationView>,
+        /// Watches the account's conversation list to pick the sidebar page.
+        pub conversations_handler: RefCell<Option<(gio::ListStore, glib::SignalHandlerId)>>,
     }
 
     #[glib::object_subclass]
@@ -52,6 +67,7 @@ mod imp {
 
         fn class_init(klass: &mut Self::Class) {
             StatusMenu::ensure_type();
+            ConversationView::ensure_type();
             klass.bind_template();
         }
 
@@ -66,6 +82,20 @@ mod imp {
             self.welcome_page
                 .set_icon_name(Some("im.balcony.Balcony-symbolic"));
             let obj = self.obj();
+            self.conversation_list
+                .set_factory(Some(&conversation_row::factory()));
+            self.back_button.connect_clicked(glib::clone!(
+                #[weak]
+                obj,
+                move |_| {
+                    obj.imp().leaflet.navigate(adw::NavigationDirection::Back);
+                }
+            ));
+            self.conversation_list.connect_activate(glib::clone!(
+                #[weak]
+                obj,
+                move |list, position| obj.on_conversation_activated(list, position)
+            ));
             self.status_menu.connect_status_chosen(glib::clone!(
                 #[weak]
                 obj,
@@ -75,6 +105,9 @@ mod imp {
 
         fn dispose(&self) {
             self.obj().stop_countdown();
+            if let Some((store, h)) = self.conversations_handler.take() {
+                store.disconnect(h);
+            }
             if let Some((account, handlers)) = self.account.take() {
                 for h in handlers {
                     account.disconnect(h);
@@ -126,7 +159,59 @@ impl MainView {
             account.connect_local("notify::status-message", false, refresh),
         ];
         imp.account.replace(Some((account.clone(), handlers)));
+        let conversations = account.conversations();
+        if let Some((store, h)) = imp.conversations_handler.take() {
+            store.disconnect(h);
+        }
+        let handler = conversations.connect_items_changed(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |store, _, _, _| view.show_sidebar_page(store.n_items())
+        ));
+        imp.conversations_handler
+            .replace(Some((conversations.clone(), handler)));
+        self.show_sidebar_page(conversations.n_items());
+        imp.conversation_list
+            .set_model(Some(&gtk::SingleSelection::new(Some(conversations))));
         self.refresh();
+    }
+
+    fn show_sidebar_page(&self, conversations: u32) {
+        let page = if conversations == 0 { "empty" } else { "conversations" };
+        self.imp().sidebar_stack.set_visible_child_name(page);
+    }
+
+    fn on_conversation_activated(&self, list: &gtk::ListView, position: u32) {
+        let Some(conversation) = list
+            .model()
+            .and_then(|m| m.item(position))
+            .and_downcast::<ConversationObject>()
+        else {
+            return;
+        };
+        self.open_conversation(&conversation.peer());
+    }
+
+    /// Opens the conversation with `peer` in the content pane.
+    pub fn open_conversation(&self, peer: &str) {
+        let imp = self.imp();
+        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
+            return;
+        };
+        imp.conversation_view.open(&client, &account, peer);
+        imp.content_title.set_title(peer);
+        imp.content_stack.set_visible_child_name("conversation");
+        imp.leaflet.navigate(adw::NavigationDirection::Forward);
+    }
+
+    /// The conversation pane.
+    pub fn conversation_view(&self) -> ConversationView {
+        self.imp().conversation_view.clone()
+    }
+
+    /// The sidebar's conversation list.
+    pub fn conversation_list(&self) -> gtk::ListView {
+        self.imp().conversation_list.clone()
     }
 
     /// The account shown.

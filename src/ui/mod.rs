@@ -4,7 +4,10 @@ mod account_setup;
 mod application;
 mod certificate_dialog;
 pub mod connection_text;
+mod conversation_row;
+mod conversation_view;
 mod main_view;
+mod message_row;
 pub mod settings;
 mod status_menu;
 mod window;
@@ -14,7 +17,13 @@ use std::path::PathBuf;
 use gtk::{gio, glib, prelude::*};
 
 pub use self::{
-    account_setup::AccountSetup, application::Application, main_view::MainView, status_menu::StatusMenu,
+    account_setup::AccountSetup,
+    application::Application,
+    conversation_row::ConversationRow,
+    conversation_view::ConversationView,
+    main_view::MainView,
+    message_row::{state_text, MessageRow},
+    status_menu::StatusMenu,
     window::Window,
 };
 use crate::{config, core::profile::Profile, i18n::gettext_f};

@@ -1,0 +1,241 @@
+//! The open conversation: its messages (paged from the cache as the view
+//! scrolls) and a composer where Enter sends and Shift+Enter starts a new
+//! line.
+
+use adw::{prelude::*, subclass::prelude::*};
+use gettextrs::gettext;
+use gtk::{gdk, glib};
+
+use super::message_row;
+use crate::model::{Account, Client, MessageList};
+
+/// How close to an end (px) the view must be to read the next page.
+const EDGE: f64 = 300.0;
+
+mod imp {
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    pub struct ConversationView {
+        pub scroller: gtk::ScrolledWindow,
+        pub list_view: gtk::ListView,
+        pub composer: gtk::TextView,
+        pub send_button: gtk::Button,
+        pub conversation: RefCell<Option<(Client, Account, String, MessageList)>>,
+        /// Keep the newest message in view as messages arrive.
+        pub at_bottom: Cell<bool>,
+        pub list_handler: RefCell<Option<glib::SignalHandlerId>>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for ConversationView {
+        const NAME: &'static str = "BalconyConversationView";
+        type Type = super::ConversationView;
+        type ParentType = gtk::Box;
+    }
+
+    impl ObjectImpl for ConversationView {
+        fn constructed(&self) {
+            self.parent_constructed();
+            self.obj().build();
+        }
+
+        fn dispose(&self) {
+            self.obj().close();
+        }
+    }
+
+    impl WidgetImpl for ConversationView {}
+    impl BoxImpl for ConversationView {}
+}
+
+glib::wrapper! {
+    /// Shows one conversation.
+    pub struct ConversationView(ObjectSubclass<imp::ConversationView>)
+        @extends gtk::Widget, gtk::Box,
+        @implements gtk::Buildable, gtk::ConstraintTarget, gtk::Orientable;
+}
+
+impl Default for ConversationView {
+    fn default() -> Self {
+        glib::Object::new()
+    }
+}
+
+impl ConversationView {
+    fn build(&self) {
+        let imp = self.imp();
+        self.set_orientation(gtk::Orientation::Vertical);
+        imp.at_bottom.set(true);
+        imp.list_view.set_factory(Some(&message_row::factory()));
+        imp.list_view.add_css_class("conversation");
+        imp.scroller.set_vexpand(true);
+        imp.scroller.set_hscrollbar_policy(gtk::PolicyType::Never);
+        imp.scroller.set_child(Some(&imp.list_view));
+        imp.scroller.vadjustment().connect_value_changed(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |adj| view.on_scrolled(adj)
+        ));
+        imp.composer.set_wrap_mode(gtk::WrapMode::WordChar);
+        imp.composer.set_accepts_tab(false);
+        imp.composer.set_top_margin(8);
+        imp.composer.set_bottom_margin(8);
+        imp.composer.set_left_margin(8);
+        imp.composer.set_right_margin(8);
+        imp.composer.set_tooltip_text(Some(&gettext("Message")));
+        let keys = gtk::EventControllerKey::new();
+        keys.connect_key_pressed(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            #[upgrade_or]
+            glib::Propagation::Proceed,
+            move |_, key, _, modifiers| view.composer_key(key, modifiers)
+        ));
+        imp.composer.add_controller(keys);
+        let composer_scroller = gtk::ScrolledWindow::builder()
+            .child(&imp.composer)
+            .hexpand(true)
+            .propagate_natural_height(true)
+            .max_content_height(160)
+            .hscrollbar_policy(gtk::PolicyType::Never)
+            .css_classes(["card"])
+            .build();
+        imp.send_button.set_icon_name("mail-send-symbolic");
+        imp.send_button.set_valign(gtk::Align::End);
+        imp.send_button.set_tooltip_text(Some(&gettext("Send")));
+        imp.send_button.add_css_class("circular");
+        imp.send_button.add_css_class("suggested-action");
+        imp.send_button.connect_clicked(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |_| view.send()
+        ));
+        let composer_bar = gtk::Box::builder()
+            .spacing(6)
+            .margin_start(12)
+            .margin_end(12)
+            .margin_top(6)
+            .margin_bottom(12)
+            .build();
+        composer_bar.append(&composer_scroller);
+        composer_bar.append(&imp.send_button);
+        self.append(&imp.scroller);
+        self.append(&composer_bar);
+    }
+
+    /// Shows `account`'s conversation with `peer`.
+    pub fn open(&self, client: &Client, account: &Account, peer: &str) {
+        self.close();
+        let Some(list) = client.open_conversation(account, peer) else {
+            return;
+        };
+        let imp = self.imp();
+        imp.at_bottom.set(true);
+        let handler = list.connect_items_changed(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |_, _, _, _| {
+                if view.imp().at_bottom.get() {
+                    view.scroll_to_newest();
+                }
+            }
+        ));
+        imp.list_handler.replace(Some(handler));
+        imp.list_view
+            .set_model(Some(&gtk::NoSelection::new(Some(list.clone()))));
+        imp.conversation
+            .replace(Some((client.clone(), account.clone(), peer.to_owned(), list)));
+        imp.composer.grab_focus();
+    }
+
+    /// Stops showing a conversation.
+    pub fn close(&self) {
+        let imp = self.imp();
+        if let (Some((_, _, _, list)), Some(h)) = (imp.conversation.take(), imp.list_handler.take()) {
+            list.disconnect(h);
+        }
+        imp.list_view.set_model(None::<&gtk::SelectionModel>);
+    }
+
+    /// The messages shown.
+    pub fn messages(&self) -> Option<MessageList> {
+        self.imp().conversation.borrow().as_ref().map(|(_, _, _, l)| l.clone())
+    }
+
+    /// The composer's text field.
+    pub fn composer(&self) -> gtk::TextView {
+        self.imp().composer.clone()
+    }
+
+    /// The list of messages.
+    pub fn list_view(&self) -> gtk::ListView {
+        self.imp().list_view.clone()
+    }
+
+    /// A key pressed in the composer: Enter sends, Shift+Enter (and any
+    /// other key) goes to the text.
+    pub fn composer_key(&self, key: gdk::Key, modifiers: gdk::ModifierType) -> glib::Propagation {
+        let enter = matches!(key, gdk::Key::Return | gdk::Key::KP_Enter | gdk::Key::ISO_Enter);
+        if enter && !modifiers.contains(gdk::ModifierType::SHIFT_MASK) {
+            self.send();
+            glib::Propagation::Stop
+        } else {
+            glib::Propagation::Proceed
+        }
+    }
+
+    fn send(&self) {
+        let imp = self.imp();
+        let buffer = imp.composer.buffer();
+        let text = buffer.text(&buffer.start_iter(), &buffer.end_iter(), false);
+        if text.trim().is_empty() {
+            return;
+        }
+        let Some((client, account, peer, _)) = imp.conversation.borrow().clone() else {
+            return;
+        };
+        client.send_message(&account, &peer, &text);
+        buffer.set_text("");
+        imp.at_bottom.set(true);
+    }
+
+    fn scroll_to_newest(&self) {
+        glib::idle_add_local_once(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move || {
+                let adj = view.imp().scroller.vadjustment();
+                adj.set_value(adj.upper() - adj.page_size());
+            }
+        ));
+    }
+
+    fn on_scrolled(&self, adj: &gtk::Adjustment) {
+        let imp = self.imp();
+        let from_bottom = adj.upper() - adj.page_size() - adj.value();
+        let Some(list) = self.messages() else { return };
+        imp.at_bottom.set(from_bottom < 24.0 && !list.has_newer());
+        let upper_before = adj.upper();
+        if adj.value() < EDGE && list.has_older() {
+            let view = self.clone();
+            glib::spawn_future_local(async move {
+                if let Ok(n) = list.load_older().await {
+                    if n > 0 {
+                        // Keep what was on screen in place above the new page.
+                        glib::idle_add_local_once(move || {
+                            let adj = view.imp().scroller.vadjustment();
+                            adj.set_value(adj.value() + (adj.upper() - upper_before));
+                        });
+                    }
+                }
+            });
+        } else if from_bottom < EDGE && list.has_newer() {
+            glib::spawn_future_local(async move {
+                let _ = list.load_newer().await;
+            });
+        }
+    }
+}

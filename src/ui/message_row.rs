@@ -1,0 +1,181 @@
+//! A message in the conversation view: a bubble with selectable text, its
+//! time and, for ours, how far it got.
+
+use adw::{prelude::*, subclass::prelude::*};
+use gettextrs::gettext;
+use gtk::glib;
+
+use crate::{core::message::DeliveryState, model::MessageObject};
+
+/// What a delivery state is called on screen.
+pub fn state_text(state: DeliveryState) -> String {
+    match state {
+        // Translators: an outgoing message not yet written to the connection.
+        DeliveryState::Pending => gettext("Sending"),
+        // Translators: an outgoing message written to the connection.
+        DeliveryState::Sent => gettext("Sent"),
+        // Translators: the server confirmed it has our message.
+        DeliveryState::Acked => gettext("On the server"),
+        // Translators: the recipient's device confirmed our message.
+        DeliveryState::Received => gettext("Delivered"),
+        // Translators: the recipient has seen our message.
+        DeliveryState::Displayed => gettext("Seen"),
+    }
+}
+
+fn meta_text(m: &MessageObject) -> String {
+    let time = glib::DateTime::from_unix_local(m.timestamp() / 1000)
+        .and_then(|t| t.format("%H:%M"))
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let mut parts = vec![time];
+    if m.corrected() {
+        // Translators: shown beside a message whose text was corrected.
+        parts.push(gettext("edited"));
+    }
+    if m.outgoing() {
+        parts.push(state_text(m.delivery_state()));
+    }
+    parts.join(" · ")
+}
+
+mod imp {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    pub struct MessageRow {
+        pub body: gtk::Label,
+        pub meta: gtk::Label,
+        pub message: RefCell<Option<(MessageObject, Vec<glib::SignalHandlerId>)>>,
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for MessageRow {
+        const NAME: &'static str = "BalconyMessageRow";
+        type Type = super::MessageRow;
+        type ParentType = gtk::Box;
+    }
+
+    impl ObjectImpl for MessageRow {
+        fn constructed(&self) {
+            self.parent_constructed();
+            let obj = self.obj();
+            obj.set_orientation(gtk::Orientation::Vertical);
+            obj.set_spacing(2);
+            obj.set_margin_start(12);
+            obj.set_margin_end(12);
+            obj.set_margin_top(3);
+            obj.set_margin_bottom(3);
+            self.body.set_wrap(true);
+            self.body.set_wrap_mode(gtk::pango::WrapMode::WordChar);
+            self.body.set_selectable(true);
+            self.body.set_xalign(0.0);
+            self.body.set_max_width_chars(60);
+            self.body.add_css_class("message-bubble");
+            self.meta.add_css_class("dim-label");
+            self.meta.add_css_class("caption");
+            obj.append(&self.body);
+            obj.append(&self.meta);
+        }
+    }
+
+    impl WidgetImpl for MessageRow {}
+    impl BoxImpl for MessageRow {}
+}
+
+glib::wrapper! {
+    /// Shows one [`MessageObject`].
+    pub struct MessageRow(ObjectSubclass<imp::MessageRow>)
+        @extends gtk::Widget, gtk::Box,
+        @implements gtk::Buildable, gtk::ConstraintTarget, gtk::Orientable;
+}
+
+impl Default for MessageRow {
+    fn default() -> Self {
+        glib::Object::new()
+    }
+}
+
+impl MessageRow {
+    /// Shows `message`, following its state and corrections.
+    pub fn bind(&self, message: &MessageObject) {
+        self.unbind();
+        let imp = self.imp();
+        let ours = message.outgoing();
+        let align = if ours { gtk::Align::End } else { gtk::Align::Start };
+        self.set_halign(align);
+        imp.meta.set_halign(align);
+        if ours {
+            imp.body.add_css_class("outgoing");
+        } else {
+            imp.body.remove_css_class("outgoing");
+        }
+        let refresh = glib::clone!(
+            #[weak(rename_to = row)]
+            self,
+            move |m: &MessageObject, _: &glib::ParamSpec| row.show(m)
+        );
+        let handlers = vec![
+            message.connect_notify_local(Some("state"), refresh.clone()),
+            message.connect_notify_local(Some("body"), refresh.clone()),
+            message.connect_notify_local(Some("corrected"), refresh),
+        ];
+        self.show(message);
+        imp.message.replace(Some((message.clone(), handlers)));
+    }
+
+    fn show(&self, m: &MessageObject) {
+        let imp = self.imp();
+        imp.body.set_label(&m.body());
+        imp.meta.set_label(&meta_text(m));
+    }
+
+    /// Stops following the message.
+    pub fn unbind(&self) {
+        if let Some((m, handlers)) = self.imp().message.take() {
+            handlers.into_iter().for_each(|h| m.disconnect(h));
+        }
+    }
+
+    /// The text shown.
+    pub fn body_shown(&self) -> String {
+        self.imp().body.label().to_string()
+    }
+
+    /// The time and state line shown.
+    pub fn meta_shown(&self) -> String {
+        self.imp().meta.label().to_string()
+    }
+}
+
+/// The factory for a `GtkListView` over [`MessageObject`]s.
+pub fn factory() -> gtk::SignalListItemFactory {
+    let factory = gtk::SignalListItemFactory::new();
+    factory.connect_setup(|_, item| {
+        if let Some(item) = item.downcast_ref::<gtk::ListItem>() {
+            item.set_activatable(false);
+            item.set_child(Some(&MessageRow::default()));
+        }
+    });
+    factory.connect_bind(|_, item| {
+        let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+        if let (Some(row), Some(m)) = (
+            item.child().and_downcast::<MessageRow>(),
+            item.item().and_downcast::<MessageObject>(),
+        ) {
+            row.bind(&m);
+        }
+    });
+    factory.connect_unbind(|_, item| {
+        if let Some(row) = item
+            .downcast_ref::<gtk::ListItem>()
+            .and_then(|i| i.child())
+            .and_downcast::<MessageRow>()
+        {
+            row.unbind();
+        }
+    });
+    factory
+}

@@ -1,0 +1,157 @@
+//! End to end (Xvfb): romeo's core sends juliet a message; juliet's window
+//! lists the conversation with an unread count, opens it, answers from the
+//! composer, and shows her message delivered and then seen.
+
+mod support;
+
+use std::time::Duration;
+
+use adw::prelude::*;
+use balcony::{
+    core::{
+        bridge::{Command, Event},
+        message::DeliveryState,
+    },
+    model::{Client, ConnectionStatus, ConversationObject},
+    ui::{state_text, ConversationRow, MessageRow, Window},
+};
+use gtk::{gdk, glib};
+use support::{
+    accounts::online,
+    events::wait_for,
+    prosody::Prosody,
+    ui::{init, pump_until, screenshot},
+};
+
+/// Every descendant of `root` of type `T`, in widget order.
+fn all<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>) -> Vec<T> {
+    fn walk<T: IsA<gtk::Widget>>(w: &gtk::Widget, out: &mut Vec<T>) {
+        if let Some(t) = w.downcast_ref::<T>() {
+            out.push(t.clone());
+        }
+        let mut child = w.first_child();
+        while let Some(c) = child {
+            walk(&c, out);
+            child = c.next_sibling();
+        }
+    }
+    let mut out = Vec::new();
+    walk(root.as_ref(), &mut out);
+    out
+}
+
+#[gtk::test]
+fn a_message_arrives_is_answered_and_shows_its_delivery() {
+    init();
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // Juliet's account is set up once (password kept in the profile); her
+    // window then starts from that profile.
+    let profile = runtime.block_on(async {
+        let setup = online(&server, "ui-chat-juliet", "juliet", "pw-j").await;
+        let profile = setup.profile.clone();
+        setup.worker.shutdown();
+        profile
+    });
+    let romeo = runtime.block_on(online(&server, "ui-chat-romeo", "romeo", "pw-r"));
+
+    let client = Client::new(profile).expect("client");
+    let window = Window::new(None, &client, None);
+    window.set_default_size(900, 640);
+    window.present();
+    pump_until("juliet online", Duration::from_secs(20), || {
+        client
+            .primary_account()
+            .is_some_and(|a| a.status() == ConnectionStatus::Online)
+    });
+    let account = client.primary_account().expect("account");
+
+    romeo.send(Command::SendMessage {
+        jid: romeo.jid.clone(),
+        to: account.jid().parse().expect("jid"),
+        body: "But soft, what light through yonder window breaks?".into(),
+    });
+    let conversations = account.conversations();
+    pump_until("the conversation listed", Duration::from_secs(20), || {
+        conversations
+            .item(0)
+            .and_downcast::<ConversationObject>()
+            .is_some_and(|c| c.unread() == 1)
+    });
+    let main_view = window.main_view();
+    pump_until("the row drawn", Duration::from_secs(5), || {
+        all::<ConversationRow>(&main_view.conversation_list()).len() == 1
+    });
+    let row = &all::<ConversationRow>(&main_view.conversation_list())[0];
+    assert_eq!(row.unread_shown().as_deref(), Some("1"));
+    assert_eq!(row.preview_shown(), "But soft, what light through yonder window breaks?");
+    screenshot(&window, "conversation-list");
+
+    // Opening it reads it; the message is there.
+    main_view.open_conversation("romeo@balcony.test");
+    let view = main_view.conversation_view();
+    pump_until("the message shown", Duration::from_secs(5), || {
+        all::<MessageRow>(&view.list_view()).len() == 1
+    });
+    assert_eq!(
+        all::<MessageRow>(&view.list_view())[0].body_shown(),
+        "But soft, what light through yonder window breaks?"
+    );
+    assert_eq!(row.unread_shown(), None, "read once opened");
+
+    // Shift+Enter is a new line; Enter sends.
+    let composer = view.composer();
+    composer.buffer().set_text("It is my lady,");
+    assert_eq!(
+        view.composer_key(gdk::Key::Return, gdk::ModifierType::SHIFT_MASK),
+        glib::Propagation::Proceed
+    );
+    composer.buffer().set_text("It is my lady,\nO, it is my love!");
+    assert_eq!(
+        view.composer_key(gdk::Key::Return, gdk::ModifierType::empty()),
+        glib::Propagation::Stop
+    );
+    assert_eq!(composer.buffer().char_count(), 0, "the composer empties");
+    pump_until("her answer shown", Duration::from_secs(10), || {
+        all::<MessageRow>(&view.list_view()).len() == 2
+    });
+    let origin_id = runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(15), |ev| match ev {
+            Event::MessagesAdded { messages, .. } if messages.iter().any(|m| !m.message.outgoing) => {
+                let m = &messages[0].message;
+                assert_eq!(m.body, "It is my lady,\nO, it is my love!");
+                m.origin_id.clone()
+            }
+            _ => None,
+        })
+        .await
+        .0
+    });
+    // Romeo's client sent a receipt: delivered.
+    let answer = || all::<MessageRow>(&view.list_view())[1].clone();
+    pump_until("delivered", Duration::from_secs(15), || {
+        answer().meta_shown().ends_with(&state_text(DeliveryState::Received))
+    });
+    assert_eq!(row.preview_shown(), "You: It is my lady, O, it is my love!", "one line, ours marked");
+    screenshot(&window, "conversation");
+    // He reads it: seen.
+    romeo.send(Command::MarkDisplayed {
+        jid: romeo.jid.clone(),
+        to: account.jid().parse().expect("jid"),
+        id: origin_id,
+    });
+    pump_until("seen", Duration::from_secs(15), || {
+        answer().meta_shown().ends_with(&state_text(DeliveryState::Displayed))
+    });
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
+    screenshot(&window, "conversation-dark");
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
+    window.set_default_size(360, 640);
+    screenshot(&window, "conversation-narrow");
+
+    window.close();
+    client.shutdown();
+    romeo.worker.shutdown();
+}
