@@ -86,7 +86,10 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
     });
     let row = &all::<ConversationRow>(&main_view.conversation_list())[0];
     assert_eq!(row.unread_shown().as_deref(), Some("1"));
-    assert_eq!(row.preview_shown(), "But soft, what light through yonder window breaks?");
+    assert_eq!(
+        row.preview_shown(),
+        "But soft, what light through yonder window breaks?"
+    );
     screenshot(&window, "conversation-list");
 
     // Opening it reads it; the message is there.
@@ -132,9 +135,15 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
     // Romeo's client sent a receipt: delivered.
     let answer = || all::<MessageRow>(&view.list_view())[1].clone();
     pump_until("delivered", Duration::from_secs(15), || {
-        answer().meta_shown().ends_with(&state_text(DeliveryState::Received))
+        answer()
+            .meta_shown()
+            .ends_with(&state_text(DeliveryState::Received))
     });
-    assert_eq!(row.preview_shown(), "You: It is my lady, O, it is my love!", "one line, ours marked");
+    assert_eq!(
+        row.preview_shown(),
+        "You: It is my lady, O, it is my love!",
+        "one line, ours marked"
+    );
     screenshot(&window, "conversation");
     // He reads it: seen.
     romeo.send(Command::MarkDisplayed {
@@ -143,7 +152,9 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
         id: origin_id,
     });
     pump_until("seen", Duration::from_secs(15), || {
-        answer().meta_shown().ends_with(&state_text(DeliveryState::Displayed))
+        answer()
+            .meta_shown()
+            .ends_with(&state_text(DeliveryState::Displayed))
     });
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
     screenshot(&window, "conversation-dark");

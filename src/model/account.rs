@@ -129,6 +129,11 @@ impl Account {
         self.notify_status_message();
     }
 
+    /// The conversation with `peer` and its position in the list.
+    pub fn conversation(&self, peer: &str) -> Option<(u32, super::ConversationObject)> {
+        super::conversation_list::find(&self.conversations(), peer)
+    }
+
     /// Keeps a certificate the user must decide on.
     pub fn set_pending_certificate(&self, cert: Option<UntrustedCertificate>) {
         self.imp().pending_certificate.replace(cert);

@@ -9,9 +9,9 @@ use crate::core::{
     account::AccountConfig,
     bridge::{Command, ConnectionState, Event, OwnPresence},
     credentials::{Password, PasswordStorage},
+    message::StoredMessage,
     profile::Profile,
     worker::{self, WorkerHandle, WorkerOptions},
-    message::StoredMessage,
     xmpp::error::ConnectError,
 };
 
@@ -290,8 +290,14 @@ impl Client {
         conversation_list::record(&account.conversations(), messages, open_peer.as_ref());
         if let (Some((_, list)), Some(peer)) = (open, open_peer) {
             list.on_added(messages);
-            if messages.iter().any(|m| m.message.peer == peer && !m.message.outgoing) {
-                self.send(Command::MarkConversationRead { jid: jid.clone(), peer });
+            if messages
+                .iter()
+                .any(|m| m.message.peer == peer && !m.message.outgoing)
+            {
+                self.send(Command::MarkConversationRead {
+                    jid: jid.clone(),
+                    peer,
+                });
             }
         }
     }
@@ -353,7 +359,10 @@ impl Client {
             }
             Event::MessagesAdded { jid, messages } => self.on_messages_added(&jid, &messages),
             Event::MessageStateChanged {
-                jid, origin_id, state, ..
+                jid,
+                origin_id,
+                state,
+                ..
             } => {
                 if let Some(list) = self.open_list_of(&jid) {
                     list.on_state(&origin_id, state);

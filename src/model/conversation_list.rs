@@ -32,7 +32,10 @@ pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&B
         let m = &stored.message;
         let (conversation, position) = match find(list, m.peer.as_str()) {
             Some((i, c)) => (c, Some(i)),
-            None => (ConversationObject::new(m.peer.as_str(), m.kind == ChatKind::GroupChat), None),
+            None => (
+                ConversationObject::new(m.peer.as_str(), m.kind == ChatKind::GroupChat),
+                None,
+            ),
         };
         // Older messages (history) do not change what the row shows.
         if m.timestamp_ms >= conversation.last_timestamp() {

@@ -227,7 +227,9 @@ impl MessageList {
             .borrow()
             .iter()
             .rev()
-            .find(|m| m.outgoing() == correction.outgoing && m.origin_id().as_deref() == Some(&correction.replaces))
+            .find(|m| {
+                m.outgoing() == correction.outgoing && m.origin_id().as_deref() == Some(&correction.replaces)
+            })
             .cloned();
         if let Some(m) = found {
             m.set_body(correction.body.clone());

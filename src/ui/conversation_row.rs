@@ -85,8 +85,14 @@ impl ConversationRow {
         self.unbind();
         let imp = self.imp();
         let bindings = vec![
-            conversation.bind_property("title", &imp.avatar, "text").sync_create().build(),
-            conversation.bind_property("title", &imp.title, "label").sync_create().build(),
+            conversation
+                .bind_property("title", &imp.avatar, "text")
+                .sync_create()
+                .build(),
+            conversation
+                .bind_property("title", &imp.title, "label")
+                .sync_create()
+                .build(),
             conversation
                 .bind_property("last-body", &imp.preview, "label")
                 .transform_to(|b, body: String| {
@@ -144,7 +150,9 @@ pub fn factory() -> gtk::SignalListItemFactory {
         }
     });
     factory.connect_bind(|_, item| {
-        let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+        let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+            return;
+        };
         if let (Some(row), Some(c)) = (
             item.child().and_downcast::<ConversationRow>(),
             item.item().and_downcast::<ConversationObject>(),

@@ -162,7 +162,11 @@ impl ConversationView {
 
     /// The messages shown.
     pub fn messages(&self) -> Option<MessageList> {
-        self.imp().conversation.borrow().as_ref().map(|(_, _, _, l)| l.clone())
+        self.imp()
+            .conversation
+            .borrow()
+            .as_ref()
+            .map(|(_, _, _, l)| l.clone())
     }
 
     /// The composer's text field.

@@ -6,9 +6,9 @@ use gtk::glib;
 
 use super::{
     connection_text::{describe_state, short_state},
-    conversation_row, ConversationView,
+    conversation_row,
     status_menu::OFFLINE,
-    StatusMenu,
+    ConversationView, StatusMenu,
 };
 use crate::{
     core::bridge::{Availability, ConnectionState, OwnPresence},
@@ -171,13 +171,20 @@ impl MainView {
         imp.conversations_handler
             .replace(Some((conversations.clone(), handler)));
         self.show_sidebar_page(conversations.n_items());
-        imp.conversation_list
-            .set_model(Some(&gtk::SingleSelection::new(Some(conversations))));
+        let selection = gtk::SingleSelection::new(Some(conversations));
+        selection.set_autoselect(false);
+        selection.set_can_unselect(true);
+        selection.set_selected(gtk::INVALID_LIST_POSITION);
+        imp.conversation_list.set_model(Some(&selection));
         self.refresh();
     }
 
     fn show_sidebar_page(&self, conversations: u32) {
-        let page = if conversations == 0 { "empty" } else { "conversations" };
+        let page = if conversations == 0 {
+            "empty"
+        } else {
+            "conversations"
+        };
         self.imp().sidebar_stack.set_visible_child_name(page);
     }
 
@@ -199,6 +206,13 @@ impl MainView {
             return;
         };
         imp.conversation_view.open(&client, &account, peer);
+        let selection = imp
+            .conversation_list
+            .model()
+            .and_downcast::<gtk::SingleSelection>();
+        if let (Some(selection), Some((position, _))) = (selection, account.conversation(peer)) {
+            selection.set_selected(position);
+        }
         imp.content_title.set_title(peer);
         imp.content_stack.set_visible_child_name("conversation");
         imp.leaflet.navigate(adw::NavigationDirection::Forward);

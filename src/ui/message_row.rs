@@ -160,7 +160,9 @@ pub fn factory() -> gtk::SignalListItemFactory {
         }
     });
     factory.connect_bind(|_, item| {
-        let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+        let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+            return;
+        };
         if let (Some(row), Some(m)) = (
             item.child().and_downcast::<MessageRow>(),
             item.item().and_downcast::<MessageObject>(),

@@ -117,7 +117,9 @@ mod tests {
             message("romeo@example.org", "hi back", true, 3_000),
             message("romeo@example.org", "are you there", false, 4_000),
         ];
-        store.insert_messages(&me, &batch, Placement::Newest).expect("insert");
+        store
+            .insert_messages(&me, &batch, Placement::Newest)
+            .expect("insert");
         let list = store.conversation_summaries(&me).expect("list");
         let rows: Vec<(&str, Option<&str>, u32)> = list
             .iter()

@@ -6,8 +6,8 @@
 mod accounts;
 mod blocklist;
 mod caps_cache;
-mod conversations;
 mod certificate_pins;
+mod conversations;
 mod handle;
 mod mam_ranges;
 mod message_pages;

@@ -1,0 +1,177 @@
+//! Offline start, in German: with the server unreachable, the cached
+//! conversations show at once with their unread counts, and a conversation
+//! opens from the cache with its delivery states.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use adw::prelude::*;
+use balcony::{
+    core::{
+        account::TlsMode,
+        credentials::PasswordStorage,
+        message::{ChatKind, DeliveryState, NewMessage},
+        store::{Placement, Store, StoredAccount},
+    },
+    model::{Client, ConversationObject},
+    ui::{state_text, ConversationRow, MessageRow, Window},
+};
+use support::{
+    accounts::config,
+    profiles,
+    ui::{pump_until, screenshot},
+};
+use xmpp_parsers::jid::BareJid;
+
+fn all<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>) -> Vec<T> {
+    fn walk<T: IsA<gtk::Widget>>(w: &gtk::Widget, out: &mut Vec<T>) {
+        if let Some(t) = w.downcast_ref::<T>() {
+            out.push(t.clone());
+        }
+        let mut child = w.first_child();
+        while let Some(c) = child {
+            walk(&c, out);
+            child = c.next_sibling();
+        }
+    }
+    let mut out = Vec::new();
+    walk(root.as_ref(), &mut out);
+    out
+}
+
+fn message(peer: &str, body: &str, outgoing: bool, minute: i64, state: DeliveryState) -> NewMessage {
+    NewMessage {
+        peer: peer.parse().expect("jid"),
+        kind: ChatKind::Chat,
+        outgoing,
+        sender: peer.into(),
+        body: body.into(),
+        origin_id: None,
+        stanza_id: None,
+        timestamp_ms: 1_763_700_000_000 + minute * 60_000,
+        state,
+    }
+}
+
+#[gtk::test]
+fn cached_conversations_show_at_once_without_a_network() {
+    // Only test in this binary, so the process-wide locale is ours to set.
+    std::env::set_var("LANGUAGE", "de");
+    std::env::set_var("LC_ALL", "de_DE.UTF-8");
+    support::ui::init();
+    let profile = profiles::fresh("ui-offline");
+    let me: BareJid = "juliet@balcony.test".parse().expect("jid");
+    {
+        let mut store = Store::open(&profile.database_path()).expect("store");
+        // Nothing listens on port 9 of the loopback interface.
+        store
+            .save_account(&StoredAccount {
+                config: config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
+                enabled: true,
+                password_storage: PasswordStorage::ProfileFile,
+            })
+            .expect("account");
+        let cached = [
+            message(
+                "nurse@balcony.test",
+                "Madam, your mother craves a word with you.",
+                false,
+                1,
+                DeliveryState::Received,
+            ),
+            message(
+                "romeo@balcony.test",
+                "Good night, good night!",
+                false,
+                2,
+                DeliveryState::Received,
+            ),
+            message(
+                "romeo@balcony.test",
+                "Parting is such sweet sorrow",
+                true,
+                3,
+                DeliveryState::Displayed,
+            ),
+            message(
+                "romeo@balcony.test",
+                "That I shall say good night till it be morrow.",
+                true,
+                4,
+                DeliveryState::Received,
+            ),
+            message(
+                "nurse@balcony.test",
+                "Anon, good nurse!",
+                false,
+                5,
+                DeliveryState::Received,
+            ),
+            message("nurse@balcony.test", "Juliet!", false, 6, DeliveryState::Received),
+        ];
+        store
+            .insert_messages(&me, &cached, Placement::Newest)
+            .expect("messages");
+        store
+            .mark_read(&me, &"romeo@balcony.test".parse().expect("jid"))
+            .expect("read");
+    }
+    let started = Instant::now();
+    let client = Client::new(profile).expect("client");
+    let window = Window::new(None, &client, None);
+    window.set_default_size(900, 640);
+    window.present();
+    pump_until("cached conversations", Duration::from_secs(5), || {
+        client
+            .primary_account()
+            .is_some_and(|a| a.conversations().n_items() == 2)
+    });
+    eprintln!("cached conversations listed {:?} after start", started.elapsed());
+    let account = client.primary_account().expect("account");
+    let first = account
+        .conversations()
+        .item(0)
+        .and_downcast::<ConversationObject>()
+        .expect("row");
+    assert_eq!(first.peer(), "nurse@balcony.test", "the most recent first");
+    let main_view = window.main_view();
+    pump_until("rows drawn", Duration::from_secs(5), || {
+        all::<ConversationRow>(&main_view.conversation_list()).len() == 2
+    });
+    let rows = all::<ConversationRow>(&main_view.conversation_list());
+    assert_eq!(rows[0].unread_shown().as_deref(), Some("3"));
+    assert_eq!(rows[1].unread_shown(), None);
+    assert_eq!(
+        rows[1].preview_shown(),
+        balcony::i18n::gettext("You: {message}")
+            .replace("{message}", "That I shall say good night till it be morrow.")
+    );
+    assert!(
+        rows[1].preview_shown().starts_with("Du: "),
+        "German: {}",
+        rows[1].preview_shown()
+    );
+    screenshot(&window, "offline-conversations-de");
+
+    main_view.open_conversation("romeo@balcony.test");
+    let view = main_view.conversation_view();
+    pump_until("cached messages", Duration::from_secs(5), || {
+        all::<MessageRow>(&view.list_view()).len() == 3
+    });
+    let shown = all::<MessageRow>(&view.list_view());
+    assert!(shown[1]
+        .meta_shown()
+        .ends_with(&state_text(DeliveryState::Displayed)));
+    assert!(
+        shown[2].meta_shown().ends_with("Zugestellt"),
+        "{}",
+        shown[2].meta_shown()
+    );
+    screenshot(&window, "offline-conversation-de");
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
+    screenshot(&window, "offline-conversation-de-dark");
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
+    window.close();
+    client.shutdown();
+}
