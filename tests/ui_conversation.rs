@@ -10,7 +10,7 @@ use adw::prelude::*;
 use balcony::{
     core::{
         bridge::{Command, Event},
-        message::DeliveryState,
+        message::{ChatState, DeliveryState},
     },
     model::{Client, ConnectionStatus, ConversationObject},
     ui::{state_text, ConversationRow, MessageRow, Window},
@@ -145,6 +145,63 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
         "one line, ours marked"
     );
     screenshot(&window, "conversation");
+
+    // Romeo types: juliet's header says so.
+    romeo.send(Command::SendChatState {
+        jid: romeo.jid.clone(),
+        to: account.jid().parse().expect("jid"),
+        state: ChatState::Composing,
+    });
+    pump_until("typing shown", Duration::from_secs(10), || {
+        main_view.conversation_subtitle() == balcony::i18n::gettext("typing…")
+    });
+    screenshot(&window, "conversation-typing");
+    // She types: romeo hears "composing".
+    composer.buffer().set_text("Ay me");
+    runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(10), |ev| match ev {
+            Event::ChatStateChanged {
+                state: ChatState::Composing,
+                ..
+            } => Some(()),
+            _ => None,
+        })
+        .await
+    });
+    composer.buffer().set_text("");
+    // Up brings back her last message to correct it; romeo gets the correction.
+    assert_eq!(
+        view.composer_key(gdk::Key::Up, gdk::ModifierType::empty()),
+        glib::Propagation::Stop
+    );
+    assert!(view.is_editing());
+    let buffer = composer.buffer();
+    assert_eq!(
+        buffer
+            .text(&buffer.start_iter(), &buffer.end_iter(), false)
+            .as_str(),
+        "It is my lady,\nO, it is my love!"
+    );
+    screenshot(&window, "conversation-editing");
+    buffer.set_text("It is my lady, O, it is my love! O, that she knew she were!");
+    view.composer_key(gdk::Key::Return, gdk::ModifierType::empty());
+    assert!(!view.is_editing());
+    let corrected = runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(10), |ev| match ev {
+            Event::MessageCorrected { correction, .. } => Some(correction.body.clone()),
+            _ => None,
+        })
+        .await
+        .0
+    });
+    assert_eq!(
+        corrected,
+        "It is my lady, O, it is my love! O, that she knew she were!"
+    );
+    pump_until("her corrected text shown", Duration::from_secs(10), || {
+        answer().body_shown() == corrected
+            && answer().meta_shown().contains(&balcony::i18n::gettext("edited"))
+    });
     // He reads it: seen.
     romeo.send(Command::MarkDisplayed {
         jid: romeo.jid.clone(),

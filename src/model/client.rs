@@ -9,7 +9,7 @@ use crate::core::{
     account::AccountConfig,
     bridge::{Command, ConnectionState, Event, OwnPresence},
     credentials::{Password, PasswordStorage},
-    message::StoredMessage,
+    message::{ChatState, StoredMessage},
     profile::Profile,
     worker::{self, WorkerHandle, WorkerOptions},
     xmpp::error::ConnectError,
@@ -280,6 +280,33 @@ impl Client {
         self.send(Command::SendMessage { jid, to, body });
     }
 
+    /// Corrects our message `replaces` (its origin-id) in a conversation.
+    pub fn correct_message(&self, account: &Account, peer: &str, replaces: &str, body: &str) {
+        let (Ok(jid), Ok(to)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        let body = body.trim_end().to_owned();
+        if body.trim().is_empty() {
+            return;
+        }
+        self.send(Command::CorrectMessage {
+            jid,
+            to,
+            replaces: replaces.to_owned(),
+            body,
+        });
+    }
+
+    /// Tells the contact whether we are typing (XEP-0085).
+    pub fn send_chat_state(&self, account: &Account, peer: &str, state: ChatState) {
+        let (Ok(jid), Ok(to)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        if account.status() == super::ConnectionStatus::Online {
+            self.send(Command::SendChatState { jid, to, state });
+        }
+    }
+
     fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage]) {
         let account = self.account_or_insert(jid, false);
         let open = self.imp().open.borrow().clone();
@@ -366,6 +393,12 @@ impl Client {
             } => {
                 if let Some(list) = self.open_list_of(&jid) {
                     list.on_state(&origin_id, state);
+                }
+            }
+            Event::ChatStateChanged { jid, peer, state } => {
+                let account = self.account_or_insert(&jid, false);
+                if let Some((_, c)) = account.conversation(peer.as_str()) {
+                    c.set_typing(state == ChatState::Composing);
                 }
             }
             Event::MessageCorrected { jid, correction } => {

@@ -44,17 +44,25 @@ pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&B
             conversation.set_last_body(m.body.clone());
             conversation.set_last_timestamp(m.timestamp_ms);
         }
+        if !m.outgoing {
+            conversation.set_typing(false);
+        }
         if !m.outgoing && open != Some(&m.peer) {
             conversation.set_unread(conversation.unread() + 1);
         }
-        if let Some(i) = position {
-            list.remove(i);
-        }
+        // Where it belongs among the others, the most recent first.
         let at = list
             .iter::<ConversationObject>()
             .flatten()
+            .filter(|c| c != &conversation)
             .position(|c| c.last_timestamp() < conversation.last_timestamp())
-            .unwrap_or(list.n_items() as usize);
-        list.insert(at as u32, &conversation);
+            .unwrap_or(list.n_items() as usize - usize::from(position.is_some())) as u32;
+        // Moved only when its place changes, so that a selection stays.
+        if position != Some(at) {
+            if let Some(i) = position {
+                list.remove(i);
+            }
+            list.insert(at, &conversation);
+        }
     }
 }

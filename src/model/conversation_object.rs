@@ -35,6 +35,9 @@ mod imp {
         /// Incoming messages not read yet.
         #[property(get, set)]
         pub unread: Cell<u32>,
+        /// The contact is typing (XEP-0085 composing).
+        #[property(get, set)]
+        pub typing: Cell<bool>,
     }
 
     #[glib::object_subclass]

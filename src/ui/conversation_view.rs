@@ -7,7 +7,13 @@ use gettextrs::gettext;
 use gtk::{gdk, glib};
 
 use super::message_row;
-use crate::model::{Account, Client, MessageList};
+use crate::{
+    core::message::ChatState,
+    model::{Account, Client, MessageList},
+};
+
+/// Quiet seconds after which "typing" becomes "paused" (XEP-0085 §5.2).
+const PAUSE_AFTER_SECONDS: u32 = 5;
 
 /// How close to an end (px) the view must be to read the next page.
 const EDGE: f64 = 300.0;
@@ -27,6 +33,14 @@ mod imp {
         /// Keep the newest message in view as messages arrive.
         pub at_bottom: Cell<bool>,
         pub list_handler: RefCell<Option<glib::SignalHandlerId>>,
+        /// The origin-id of our message being corrected, while editing.
+        pub editing: RefCell<Option<String>>,
+        /// Says that a message is being edited.
+        pub editing_label: gtk::Label,
+        /// We told the contact we are typing.
+        pub composing: Cell<bool>,
+        /// Turns "typing" into "paused" after a quiet while.
+        pub pause_timer: RefCell<Option<glib::SourceId>>,
     }
 
     #[glib::object_subclass]
@@ -113,6 +127,19 @@ impl ConversationView {
             self,
             move |_| view.send()
         ));
+        imp.composer.buffer().connect_changed(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |buffer| view.on_composer_changed(buffer)
+        ));
+        // Translators: shown above the composer while correcting a sent message.
+        imp.editing_label
+            .set_label(&gettext("Editing your last message. Escape cancels."));
+        imp.editing_label.set_xalign(0.0);
+        imp.editing_label.set_margin_start(18);
+        imp.editing_label.add_css_class("dim-label");
+        imp.editing_label.add_css_class("caption");
+        imp.editing_label.set_visible(false);
         let composer_bar = gtk::Box::builder()
             .spacing(6)
             .margin_start(12)
@@ -123,6 +150,7 @@ impl ConversationView {
         composer_bar.append(&composer_scroller);
         composer_bar.append(&imp.send_button);
         self.append(&imp.scroller);
+        self.append(&imp.editing_label);
         self.append(&composer_bar);
     }
 
@@ -158,6 +186,12 @@ impl ConversationView {
             list.disconnect(h);
         }
         imp.list_view.set_model(None::<&gtk::SelectionModel>);
+        if let Some(timer) = imp.pause_timer.take() {
+            timer.remove();
+        }
+        imp.composing.set(false);
+        self.stop_editing();
+        imp.composer.buffer().set_text("");
     }
 
     /// The messages shown.
@@ -183,12 +217,83 @@ impl ConversationView {
     /// other key) goes to the text.
     pub fn composer_key(&self, key: gdk::Key, modifiers: gdk::ModifierType) -> glib::Propagation {
         let enter = matches!(key, gdk::Key::Return | gdk::Key::KP_Enter | gdk::Key::ISO_Enter);
+        let empty = self.imp().composer.buffer().char_count() == 0;
         if enter && !modifiers.contains(gdk::ModifierType::SHIFT_MASK) {
             self.send();
+            glib::Propagation::Stop
+        } else if key == gdk::Key::Up && empty && self.edit_last() {
+            glib::Propagation::Stop
+        } else if key == gdk::Key::Escape && self.is_editing() {
+            self.stop_editing();
+            self.imp().composer.buffer().set_text("");
             glib::Propagation::Stop
         } else {
             glib::Propagation::Proceed
         }
+    }
+
+    /// Whether a sent message is being corrected.
+    pub fn is_editing(&self) -> bool {
+        self.imp().editing.borrow().is_some()
+    }
+
+    /// Puts our newest message in the composer to correct it (XEP-0308).
+    fn edit_last(&self) -> bool {
+        let Some(list) = self.messages() else { return false };
+        let last = (0..list.n_items())
+            .rev()
+            .filter_map(|i| list.item(i).and_downcast::<crate::model::MessageObject>())
+            .find(|m| m.outgoing());
+        let Some((message, origin_id)) = last.and_then(|m| m.origin_id().map(|id| (m, id))) else {
+            return false;
+        };
+        let imp = self.imp();
+        imp.editing.replace(Some(origin_id));
+        imp.composer.buffer().set_text(&message.body());
+        imp.editing_label.set_visible(true);
+        true
+    }
+
+    fn stop_editing(&self) {
+        let imp = self.imp();
+        imp.editing.replace(None);
+        imp.editing_label.set_visible(false);
+    }
+
+    fn on_composer_changed(&self, buffer: &gtk::TextBuffer) {
+        let imp = self.imp();
+        let Some((client, account, peer, _)) = imp.conversation.borrow().clone() else {
+            return;
+        };
+        if let Some(timer) = imp.pause_timer.take() {
+            timer.remove();
+        }
+        if buffer.char_count() == 0 {
+            if imp.composing.replace(false) {
+                client.send_chat_state(&account, &peer, ChatState::Active);
+            }
+            return;
+        }
+        if !imp.composing.replace(true) {
+            client.send_chat_state(&account, &peer, ChatState::Composing);
+        }
+        let timer = glib::timeout_add_seconds_local_once(
+            PAUSE_AFTER_SECONDS,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                move || {
+                    let imp = view.imp();
+                    imp.pause_timer.replace(None);
+                    if imp.composing.replace(false) {
+                        if let Some((client, account, peer, _)) = imp.conversation.borrow().clone() {
+                            client.send_chat_state(&account, &peer, ChatState::Paused);
+                        }
+                    }
+                }
+            ),
+        );
+        imp.pause_timer.replace(Some(timer));
     }
 
     fn send(&self) {
@@ -201,7 +306,13 @@ impl ConversationView {
         let Some((client, account, peer, _)) = imp.conversation.borrow().clone() else {
             return;
         };
-        client.send_message(&account, &peer, &text);
+        match imp.editing.take() {
+            Some(origin_id) => client.correct_message(&account, &peer, &origin_id, &text),
+            None => client.send_message(&account, &peer, &text),
+        }
+        self.stop_editing();
+        // The message itself says we are active again.
+        imp.composing.set(false);
         buffer.set_text("");
         imp.at_bottom.set(true);
     }

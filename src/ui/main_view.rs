@@ -2,6 +2,7 @@
 //! status menu in the sidebar, and the conversation area.
 
 use adw::{prelude::*, subclass::prelude::*};
+use gettextrs::gettext;
 use gtk::glib;
 
 use super::{
@@ -55,6 +56,8 @@ mod imp {
         pub back_button: TemplateChild<gtk::Button>,
         #[template_child]
         pub conversation_view: TemplateChild<ConversationView>,
+        /// Shows "typing…" under the open conversation's title.
+        pub typing_binding: RefCell<Option<glib::Binding>>,
         /// Watches the account's conversation list to pick the sidebar page.
         pub conversations_handler: RefCell<Option<(gio::ListStore, glib::SignalHandlerId)>>,
     }
@@ -214,6 +217,25 @@ impl MainView {
             selection.set_selected(position);
         }
         imp.content_title.set_title(peer);
+        if let Some(b) = imp.typing_binding.take() {
+            b.unbind();
+        }
+        imp.content_title.set_subtitle("");
+        if let Some((_, conversation)) = account.conversation(peer) {
+            let binding = conversation
+                .bind_property("typing", &*imp.content_title, "subtitle")
+                // Translators: under a contact's name while they write to us.
+                .transform_to(|_, typing: bool| {
+                    Some(if typing {
+                        gettext("typing…")
+                    } else {
+                        String::new()
+                    })
+                })
+                .sync_create()
+                .build();
+            imp.typing_binding.replace(Some(binding));
+        }
         imp.content_stack.set_visible_child_name("conversation");
         imp.leaflet.navigate(adw::NavigationDirection::Forward);
     }
@@ -221,6 +243,11 @@ impl MainView {
     /// The conversation pane.
     pub fn conversation_view(&self) -> ConversationView {
         self.imp().conversation_view.clone()
+    }
+
+    /// The line under the open conversation's title ("typing…").
+    pub fn conversation_subtitle(&self) -> String {
+        self.imp().content_title.subtitle().to_string()
     }
 
     /// The sidebar's conversation list.
