@@ -20,7 +20,7 @@ use balcony::{
 use support::{
     accounts::config,
     profiles,
-    ui::{pump_until, screenshot},
+    ui::{find, pump_until, screenshot},
 };
 use xmpp_parsers::jid::BareJid;
 
@@ -172,6 +172,21 @@ fn cached_conversations_show_at_once_without_a_network() {
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
     screenshot(&window, "offline-conversation-de-dark");
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
+
+    // Ctrl+N: a new conversation, only with a full address.
+    let dialog = main_view.ask_for_conversation().expect("dialog");
+    let address = find::<adw::EntryRow>(&dialog, "address");
+    address.set_text("tybalt");
+    assert!(!dialog.is_response_enabled("start"));
+    address.set_text("tybalt@balcony.test");
+    assert!(dialog.is_response_enabled("start"));
+    screenshot(&dialog, "start-conversation-de");
+    dialog.response("start");
+    pump_until("the new conversation", Duration::from_secs(5), || {
+        view.messages()
+            .and_then(|m| m.peer())
+            .is_some_and(|p| p.as_str() == "tybalt@balcony.test")
+    });
     window.close();
     client.shutdown();
 }

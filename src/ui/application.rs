@@ -98,6 +98,7 @@ impl Application {
         self.add_action_entries([quit, about]);
         self.set_accels_for_action("app.quit", &["<Primary>q"]);
         self.set_accels_for_action("window.close", &["<Primary>w"]);
+        self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);
     }
 
     fn present_window(&self) {

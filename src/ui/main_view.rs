@@ -72,6 +72,9 @@ mod imp {
             StatusMenu::ensure_type();
             ConversationView::ensure_type();
             klass.bind_template();
+            klass.install_action("main.start-conversation", None, |view, _, _| {
+                view.ask_for_conversation();
+            });
         }
 
         fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
@@ -243,6 +246,21 @@ impl MainView {
     /// The conversation pane.
     pub fn conversation_view(&self) -> ConversationView {
         self.imp().conversation_view.clone()
+    }
+
+    /// Asks for an address and opens the conversation with it.
+    pub fn ask_for_conversation(&self) -> Option<adw::MessageDialog> {
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let dialog = super::start_conversation_dialog::build(
+            &window,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                move |jid| view.open_conversation(jid.as_str())
+            ),
+        );
+        dialog.present();
+        Some(dialog)
     }
 
     /// The line under the open conversation's title ("typing…").

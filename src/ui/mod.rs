@@ -9,6 +9,7 @@ mod conversation_view;
 mod main_view;
 mod message_row;
 pub mod settings;
+pub mod start_conversation_dialog;
 mod status_menu;
 mod window;
 
