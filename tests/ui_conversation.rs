@@ -10,6 +10,7 @@ use adw::prelude::*;
 use balcony::{
     core::{
         bridge::{Command, Event},
+        contacts::SubscriptionAction,
         message::{ChatState, DeliveryState},
     },
     model::{Client, ConnectionStatus, ConversationObject},
@@ -20,7 +21,7 @@ use support::{
     accounts::online,
     events::wait_for,
     prosody::Prosody,
-    ui::{init, pump_until, screenshot},
+    ui::{dialog_of, init, pump_until, screenshot},
 };
 
 /// Every descendant of `root` of type `T`, in widget order.
@@ -213,6 +214,33 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
             .meta_shown()
             .ends_with(&state_text(DeliveryState::Displayed))
     });
+    // Romeo asks to see her presence: she is asked, allows, and he learns it.
+    romeo.send(Command::Subscription {
+        jid: romeo.jid.clone(),
+        contact: account.jid().parse().expect("jid"),
+        action: SubscriptionAction::Request,
+    });
+    pump_until("the consent dialog", Duration::from_secs(15), || {
+        dialog_of::<adw::MessageDialog>(&window).is_some()
+    });
+    let consent = dialog_of::<adw::MessageDialog>(&window).expect("dialog");
+    assert!(
+        consent.body().contains("romeo@balcony.test"),
+        "{}",
+        consent.body()
+    );
+    screenshot(&consent, "subscription-request");
+    consent.response("allow");
+    let approved = runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(15), |ev| match ev {
+            Event::SubscriptionAnswer { approved, .. } => Some(*approved),
+            _ => None,
+        })
+        .await
+        .0
+    });
+    assert!(approved, "the server passed on her approval");
+
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
     screenshot(&window, "conversation-dark");
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);

@@ -8,6 +8,7 @@ use super::{conversation_list, dispatcher, Account, MessageList, StoreReader};
 use crate::core::{
     account::AccountConfig,
     bridge::{Command, ConnectionState, Event, OwnPresence},
+    contacts::SubscriptionAction,
     credentials::{Password, PasswordStorage},
     message::{ChatState, StoredMessage},
     profile::Profile,
@@ -87,6 +88,14 @@ mod imp {
                     // A new account logged in and was saved.
                     Signal::builder("account-added")
                         .param_types([Account::static_type()])
+                        .build(),
+                    // Someone asks to see an account's presence: (account, their JID, their message).
+                    Signal::builder("subscription-request")
+                        .param_types([
+                            Account::static_type(),
+                            String::static_type(),
+                            String::static_type(),
+                        ])
                         .build(),
                     // A new account logged in but could not be saved.
                     Signal::builder("account-save-failed")
@@ -297,6 +306,19 @@ impl Client {
         });
     }
 
+    /// Answers a request to see our presence.
+    pub fn answer_subscription(&self, account: &Account, from: &str, allow: bool) {
+        let (Ok(jid), Ok(contact)) = (account.jid().parse::<BareJid>(), from.parse::<BareJid>()) else {
+            return;
+        };
+        let action = if allow {
+            SubscriptionAction::Approve
+        } else {
+            SubscriptionAction::Deny
+        };
+        self.send(Command::Subscription { jid, contact, action });
+    }
+
     /// Tells the contact whether we are typing (XEP-0085).
     pub fn send_chat_state(&self, account: &Account, peer: &str, state: ChatState) {
         let (Ok(jid), Ok(to)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
@@ -394,6 +416,10 @@ impl Client {
                 if let Some(list) = self.open_list_of(&jid) {
                     list.on_state(&origin_id, state);
                 }
+            }
+            Event::SubscriptionRequest { jid, from, status } => {
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("subscription-request", &[&account, &from.to_string(), &status]);
             }
             Event::ChatStateChanged { jid, peer, state } => {
                 let account = self.account_or_insert(&jid, false);

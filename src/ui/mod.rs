@@ -11,6 +11,7 @@ mod message_row;
 pub mod settings;
 pub mod start_conversation_dialog;
 mod status_menu;
+pub mod subscription_dialog;
 mod window;
 
 use std::path::PathBuf;

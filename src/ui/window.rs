@@ -4,7 +4,7 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::{gio, glib};
 
-use super::{certificate_dialog, AccountSetup, MainView};
+use super::{certificate_dialog, subscription_dialog, AccountSetup, MainView};
 use crate::{
     i18n::{gettext, gettext_f},
     model::{Account, Client},
@@ -195,7 +195,46 @@ impl Window {
                 move |client: Client, account: Account| win.ask_about_certificate(&client, &account)
             ),
         );
+        client.connect_closure(
+            "subscription-request",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |client: Client, account: Account, from: String, message: String| {
+                    win.ask_about_subscription(&client, &account, &from, &message);
+                }
+            ),
+        );
         self.choose_page();
+    }
+
+    /// Asks whether `from` may see `account`'s presence; the dialog.
+    pub fn ask_about_subscription(
+        &self,
+        client: &Client,
+        account: &Account,
+        from: &str,
+        message: &str,
+    ) -> adw::MessageDialog {
+        let dialog = subscription_dialog::build(self, from, message);
+        let from = from.to_owned();
+        dialog.connect_response(
+            None,
+            glib::clone!(
+                #[weak]
+                client,
+                #[weak]
+                account,
+                move |_, response| match response {
+                    subscription_dialog::RESPONSE_ALLOW => client.answer_subscription(&account, &from, true),
+                    subscription_dialog::RESPONSE_DENY => client.answer_subscription(&account, &from, false),
+                    _ => {}
+                }
+            ),
+        );
+        dialog.present();
+        dialog
     }
 
     fn choose_page(&self) {

@@ -1,0 +1,42 @@
+//! Asks whether someone who asked to see our presence may see it.
+
+use adw::prelude::*;
+
+use crate::i18n::{gettext, gettext_f};
+
+/// Response id of the allow button.
+pub const RESPONSE_ALLOW: &str = "allow";
+/// Response id of the deny button.
+pub const RESPONSE_DENY: &str = "deny";
+
+/// Builds the dialog; the caller connects `response`. Closing it decides
+/// nothing: the request stays with the server and comes back next login.
+pub fn build(parent: &impl IsA<gtk::Window>, from: &str, message: &str) -> adw::MessageDialog {
+    let mut body = gettext_f(
+        "{contact} would like to see when you are online. Allow it only if you know who this is.",
+        &[("contact", from)],
+    );
+    if !message.trim().is_empty() {
+        body.push_str("\n\n");
+        body.push_str(&gettext_f(
+            "Their message: “{message}”",
+            &[("message", message.trim())],
+        ));
+    }
+    let dialog = adw::MessageDialog::builder()
+        .transient_for(parent)
+        .modal(true)
+        .heading(gettext("Contact Request"))
+        .body(body)
+        .build();
+    dialog.add_responses(&[
+        ("later", &gettext("_Later")),
+        (RESPONSE_DENY, &gettext("_Deny")),
+        (RESPONSE_ALLOW, &gettext("_Allow")),
+    ]);
+    dialog.set_response_appearance(RESPONSE_DENY, adw::ResponseAppearance::Destructive);
+    dialog.set_response_appearance(RESPONSE_ALLOW, adw::ResponseAppearance::Suggested);
+    dialog.set_default_response(Some("later"));
+    dialog.set_close_response("later");
+    dialog
+}
