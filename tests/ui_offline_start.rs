@@ -15,7 +15,7 @@ use balcony::{
         store::{Placement, Store, StoredAccount},
     },
     model::{Client, ConversationObject},
-    ui::{state_text, ConversationRow, MessageRow, Window},
+    ui::{day_text, state_text, ConversationRow, MessageRow, Window},
 };
 use support::{
     accounts::config,
@@ -73,6 +73,13 @@ fn cached_conversations_show_at_once_without_a_network() {
             })
             .expect("account");
         let cached = [
+            message(
+                "romeo@balcony.test",
+                "Did my heart love till now?",
+                false,
+                -1438,
+                DeliveryState::Received,
+            ),
             message(
                 "nurse@balcony.test",
                 "Madam, your mother craves a word with you.",
@@ -157,16 +164,30 @@ fn cached_conversations_show_at_once_without_a_network() {
     main_view.open_conversation("romeo@balcony.test");
     let view = main_view.conversation_view();
     pump_until("cached messages", Duration::from_secs(5), || {
-        all::<MessageRow>(&view.list_view()).len() == 3
+        all::<MessageRow>(&view.list_view()).len() == 4
     });
     let shown = all::<MessageRow>(&view.list_view());
-    assert!(shown[1]
+    assert!(shown[2]
         .meta_shown()
         .ends_with(&state_text(DeliveryState::Displayed)));
     assert!(
-        shown[2].meta_shown().ends_with("Zugestellt"),
+        shown[3].meta_shown().ends_with("Zugestellt"),
         "{}",
-        shown[2].meta_shown()
+        shown[3].meta_shown()
+    );
+    // A date above the first message of each day, and only there.
+    let days: Vec<Option<String>> = shown.iter().map(|r| r.day_shown()).collect();
+    assert!(days[0].is_some() && days[1].is_some(), "{days:?}");
+    assert_ne!(days[0], days[1]);
+    assert_eq!(days[2], None);
+    assert_eq!(days[3], None);
+    assert_eq!(
+        days[1].as_deref(),
+        Some(day_text(1_763_700_000_000 + 2 * 60_000).as_str())
+    );
+    assert!(
+        days[1].as_deref().is_some_and(|d| d.contains("November 2025")),
+        "{days:?}"
     );
     screenshot(&window, "offline-conversation-de");
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);

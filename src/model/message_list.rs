@@ -15,6 +15,9 @@ use crate::core::{
     store::StoreError,
 };
 
+/// Consecutive messages from one sender closer than this are grouped.
+const GROUP_WITHIN_MS: i64 = 5 * 60 * 1000;
+
 /// Messages read at a time.
 pub const PAGE: usize = 50;
 /// The most messages held at once: what a tall window shows, and a margin
@@ -114,6 +117,7 @@ impl MessageList {
         imp.has_older.set(page.len() == PAGE);
         imp.has_newer.set(false);
         imp.items.replace(page.iter().map(MessageObject::new).collect());
+        self.refresh_layout();
         self.items_changed(0, removed, page.len() as u32);
         Ok(())
     }
@@ -169,6 +173,7 @@ impl MessageList {
                         items.push_front(MessageObject::new(m));
                     }
                 }
+                self.refresh_layout();
                 self.items_changed(0, 0, count as u32);
                 let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
                 if excess > 0 {
@@ -182,16 +187,40 @@ impl MessageList {
                 imp.has_newer.set(count == PAGE);
                 let at = self.n_items();
                 imp.items.borrow_mut().extend(page.iter().map(MessageObject::new));
+                self.refresh_layout();
                 self.items_changed(at, 0, count as u32);
                 let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
                 if excess > 0 {
                     imp.items.borrow_mut().drain(..excess);
                     imp.has_older.set(true);
+                    self.refresh_layout();
                     self.items_changed(0, excess as u32, 0);
                 }
             }
         }
         Ok(count)
+    }
+
+    /// Marks where days start and which messages continue a group.
+    fn refresh_layout(&self) {
+        let items = self.imp().items.borrow();
+        let mut previous: Option<&MessageObject> = None;
+        for m in items.iter() {
+            let day_start = previous.is_none_or(|p| p.local_day() != m.local_day());
+            let grouped = !day_start
+                && previous.is_some_and(|p| {
+                    p.outgoing() == m.outgoing()
+                        && p.sender() == m.sender()
+                        && m.timestamp() - p.timestamp() < GROUP_WITHIN_MS
+                });
+            if m.day_start() != day_start {
+                m.set_day_start(day_start);
+            }
+            if m.grouped() != grouped {
+                m.set_grouped(grouped);
+            }
+            previous = Some(m);
+        }
     }
 
     /// New messages stored by the worker: shown when the window is at the
@@ -213,6 +242,7 @@ impl MessageList {
         }
         let count = added.len() as u32;
         imp.items.borrow_mut().extend(added);
+        self.refresh_layout();
         self.items_changed(at, 0, count);
     }
 

@@ -35,6 +35,12 @@ mod imp {
         /// True when a correction replaced the text.
         #[property(get, set)]
         pub corrected: Cell<bool>,
+        /// The first message of its day in the view (a date goes above it).
+        #[property(get, set)]
+        pub day_start: Cell<bool>,
+        /// Follows a message from the same sender within a few minutes.
+        #[property(get, set)]
+        pub grouped: Cell<bool>,
         /// origin-id (or the stanza's id), to match receipts and corrections.
         pub origin_id: RefCell<Option<String>>,
     }
@@ -69,6 +75,12 @@ impl MessageObject {
             .build();
         obj.imp().origin_id.replace(m.origin_id.clone());
         obj
+    }
+
+    /// The local calendar day of the message.
+    pub fn local_day(&self) -> Option<(i32, i32)> {
+        let t = glib::DateTime::from_unix_local(self.timestamp() / 1000).ok()?;
+        Some((t.year(), t.day_of_year()))
     }
 
     /// origin-id (or the stanza's id).

@@ -23,6 +23,28 @@ pub fn state_text(state: DeliveryState) -> String {
     }
 }
 
+/// The date shown above the first message of a day.
+pub fn day_text(timestamp_ms: i64) -> String {
+    let (Ok(day), Ok(now)) = (
+        glib::DateTime::from_unix_local(timestamp_ms / 1000),
+        glib::DateTime::now_local(),
+    ) else {
+        return String::new();
+    };
+    let same =
+        |a: &glib::DateTime, b: &glib::DateTime| a.year() == b.year() && a.day_of_year() == b.day_of_year();
+    if same(&day, &now) {
+        return gettext("Today");
+    }
+    if now.add_days(-1).is_ok_and(|y| same(&day, &y)) {
+        return gettext("Yesterday");
+    }
+    // Translators: a date above messages, in strftime format (see g_date_time_format).
+    day.format(&gettext("%A, %e %B %Y"))
+        .map(|s| s.trim().replace("  ", " "))
+        .unwrap_or_default()
+}
+
 fn meta_text(m: &MessageObject) -> String {
     let time = glib::DateTime::from_unix_local(m.timestamp() / 1000)
         .and_then(|t| t.format("%H:%M"))
@@ -46,6 +68,7 @@ mod imp {
 
     #[derive(Debug, Default)]
     pub struct MessageRow {
+        pub day: gtk::Label,
         pub body: gtk::Label,
         pub meta: gtk::Label,
         pub message: RefCell<Option<(MessageObject, Vec<glib::SignalHandlerId>)>>,
@@ -76,6 +99,11 @@ mod imp {
             self.body.add_css_class("message-bubble");
             self.meta.add_css_class("dim-label");
             self.meta.add_css_class("caption");
+            self.day.add_css_class("day-separator");
+            self.day.set_halign(gtk::Align::Center);
+            self.day.set_margin_top(12);
+            self.day.set_margin_bottom(6);
+            obj.append(&self.day);
             obj.append(&self.body);
             obj.append(&self.meta);
         }
@@ -105,7 +133,7 @@ impl MessageRow {
         let imp = self.imp();
         let ours = message.outgoing();
         let align = if ours { gtk::Align::End } else { gtk::Align::Start };
-        self.set_halign(align);
+        imp.body.set_halign(align);
         imp.meta.set_halign(align);
         if ours {
             imp.body.add_css_class("outgoing");
@@ -120,7 +148,9 @@ impl MessageRow {
         let handlers = vec![
             message.connect_notify_local(Some("state"), refresh.clone()),
             message.connect_notify_local(Some("body"), refresh.clone()),
-            message.connect_notify_local(Some("corrected"), refresh),
+            message.connect_notify_local(Some("corrected"), refresh.clone()),
+            message.connect_notify_local(Some("day-start"), refresh.clone()),
+            message.connect_notify_local(Some("grouped"), refresh),
         ];
         self.show(message);
         imp.message.replace(Some((message.clone(), handlers)));
@@ -130,6 +160,12 @@ impl MessageRow {
         let imp = self.imp();
         imp.body.set_label(&m.body());
         imp.meta.set_label(&meta_text(m));
+        imp.day.set_visible(m.day_start());
+        if m.day_start() {
+            imp.day.set_label(&day_text(m.timestamp()));
+        }
+        // A group reads as one block: less space above its later messages.
+        self.set_margin_top(if m.grouped() { 0 } else { 6 });
     }
 
     /// Stops following the message.
@@ -142,6 +178,12 @@ impl MessageRow {
     /// The text shown.
     pub fn body_shown(&self) -> String {
         self.imp().body.label().to_string()
+    }
+
+    /// The date shown above the message, if any.
+    pub fn day_shown(&self) -> Option<String> {
+        let day = &self.imp().day;
+        day.is_visible().then(|| day.label().to_string())
     }
 
     /// The time and state line shown.

@@ -24,7 +24,7 @@ pub use self::{
     conversation_row::ConversationRow,
     conversation_view::ConversationView,
     main_view::MainView,
-    message_row::{state_text, MessageRow},
+    message_row::{day_text, state_text, MessageRow},
     status_menu::StatusMenu,
     window::Window,
 };
