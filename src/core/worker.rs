@@ -427,6 +427,7 @@ impl Worker {
                         let id = s.queue_outgoing(&account, &message, &xml)?;
                         Ok(vec![Event::MessagesAdded {
                             jid: account.clone(),
+                            live: false,
                             messages: vec![StoredMessage {
                                 id,
                                 message,

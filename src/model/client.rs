@@ -89,6 +89,15 @@ mod imp {
                     Signal::builder("account-added")
                         .param_types([Account::static_type()])
                         .build(),
+                    // A message arrived live: (account, conversation, sender, text).
+                    Signal::builder("message-received")
+                        .param_types([
+                            Account::static_type(),
+                            String::static_type(),
+                            String::static_type(),
+                            String::static_type(),
+                        ])
+                        .build(),
                     // Someone asks to see an account's presence: (account, their JID, their message).
                     Signal::builder("subscription-request")
                         .param_types([
@@ -329,8 +338,21 @@ impl Client {
         }
     }
 
-    fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage]) {
+    fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage], live: bool) {
         let account = self.account_or_insert(jid, false);
+        if live {
+            for m in messages.iter().filter(|m| !m.message.outgoing) {
+                self.emit_by_name::<()>(
+                    "message-received",
+                    &[
+                        &account,
+                        &m.message.peer.to_string(),
+                        &m.message.sender,
+                        &m.message.body,
+                    ],
+                );
+            }
+        }
         let open = self.imp().open.borrow().clone();
         let open_peer = open
             .as_ref()
@@ -406,7 +428,7 @@ impl Client {
             Event::PresenceChanged { jid, presence } => {
                 self.account_or_insert(&jid, false).apply_presence(&presence);
             }
-            Event::MessagesAdded { jid, messages } => self.on_messages_added(&jid, &messages),
+            Event::MessagesAdded { jid, messages, live } => self.on_messages_added(&jid, &messages, live),
             Event::MessageStateChanged {
                 jid,
                 origin_id,

@@ -95,7 +95,19 @@ impl Application {
         let about = gio::ActionEntry::builder("about")
             .activate(|app: &Self, _, _| app.show_about())
             .build();
-        self.add_action_entries([quit, about]);
+        let open_conversation = gio::ActionEntry::builder("open-conversation")
+            .parameter_type(Some(&<(String, String)>::static_variant_type()))
+            .activate(|app: &Self, _, target| {
+                let Some((account, peer)) = target.and_then(|t| t.get::<(String, String)>()) else {
+                    return;
+                };
+                app.present_window();
+                if let Some(window) = app.active_window().and_downcast::<Window>() {
+                    window.open_conversation(&account, &peer);
+                }
+            })
+            .build();
+        self.add_action_entries([quit, about, open_conversation]);
         self.set_accels_for_action("app.quit", &["<Primary>q"]);
         self.set_accels_for_action("window.close", &["<Primary>w"]);
         self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);

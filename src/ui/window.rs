@@ -196,6 +196,17 @@ impl Window {
             ),
         );
         client.connect_closure(
+            "message-received",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |_: Client, account: Account, peer: String, _sender: String, body: String| {
+                    win.notify_message(&account, &peer, &body);
+                }
+            ),
+        );
+        client.connect_closure(
             "subscription-request",
             false,
             glib::closure_local!(
@@ -207,6 +218,38 @@ impl Window {
             ),
         );
         self.choose_page();
+    }
+
+    /// Shows a desktop notification for a message that arrived while no
+    /// window of ours has focus; clicking it opens the conversation.
+    pub fn notify_message(&self, account: &Account, peer: &str, body: &str) {
+        // Someone looking at the window sees the message there.
+        if self.is_visible() && self.is_active() {
+            return;
+        }
+        let Some(app) = self.application() else { return };
+        let notification = gio::Notification::new(peer);
+        let preview: String = body.chars().take(NOTIFICATION_BODY_CHARS).collect();
+        notification.set_body(Some(&preview));
+        notification.set_default_action_and_target_value(
+            "app.open-conversation",
+            Some(&(account.jid(), peer.to_owned()).to_variant()),
+        );
+        app.send_notification(Some(&notification_id(peer)), &notification);
+    }
+
+    /// Opens a conversation from a notification.
+    pub fn open_conversation(&self, account_jid: &str, peer: &str) {
+        let imp = self.imp();
+        let account = imp.client.borrow().as_ref().and_then(|c| c.account(account_jid));
+        if let Some(account) = account {
+            imp.main_view.set_account(&account);
+        }
+        imp.main_view.open_conversation(peer);
+        if let Some(app) = self.application() {
+            app.withdraw_notification(&notification_id(peer));
+        }
+        self.present();
     }
 
     /// Asks whether `from` may see `account`'s presence; the dialog.
@@ -286,4 +329,12 @@ impl Window {
         );
         dialog.present();
     }
+}
+
+/// Characters of a message shown in its notification.
+const NOTIFICATION_BODY_CHARS: usize = 200;
+
+/// One notification per conversation: a newer message replaces it.
+fn notification_id(peer: &str) -> String {
+    format!("message-{peer}")
 }

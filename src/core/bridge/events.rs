@@ -130,6 +130,9 @@ pub enum Event {
         jid: BareJid,
         /// The new rows, in order.
         messages: Vec<StoredMessage>,
+        /// They arrived just now (not from the archive, not our own
+        /// sending): worth a notification.
+        live: bool,
     },
     /// One of our messages moved on (sent, acked, received, displayed).
     MessageStateChanged {

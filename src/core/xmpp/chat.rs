@@ -180,6 +180,7 @@ pub fn persist(
         events.push(Event::MessagesAdded {
             jid: account.clone(),
             messages: added,
+            live: batch.iter().all(|(_, source)| *source != Source::Archive),
         });
     }
     for id in reflected {
