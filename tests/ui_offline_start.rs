@@ -10,12 +10,13 @@ use adw::prelude::*;
 use balcony::{
     core::{
         account::TlsMode,
+        contacts::{RosterItem, Subscription},
         credentials::PasswordStorage,
         message::{ChatKind, DeliveryState, NewMessage},
         store::{Placement, Store, StoredAccount},
     },
     model::{Client, ConversationObject},
-    ui::{day_text, state_text, ConversationRow, MessageRow, Window},
+    ui::{day_text, state_text, ContactRow, ConversationRow, MessageRow, Window},
 };
 use support::{
     accounts::config,
@@ -123,6 +124,30 @@ fn cached_conversations_show_at_once_without_a_network() {
         store
             .mark_read(&me, &"romeo@balcony.test".parse().expect("jid"))
             .expect("read");
+        let contact = |jid: &str, name: Option<&str>, groups: &[&str]| RosterItem {
+            jid: jid.parse().expect("jid"),
+            name: name.map(str::to_owned),
+            subscription: Subscription::Both,
+            ask: false,
+            approved: false,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        store
+            .replace_roster(
+                &me,
+                Some("1"),
+                &[
+                    contact(
+                        "romeo@balcony.test",
+                        Some("Romeo Montague"),
+                        &["Montagues", "Verona"],
+                    ),
+                    contact("nurse@balcony.test", Some("Nurse"), &["Capulets"]),
+                    contact("tybalt@balcony.test", Some("Tybalt"), &["Capulets"]),
+                    contact("friar@balcony.test", None, &[]),
+                ],
+            )
+            .expect("roster");
     }
     let started = Instant::now();
     let client = Client::new(profile).expect("client");
@@ -155,11 +180,49 @@ fn cached_conversations_show_at_once_without_a_network() {
             .replace("{message}", "That I shall say good night till it be morrow.")
     );
     assert!(
-        rows[1].preview_shown().starts_with("Du: "),
+        rows[1].preview_shown().starts_with("Sie: "),
         "German: {}",
         rows[1].preview_shown()
     );
     screenshot(&window, "offline-conversations-de");
+    // Conversations carry the roster's names.
+    assert_eq!(first.title(), "Nurse");
+
+    // The cached roster, grouped, then filtered.
+    main_view.show_contacts(true);
+    let shown_roster = || -> Vec<String> {
+        all::<ContactRow>(&main_view.contact_list())
+            .iter()
+            .map(|r| r.text_shown())
+            .collect()
+    };
+    pump_until("the roster", Duration::from_secs(5), || shown_roster().len() == 9);
+    assert_eq!(
+        shown_roster(),
+        [
+            "Capulets",
+            "Nurse",
+            "Tybalt",
+            "Montagues",
+            "Romeo Montague",
+            "Verona",
+            "Romeo Montague",
+            &balcony::i18n::gettext("Other Contacts"),
+            "friar@balcony.test",
+        ]
+    );
+    screenshot(&window, "roster-de");
+    main_view.contact_filter().set_text("rom");
+    pump_until("the filtered roster", Duration::from_secs(5), || {
+        shown_roster().len() == 4
+    });
+    assert_eq!(
+        shown_roster(),
+        ["Montagues", "Romeo Montague", "Verona", "Romeo Montague"]
+    );
+    screenshot(&window, "roster-filtered-de");
+    main_view.contact_filter().set_text("");
+    main_view.show_contacts(false);
 
     main_view.open_conversation("romeo@balcony.test");
     let view = main_view.conversation_view();

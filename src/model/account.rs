@@ -2,7 +2,8 @@
 
 use std::time::Instant;
 
-use glib::{prelude::*, subclass::prelude::*};
+use gio::prelude::*;
+use glib::subclass::prelude::*;
 
 use super::ConnectionStatus;
 use crate::core::{
@@ -47,6 +48,9 @@ mod imp {
         /// Conversations, the most recently active first.
         #[property(get)]
         pub conversations: gio::ListStore,
+        /// Contacts.
+        #[property(get)]
+        pub roster: super::super::Roster,
     }
 
     impl Default for Account {
@@ -61,6 +65,7 @@ mod imp {
                 retry_at: Cell::new(None),
                 pending_certificate: RefCell::default(),
                 conversations: gio::ListStore::new::<super::super::ConversationObject>(),
+                roster: super::super::Roster::default(),
             }
         }
     }
@@ -127,6 +132,20 @@ impl Account {
         imp.status_message.replace(presence.status.clone());
         self.notify_availability();
         self.notify_status_message();
+    }
+
+    /// Names conversations after their contacts' roster names.
+    pub fn name_conversations(&self) {
+        let roster = self.roster();
+        for c in self.conversations().iter::<super::ConversationObject>().flatten() {
+            let title = roster
+                .contact(&c.peer())
+                .map(|contact| contact.name())
+                .unwrap_or_else(|| c.peer());
+            if c.title() != title {
+                c.set_title(title);
+            }
+        }
     }
 
     /// The conversation with `peer` and its position in the list.

@@ -253,8 +253,18 @@ impl Client {
         };
         let account = account.clone();
         glib::spawn_future_local(async move {
+            // The cached roster, so that contacts show before (or without) a login.
+            let roster_jid = jid.clone();
+            match reader.read(move |s| s.roster(&roster_jid)).await {
+                Ok((_, items)) if account.roster().is_empty() => account.roster().replace(&items),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read the cached roster"),
+            }
             match reader.read(move |s| s.conversation_summaries(&jid)).await {
-                Ok(summaries) => conversation_list::replace(&account.conversations(), &summaries),
+                Ok(summaries) => {
+                    conversation_list::replace(&account.conversations(), &summaries);
+                    account.name_conversations();
+                }
                 Err(e) => tracing::error!(error = %e, "cannot read the conversation list"),
             }
         });
@@ -359,6 +369,7 @@ impl Client {
             .filter(|(a, _)| a == &account)
             .and_then(|(_, list)| list.peer());
         conversation_list::record(&account.conversations(), messages, open_peer.as_ref());
+        account.name_conversations();
         if let (Some((_, list)), Some(peer)) = (open, open_peer) {
             list.on_added(messages);
             if messages
@@ -438,6 +449,30 @@ impl Client {
                 if let Some(list) = self.open_list_of(&jid) {
                     list.on_state(&origin_id, state);
                 }
+            }
+            Event::RosterReplaced { jid, items, .. } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().replace(&items);
+                account.name_conversations();
+            }
+            Event::RosterItemChanged { jid, item } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().upsert(&item);
+                account.name_conversations();
+            }
+            Event::RosterItemRemoved { jid, contact } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().remove(contact.as_str());
+                account.name_conversations();
+            }
+            Event::ContactPresence {
+                jid,
+                contact,
+                presence,
+            } => {
+                self.account_or_insert(&jid, false)
+                    .roster()
+                    .apply_presence(contact.as_str(), &presence);
             }
             Event::SubscriptionRequest { jid, from, status } => {
                 let account = self.account_or_insert(&jid, false);

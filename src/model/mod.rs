@@ -3,19 +3,25 @@
 mod account;
 mod client;
 mod connection_status;
+mod contact_object;
 mod conversation_list;
 mod conversation_object;
 mod dispatcher;
 mod message_list;
 mod message_object;
+mod roster;
+mod roster_row;
 mod store_reader;
 
 pub use self::{
     account::Account,
     client::Client,
     connection_status::ConnectionStatus,
+    contact_object::{show_name, ContactObject},
     conversation_object::ConversationObject,
     message_list::{MessageList, MAX_LOADED, PAGE},
     message_object::MessageObject,
+    roster::Roster,
+    roster_row::RosterRow,
     store_reader::StoreReader,
 };

@@ -7,13 +7,13 @@ use gtk::glib;
 
 use super::{
     connection_text::{describe_state, short_state},
-    conversation_row,
+    contact_row, conversation_row,
     status_menu::OFFLINE,
     ConversationView, StatusMenu,
 };
 use crate::{
     core::bridge::{Availability, ConnectionState, OwnPresence},
-    model::{Account, Client, ConnectionStatus, ConversationObject},
+    model::{Account, Client, ConnectionStatus, ConversationObject, RosterRow},
 };
 
 mod imp {
@@ -55,6 +55,12 @@ mod imp {
         #[template_child]
         pub back_button: TemplateChild<gtk::Button>,
         #[template_child]
+        pub sidebar_views: TemplateChild<adw::ViewStack>,
+        #[template_child]
+        pub contact_filter: TemplateChild<gtk::SearchEntry>,
+        #[template_child]
+        pub contact_list: TemplateChild<gtk::ListView>,
+        #[template_child]
         pub conversation_view: TemplateChild<ConversationView>,
         /// Shows "typing…" under the open conversation's title.
         pub typing_binding: RefCell<Option<glib::Binding>>,
@@ -95,6 +101,30 @@ mod imp {
                 obj,
                 move |_| {
                     obj.imp().leaflet.navigate(adw::NavigationDirection::Back);
+                }
+            ));
+            self.contact_list.set_factory(Some(&contact_row::factory()));
+            self.contact_list.connect_activate(glib::clone!(
+                #[weak]
+                obj,
+                move |list, position| {
+                    let contact = list
+                        .model()
+                        .and_then(|m| m.item(position))
+                        .and_downcast::<RosterRow>()
+                        .and_then(|r| r.contact());
+                    if let Some(contact) = contact {
+                        obj.open_conversation(&contact.jid());
+                    }
+                }
+            ));
+            self.contact_filter.connect_search_changed(glib::clone!(
+                #[weak]
+                obj,
+                move |entry| {
+                    if let Some(account) = obj.account() {
+                        account.roster().set_filter(&entry.text());
+                    }
                 }
             ));
             self.conversation_list.connect_activate(glib::clone!(
@@ -182,6 +212,8 @@ impl MainView {
         selection.set_can_unselect(true);
         selection.set_selected(gtk::INVALID_LIST_POSITION);
         imp.conversation_list.set_model(Some(&selection));
+        imp.contact_list
+            .set_model(Some(&gtk::NoSelection::new(Some(account.roster().rows()))));
         self.refresh();
     }
 
@@ -266,6 +298,23 @@ impl MainView {
     /// The line under the open conversation's title ("typing…").
     pub fn conversation_subtitle(&self) -> String {
         self.imp().content_title.subtitle().to_string()
+    }
+
+    /// Shows the contacts (true) or the conversations.
+    pub fn show_contacts(&self, contacts: bool) {
+        self.imp()
+            .sidebar_views
+            .set_visible_child_name(if contacts { "contacts" } else { "chats" });
+    }
+
+    /// The roster view's filter field.
+    pub fn contact_filter(&self) -> gtk::SearchEntry {
+        self.imp().contact_filter.clone()
+    }
+
+    /// The roster view.
+    pub fn contact_list(&self) -> gtk::ListView {
+        self.imp().contact_list.clone()
     }
 
     /// The sidebar's conversation list.

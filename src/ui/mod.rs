@@ -4,6 +4,7 @@ mod account_setup;
 mod application;
 mod certificate_dialog;
 pub mod connection_text;
+mod contact_row;
 mod conversation_row;
 mod conversation_view;
 mod main_view;
@@ -21,6 +22,7 @@ use gtk::{gio, glib, prelude::*};
 pub use self::{
     account_setup::AccountSetup,
     application::Application,
+    contact_row::ContactRow,
     conversation_row::ConversationRow,
     conversation_view::ConversationView,
     main_view::MainView,

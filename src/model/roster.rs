@@ -1,0 +1,177 @@
+//! An account's contacts and the rows of the roster view: grouped (a
+//! contact in two groups shows in both, one without groups under "no
+//! group"), sorted by name, and filtered by what the user types.
+
+use gio::{prelude::*, subclass::prelude::*};
+
+use super::ContactObject;
+use crate::core::contacts::{ResourcePresence, RosterItem};
+
+mod imp {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[derive(Debug)]
+    pub struct Roster {
+        /// Every contact, by JID.
+        pub contacts: RefCell<std::collections::BTreeMap<String, ContactObject>>,
+        /// What the roster view shows.
+        pub rows: gio::ListStore,
+        /// The filter text, lowercased.
+        pub filter: RefCell<String>,
+    }
+
+    impl Default for Roster {
+        fn default() -> Self {
+            Self {
+                contacts: RefCell::default(),
+                rows: gio::ListStore::new::<super::super::RosterRow>(),
+                filter: RefCell::default(),
+            }
+        }
+    }
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for Roster {
+        const NAME: &'static str = "BalconyRoster";
+        type Type = super::Roster;
+    }
+
+    impl ObjectImpl for Roster {}
+}
+
+glib::wrapper! {
+    /// An account's contacts.
+    pub struct Roster(ObjectSubclass<imp::Roster>);
+}
+
+impl Default for Roster {
+    fn default() -> Self {
+        glib::Object::new()
+    }
+}
+
+impl Roster {
+    /// The rows of the roster view: group headers and contacts.
+    pub fn rows(&self) -> gio::ListStore {
+        self.imp().rows.clone()
+    }
+
+    /// The contact `jid`, if on the roster.
+    pub fn contact(&self, jid: &str) -> Option<ContactObject> {
+        self.imp().contacts.borrow().get(jid).cloned()
+    }
+
+    /// How many contacts there are.
+    pub fn len(&self) -> usize {
+        self.imp().contacts.borrow().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Replaces every contact (a roster fetched at login).
+    pub fn replace(&self, items: &[RosterItem]) {
+        {
+            let mut contacts = self.imp().contacts.borrow_mut();
+            let mut kept = std::collections::BTreeMap::new();
+            for item in items {
+                let jid = item.jid.to_string();
+                let contact = match contacts.remove(&jid) {
+                    Some(c) => {
+                        c.update(item);
+                        c
+                    }
+                    None => ContactObject::new(item),
+                };
+                kept.insert(jid, contact);
+            }
+            *contacts = kept;
+        }
+        self.rebuild();
+    }
+
+    /// Adds or changes one contact.
+    pub fn upsert(&self, item: &RosterItem) {
+        let jid = item.jid.to_string();
+        let existing = self.contact(&jid);
+        match existing {
+            Some(c) => c.update(item),
+            None => {
+                self.imp()
+                    .contacts
+                    .borrow_mut()
+                    .insert(jid, ContactObject::new(item));
+            }
+        }
+        self.rebuild();
+    }
+
+    /// Removes one contact.
+    pub fn remove(&self, jid: &str) {
+        if self.imp().contacts.borrow_mut().remove(jid).is_some() {
+            self.rebuild();
+        }
+    }
+
+    /// A contact's resource changed presence.
+    pub fn apply_presence(&self, jid: &str, presence: &ResourcePresence) {
+        if let Some(c) = self.contact(jid) {
+            c.set_resource_show(&presence.resource, presence.show);
+        }
+    }
+
+    /// Shows only contacts whose name or address contains `text`.
+    pub fn set_filter(&self, text: &str) {
+        let text = text.trim().to_lowercase();
+        if *self.imp().filter.borrow() == text {
+            return;
+        }
+        self.imp().filter.replace(text);
+        self.rebuild();
+    }
+
+    /// Recomputes the rows.
+    fn rebuild(&self) {
+        let imp = self.imp();
+        let filter = imp.filter.borrow().clone();
+        let mut grouped: std::collections::BTreeMap<(bool, String), Vec<(String, ContactObject)>> =
+            std::collections::BTreeMap::new();
+        for contact in imp.contacts.borrow().values() {
+            let name = contact.name();
+            if !filter.is_empty()
+                && !name.to_lowercase().contains(&filter)
+                && !contact.jid().to_lowercase().contains(&filter)
+            {
+                continue;
+            }
+            let groups = contact.groups();
+            // Contacts without a group come last, under their own header.
+            let keys: Vec<(bool, String)> = if groups.is_empty() {
+                vec![(true, String::new())]
+            } else {
+                groups.into_iter().map(|g| (false, g)).collect()
+            };
+            for key in keys {
+                grouped
+                    .entry(key)
+                    .or_default()
+                    .push((name.to_lowercase(), contact.clone()));
+            }
+        }
+        let mut rows = Vec::new();
+        for ((_, group), mut members) in grouped {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            rows.push(super::RosterRow::for_group(&group));
+            rows.extend(
+                members
+                    .into_iter()
+                    .map(|(_, c)| super::RosterRow::for_contact(&c)),
+            );
+        }
+        imp.rows.splice(0, imp.rows.n_items(), &rows);
+    }
+}
