@@ -14,14 +14,14 @@ use balcony::{
         message::{ChatState, DeliveryState},
     },
     model::{Client, ConnectionStatus, ConversationObject},
-    ui::{state_text, ConversationRow, MessageRow, Window},
+    ui::{state_text, ContactRow, ConversationRow, MessageRow, Window},
 };
 use gtk::{gdk, glib};
 use support::{
     accounts::online,
     events::wait_for,
     prosody::Prosody,
-    ui::{dialog_of, init, pump_until, screenshot},
+    ui::{dialog_of, find, init, pump_until, screenshot},
 };
 
 /// Every descendant of `root` of type `T`, in widget order.
@@ -240,6 +240,26 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
         .0
     });
     assert!(approved, "the server passed on her approval");
+
+    // She adds a contact: the server's roster push puts him in her roster.
+    let add = main_view.ask_for_contact().expect("dialog");
+    find::<adw::EntryRow>(&add, "contact-address").set_text("mercutio@balcony.test");
+    find::<adw::EntryRow>(&add, "contact-name").set_text("Mercutio");
+    screenshot(&add, "add-contact");
+    add.response("add");
+    pump_until("the new contact", Duration::from_secs(15), || {
+        account
+            .roster()
+            .contact("mercutio@balcony.test")
+            .is_some_and(|c| c.name() == "Mercutio")
+    });
+    pump_until("the roster drawn", Duration::from_secs(5), || {
+        all::<ContactRow>(&main_view.contact_list())
+            .iter()
+            .any(|r| r.text_shown() == "Mercutio")
+    });
+    screenshot(&window, "roster");
+    main_view.show_contacts(false);
 
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
     screenshot(&window, "conversation-dark");

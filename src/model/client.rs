@@ -325,6 +325,24 @@ impl Client {
         });
     }
 
+    /// Adds a contact and asks to see their presence.
+    pub fn add_contact(&self, account: &Account, contact: &BareJid, name: Option<String>) {
+        let Ok(jid) = account.jid().parse::<BareJid>() else {
+            return;
+        };
+        self.send(Command::SetContact {
+            jid: jid.clone(),
+            contact: contact.clone(),
+            name,
+            groups: Vec::new(),
+        });
+        self.send(Command::Subscription {
+            jid,
+            contact: contact.clone(),
+            action: SubscriptionAction::Request,
+        });
+    }
+
     /// Answers a request to see our presence.
     pub fn answer_subscription(&self, account: &Account, from: &str, allow: bool) {
         let (Ok(jid), Ok(contact)) = (account.jid().parse::<BareJid>(), from.parse::<BareJid>()) else {

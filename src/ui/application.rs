@@ -111,6 +111,7 @@ impl Application {
         self.set_accels_for_action("app.quit", &["<Primary>q"]);
         self.set_accels_for_action("window.close", &["<Primary>w"]);
         self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);
+        self.set_accels_for_action("main.add-contact", &["<Primary><Shift>n"]);
     }
 
     fn present_window(&self) {

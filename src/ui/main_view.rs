@@ -81,6 +81,9 @@ mod imp {
             klass.install_action("main.start-conversation", None, |view, _, _| {
                 view.ask_for_conversation();
             });
+            klass.install_action("main.add-contact", None, |view, _, _| {
+                view.ask_for_contact();
+            });
         }
 
         fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
@@ -289,6 +292,28 @@ impl MainView {
                 #[weak(rename_to = view)]
                 self,
                 move |jid| view.open_conversation(jid.as_str())
+            ),
+        );
+        dialog.present();
+        Some(dialog)
+    }
+
+    /// Asks for a contact to add.
+    pub fn ask_for_contact(&self) -> Option<adw::MessageDialog> {
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let dialog = super::add_contact_dialog::build(
+            &window,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                move |jid, name| {
+                    let (Some(client), Some(account)) = (view.imp().client.borrow().clone(), view.account())
+                    else {
+                        return;
+                    };
+                    client.add_contact(&account, &jid, name);
+                    view.show_contacts(true);
+                }
             ),
         );
         dialog.present();

@@ -1,6 +1,7 @@
 //! Widgets, dialogs and the application. Binds to [`crate::model`].
 
 mod account_setup;
+pub mod add_contact_dialog;
 mod application;
 mod certificate_dialog;
 pub mod connection_text;
