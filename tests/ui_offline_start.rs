@@ -90,7 +90,7 @@ fn cached_conversations_show_at_once_without_a_network() {
             ),
             message(
                 "romeo@balcony.test",
-                "Good night, good night!",
+                "Good night, good night! https://verona.example/balcony",
                 false,
                 2,
                 DeliveryState::Received,
@@ -237,6 +237,11 @@ fn cached_conversations_show_at_once_without_a_network() {
         shown[3].meta_shown().ends_with("Zugestellt"),
         "{}",
         shown[3].meta_shown()
+    );
+    assert_eq!(shown[1].links_shown(), ["https://verona.example/balcony"]);
+    assert_eq!(
+        shown[1].body_shown(),
+        "Good night, good night! https://verona.example/balcony"
     );
     // A date above the first message of each day, and only there.
     let days: Vec<Option<String>> = shown.iter().map(|r| r.day_shown()).collect();

@@ -5,6 +5,7 @@ use adw::{prelude::*, subclass::prelude::*};
 use gettextrs::gettext;
 use gtk::glib;
 
+use super::links::linkify;
 use crate::{core::message::DeliveryState, model::MessageObject};
 
 /// What a delivery state is called on screen.
@@ -158,7 +159,7 @@ impl MessageRow {
 
     fn show(&self, m: &MessageObject) {
         let imp = self.imp();
-        imp.body.set_label(&m.body());
+        imp.body.set_markup(&linkify(&m.body()));
         imp.meta.set_label(&meta_text(m));
         imp.day.set_visible(m.day_start());
         if m.day_start() {
@@ -177,13 +178,24 @@ impl MessageRow {
 
     /// The text shown.
     pub fn body_shown(&self) -> String {
-        self.imp().body.label().to_string()
+        self.imp().body.text().to_string()
     }
 
     /// The date shown above the message, if any.
     pub fn day_shown(&self) -> Option<String> {
         let day = &self.imp().day;
         day.is_visible().then(|| day.label().to_string())
+    }
+
+    /// The links in the text shown.
+    pub fn links_shown(&self) -> Vec<String> {
+        let markup = self.imp().body.label();
+        markup
+            .split("<a href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The time and state line shown.

@@ -8,6 +8,7 @@ pub mod connection_text;
 mod contact_row;
 mod conversation_row;
 mod conversation_view;
+mod links;
 mod main_view;
 mod message_row;
 pub mod settings;
