@@ -20,7 +20,7 @@ common=(--from-code=UTF-8 --add-comments=Translators --package-name=balcony --ms
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Rust and Blueprint: C lexer with our gettext helpers' names as keywords.
-xgettext "${common[@]}" -L C -k -kgettext -kgettext_f -kngettext_f:1,2 -kngettext:1,2 -k_ \
+xgettext "${common[@]}" -L C -k -kgettext -kgettext_f -kngettext_f:1,2 -kngettext:1,2 -k_ -kC_:1c,2 \
   -o "$tmp/code.pot" "${rust[@]}" "${blp[@]}" 2> >(grep -v 'unterminated character constant' >&2)
 xgettext "${common[@]}" -L Desktop -k -kName -kGenericName -kComment -kKeywords -o "$tmp/desktop.pot" "${desktop[@]}"
 xgettext "${common[@]}" --its=/usr/share/gettext/its/metainfo.its -o "$tmp/metainfo.pot" "${metainfo[@]}"

@@ -12,12 +12,12 @@ use balcony::{
     model::ConnectionStatus,
     ui::{Application, Window},
 };
-use gtk::gio;
+use gtk::{gio, glib};
 use support::{
     accounts::online,
     notifications::NotificationServer,
     prosody::Prosody,
-    ui::{init, pump_until},
+    ui::{init, pump_until, screenshot},
 };
 
 #[gtk::test]
@@ -49,6 +49,30 @@ fn a_message_in_the_background_is_notified_and_the_click_opens_it() {
             .account()
             .is_some_and(|a| a.status() == ConnectionStatus::Online)
     });
+    // Ctrl+? shows the shortcuts window, listing the app's own shortcuts.
+    assert_eq!(
+        app.accels_for_action("win.show-help-overlay").to_vec(),
+        ["<Control>question"]
+    );
+    assert_eq!(
+        app.accels_for_action("main.start-conversation").to_vec(),
+        ["<Control>n"]
+    );
+    WidgetExt::activate_action(&window, "win.show-help-overlay", None).expect("help overlay");
+    let shortcuts_shown = || {
+        gtk::Window::toplevels()
+            .iter::<glib::Object>()
+            .flatten()
+            .filter_map(|o| o.downcast::<gtk::ShortcutsWindow>().ok())
+            .find(|w| w.is_visible())
+    };
+    pump_until("the shortcuts window", Duration::from_secs(5), || {
+        shortcuts_shown().is_some()
+    });
+    let shortcuts = shortcuts_shown().expect("shortcuts");
+    screenshot(&shortcuts, "shortcuts");
+    shortcuts.close();
+
     // The window is put away (the app keeps running in the background).
     window.set_visible(false);
 

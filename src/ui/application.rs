@@ -78,6 +78,9 @@ impl Application {
             .property("application-id", config::APP_ID)
             .property("flags", flags)
             .build();
+        // Also in development builds, whose app id differs: the shortcuts
+        // window (gtk/help-overlay.ui) is found under this path.
+        app.set_resource_base_path(Some(config::RESOURCE_BASE));
         let _ = app.imp().profile.set(profile);
         let _ = app.imp().explicit_profile.set(explicit_profile);
         app
