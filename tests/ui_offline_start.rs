@@ -262,6 +262,56 @@ fn cached_conversations_show_at_once_without_a_network() {
     screenshot(&window, "offline-conversation-de-dark");
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
 
+    // Ctrl+F: search across conversations, or only in the open one.
+    main_view.start_search();
+    let (entry, here) = main_view.search_widgets();
+    let results = main_view.search_results();
+    let found = || -> Vec<String> {
+        let model = results.model().expect("model");
+        (0..model.n_items())
+            .filter_map(|i| model.item(i).and_downcast::<balcony::model::MessageObject>())
+            .map(|m| m.body())
+            .collect()
+    };
+    entry.set_text("night");
+    pump_until("night found", Duration::from_secs(5), || found().len() == 2);
+    assert_eq!(
+        found(),
+        [
+            "That I shall say good night till it be morrow.",
+            "Good night, good night! https://verona.example/balcony"
+        ]
+    );
+    entry.set_text("juliet");
+    pump_until("juliet found", Duration::from_secs(5), || found() == ["Juliet!"]);
+    screenshot(&window, "search-de");
+    here.set_active(true);
+    pump_until("nothing in romeo's conversation", Duration::from_secs(5), || {
+        found().is_empty()
+    });
+    here.set_active(false);
+    pump_until("juliet found again", Duration::from_secs(5), || {
+        found().len() == 1
+    });
+    // A result opens its conversation there, the message marked.
+    results.emit_by_name::<()>("activate", &[&0u32]);
+    pump_until(
+        "the nurse's conversation at the result",
+        Duration::from_secs(5),
+        || {
+            view.messages().is_some_and(|m| {
+                m.peer().is_some_and(|p| p.as_str() == "nurse@balcony.test")
+                    && (0..m.n_items()).any(|i| {
+                        m.item(i)
+                            .and_downcast::<balcony::model::MessageObject>()
+                            .is_some_and(|o| o.highlighted() && o.body() == "Juliet!")
+                    })
+            })
+        },
+    );
+    screenshot(&window, "search-result-de");
+    entry.set_text("");
+
     // Ctrl+N: a new conversation, only with a full address.
     let dialog = main_view.ask_for_conversation().expect("dialog");
     let address = find::<adw::EntryRow>(&dialog, "address");

@@ -16,6 +16,9 @@ use crate::core::{
     xmpp::error::ConnectError,
 };
 
+/// The most search results listed.
+const SEARCH_RESULTS: usize = 200;
+
 mod imp {
     use std::{
         cell::{Cell, RefCell},
@@ -273,6 +276,17 @@ impl Client {
     /// Opens `account`'s conversation with `peer`: its newest page loads at
     /// once, and it counts as read.
     pub fn open_conversation(&self, account: &Account, peer: &str) -> Option<MessageList> {
+        self.open_conversation_at(account, peer, None)
+    }
+
+    /// Opens a conversation around message `around` (a search result) or
+    /// at its newest page.
+    pub fn open_conversation_at(
+        &self,
+        account: &Account,
+        peer: &str,
+        around: Option<i64>,
+    ) -> Option<MessageList> {
         let reader = self.reader()?;
         let jid: BareJid = account.jid().parse().ok()?;
         let peer: BareJid = peer.parse().ok()?;
@@ -280,7 +294,11 @@ impl Client {
         self.imp().open.replace(Some((account.clone(), list.clone())));
         let loading = list.clone();
         glib::spawn_future_local(async move {
-            if let Err(e) = loading.load_latest().await {
+            let loaded = match around {
+                Some(id) => loading.load_around(id).await.map(|_| ()),
+                None => loading.load_latest().await,
+            };
+            if let Err(e) = loaded {
                 tracing::error!(error = %e, "cannot read the conversation");
             }
         });
@@ -289,6 +307,22 @@ impl Client {
         }
         self.send(Command::MarkConversationRead { jid, peer });
         Some(list)
+    }
+
+    /// Messages of `account` matching `text` (in `peer`'s conversation
+    /// only, when given), newest first.
+    pub async fn search(&self, account: &Account, peer: Option<String>, text: String) -> Vec<StoredMessage> {
+        let (Some(reader), Ok(jid)) = (self.reader(), account.jid().parse::<BareJid>()) else {
+            return Vec::new();
+        };
+        let peer = peer.and_then(|p| p.parse::<BareJid>().ok());
+        reader
+            .read(move |s| s.search_messages(&jid, peer.as_ref(), &text, SEARCH_RESULTS))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "search failed");
+                Vec::new()
+            })
     }
 
     /// The conversation on screen, if any.

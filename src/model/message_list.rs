@@ -122,6 +122,41 @@ impl MessageList {
         Ok(())
     }
 
+    /// Replaces the window with the messages around message `id`, which is
+    /// highlighted; its position in the list.
+    pub async fn load_around(&self, id: i64) -> Result<Option<u32>, StoreError> {
+        let Some((reader, account, peer)) = self.imp().source.borrow().clone() else {
+            return Ok(None);
+        };
+        let half = PAGE / 2;
+        let (older, found, newer) = reader
+            .read(move |s| {
+                let found = s.message(&account, &peer, id)?;
+                let older = s.messages_before(&account, &peer, id, half)?;
+                let newer = s.messages_after(&account, &peer, id, half)?;
+                Ok((older, found, newer))
+            })
+            .await?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let imp = self.imp();
+        let removed = imp.items.borrow().len() as u32;
+        imp.has_older.set(older.len() == half);
+        imp.has_newer.set(newer.len() == half);
+        let position = older.len() as u32;
+        let target = MessageObject::new(&found);
+        target.set_highlighted(true);
+        let mut items: VecDeque<MessageObject> = older.iter().map(MessageObject::new).collect();
+        items.push_back(target);
+        items.extend(newer.iter().map(MessageObject::new));
+        let added = items.len() as u32;
+        imp.items.replace(items);
+        self.refresh_layout();
+        self.items_changed(0, removed, added);
+        Ok(Some(position))
+    }
+
     /// Reads the page before the window; how many messages came.
     pub async fn load_older(&self) -> Result<usize, StoreError> {
         self.load(End::Older).await

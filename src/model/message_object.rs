@@ -41,6 +41,12 @@ mod imp {
         /// Follows a message from the same sender within a few minutes.
         #[property(get, set)]
         pub grouped: Cell<bool>,
+        /// The conversation (contact or room).
+        #[property(get, construct_only)]
+        pub peer: RefCell<String>,
+        /// Shown as the message a search led to.
+        #[property(get, set)]
+        pub highlighted: Cell<bool>,
         /// origin-id (or the stanza's id), to match receipts and corrections.
         pub origin_id: RefCell<Option<String>>,
     }
@@ -66,6 +72,7 @@ impl MessageObject {
         let m = &stored.message;
         let obj: Self = glib::Object::builder()
             .property("id", stored.id)
+            .property("peer", m.peer.as_str())
             .property("body", &m.body)
             .property("sender", &m.sender)
             .property("outgoing", m.outgoing)

@@ -115,6 +115,7 @@ impl Application {
         self.set_accels_for_action("window.close", &["<Primary>w"]);
         self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);
         self.set_accels_for_action("main.add-contact", &["<Primary><Shift>n"]);
+        self.set_accels_for_action("main.search", &["<Primary>f"]);
     }
 
     fn present_window(&self) {

@@ -156,12 +156,41 @@ impl ConversationView {
 
     /// Shows `account`'s conversation with `peer`.
     pub fn open(&self, client: &Client, account: &Account, peer: &str) {
+        self.open_at(client, account, peer, None);
+    }
+
+    /// Shows a conversation around message `around` (from a search), or at
+    /// its newest messages.
+    pub fn open_at(&self, client: &Client, account: &Account, peer: &str, around: Option<i64>) {
         self.close();
-        let Some(list) = client.open_conversation(account, peer) else {
+        let Some(list) = client.open_conversation_at(account, peer, around) else {
             return;
         };
         let imp = self.imp();
-        imp.at_bottom.set(true);
+        imp.at_bottom.set(around.is_none());
+        if around.is_some() {
+            // Once loaded, bring the highlighted message into view.
+            let handler = std::rc::Rc::new(std::cell::RefCell::new(None));
+            let once = handler.clone();
+            let id = list.connect_items_changed(glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                move |list, _, _, _| {
+                    let found = (0..list.n_items()).find(|i| {
+                        list.item(*i)
+                            .and_downcast::<crate::model::MessageObject>()
+                            .is_some_and(|m| m.highlighted())
+                    });
+                    if let Some(position) = found {
+                        view.scroll_to_position(position, list.n_items());
+                        if let Some(h) = once.borrow_mut().take() {
+                            list.disconnect(h);
+                        }
+                    }
+                }
+            ));
+            handler.replace(Some(id));
+        }
         let handler = list.connect_items_changed(glib::clone!(
             #[weak(rename_to = view)]
             self,
@@ -315,6 +344,18 @@ impl ConversationView {
         imp.composing.set(false);
         buffer.set_text("");
         imp.at_bottom.set(true);
+    }
+
+    fn scroll_to_position(&self, position: u32, of: u32) {
+        glib::idle_add_local_once(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move || {
+                let adj = view.imp().scroller.vadjustment();
+                let share = f64::from(position) / f64::from(of.max(1));
+                adj.set_value((adj.upper() * share - adj.page_size() / 3.0).max(0.0));
+            }
+        ));
     }
 
     fn scroll_to_newest(&self) {

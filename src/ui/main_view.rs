@@ -3,7 +3,7 @@
 
 use adw::{prelude::*, subclass::prelude::*};
 use gettextrs::gettext;
-use gtk::glib;
+use gtk::{gio, glib};
 
 use super::{
     connection_text::{describe_state, short_state},
@@ -61,6 +61,18 @@ mod imp {
         #[template_child]
         pub contact_list: TemplateChild<gtk::ListView>,
         #[template_child]
+        pub search_bar: TemplateChild<gtk::SearchBar>,
+        #[template_child]
+        pub search_entry: TemplateChild<gtk::SearchEntry>,
+        #[template_child]
+        pub search_here: TemplateChild<gtk::CheckButton>,
+        #[template_child]
+        pub search_results: TemplateChild<gtk::ListView>,
+        /// The messages found.
+        pub found: RefCell<Option<gio::ListStore>>,
+        /// Counts searches, so that a slow answer to an old one is dropped.
+        pub search_serial: std::cell::Cell<u64>,
+        #[template_child]
         pub conversation_view: TemplateChild<ConversationView>,
         /// Shows "typing…" under the open conversation's title.
         pub typing_binding: RefCell<Option<glib::Binding>>,
@@ -84,6 +96,9 @@ mod imp {
             klass.install_action("main.add-contact", None, |view, _, _| {
                 view.ask_for_contact();
             });
+            klass.install_action("main.search", None, |view, _, _| {
+                view.start_search();
+            });
         }
 
         fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
@@ -104,6 +119,45 @@ mod imp {
                 obj,
                 move |_| {
                     obj.imp().leaflet.navigate(adw::NavigationDirection::Back);
+                }
+            ));
+            let found = gio::ListStore::new::<crate::model::MessageObject>();
+            self.search_results
+                .set_factory(Some(&crate::ui::search_result_row::factory()));
+            self.search_results
+                .set_model(Some(&gtk::NoSelection::new(Some(found.clone()))));
+            self.found.replace(Some(found));
+            self.search_bar.connect_entry(&*self.search_entry);
+            self.search_entry.connect_search_changed(glib::clone!(
+                #[weak]
+                obj,
+                move |_| obj.search()
+            ));
+            self.search_here.connect_toggled(glib::clone!(
+                #[weak]
+                obj,
+                move |_| obj.search()
+            ));
+            self.search_bar.connect_search_mode_enabled_notify(glib::clone!(
+                #[weak]
+                obj,
+                move |bar| {
+                    if !bar.is_search_mode() {
+                        obj.imp().search_entry.set_text("");
+                    }
+                }
+            ));
+            self.search_results.connect_activate(glib::clone!(
+                #[weak]
+                obj,
+                move |list, position| {
+                    if let Some(m) = list
+                        .model()
+                        .and_then(|m| m.item(position))
+                        .and_downcast::<crate::model::MessageObject>()
+                    {
+                        obj.open_conversation_at(&m.peer(), Some(m.id()));
+                    }
                 }
             ));
             self.contact_list.set_factory(Some(&contact_row::factory()));
@@ -242,11 +296,16 @@ impl MainView {
 
     /// Opens the conversation with `peer` in the content pane.
     pub fn open_conversation(&self, peer: &str) {
+        self.open_conversation_at(peer, None);
+    }
+
+    /// Opens a conversation around message `around` (a search result).
+    pub fn open_conversation_at(&self, peer: &str, around: Option<i64>) {
         let imp = self.imp();
         let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
             return;
         };
-        imp.conversation_view.open(&client, &account, peer);
+        imp.conversation_view.open_at(&client, &account, peer, around);
         let selection = imp
             .conversation_list
             .model()
@@ -296,6 +355,62 @@ impl MainView {
         );
         dialog.present();
         Some(dialog)
+    }
+
+    /// Opens the message search (Ctrl+F); within the open conversation
+    /// when one is open.
+    pub fn start_search(&self) {
+        let imp = self.imp();
+        imp.search_bar.set_search_mode(true);
+        imp.search_here
+            .set_sensitive(imp.conversation_view.messages().is_some());
+        imp.search_entry.grab_focus();
+    }
+
+    /// The search field and the "only this conversation" switch.
+    pub fn search_widgets(&self) -> (gtk::SearchEntry, gtk::CheckButton) {
+        let imp = self.imp();
+        (imp.search_entry.clone(), imp.search_here.clone())
+    }
+
+    /// The messages found.
+    pub fn search_results(&self) -> gtk::ListView {
+        self.imp().search_results.clone()
+    }
+
+    fn search(&self) {
+        let imp = self.imp();
+        let text = imp.search_entry.text().to_string();
+        let serial = imp.search_serial.get() + 1;
+        imp.search_serial.set(serial);
+        let Some(found) = imp.found.borrow().clone() else {
+            return;
+        };
+        if text.trim().is_empty() {
+            found.remove_all();
+            let conversations = self.account().map_or(0, |a| a.conversations().n_items());
+            self.show_sidebar_page(conversations);
+            return;
+        }
+        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
+            return;
+        };
+        let peer = (imp.search_here.is_active() && imp.search_here.is_sensitive())
+            .then(|| imp.conversation_view.messages().and_then(|m| m.peer()))
+            .flatten()
+            .map(|p| p.to_string());
+        imp.sidebar_views.set_visible_child_name("chats");
+        imp.sidebar_stack.set_visible_child_name("results");
+        let view = self.clone();
+        glib::spawn_future_local(async move {
+            let results = client.search(&account, peer, text).await;
+            if view.imp().search_serial.get() != serial {
+                return; // a newer search is under way
+            }
+            let rows: Vec<crate::model::MessageObject> =
+                results.iter().map(crate::model::MessageObject::new).collect();
+            found.splice(0, found.n_items(), &rows);
+        });
     }
 
     /// Asks for a contact to add.

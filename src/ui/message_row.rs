@@ -161,6 +161,11 @@ impl MessageRow {
         let imp = self.imp();
         imp.body.set_markup(&linkify(&m.body()));
         imp.meta.set_label(&meta_text(m));
+        if m.highlighted() {
+            imp.body.add_css_class("found");
+        } else {
+            imp.body.remove_css_class("found");
+        }
         imp.day.set_visible(m.day_start());
         if m.day_start() {
             imp.day.set_label(&day_text(m.timestamp()));

@@ -59,6 +59,27 @@ impl Store {
         )
     }
 
+    /// One message of a conversation, by row id.
+    pub fn message(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        id: i64,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        Ok(self
+            .page(
+                &format!(
+                    "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation
+                     WHERE m.conversation = {CONVERSATION} AND m.id = ?3 LIMIT ?4"
+                ),
+                account,
+                peer,
+                id,
+                1,
+            )?
+            .pop())
+    }
+
     fn page(
         &self,
         sql: &str,

@@ -15,6 +15,7 @@ mod messages;
 mod outbox;
 mod roster;
 mod schema;
+mod search;
 
 use std::path::Path;
 

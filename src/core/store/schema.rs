@@ -109,6 +109,28 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 2 -> 3: how far each conversation was read (a message row id).
     "ALTER TABLE conversations ADD COLUMN last_read INTEGER NOT NULL DEFAULT 0;",
+    // 3 -> 4: full-text search over message bodies. Rows are indexed in
+    // batches after they are stored (see `Store::index_for_search`), so
+    // that storing stays fast; corrections and deletions of indexed rows
+    // reach the index through triggers.
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body, content = 'messages', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE messages_fts_progress (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        indexed_up_to INTEGER NOT NULL
+    );
+    INSERT INTO messages_fts_progress (id, indexed_up_to) VALUES (1, 0);
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN old.id <= (SELECT indexed_up_to FROM messages_fts_progress) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
+    WHEN old.id <= (SELECT indexed_up_to FROM messages_fts_progress) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    END;",
 ];
 
 /// The newest schema version this build knows.

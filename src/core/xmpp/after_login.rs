@@ -54,4 +54,23 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
         Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no archive"),
         Err(e) => failed(&ctx, RequestKind::History, e),
     }
+    index_for_search(&ctx).await;
 }
+
+/// Adds what was stored to the search index, a slice at a time so that
+/// other writes get their turn.
+async fn index_for_search(ctx: &SessionContext) {
+    loop {
+        match ctx.store.run(|s| s.index_for_search(SEARCH_INDEX_SLICE)).await {
+            Ok(0) => break,
+            Ok(_) => tokio::task::yield_now().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not index messages for search");
+                break;
+            }
+        }
+    }
+}
+
+/// Messages indexed per store call (a few tens of milliseconds).
+const SEARCH_INDEX_SLICE: usize = 2_000;
