@@ -312,6 +312,25 @@ fn cached_conversations_show_at_once_without_a_network() {
     screenshot(&window, "search-result-de");
     entry.set_text("");
 
+    // Ctrl+K: a few letters and Enter switch conversations.
+    let switcher = main_view.quick_switch().expect("switcher");
+    let switch_entry = find::<gtk::SearchEntry>(&switcher, "switcher-entry");
+    switch_entry.set_text("tyb");
+    pump_until("one match", Duration::from_secs(5), || {
+        find::<gtk::ListBox>(&switcher, "switcher-list")
+            .row_at_index(1)
+            .is_none()
+    });
+    screenshot(&switcher, "quick-switcher-de");
+    switch_entry.emit_by_name::<()>("activate", &[]);
+    pump_until("tybalt's conversation", Duration::from_secs(5), || {
+        view.messages()
+            .and_then(|m| m.peer())
+            .is_some_and(|p| p.as_str() == "tybalt@balcony.test")
+    });
+    assert!(!switcher.is_visible(), "the switcher closes");
+    main_view.open_conversation("romeo@balcony.test");
+
     // Ctrl+N: a new conversation, only with a full address.
     let dialog = main_view.ask_for_conversation().expect("dialog");
     let address = find::<adw::EntryRow>(&dialog, "address");

@@ -116,6 +116,7 @@ impl Application {
         self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);
         self.set_accels_for_action("main.add-contact", &["<Primary><Shift>n"]);
         self.set_accels_for_action("main.search", &["<Primary>f"]);
+        self.set_accels_for_action("main.quick-switch", &["<Primary>k"]);
     }
 
     fn present_window(&self) {

@@ -99,6 +99,9 @@ mod imp {
             klass.install_action("main.search", None, |view, _, _| {
                 view.start_search();
             });
+            klass.install_action("main.quick-switch", None, |view, _, _| {
+                view.quick_switch();
+            });
         }
 
         fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
@@ -411,6 +414,23 @@ impl MainView {
                 results.iter().map(crate::model::MessageObject::new).collect();
             found.splice(0, found.n_items(), &rows);
         });
+    }
+
+    /// Opens the quick switcher (Ctrl+K).
+    pub fn quick_switch(&self) -> Option<gtk::Window> {
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let account = self.account()?;
+        let switcher = crate::ui::quick_switcher::build(
+            &window,
+            &account,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                move |peer| view.open_conversation(peer)
+            ),
+        );
+        switcher.present();
+        Some(switcher)
     }
 
     /// Asks for a contact to add.

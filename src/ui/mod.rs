@@ -11,6 +11,7 @@ mod conversation_view;
 mod links;
 mod main_view;
 mod message_row;
+pub mod quick_switcher;
 mod search_result_row;
 pub mod settings;
 pub mod start_conversation_dialog;
