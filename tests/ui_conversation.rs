@@ -11,7 +11,7 @@ use balcony::{
     core::{
         bridge::{Command, Event},
         contacts::SubscriptionAction,
-        message::{ChatState, DeliveryState},
+        message::{ChatKind, ChatState, DeliveryState},
     },
     model::{Client, ConnectionStatus, ConversationObject},
     ui::{state_text, ContactRow, ConversationRow, MessageRow, Window},
@@ -20,7 +20,7 @@ use gtk::{gdk, glib};
 use support::{
     accounts::online,
     events::wait_for,
-    prosody::Prosody,
+    prosody::{Prosody, MUC_DOMAIN},
     ui::{dialog_of, find, init, pump_until, screenshot},
 };
 
@@ -266,6 +266,80 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
     window.set_default_size(360, 640);
     screenshot(&window, "conversation-narrow");
+    window.set_default_size(900, 640);
+
+    // A group chat: romeo creates the room and sets its subject; juliet
+    // joins from the dialog and sees him, the subject and his messages.
+    let room: xmpp_parsers::jid::BareJid = format!("tavern@{MUC_DOMAIN}").parse().expect("room");
+    romeo.send(Command::JoinRoom {
+        jid: romeo.jid.clone(),
+        room: room.clone(),
+        nick: Some("romeo".into()),
+        password: None,
+    });
+    runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(15), |ev| {
+            matches!(ev, Event::RoomJoined { .. }).then_some(())
+        })
+        .await
+    });
+    romeo.send(Command::SetRoomSubject {
+        jid: romeo.jid.clone(),
+        room: room.clone(),
+        subject: "A plague on both your houses".into(),
+    });
+    let join = main_view.ask_for_room().expect("dialog");
+    find::<adw::EntryRow>(&join, "room-address").set_text(room.as_str());
+    assert_eq!(
+        find::<adw::EntryRow>(&join, "room-nick").text().as_str(),
+        "juliet"
+    );
+    screenshot(&join, "join-room");
+    join.response("join");
+    pump_until("the room open", Duration::from_secs(15), || {
+        view.messages().and_then(|m| m.peer()).is_some_and(|p| p == room)
+    });
+    pump_until("the subject and the people", Duration::from_secs(10), || {
+        main_view.conversation_subtitle() == "A plague on both your houses"
+            && main_view.occupants_shown() == "juliet\nromeo"
+    });
+    romeo.send(Command::SendGroupMessage {
+        jid: romeo.jid.clone(),
+        room: room.clone(),
+        body: "Good Capulet, which name I tender as dearly as mine own".into(),
+    });
+    pump_until("his message with his name", Duration::from_secs(10), || {
+        all::<MessageRow>(&view.list_view()).iter().any(|r| {
+            r.sender_shown().as_deref() == Some("romeo") && r.body_shown().starts_with("Good Capulet")
+        })
+    });
+    composer.buffer().set_text("Be satisfied");
+    view.composer_key(gdk::Key::Return, gdk::ModifierType::empty());
+    runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(15), |ev| match ev {
+            Event::MessagesAdded { messages, .. }
+                if messages.iter().any(|m| {
+                    m.message.kind == ChatKind::GroupChat
+                        && m.message.body == "Be satisfied"
+                        && m.message.sender == "juliet"
+                }) =>
+            {
+                Some(())
+            }
+            _ => None,
+        })
+        .await
+    });
+    screenshot(&window, "room");
+    // Leaving: romeo sees her go.
+    find::<gtk::Button>(&window, "leave-room").emit_clicked();
+    runtime.block_on(async {
+        wait_for(&romeo.events, Duration::from_secs(15), |ev| match ev {
+            Event::OccupantLeft { nick, .. } if nick == "juliet" => Some(()),
+            _ => None,
+        })
+        .await
+    });
 
     window.close();
     client.shutdown();

@@ -51,6 +51,8 @@ mod imp {
         /// Contacts.
         #[property(get)]
         pub roster: super::super::Roster,
+        /// Rooms we are in or joining.
+        pub rooms: RefCell<std::collections::BTreeMap<String, super::super::RoomObject>>,
     }
 
     impl Default for Account {
@@ -66,6 +68,7 @@ mod imp {
                 pending_certificate: RefCell::default(),
                 conversations: gio::ListStore::new::<super::super::ConversationObject>(),
                 roster: super::super::Roster::default(),
+                rooms: RefCell::default(),
             }
         }
     }
@@ -132,6 +135,26 @@ impl Account {
         imp.status_message.replace(presence.status.clone());
         self.notify_availability();
         self.notify_status_message();
+    }
+
+    /// The room `jid`, if we are in it or joining it.
+    pub fn room(&self, jid: &str) -> Option<super::RoomObject> {
+        self.imp().rooms.borrow().get(jid).cloned()
+    }
+
+    /// The room `jid`, added if new.
+    pub fn room_or_insert(&self, jid: &str) -> super::RoomObject {
+        self.imp()
+            .rooms
+            .borrow_mut()
+            .entry(jid.to_owned())
+            .or_insert_with(|| super::RoomObject::new(jid))
+            .clone()
+    }
+
+    /// Forgets a room we left.
+    pub fn forget_room(&self, jid: &str) {
+        self.imp().rooms.borrow_mut().remove(jid);
     }
 
     /// Names conversations after their contacts' roster names.

@@ -92,6 +92,18 @@ mod imp {
                     Signal::builder("account-added")
                         .param_types([Account::static_type()])
                         .build(),
+                    // We are in a room now: (account, room).
+                    Signal::builder("room-joined")
+                        .param_types([Account::static_type(), String::static_type()])
+                        .build(),
+                    // Joining a room failed: (account, room, why for people).
+                    Signal::builder("room-join-failed")
+                        .param_types([
+                            Account::static_type(),
+                            String::static_type(),
+                            String::static_type(),
+                        ])
+                        .build(),
                     // A message arrived live: (account, conversation, sender, text).
                     Signal::builder("message-received")
                         .param_types([
@@ -330,7 +342,8 @@ impl Client {
         self.imp().open.borrow().as_ref().map(|(_, l)| l.clone())
     }
 
-    /// Sends a chat message (it is stored first, so nothing is lost offline).
+    /// Sends a message to a contact or, when `peer` is a room we are in,
+    /// to the room (it is stored first, so nothing is lost offline).
     pub fn send_message(&self, account: &Account, peer: &str, body: &str) {
         let (Ok(jid), Ok(to)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
             return;
@@ -339,7 +352,33 @@ impl Client {
         if body.trim().is_empty() {
             return;
         }
-        self.send(Command::SendMessage { jid, to, body });
+        if account.room(peer).is_some() {
+            self.send(Command::SendGroupMessage { jid, room: to, body });
+        } else {
+            self.send(Command::SendMessage { jid, to, body });
+        }
+    }
+
+    /// Joins a room as `nick` (the account's name when empty).
+    pub fn join_room(&self, account: &Account, room: &BareJid, nick: &str) {
+        let Ok(jid) = account.jid().parse::<BareJid>() else {
+            return;
+        };
+        account.room_or_insert(room.as_str());
+        self.send(Command::JoinRoom {
+            jid,
+            room: room.clone(),
+            nick: Some(nick.trim().to_owned()).filter(|n| !n.is_empty()),
+            password: None,
+        });
+    }
+
+    /// Leaves a room.
+    pub fn leave_room(&self, account: &Account, room: &str) {
+        let (Ok(jid), Ok(room)) = (account.jid().parse::<BareJid>(), room.parse::<BareJid>()) else {
+            return;
+        };
+        self.send(Command::LeaveRoom { jid, room });
     }
 
     /// Corrects our message `replaces` (its origin-id) in a conversation.
@@ -525,6 +564,55 @@ impl Client {
                 self.account_or_insert(&jid, false)
                     .roster()
                     .apply_presence(contact.as_str(), &presence);
+            }
+            Event::RoomJoined {
+                jid,
+                room,
+                nick,
+                occupants,
+                subject,
+            } => {
+                let account = self.account_or_insert(&jid, false);
+                let r = account.room_or_insert(room.as_str());
+                r.set_nick(nick);
+                r.set_occupants(&occupants);
+                if let Some(subject) = subject {
+                    r.set_subject(subject);
+                }
+                r.set_joined(true);
+                self.emit_by_name::<()>("room-joined", &[&account, &room.to_string()]);
+            }
+            Event::RoomJoinFailed { jid, room, error } => {
+                let account = self.account_or_insert(&jid, false);
+                account.forget_room(room.as_str());
+                self.emit_by_name::<()>(
+                    "room-join-failed",
+                    &[&account, &room.to_string(), &super::room_text::join_error(&error)],
+                );
+            }
+            Event::RoomLeft { jid, room, .. } => {
+                let account = self.account_or_insert(&jid, false);
+                if let Some(r) = account.room(room.as_str()) {
+                    r.set_joined(false);
+                }
+                account.forget_room(room.as_str());
+            }
+            Event::OccupantChanged { jid, room, occupant } => {
+                if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
+                    r.upsert_occupant(&occupant);
+                }
+            }
+            Event::OccupantLeft { jid, room, nick } => {
+                if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
+                    r.remove_occupant(&nick);
+                }
+            }
+            Event::RoomSubjectChanged {
+                jid, room, subject, ..
+            } => {
+                if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
+                    r.set_subject(subject);
+                }
             }
             Event::SubscriptionRequest { jid, from, status } => {
                 let account = self.account_or_insert(&jid, false);

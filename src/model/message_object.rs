@@ -44,6 +44,9 @@ mod imp {
         /// The conversation (contact or room).
         #[property(get, construct_only)]
         pub peer: RefCell<String>,
+        /// A group chat message (its sender is a nickname).
+        #[property(get, construct_only)]
+        pub group: Cell<bool>,
         /// Shown as the message a search led to.
         #[property(get, set)]
         pub highlighted: Cell<bool>,
@@ -73,6 +76,7 @@ impl MessageObject {
         let obj: Self = glib::Object::builder()
             .property("id", stored.id)
             .property("peer", m.peer.as_str())
+            .property("group", m.kind == crate::core::message::ChatKind::GroupChat)
             .property("body", &m.body)
             .property("sender", &m.sender)
             .property("outgoing", m.outgoing)

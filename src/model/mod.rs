@@ -9,6 +9,8 @@ mod conversation_object;
 mod dispatcher;
 mod message_list;
 mod message_object;
+mod room_object;
+mod room_text;
 mod roster;
 mod roster_row;
 mod store_reader;
@@ -21,6 +23,7 @@ pub use self::{
     conversation_object::ConversationObject,
     message_list::{MessageList, MAX_LOADED, PAGE},
     message_object::MessageObject,
+    room_object::RoomObject,
     roster::Roster,
     roster_row::RosterRow,
     store_reader::StoreReader,

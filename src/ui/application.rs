@@ -117,6 +117,7 @@ impl Application {
         self.set_accels_for_action("main.add-contact", &["<Primary><Shift>n"]);
         self.set_accels_for_action("main.search", &["<Primary>f"]);
         self.set_accels_for_action("main.quick-switch", &["<Primary>k"]);
+        self.set_accels_for_action("main.join-room", &["<Primary>j"]);
     }
 
     fn present_window(&self) {

@@ -61,6 +61,16 @@ mod imp {
         #[template_child]
         pub contact_list: TemplateChild<gtk::ListView>,
         #[template_child]
+        pub leave_button: TemplateChild<gtk::Button>,
+        #[template_child]
+        pub occupants_button: TemplateChild<gtk::MenuButton>,
+        #[template_child]
+        pub occupants_label: TemplateChild<gtk::Label>,
+        /// The open room's handlers (subject, occupants).
+        pub room_handlers: RefCell<Option<(crate::model::RoomObject, Vec<glib::SignalHandlerId>)>>,
+        /// A room the user asked to join, opened once joined.
+        pub pending_room: RefCell<Option<String>>,
+        #[template_child]
         pub search_bar: TemplateChild<gtk::SearchBar>,
         #[template_child]
         pub search_entry: TemplateChild<gtk::SearchEntry>,
@@ -102,6 +112,9 @@ mod imp {
             klass.install_action("main.quick-switch", None, |view, _, _| {
                 view.quick_switch();
             });
+            klass.install_action("main.join-room", None, |view, _, _| {
+                view.ask_for_room();
+            });
         }
 
         fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
@@ -117,6 +130,11 @@ mod imp {
             let obj = self.obj();
             self.conversation_list
                 .set_factory(Some(&conversation_row::factory()));
+            self.leave_button.connect_clicked(glib::clone!(
+                #[weak]
+                obj,
+                move |_| obj.leave_open_room()
+            ));
             self.back_button.connect_clicked(glib::clone!(
                 #[weak]
                 obj,
@@ -321,7 +339,10 @@ impl MainView {
             b.unbind();
         }
         imp.content_title.set_subtitle("");
-        if let Some((_, conversation)) = account.conversation(peer) {
+        self.show_room(account.room(peer));
+        if account.room(peer).is_some() {
+            // A room's subject goes under its name (below).
+        } else if let Some((_, conversation)) = account.conversation(peer) {
             let binding = conversation
                 .bind_property("typing", &*imp.content_title, "subtitle")
                 // Translators: under a contact's name while they write to us.
@@ -414,6 +435,95 @@ impl MainView {
                 results.iter().map(crate::model::MessageObject::new).collect();
             found.splice(0, found.n_items(), &rows);
         });
+    }
+
+    /// Shows the room controls and subject for `room`, or hides them.
+    fn show_room(&self, room: Option<crate::model::RoomObject>) {
+        let imp = self.imp();
+        if let Some((old, handlers)) = imp.room_handlers.take() {
+            handlers.into_iter().for_each(|h| old.disconnect(h));
+        }
+        imp.leave_button.set_visible(room.is_some());
+        imp.occupants_button.set_visible(room.is_some());
+        let Some(room) = room else { return };
+        let refresh = glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |room: &crate::model::RoomObject| {
+                let imp = view.imp();
+                imp.content_title.set_subtitle(&room.subject());
+                imp.occupants_label.set_label(&room.occupant_nicks().join("\n"));
+            }
+        );
+        refresh(&room);
+        let on_subject = refresh.clone();
+        let handlers = vec![
+            room.connect_subject_notify(move |r| on_subject(r)),
+            room.connect_local("occupants-changed", false, move |args| {
+                if let Some(r) = args
+                    .first()
+                    .and_then(|v| v.get::<crate::model::RoomObject>().ok())
+                {
+                    refresh(&r);
+                }
+                None
+            }),
+        ];
+        imp.room_handlers.replace(Some((room, handlers)));
+    }
+
+    fn leave_open_room(&self) {
+        let imp = self.imp();
+        let room = imp.room_handlers.borrow().as_ref().map(|(r, _)| r.jid());
+        let (Some(client), Some(account), Some(room)) = (imp.client.borrow().clone(), self.account(), room)
+        else {
+            return;
+        };
+        client.leave_room(&account, &room);
+        self.show_room(None);
+        imp.conversation_view.close();
+        imp.content_title.set_title("");
+        imp.content_title.set_subtitle("");
+        imp.content_stack.set_visible_child_name("welcome");
+    }
+
+    /// Asks for a room to join (Ctrl+J); it opens once joined.
+    pub fn ask_for_room(&self) -> Option<adw::MessageDialog> {
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let account = self.account()?;
+        let nick = account.jid().split('@').next().unwrap_or_default().to_owned();
+        let dialog = super::join_room_dialog::build(
+            &window,
+            &nick,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                move |room, nick| {
+                    let (Some(client), Some(account)) = (view.imp().client.borrow().clone(), view.account())
+                    else {
+                        return;
+                    };
+                    view.imp().pending_room.replace(Some(room.to_string()));
+                    client.join_room(&account, &room, &nick);
+                }
+            ),
+        );
+        dialog.present();
+        Some(dialog)
+    }
+
+    /// A room was joined: opened if the user asked for it.
+    pub fn on_room_joined(&self, room: &str) {
+        let wanted = self.imp().pending_room.borrow().as_deref() == Some(room);
+        if wanted {
+            self.imp().pending_room.replace(None);
+            self.open_conversation(room);
+        }
+    }
+
+    /// The open room's people, as listed.
+    pub fn occupants_shown(&self) -> String {
+        self.imp().occupants_label.label().to_string()
     }
 
     /// Opens the quick switcher (Ctrl+K).

@@ -70,6 +70,7 @@ mod imp {
     #[derive(Debug, Default)]
     pub struct MessageRow {
         pub day: gtk::Label,
+        pub sender: gtk::Label,
         pub body: gtk::Label,
         pub meta: gtk::Label,
         pub message: RefCell<Option<(MessageObject, Vec<glib::SignalHandlerId>)>>,
@@ -104,7 +105,10 @@ mod imp {
             self.day.set_halign(gtk::Align::Center);
             self.day.set_margin_top(12);
             self.day.set_margin_bottom(6);
+            self.sender.set_halign(gtk::Align::Start);
+            self.sender.add_css_class("caption-heading");
             obj.append(&self.day);
+            obj.append(&self.sender);
             obj.append(&self.body);
             obj.append(&self.meta);
         }
@@ -166,6 +170,10 @@ impl MessageRow {
         } else {
             imp.body.remove_css_class("found");
         }
+        // In rooms, who wrote it, above the first of their messages.
+        imp.sender
+            .set_visible(m.group() && !m.outgoing() && !m.grouped() && !m.sender().is_empty());
+        imp.sender.set_label(&m.sender());
         imp.day.set_visible(m.day_start());
         if m.day_start() {
             imp.day.set_label(&day_text(m.timestamp()));
@@ -190,6 +198,12 @@ impl MessageRow {
     pub fn day_shown(&self) -> Option<String> {
         let day = &self.imp().day;
         day.is_visible().then(|| day.label().to_string())
+    }
+
+    /// The sender's nickname shown above the message, in rooms.
+    pub fn sender_shown(&self) -> Option<String> {
+        let sender = &self.imp().sender;
+        sender.is_visible().then(|| sender.label().to_string())
     }
 
     /// The links in the text shown.

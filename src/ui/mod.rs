@@ -8,6 +8,7 @@ pub mod connection_text;
 mod contact_row;
 mod conversation_row;
 mod conversation_view;
+pub mod join_room_dialog;
 mod links;
 mod main_view;
 mod message_row;

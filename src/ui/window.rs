@@ -207,6 +207,24 @@ impl Window {
             ),
         );
         client.connect_closure(
+            "room-joined",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |_: Client, _account: Account, room: String| win.imp().main_view.on_room_joined(&room)
+            ),
+        );
+        client.connect_closure(
+            "room-join-failed",
+            false,
+            glib::closure_local!(
+                #[weak(rename_to = win)]
+                self,
+                move |_: Client, _account: Account, _room: String, why: String| win.toast(&why)
+            ),
+        );
+        client.connect_closure(
             "subscription-request",
             false,
             glib::closure_local!(
