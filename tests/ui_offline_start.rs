@@ -185,8 +185,14 @@ fn cached_conversations_show_at_once_without_a_network() {
         rows[1].preview_shown()
     );
     screenshot(&window, "offline-conversations-de");
-    // Conversations carry the roster's names.
+    // Conversations carry the roster's names, and contacts a presence dot.
     assert_eq!(first.title(), "Nurse");
+    pump_until("presence dots", Duration::from_secs(5), || {
+        all::<ConversationRow>(&main_view.conversation_list())[0]
+            .presence_shown()
+            .as_deref()
+            == Some("offline")
+    });
 
     // The cached roster, grouped, then filtered.
     main_view.show_contacts(true);

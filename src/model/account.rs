@@ -161,12 +161,18 @@ impl Account {
     pub fn name_conversations(&self) {
         let roster = self.roster();
         for c in self.conversations().iter::<super::ConversationObject>().flatten() {
-            let title = roster
-                .contact(&c.peer())
+            let contact = roster.contact(&c.peer());
+            let title = contact
+                .as_ref()
                 .map(|contact| contact.name())
                 .unwrap_or_else(|| c.peer());
             if c.title() != title {
                 c.set_title(title);
+            }
+            // The presence dot: a contact's best availability, none for strangers and rooms.
+            let show = contact.map(|contact| contact.show()).unwrap_or_default();
+            if c.show() != show {
+                c.set_show(show);
             }
         }
     }

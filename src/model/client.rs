@@ -561,9 +561,9 @@ impl Client {
                 contact,
                 presence,
             } => {
-                self.account_or_insert(&jid, false)
-                    .roster()
-                    .apply_presence(contact.as_str(), &presence);
+                let account = self.account_or_insert(&jid, false);
+                account.roster().apply_presence(contact.as_str(), &presence);
+                account.name_conversations();
             }
             Event::RoomJoined {
                 jid,

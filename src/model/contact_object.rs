@@ -47,6 +47,9 @@ glib::wrapper! {
     pub struct ContactObject(ObjectSubclass<imp::ContactObject>);
 }
 
+/// Every name [`show_name`] gives.
+pub const SHOW_NAMES: &[&str] = &["available", "chat", "away", "xa", "dnd", "offline"];
+
 /// The name a show has in the UI's CSS and icons.
 pub fn show_name(show: ContactShow) -> &'static str {
     match show {

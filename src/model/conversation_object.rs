@@ -35,6 +35,10 @@ mod imp {
         /// Incoming messages not read yet.
         #[property(get, set)]
         pub unread: Cell<u32>,
+        /// The contact's best availability (`available`, …, `offline`);
+        /// empty for rooms and strangers.
+        #[property(get, set)]
+        pub show: RefCell<String>,
         /// The contact is typing (XEP-0085 composing).
         #[property(get, set)]
         pub typing: Cell<bool>,

@@ -19,7 +19,7 @@ pub use self::{
     account::Account,
     client::Client,
     connection_status::ConnectionStatus,
-    contact_object::{show_name, ContactObject},
+    contact_object::{show_name, ContactObject, SHOW_NAMES},
     conversation_object::ConversationObject,
     message_list::{MessageList, MAX_LOADED, PAGE},
     message_object::MessageObject,

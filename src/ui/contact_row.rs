@@ -127,10 +127,8 @@ impl ContactRow {
 
     fn show_presence(&self, contact: &ContactObject) {
         let dot = &self.imp().dot;
-        for class in dot.css_classes() {
-            if class != "presence-dot" {
-                dot.remove_css_class(&class);
-            }
+        for class in crate::model::SHOW_NAMES {
+            dot.remove_css_class(class);
         }
         dot.add_css_class(&contact.show());
     }

@@ -17,7 +17,9 @@ mod imp {
         pub title: gtk::Label,
         pub preview: gtk::Label,
         pub unread: gtk::Label,
+        pub dot: gtk::Box,
         pub bindings: RefCell<Vec<glib::Binding>>,
+        pub show_handler: RefCell<Option<(ConversationObject, glib::SignalHandlerId)>>,
     }
 
     #[glib::object_subclass]
@@ -56,7 +58,13 @@ mod imp {
                 .build();
             text.append(&self.title);
             text.append(&self.preview);
-            obj.append(&self.avatar);
+            self.dot.add_css_class("presence-dot");
+            self.dot.set_halign(gtk::Align::End);
+            self.dot.set_valign(gtk::Align::End);
+            let overlay = gtk::Overlay::new();
+            overlay.set_child(Some(&self.avatar));
+            overlay.add_overlay(&self.dot);
+            obj.append(&overlay);
             obj.append(&text);
             obj.append(&self.unread);
         }
@@ -120,12 +128,47 @@ impl ConversationRow {
                 .build(),
         ];
         imp.bindings.replace(bindings);
+        self.show_presence(conversation);
+        let handler = conversation.connect_show_notify(glib::clone!(
+            #[weak(rename_to = row)]
+            self,
+            move |c| row.show_presence(c)
+        ));
+        imp.show_handler.replace(Some((conversation.clone(), handler)));
+    }
+
+    fn show_presence(&self, conversation: &ConversationObject) {
+        let dot = &self.imp().dot;
+        for class in crate::model::SHOW_NAMES {
+            dot.remove_css_class(class);
+        }
+        let show = conversation.show();
+        dot.set_visible(!show.is_empty());
+        if !show.is_empty() {
+            dot.add_css_class(&show);
+        }
+    }
+
+    /// The presence shown on the avatar (`available`, …), if any.
+    pub fn presence_shown(&self) -> Option<String> {
+        let dot = &self.imp().dot;
+        dot.is_visible()
+            .then(|| {
+                dot.css_classes()
+                    .into_iter()
+                    .find(|c| crate::model::SHOW_NAMES.contains(&c.as_str()))
+                    .map(|c| c.to_string())
+            })
+            .flatten()
     }
 
     /// Stops following the conversation.
     pub fn unbind(&self) {
         for b in self.imp().bindings.take() {
             b.unbind();
+        }
+        if let Some((c, h)) = self.imp().show_handler.take() {
+            c.disconnect(h);
         }
     }
 
