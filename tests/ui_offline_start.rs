@@ -121,6 +121,21 @@ fn cached_conversations_show_at_once_without_a_network() {
         store
             .insert_messages(&me, &cached, Placement::Newest)
             .expect("messages");
+        // Seventy unread from benvolio, days ago: more than a page.
+        let many: Vec<NewMessage> = (0..70)
+            .map(|i| {
+                message(
+                    "benvolio@balcony.test",
+                    &format!("b{i}"),
+                    false,
+                    -5000 + i,
+                    DeliveryState::Received,
+                )
+            })
+            .collect();
+        store
+            .insert_messages(&me, &many, Placement::Newest)
+            .expect("many");
         store
             .mark_read(&me, &"romeo@balcony.test".parse().expect("jid"))
             .expect("read");
@@ -157,7 +172,7 @@ fn cached_conversations_show_at_once_without_a_network() {
     pump_until("cached conversations", Duration::from_secs(5), || {
         client
             .primary_account()
-            .is_some_and(|a| a.conversations().n_items() == 2)
+            .is_some_and(|a| a.conversations().n_items() == 3)
     });
     eprintln!("cached conversations listed {:?} after start", started.elapsed());
     let account = client.primary_account().expect("account");
@@ -169,7 +184,7 @@ fn cached_conversations_show_at_once_without_a_network() {
     assert_eq!(first.peer(), "nurse@balcony.test", "the most recent first");
     let main_view = window.main_view();
     pump_until("rows drawn", Duration::from_secs(5), || {
-        all::<ConversationRow>(&main_view.conversation_list()).len() == 2
+        all::<ConversationRow>(&main_view.conversation_list()).len() == 3
     });
     let rows = all::<ConversationRow>(&main_view.conversation_list());
     assert_eq!(rows[0].unread_shown().as_deref(), Some("3"));
@@ -317,6 +332,22 @@ fn cached_conversations_show_at_once_without_a_network() {
     );
     screenshot(&window, "search-result-de");
     entry.set_text("");
+
+    // Seventy unread: the view opens at the newest and offers the first unread.
+    main_view.open_conversation("benvolio@balcony.test");
+    pump_until("the jump offered", Duration::from_secs(5), || view.offers_jump());
+    screenshot(&window, "jump-to-unread-de");
+    view.jump_to_first_unread();
+    pump_until("the first unread shown", Duration::from_secs(5), || {
+        view.messages().is_some_and(|m| {
+            (0..m.n_items()).any(|i| {
+                m.item(i)
+                    .and_downcast::<balcony::model::MessageObject>()
+                    .is_some_and(|o| o.highlighted() && o.body() == "b0")
+            })
+        })
+    });
+    assert!(!view.offers_jump());
 
     // Ctrl+K: a few letters and Enter switch conversations.
     let switcher = main_view.quick_switch().expect("switcher");

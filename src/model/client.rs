@@ -321,6 +321,20 @@ impl Client {
         Some(list)
     }
 
+    /// Where the last `unread` incoming messages of a conversation begin.
+    pub async fn first_unread(&self, account: &Account, peer: &str, unread: u32) -> Option<i64> {
+        let (reader, jid, peer) = (
+            self.reader()?,
+            account.jid().parse::<BareJid>().ok()?,
+            peer.parse::<BareJid>().ok()?,
+        );
+        reader
+            .read(move |s| s.nth_newest_incoming(&jid, &peer, unread))
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// Messages of `account` matching `text` (in `peer`'s conversation
     /// only, when given), newest first.
     pub async fn search(&self, account: &Account, peer: Option<String>, text: String) -> Vec<StoredMessage> {

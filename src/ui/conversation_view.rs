@@ -9,6 +9,7 @@ use gtk::{gdk, glib};
 use super::message_row;
 use crate::{
     core::message::ChatState,
+    i18n::ngettext_f,
     model::{Account, Client, MessageList},
 };
 
@@ -27,6 +28,10 @@ mod imp {
     pub struct ConversationView {
         pub scroller: gtk::ScrolledWindow,
         pub list_view: gtk::ListView,
+        /// Offers to go back to where the unread messages begin.
+        pub jump_button: gtk::Button,
+        /// The first unread message, when it is outside the loaded window.
+        pub first_unread: Cell<Option<i64>>,
         pub composer: gtk::TextView,
         pub send_button: gtk::Button,
         pub conversation: RefCell<Option<(Client, Account, String, MessageList)>>,
@@ -149,24 +154,70 @@ impl ConversationView {
             .build();
         composer_bar.append(&composer_scroller);
         composer_bar.append(&imp.send_button);
-        self.append(&imp.scroller);
+        imp.jump_button.set_halign(gtk::Align::Center);
+        imp.jump_button.set_valign(gtk::Align::Start);
+        imp.jump_button.set_margin_top(12);
+        imp.jump_button.add_css_class("osd");
+        imp.jump_button.add_css_class("pill");
+        imp.jump_button.set_visible(false);
+        imp.jump_button.connect_clicked(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |_| view.jump_to_first_unread()
+        ));
+        let overlay = gtk::Overlay::new();
+        overlay.set_child(Some(&imp.scroller));
+        overlay.add_overlay(&imp.jump_button);
+        self.append(&overlay);
         self.append(&imp.editing_label);
         self.append(&composer_bar);
     }
 
     /// Shows `account`'s conversation with `peer`.
     pub fn open(&self, client: &Client, account: &Account, peer: &str) {
-        self.open_at(client, account, peer, None);
+        self.open_at(client, account, peer, None, 0);
     }
 
     /// Shows a conversation around message `around` (from a search), or at
     /// its newest messages.
-    pub fn open_at(&self, client: &Client, account: &Account, peer: &str, around: Option<i64>) {
+    /// With `unread` messages waiting, offers to jump to the first of them
+    /// when it is not on the first page.
+    pub fn open_at(&self, client: &Client, account: &Account, peer: &str, around: Option<i64>, unread: u32) {
         self.close();
         let Some(list) = client.open_conversation_at(account, peer, around) else {
             return;
         };
         let imp = self.imp();
+        if unread > 0 && around.is_none() {
+            let (client, account, peer, view) =
+                (client.clone(), account.clone(), peer.to_owned(), self.clone());
+            let opened = list.clone();
+            glib::spawn_future_local(async move {
+                let Some(first) = client.first_unread(&account, &peer, unread).await else {
+                    return;
+                };
+                // Still this conversation, and the first unread not loaded?
+                let current = view.messages();
+                let loaded = (0..opened.n_items()).any(|i| {
+                    opened
+                        .item(i)
+                        .and_downcast::<crate::model::MessageObject>()
+                        .is_some_and(|m| m.id() == first)
+                });
+                if current.as_ref() != Some(&opened) || loaded {
+                    return;
+                }
+                let imp = view.imp();
+                imp.first_unread.set(Some(first));
+                imp.jump_button.set_label(&ngettext_f(
+                    "Jump to the first unread message",
+                    "Jump to the first of {n} unread messages",
+                    unread,
+                    &[("n", &unread.to_string())],
+                ));
+                imp.jump_button.set_visible(true);
+            });
+        }
         imp.at_bottom.set(around.is_none());
         if around.is_some() {
             // Once loaded, bring the highlighted message into view.
@@ -215,6 +266,8 @@ impl ConversationView {
             list.disconnect(h);
         }
         imp.list_view.set_model(None::<&gtk::SelectionModel>);
+        imp.jump_button.set_visible(false);
+        imp.first_unread.set(None);
         if let Some(timer) = imp.pause_timer.take() {
             timer.remove();
         }
@@ -259,6 +312,27 @@ impl ConversationView {
         } else {
             glib::Propagation::Proceed
         }
+    }
+
+    /// Loads the messages around the first unread one and shows it.
+    pub fn jump_to_first_unread(&self) {
+        let imp = self.imp();
+        imp.jump_button.set_visible(false);
+        let (Some(first), Some(list)) = (imp.first_unread.take(), self.messages()) else {
+            return;
+        };
+        imp.at_bottom.set(false);
+        let view = self.clone();
+        glib::spawn_future_local(async move {
+            if let Ok(Some(position)) = list.load_around(first).await {
+                view.scroll_to_position(position, list.n_items());
+            }
+        });
+    }
+
+    /// Whether the jump to the first unread message is offered.
+    pub fn offers_jump(&self) -> bool {
+        self.imp().jump_button.is_visible()
     }
 
     /// Whether a sent message is being corrected.

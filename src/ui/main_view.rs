@@ -326,7 +326,9 @@ impl MainView {
         let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
             return;
         };
-        imp.conversation_view.open_at(&client, &account, peer, around);
+        let unread = account.conversation(peer).map_or(0, |(_, c)| c.unread());
+        imp.conversation_view
+            .open_at(&client, &account, peer, around, unread);
         let selection = imp
             .conversation_list
             .model()

@@ -1,7 +1,7 @@
 //! Reading a conversation a page at a time, around a message the reader
 //! already has, so that a view never loads a conversation whole.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use xmpp_parsers::jid::BareJid;
 
 use super::{
@@ -57,6 +57,30 @@ impl Store {
             id,
             limit,
         )
+    }
+
+    /// The row id of the `n`-th newest incoming message of a conversation
+    /// (1 = the newest): where `n` unread messages begin.
+    pub fn nth_newest_incoming(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        n: u32,
+    ) -> Result<Option<i64>, StoreError> {
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT id FROM messages WHERE conversation = {CONVERSATION} AND outgoing = 0
+                     ORDER BY timestamp DESC, seq DESC LIMIT 1 OFFSET ?3"
+                ),
+                params![account.as_str(), peer.as_str(), i64::from(n) - 1],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// One message of a conversation, by row id.
