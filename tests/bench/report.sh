@@ -7,7 +7,9 @@ cargo build --release --locked --benches >&2
 for b in ingest mam_catchup roster_login open_conversation roster_filter; do
 	cargo bench --locked --bench "$b" 2>/dev/null | grep '^bench:'
 done
-na start ms "<= 200" "needs the chat UI with a 1,000-contact, 100,000-message profile (issue 4)"
-na rss MB "<= 120" "needs the synced chat UI (issue 4)"
+# The UI figures need a display: a private Xvfb and D-Bus session.
+xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
+	cargo bench --locked --bench ui_start 2>/dev/null | grep '^bench:'
 na main_stall ms "<= 16" "needs catch-up into the chat UI (issue 4)"
 na form_render ms "<= 100" "needs the data-forms renderer (issue 5)"

@@ -1,0 +1,112 @@
+//! `make bench` (under Xvfb): starting the app on a profile with 1,000
+//! contacts and 100,000 messages in 200 conversations, with the server
+//! unreachable, until the conversation list and the roster are on screen;
+//! then the resident memory with a conversation open.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use adw::prelude::*;
+use balcony::{
+    core::{
+        account::TlsMode,
+        contacts::{RosterItem, Subscription},
+        credentials::PasswordStorage,
+        message::{ChatKind, DeliveryState, NewMessage},
+        store::{Placement, Store, StoredAccount},
+    },
+    model::Client,
+    ui::Window,
+};
+use xmpp_parsers::jid::BareJid;
+
+const CONTACTS: usize = 1_000;
+const CONVERSATIONS: usize = 200;
+const MESSAGES: usize = 100_000;
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let profile = support::profiles::fresh("bench-ui-start");
+    let me: BareJid = "juliet@balcony.test".parse().expect("jid");
+    {
+        let mut store = Store::open(&profile.database_path()).expect("store");
+        store
+            .save_account(&StoredAccount {
+                config: support::accounts::config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
+                enabled: true,
+                password_storage: PasswordStorage::ProfileFile,
+            })
+            .expect("account");
+        let roster: Vec<RosterItem> = (0..CONTACTS)
+            .map(|i| RosterItem {
+                jid: format!("contact{i}@balcony.test").parse().expect("jid"),
+                name: Some(format!("Contact number {i}")),
+                subscription: Subscription::Both,
+                ask: false,
+                approved: false,
+                groups: vec![format!("Group {}", i % 10)],
+            })
+            .collect();
+        store.replace_roster(&me, Some("1"), &roster).expect("roster");
+        let messages: Vec<NewMessage> = (0..MESSAGES)
+            .map(|i| NewMessage {
+                peer: format!("contact{}@balcony.test", i % CONVERSATIONS)
+                    .parse()
+                    .expect("jid"),
+                kind: ChatKind::Chat,
+                outgoing: i % 3 == 0,
+                sender: "x".into(),
+                body: format!("message number {i} with a little text in it"),
+                origin_id: Some(format!("o{i}")),
+                stanza_id: None,
+                timestamp_ms: 1_700_000_000_000 + (i as i64) * 1000,
+                state: DeliveryState::Received,
+            })
+            .collect();
+        store
+            .batch(|s| s.insert_messages(&me, &messages, Placement::Newest))
+            .expect("messages");
+    }
+    let start = Instant::now();
+    support::ui::init();
+    let client = Client::new(profile).expect("client");
+    let window = Window::new(None, &client, None);
+    window.set_default_size(900, 700);
+    window.present();
+    support::ui::pump_until("the cached lists", Duration::from_secs(30), || {
+        client.primary_account().is_some_and(|a| {
+            a.conversations().n_items() as usize == CONVERSATIONS && a.roster().len() == CONTACTS
+        })
+    });
+    gtk::test_widget_wait_for_draw(&window);
+    let started = start.elapsed().as_secs_f64() * 1000.0;
+    window.main_view().open_conversation("contact7@balcony.test");
+    let view = window.main_view().conversation_view();
+    support::ui::pump_until("a conversation", Duration::from_secs(10), || {
+        view.messages().is_some_and(|m| m.n_items() > 0)
+    });
+    gtk::test_widget_wait_for_draw(&window);
+    support::ui::pump_for(Duration::from_millis(300));
+    let rss = rss_mb();
+    let verdict = |ok: bool| if ok { "ok" } else { "over" };
+    println!(
+        "bench: start {started:.0} ms budget <= 200 {} (from main to the cached conversation list and roster drawn; {CONTACTS} contacts, {MESSAGES} messages in {CONVERSATIONS} conversations, server unreachable; debug symbols, release build)",
+        verdict(started <= 200.0)
+    );
+    println!(
+        "bench: rss {rss:.0} MB budget <= 120 {} (the same profile with a conversation open; VmRSS)",
+        verdict(rss <= 120.0)
+    );
+    window.close();
+    client.shutdown();
+}
