@@ -21,25 +21,8 @@ use support::{
     accounts::online,
     events::wait_for,
     prosody::{Prosody, MUC_DOMAIN},
-    ui::{dialog_of, find, init, pump_until, screenshot},
+    ui::{all, dialog_of, find, init, pump_until, screenshot},
 };
-
-/// Every descendant of `root` of type `T`, in widget order.
-fn all<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>) -> Vec<T> {
-    fn walk<T: IsA<gtk::Widget>>(w: &gtk::Widget, out: &mut Vec<T>) {
-        if let Some(t) = w.downcast_ref::<T>() {
-            out.push(t.clone());
-        }
-        let mut child = w.first_child();
-        while let Some(c) = child {
-            walk(&c, out);
-            child = c.next_sibling();
-        }
-    }
-    let mut out = Vec::new();
-    walk(root.as_ref(), &mut out);
-    out
-}
 
 #[gtk::test]
 fn a_message_arrives_is_answered_and_shows_its_delivery() {

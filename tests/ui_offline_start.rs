@@ -21,25 +21,9 @@ use balcony::{
 use support::{
     accounts::config,
     profiles,
-    ui::{find, pump_until, screenshot},
+    ui::{all, find, pump_until, screenshot},
 };
 use xmpp_parsers::jid::BareJid;
-
-fn all<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>) -> Vec<T> {
-    fn walk<T: IsA<gtk::Widget>>(w: &gtk::Widget, out: &mut Vec<T>) {
-        if let Some(t) = w.downcast_ref::<T>() {
-            out.push(t.clone());
-        }
-        let mut child = w.first_child();
-        while let Some(c) = child {
-            walk(&c, out);
-            child = c.next_sibling();
-        }
-    }
-    let mut out = Vec::new();
-    walk(root.as_ref(), &mut out);
-    out
-}
 
 fn message(peer: &str, body: &str, outgoing: bool, minute: i64, state: DeliveryState) -> NewMessage {
     NewMessage {

@@ -4,6 +4,8 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
+use super::presence_dot;
+
 use crate::{
     i18n::gettext,
     model::{ContactObject, RosterRow},
@@ -44,12 +46,7 @@ mod imp {
             self.header.add_css_class("dim-label");
             self.avatar.set_size(32);
             self.avatar.set_show_initials(true);
-            self.dot.add_css_class("presence-dot");
-            self.dot.set_halign(gtk::Align::End);
-            self.dot.set_valign(gtk::Align::End);
-            let overlay = gtk::Overlay::new();
-            overlay.set_child(Some(&self.avatar));
-            overlay.add_overlay(&self.dot);
+            let overlay = presence_dot::overlay(&self.avatar, &self.dot);
             self.name.set_xalign(0.0);
             self.name.set_ellipsize(gtk::pango::EllipsizeMode::End);
             self.address.set_xalign(0.0);
@@ -126,11 +123,7 @@ impl ContactRow {
     }
 
     fn show_presence(&self, contact: &ContactObject) {
-        let dot = &self.imp().dot;
-        for class in crate::model::SHOW_NAMES {
-            dot.remove_css_class(class);
-        }
-        dot.add_css_class(&contact.show());
+        presence_dot::show(&self.imp().dot, &contact.show());
     }
 
     /// Stops following the row's contact.

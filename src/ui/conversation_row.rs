@@ -4,6 +4,8 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
+use super::presence_dot;
+
 use crate::{i18n::gettext_f, model::ConversationObject};
 
 mod imp {
@@ -58,12 +60,7 @@ mod imp {
                 .build();
             text.append(&self.title);
             text.append(&self.preview);
-            self.dot.add_css_class("presence-dot");
-            self.dot.set_halign(gtk::Align::End);
-            self.dot.set_valign(gtk::Align::End);
-            let overlay = gtk::Overlay::new();
-            overlay.set_child(Some(&self.avatar));
-            overlay.add_overlay(&self.dot);
+            let overlay = presence_dot::overlay(&self.avatar, &self.dot);
             obj.append(&overlay);
             obj.append(&text);
             obj.append(&self.unread);
@@ -138,28 +135,12 @@ impl ConversationRow {
     }
 
     fn show_presence(&self, conversation: &ConversationObject) {
-        let dot = &self.imp().dot;
-        for class in crate::model::SHOW_NAMES {
-            dot.remove_css_class(class);
-        }
-        let show = conversation.show();
-        dot.set_visible(!show.is_empty());
-        if !show.is_empty() {
-            dot.add_css_class(&show);
-        }
+        presence_dot::show(&self.imp().dot, &conversation.show());
     }
 
     /// The presence shown on the avatar (`available`, …), if any.
     pub fn presence_shown(&self) -> Option<String> {
-        let dot = &self.imp().dot;
-        dot.is_visible()
-            .then(|| {
-                dot.css_classes()
-                    .into_iter()
-                    .find(|c| crate::model::SHOW_NAMES.contains(&c.as_str()))
-                    .map(|c| c.to_string())
-            })
-            .flatten()
+        presence_dot::shown(&self.imp().dot)
     }
 
     /// Stops following the conversation.

@@ -3,8 +3,7 @@
 use adw::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
-use gtk::glib;
-
+use super::entry_dialog::{self, Line};
 use crate::i18n::gettext;
 
 /// Response id of the start button.
@@ -18,46 +17,21 @@ pub fn parse_address(text: &str) -> Option<BareJid> {
 
 /// Builds the dialog; `start` gets the address when the user confirms.
 pub fn build(parent: &impl IsA<gtk::Window>, start: impl Fn(BareJid) + 'static) -> adw::MessageDialog {
-    let dialog = adw::MessageDialog::builder()
-        .transient_for(parent)
-        .modal(true)
-        .heading(gettext("Start Conversation"))
-        .body(gettext("Enter the address of the person to write to."))
-        .build();
-    let entry = adw::EntryRow::builder()
-        .title(gettext("Address"))
-        .name("address")
-        .activates_default(true)
-        .build();
-    let list = gtk::ListBox::builder()
-        .selection_mode(gtk::SelectionMode::None)
-        .css_classes(["boxed-list"])
-        .build();
-    list.append(&entry);
-    dialog.set_extra_child(Some(&list));
-    dialog.add_responses(&[
-        ("cancel", &gettext("_Cancel")),
+    let (dialog, rows) = entry_dialog::build(
+        parent,
+        &gettext("Start Conversation"),
+        &gettext("Enter the address of the person to write to."),
+        &[Line {
+            name: "address",
+            title: gettext("Address"),
+            text: "",
+        }],
         (RESPONSE_START, &gettext("_Start")),
-    ]);
-    dialog.set_response_appearance(RESPONSE_START, adw::ResponseAppearance::Suggested);
-    dialog.set_response_enabled(RESPONSE_START, false);
-    dialog.set_default_response(Some(RESPONSE_START));
-    dialog.set_close_response("cancel");
-    entry.connect_changed(glib::clone!(
-        #[weak]
-        dialog,
-        move |entry| {
-            let valid = parse_address(&entry.text()).is_some();
-            dialog.set_response_enabled(RESPONSE_START, valid);
-            if valid || entry.text().is_empty() {
-                entry.remove_css_class("error");
-            } else {
-                entry.add_css_class("error");
-            }
-        }
-    ));
+        |text| parse_address(text).is_some(),
+    );
+    let address = rows[0].clone();
     dialog.connect_response(Some(RESPONSE_START), move |_, _| {
-        if let Some(jid) = parse_address(&entry.text()) {
+        if let Some(jid) = parse_address(&address.text()) {
             start(jid);
         }
     });

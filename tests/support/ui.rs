@@ -30,6 +30,23 @@ fn walk(widget: &gtk::Widget, name: &str) -> Option<gtk::Widget> {
     None
 }
 
+/// Every descendant of `root` of type `T`, in widget order.
+pub fn all<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>) -> Vec<T> {
+    fn collect<T: IsA<gtk::Widget>>(w: &gtk::Widget, out: &mut Vec<T>) {
+        if let Some(t) = w.downcast_ref::<T>() {
+            out.push(t.clone());
+        }
+        let mut child = w.first_child();
+        while let Some(c) = child {
+            collect(&c, out);
+            child = c.next_sibling();
+        }
+    }
+    let mut out = Vec::new();
+    collect(root.as_ref(), &mut out);
+    out
+}
+
 /// The descendant of `root` whose widget name is `name`.
 pub fn find<T: IsA<gtk::Widget>>(root: &impl IsA<gtk::Widget>, name: &str) -> T {
     walk(root.as_ref(), name)
