@@ -281,22 +281,29 @@ impl MessageList {
         self.items_changed(at, 0, count);
     }
 
+    /// The newest loaded message with `origin_id` that `pick` accepts. It is
+    /// handed out after the borrow ends, so handlers of its changes may read
+    /// the list.
+    fn find_by_origin(
+        &self,
+        origin_id: &str,
+        pick: impl Fn(&MessageObject) -> bool,
+    ) -> Option<MessageObject> {
+        self.imp()
+            .items
+            .borrow()
+            .iter()
+            .rev()
+            .find(|m| m.origin_id().as_deref() == Some(origin_id) && pick(m))
+            .cloned()
+    }
+
     /// A correction replaced a message's text.
     pub fn on_corrected(&self, correction: &Correction) {
         if Some(&correction.peer) != self.peer().as_ref() {
             return;
         }
-        let found = self
-            .imp()
-            .items
-            .borrow()
-            .iter()
-            .rev()
-            .find(|m| {
-                m.outgoing() == correction.outgoing && m.origin_id().as_deref() == Some(&correction.replaces)
-            })
-            .cloned();
-        if let Some(m) = found {
+        if let Some(m) = self.find_by_origin(&correction.replaces, |m| m.outgoing() == correction.outgoing) {
             m.set_body(correction.body.clone());
             m.set_corrected(true);
         }
@@ -304,16 +311,7 @@ impl MessageList {
 
     /// A delivery state rose.
     pub fn on_state(&self, origin_id: &str, state: DeliveryState) {
-        let found = self
-            .imp()
-            .items
-            .borrow()
-            .iter()
-            .rev()
-            .find(|m| m.origin_id().as_deref() == Some(origin_id))
-            .cloned();
-        // Raised after the borrow ends: handlers of the change may read the list.
-        if let Some(m) = found {
+        if let Some(m) = self.find_by_origin(origin_id, |_| true) {
             m.raise_state(state);
         }
     }
