@@ -157,23 +157,34 @@ impl Account {
         self.imp().rooms.borrow_mut().remove(jid);
     }
 
-    /// Names conversations after their contacts' roster names.
+    /// Names every conversation after its contact's roster name (after
+    /// the whole roster or conversation list changed).
     pub fn name_conversations(&self) {
-        let roster = self.roster();
         for c in self.conversations().iter::<super::ConversationObject>().flatten() {
-            let contact = roster.contact(&c.peer());
-            let title = contact
-                .as_ref()
-                .map(|contact| contact.name())
-                .unwrap_or_else(|| c.peer());
-            if c.title() != title {
-                c.set_title(title);
-            }
-            // The presence dot: a contact's best availability, none for strangers and rooms.
-            let show = contact.map(|contact| contact.show()).unwrap_or_default();
-            if c.show() != show {
-                c.set_show(show);
-            }
+            self.name(&c);
+        }
+    }
+
+    /// Names the conversation with `peer` (after that contact changed).
+    pub fn name_conversation(&self, peer: &str) {
+        if let Some((_, c)) = self.conversation(peer) {
+            self.name(&c);
+        }
+    }
+
+    fn name(&self, c: &super::ConversationObject) {
+        let contact = self.roster().contact(&c.peer());
+        let title = contact
+            .as_ref()
+            .map(|contact| contact.name())
+            .unwrap_or_else(|| c.peer());
+        if c.title() != title {
+            c.set_title(title);
+        }
+        // The presence dot: a contact's best availability, none for strangers and rooms.
+        let show = contact.map(|contact| contact.show()).unwrap_or_default();
+        if c.show() != show {
+            c.set_show(show);
         }
     }
 

@@ -474,7 +474,11 @@ impl Client {
             .filter(|(a, _)| a == &account)
             .and_then(|(_, list)| list.peer());
         conversation_list::record(&account.conversations(), messages, open_peer.as_ref());
-        account.name_conversations();
+        let mut peers: Vec<&str> = messages.iter().map(|m| m.message.peer.as_str()).collect();
+        peers.dedup();
+        for peer in peers {
+            account.name_conversation(peer);
+        }
         if let (Some((_, list)), Some(peer)) = (open, open_peer) {
             list.on_added(messages);
             if messages
@@ -563,12 +567,12 @@ impl Client {
             Event::RosterItemChanged { jid, item } => {
                 let account = self.account_or_insert(&jid, false);
                 account.roster().upsert(&item);
-                account.name_conversations();
+                account.name_conversation(item.jid.as_str());
             }
             Event::RosterItemRemoved { jid, contact } => {
                 let account = self.account_or_insert(&jid, false);
                 account.roster().remove(contact.as_str());
-                account.name_conversations();
+                account.name_conversation(contact.as_str());
             }
             Event::ContactPresence {
                 jid,
@@ -577,7 +581,7 @@ impl Client {
             } => {
                 let account = self.account_or_insert(&jid, false);
                 account.roster().apply_presence(contact.as_str(), &presence);
-                account.name_conversations();
+                account.name_conversation(contact.as_str());
             }
             Event::RoomJoined {
                 jid,
