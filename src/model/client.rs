@@ -285,35 +285,15 @@ impl Client {
         });
     }
 
-    /// Opens `account`'s conversation with `peer`: its newest page loads at
-    /// once, and it counts as read.
+    /// Opens `account`'s conversation with `peer`: it becomes the one on
+    /// screen and counts as read. The caller loads the page to show
+    /// ([`MessageList::load_latest`] or [`MessageList::load_around`]).
     pub fn open_conversation(&self, account: &Account, peer: &str) -> Option<MessageList> {
-        self.open_conversation_at(account, peer, None)
-    }
-
-    /// Opens a conversation around message `around` (a search result) or
-    /// at its newest page.
-    pub fn open_conversation_at(
-        &self,
-        account: &Account,
-        peer: &str,
-        around: Option<i64>,
-    ) -> Option<MessageList> {
         let reader = self.reader()?;
         let jid: BareJid = account.jid().parse().ok()?;
         let peer: BareJid = peer.parse().ok()?;
         let list = MessageList::new(reader, jid.clone(), peer.clone());
         self.imp().open.replace(Some((account.clone(), list.clone())));
-        let loading = list.clone();
-        glib::spawn_future_local(async move {
-            let loaded = match around {
-                Some(id) => loading.load_around(id).await.map(|_| ()),
-                None => loading.load_latest().await,
-            };
-            if let Err(e) = loaded {
-                tracing::error!(error = %e, "cannot read the conversation");
-            }
-        });
         if let Some((_, c)) = conversation_list::find(&account.conversations(), peer.as_str()) {
             c.set_unread(0);
         }

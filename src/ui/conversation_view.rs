@@ -184,64 +184,34 @@ impl ConversationView {
     /// when it is not on the first page.
     pub fn open_at(&self, client: &Client, account: &Account, peer: &str, around: Option<i64>, unread: u32) {
         self.close();
-        let Some(list) = client.open_conversation_at(account, peer, around) else {
+        let Some(list) = client.open_conversation(account, peer) else {
             return;
         };
         let imp = self.imp();
-        if unread > 0 && around.is_none() {
-            let (client, account, peer, view) =
-                (client.clone(), account.clone(), peer.to_owned(), self.clone());
-            let opened = list.clone();
-            glib::spawn_future_local(async move {
-                let Some(first) = client.first_unread(&account, &peer, unread).await else {
-                    return;
-                };
-                // Still this conversation, and the first unread not loaded?
-                let current = view.messages();
-                let loaded = (0..opened.n_items()).any(|i| {
-                    opened
-                        .item(i)
-                        .and_downcast::<crate::model::MessageObject>()
-                        .is_some_and(|m| m.id() == first)
-                });
-                if current.as_ref() != Some(&opened) || loaded {
-                    return;
-                }
-                let imp = view.imp();
-                imp.first_unread.set(Some(first));
-                imp.jump_button.set_label(&ngettext_f(
-                    "Jump to the first unread message",
-                    "Jump to the first of {n} unread messages",
-                    unread,
-                    &[("n", &unread.to_string())],
-                ));
-                imp.jump_button.set_visible(true);
-            });
-        }
         imp.at_bottom.set(around.is_none());
-        if around.is_some() {
-            // Once loaded, bring the highlighted message into view.
-            let handler = std::rc::Rc::new(std::cell::RefCell::new(None));
-            let once = handler.clone();
-            let id = list.connect_items_changed(glib::clone!(
-                #[weak(rename_to = view)]
-                self,
-                move |list, _, _, _| {
-                    let found = (0..list.n_items()).find(|i| {
-                        list.item(*i)
-                            .and_downcast::<crate::model::MessageObject>()
-                            .is_some_and(|m| m.highlighted())
-                    });
-                    if let Some(position) = found {
-                        view.scroll_to_position(position, list.n_items());
-                        if let Some(h) = once.borrow_mut().take() {
-                            list.disconnect(h);
-                        }
-                    }
-                }
-            ));
-            handler.replace(Some(id));
-        }
+        let (client_, account_, peer_, view, opened) = (
+            client.clone(),
+            account.clone(),
+            peer.to_owned(),
+            self.clone(),
+            list.clone(),
+        );
+        glib::spawn_future_local(async move {
+            let shown = match around {
+                // A search result: its neighbours, scrolled into view.
+                Some(id) => opened.load_around(id).await,
+                None => opened.load_latest().await.map(|()| None),
+            };
+            match shown {
+                Ok(Some(position)) => view.scroll_to_position(position, opened.n_items()),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read the conversation"),
+            }
+            if unread > 0 && around.is_none() {
+                view.offer_first_unread(&client_, &account_, &peer_, &opened, unread)
+                    .await;
+            }
+        });
         let handler = list.connect_items_changed(glib::clone!(
             #[weak(rename_to = view)]
             self,
@@ -312,6 +282,40 @@ impl ConversationView {
         } else {
             glib::Propagation::Proceed
         }
+    }
+
+    /// Offers to jump to where the last `unread` messages begin, when that is
+    /// not in the loaded page of `opened`.
+    async fn offer_first_unread(
+        &self,
+        client: &Client,
+        account: &Account,
+        peer: &str,
+        opened: &MessageList,
+        unread: u32,
+    ) {
+        let Some(first) = client.first_unread(account, peer, unread).await else {
+            return;
+        };
+        // Still this conversation, and the first unread not loaded?
+        let loaded = (0..opened.n_items()).any(|i| {
+            opened
+                .item(i)
+                .and_downcast::<crate::model::MessageObject>()
+                .is_some_and(|m| m.id() == first)
+        });
+        if self.messages().as_ref() != Some(opened) || loaded {
+            return;
+        }
+        let imp = self.imp();
+        imp.first_unread.set(Some(first));
+        imp.jump_button.set_label(&ngettext_f(
+            "Jump to the first unread message",
+            "Jump to the first of {n} unread messages",
+            unread,
+            &[("n", &unread.to_string())],
+        ));
+        imp.jump_button.set_visible(true);
     }
 
     /// Loads the messages around the first unread one and shows it.
