@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 use xmpp_parsers::jid::BareJid;
 
 use super::{
-    messages::{from_row, COLUMNS, CONVERSATION},
+    messages::{collect_messages, from_row, COLUMNS, CONVERSATION},
     Store, StoreError,
 };
 use crate::core::message::StoredMessage;
@@ -117,11 +117,7 @@ impl Store {
             params![account.as_str(), peer.as_str(), id, limit as i64],
             from_row,
         )?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        collect_messages(rows)
     }
 }
 

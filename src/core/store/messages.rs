@@ -124,6 +124,18 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, 
     }))
 }
 
+/// The messages a query read with [`from_row`], in order; the first bad
+/// row fails the whole read.
+pub(super) fn collect_messages(
+    rows: impl Iterator<Item = rusqlite::Result<Result<StoredMessage, StoreError>>>,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Stores messages in one transaction, skipping those already stored.
     /// A duplicate that brings a stanza-id the stored copy lacks (our own
@@ -295,11 +307,7 @@ impl Store {
              ORDER BY m.timestamp, m.seq"
         ))?;
         let rows = stmt.query_map(params![account.as_str(), peer.as_str(), limit as i64], from_row)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        collect_messages(rows)
     }
 
     /// How many messages the account has in a conversation.

@@ -5,7 +5,7 @@ use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
 use super::{
-    messages::{from_row, COLUMNS},
+    messages::{collect_messages, from_row, COLUMNS},
     Store, StoreError,
 };
 use crate::core::message::StoredMessage;
@@ -71,11 +71,7 @@ impl Store {
             params![query, account.as_str(), peer.map(|p| p.as_str()), limit as i64],
             from_row,
         )?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        collect_messages(rows)
     }
 }
 
