@@ -6,6 +6,7 @@ pub mod account;
 pub mod bridge;
 pub mod contacts;
 pub mod credentials;
+pub mod forms;
 pub mod message;
 pub mod profile;
 pub mod rooms;

@@ -329,6 +329,15 @@ impl Worker {
                 self.request(jid, SessionRequest::SetBookmark(bookmark))
             }
             Command::RemoveBookmark { jid, room } => self.request(jid, SessionRequest::RemoveBookmark(room)),
+            Command::ListCommands { jid, entity, reply } => {
+                self.request(jid, SessionRequest::ListCommands(entity, reply))
+            }
+            Command::RunCommand {
+                jid,
+                entity,
+                step,
+                reply,
+            } => self.request(jid, SessionRequest::RunCommand(entity, step, reply)),
             Command::CorrectMessage {
                 jid,
                 to,
@@ -383,6 +392,7 @@ impl Worker {
             Some(s) => {
                 let _ = s.commands.send(SessionCommand::Request(request));
             }
+            None if request.answer_offline() => {}
             None => self.emit(Event::RequestFailed {
                 jid,
                 request: RequestKind::Offline,

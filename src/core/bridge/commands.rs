@@ -1,5 +1,6 @@
 //! Requests from the UI to the worker.
 
+use tokio::sync::oneshot;
 use xmpp_parsers::jid::{BareJid, Jid};
 
 use super::OwnPresence;
@@ -9,8 +10,17 @@ use crate::core::{
     credentials::{Password, PasswordStorage},
     message::ChatState,
     rooms::Bookmark,
-    xmpp::x0077_registration::Answers,
+    xmpp::{
+        x0050_command_client::{CommandItem, CommandStep},
+        x0050_commands::{CommandError, CommandPayload},
+        x0077_registration::Answers,
+    },
 };
+
+/// Where the commands an entity offers are sent.
+pub type CommandsReply = oneshot::Sender<Result<Vec<CommandItem>, CommandError>>;
+/// Where the answer to one command step is sent.
+pub type CommandStepReply = oneshot::Sender<Result<CommandPayload, CommandError>>;
 
 /// Requests from the UI to the worker.
 #[derive(Debug)]
@@ -222,6 +232,26 @@ pub enum Command {
     SetInteractive {
         /// True when a window has focus.
         active: bool,
+    },
+    /// List the ad-hoc commands `entity` offers (XEP-0050).
+    ListCommands {
+        /// The account.
+        jid: BareJid,
+        /// Whose commands.
+        entity: Jid,
+        /// Where the list goes.
+        reply: CommandsReply,
+    },
+    /// Run one step of an ad-hoc command on `entity`.
+    RunCommand {
+        /// The account.
+        jid: BareJid,
+        /// Where the command runs.
+        entity: Jid,
+        /// The step.
+        step: CommandStep,
+        /// Where the answer goes.
+        reply: CommandStepReply,
     },
     /// Close every connection and stop the worker.
     Shutdown,

@@ -4,18 +4,23 @@
 use xmpp_parsers::jid::{BareJid, Jid};
 
 use super::{
-    chat, context::SessionContext, outgoing::IqError, roster, x0045_muc, x0191_blocking, x0313_mam,
-    x0333_markers, x0402_bookmarks,
+    chat,
+    context::SessionContext,
+    outgoing::IqError,
+    roster, x0045_muc,
+    x0050_command_client::{self, CommandStep},
+    x0050_commands::CommandError,
+    x0191_blocking, x0313_mam, x0333_markers, x0402_bookmarks,
 };
 use crate::core::{
-    bridge::{Event, RequestKind},
+    bridge::{CommandStepReply, CommandsReply, Event, RequestKind},
     contacts::SubscriptionAction,
     message::ChatState,
     rooms::Bookmark,
 };
 
 /// What a session can be asked to do.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum SessionRequest {
     /// See [`crate::core::bridge::Command::SetContact`].
     SetContact {
@@ -55,6 +60,22 @@ pub enum SessionRequest {
     SetBookmark(Bookmark),
     /// See [`crate::core::bridge::Command::RemoveBookmark`].
     RemoveBookmark(BareJid),
+    /// See [`crate::core::bridge::Command::ListCommands`].
+    ListCommands(Jid, CommandsReply),
+    /// See [`crate::core::bridge::Command::RunCommand`].
+    RunCommand(Jid, CommandStep, CommandStepReply),
+}
+
+impl SessionRequest {
+    /// Tells the asker that there is no session to carry this out; false
+    /// when the request has no one waiting for an answer.
+    pub fn answer_offline(self) -> bool {
+        match self {
+            SessionRequest::ListCommands(_, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
+            SessionRequest::RunCommand(_, _, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
+            _ => false,
+        }
+    }
 }
 
 fn report(ctx: &SessionContext, request: RequestKind, result: Result<(), IqError>) {
@@ -114,6 +135,12 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             SessionRequest::RemoveBookmark(room) => {
                 let r = x0402_bookmarks::retract(&ctx, &room).await;
                 report(&ctx, RequestKind::Bookmarks, r);
+            }
+            SessionRequest::ListCommands(entity, reply) => {
+                let _ = reply.send(x0050_command_client::list(&ctx, entity).await);
+            }
+            SessionRequest::RunCommand(entity, step, reply) => {
+                let _ = reply.send(x0050_command_client::execute(&ctx, entity, step).await);
             }
             SessionRequest::Subscription(..)
             | SessionRequest::ChatState(..)
