@@ -286,3 +286,46 @@ async fn refusals_are_explained_and_a_session_can_be_canceled() {
     }
     assert_eq!(offline, Err(CommandError::Offline));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn our_responder_answers_through_the_server() {
+    use xmpp_parsers::{
+        disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult},
+        stanza_error::DefinedCondition,
+    };
+    let server = server();
+    let juliet = online(&server, "commands-responder", "admin", "pw-admin").await;
+    let mut phone = Peer::login(&server, "admin", "pw-admin").await;
+    let us = Jid::from(juliet.full.clone());
+
+    // Our disco#info announces commands, so that other clients look.
+    let info = phone
+        .get(&us, DiscoInfoQuery { node: None }.into())
+        .await
+        .expect("info")
+        .expect("payload");
+    let info = DiscoInfoResult::try_from(info).expect("disco#info");
+    assert!(info.features.contains("http://jabber.org/protocol/commands"));
+
+    // The commands node answers (no command of ours is registered yet; the
+    // remote-control commands come with their issue).
+    let items = phone
+        .get(
+            &us,
+            DiscoItemsQuery {
+                node: Some("http://jabber.org/protocol/commands".into()),
+                rsm: None,
+            }
+            .into(),
+        )
+        .await
+        .expect("items")
+        .expect("payload");
+    assert!(DiscoItemsResult::try_from(items).expect("items").items.is_empty());
+
+    // Executing an unknown node: item-not-found, as XEP-0050 §4.6 says.
+    let request = CommandPayload::request("http://example.org/none", None, Action::Execute, None);
+    let refused = phone.set(Some(us.clone()), request.to_element()).await;
+    let error = refused.expect_err("refused");
+    assert_eq!(error.defined_condition, DefinedCondition::ItemNotFound);
+}

@@ -12,7 +12,9 @@ use balcony::core::{
 use xmpp_parsers::minidom::Element;
 
 fn fixture(name: &str) -> Element {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xep").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/xep")
+        .join(name);
     let text = fs::read_to_string(&path).expect("fixture");
     let body = text.split_once("-->").map(|(_, b)| b).unwrap_or(&text);
     // Bare fields (XEP-0122) go into a form; stanzas get their namespace.
@@ -54,7 +56,9 @@ fn form_in(name: &str) -> Form {
 #[test]
 fn every_form_example_reads_writes_and_reads_back_the_same() {
     let mut count = 0;
-    for xep in ["xep-0004", "xep-0050", "xep-0122", "xep-0141", "xep-0146", "xep-0221"] {
+    for xep in [
+        "xep-0004", "xep-0050", "xep-0122", "xep-0141", "xep-0146", "xep-0221",
+    ] {
         for name in fixtures(xep) {
             let root = fixture(&name);
             let mut found = Vec::new();
@@ -81,7 +85,12 @@ fn every_command_example_reads_writes_and_reads_back_the_same() {
         for name in fixtures(xep) {
             let root = fixture(&name);
             let mut found = Vec::new();
-            descendants(&root, "command", "http://jabber.org/protocol/commands", &mut found);
+            descendants(
+                &root,
+                "command",
+                "http://jabber.org/protocol/commands",
+                &mut found,
+            );
             for c in found {
                 let command = CommandPayload::parse(c).unwrap_or_else(|e| panic!("{name}: {e}"));
                 let again = CommandPayload::parse(&command.to_element()).expect("written command reads");
@@ -118,12 +127,19 @@ fn the_bot_creation_form_of_xep_0004_is_read_and_submitted_as_declared() {
     assert_eq!(features.options.len(), 5);
 
     form.set_values("botname", vec!["The Jabber Google Bot".into()]);
-    form.set_values("invitelist", vec!["juliet@capulet.com".into(), "romeo@montague.net".into()]);
+    form.set_values(
+        "invitelist",
+        vec!["juliet@capulet.com".into(), "romeo@montague.net".into()],
+    );
     let submission = forms::parse(&form.submission()).expect("submission");
     assert_eq!(submission.kind, FormKind::Submit);
     // Fixed fields are not submitted; everything else is, in order, with
     // the declared type and hidden values unchanged.
-    let vars: Vec<&str> = submission.fields.iter().filter_map(|f| f.var.as_deref()).collect();
+    let vars: Vec<&str> = submission
+        .fields
+        .iter()
+        .filter_map(|f| f.var.as_deref())
+        .collect();
     let expected: Vec<&str> = form
         .fields
         .iter()
@@ -133,7 +149,9 @@ fn the_bot_creation_form_of_xep_0004_is_read_and_submitted_as_declared() {
     assert_eq!(vars, expected);
     assert_eq!(submission.form_type(), Some("jabber:bot"));
     for field in &submission.fields {
-        let original = form.field(field.var.as_deref().unwrap_or_default()).expect("field");
+        let original = form
+            .field(field.var.as_deref().unwrap_or_default())
+            .expect("field");
         assert_eq!(field.declared_type, original.declared_type);
         assert_eq!(field.values, original.values, "{:?}", field.var);
         assert!(field.label.is_none() && field.options.is_empty());
@@ -152,7 +170,9 @@ fn the_search_results_of_xep_0004_are_a_table() {
     let columns: Vec<&str> = result.reported.iter().map(|f| f.title()).collect();
     assert_eq!(columns, ["name", "url"]);
     assert_eq!(result.items.len(), 5);
-    assert!(result.items[1].iter().any(|f| f.value() == "http://www.hellasverona.it/"));
+    assert!(result.items[1]
+        .iter()
+        .any(|f| f.value() == "http://www.hellasverona.it/"));
     let pages = result.shown_pages();
     assert!(pages[0].content.contains(&LayoutItem::Reported));
 }
@@ -161,7 +181,9 @@ fn the_search_results_of_xep_0004_are_a_table() {
 fn xep_0122_datatypes_ranges_patterns_and_list_ranges_are_checked() {
     let form = form_in("xep-0122-04.xml");
     let mut field = form.fields[0].clone();
-    let Some(v) = &field.validation else { panic!("validation") };
+    let Some(v) = &field.validation else {
+        panic!("validation")
+    };
     assert_eq!(v.datatype, "xs:dateTime");
     assert!(matches!(v.method, Method::Range { .. }));
     assert_eq!(field.problem(), None);
@@ -177,7 +199,10 @@ fn xep_0122_datatypes_ranges_patterns_and_list_ranges_are_checked() {
     assert!(matches!(ssn.problem(), Some(Problem::NoMatch(_))));
 
     let mut choice = form_in("xep-0122-06.xml").fields[0].clone();
-    assert_eq!(choice.validation.as_ref().and_then(|v| v.list_range), Some((Some(1), Some(3))));
+    assert_eq!(
+        choice.validation.as_ref().and_then(|v| v.list_range),
+        Some((Some(1), Some(3)))
+    );
     choice.values = choice.options.iter().map(|o| o.value.clone()).take(4).collect();
     assert_eq!(choice.problem(), Some(Problem::TooMany(3)));
     choice.values.clear();
@@ -197,7 +222,11 @@ fn xep_0141_pages_and_sections_refer_to_fields() {
     let labels: Vec<Option<&str>> = form.pages.iter().map(|p| p.label.as_deref()).collect();
     assert_eq!(
         labels,
-        [Some("Personal Information"), Some("Community Activity"), Some("Plans and Reasonings")]
+        [
+            Some("Personal Information"),
+            Some("Community Activity"),
+            Some("Plans and Reasonings")
+        ]
     );
     let first_field = form.pages[0]
         .content
@@ -235,7 +264,12 @@ fn xep_0146_set_status_form_and_its_completion() {
     assert!(status.required);
     let root = fixture("xep-0146-04.xml");
     let mut commands = Vec::new();
-    descendants(&root, "command", "http://jabber.org/protocol/commands", &mut commands);
+    descendants(
+        &root,
+        "command",
+        "http://jabber.org/protocol/commands",
+        &mut commands,
+    );
     let done = CommandPayload::parse(commands[0]).expect("command");
     assert_eq!(done.status, Some(Status::Completed));
     assert_eq!(done.node, "http://jabber.org/protocol/rc#set-status");
@@ -247,7 +281,12 @@ fn xep_0050_stage_actions_follow_the_execute_default() {
     for name in fixtures("xep-0050") {
         let root = fixture(&name);
         let mut commands = Vec::new();
-        descendants(&root, "command", "http://jabber.org/protocol/commands", &mut commands);
+        descendants(
+            &root,
+            "command",
+            "http://jabber.org/protocol/commands",
+            &mut commands,
+        );
         for c in commands {
             let c = CommandPayload::parse(c).expect("command");
             if c.actions.is_some() {
@@ -256,7 +295,10 @@ fn xep_0050_stage_actions_follow_the_execute_default() {
         }
     }
     // Stage 1 of the config example: next only, default next.
-    let stage1 = found.iter().find(|c| c.allows(Action::Next) && !c.allows(Action::Prev)).expect("stage 1");
+    let stage1 = found
+        .iter()
+        .find(|c| c.allows(Action::Next) && !c.allows(Action::Prev))
+        .expect("stage 1");
     assert_eq!(stage1.default_action(), Some(Action::Next));
     // Stage 2: prev and complete, default complete.
     let stage2 = found.iter().find(|c| c.allows(Action::Prev)).expect("stage 2");
@@ -284,7 +326,10 @@ fn malformed_forms_get_clear_results() {
         }]
     );
     let sub = form.submission();
-    assert_eq!(sub.children().next().and_then(|f| f.attr("type")), Some("colour-picker"));
+    assert_eq!(
+        sub.children().next().and_then(|f| f.attr("type")),
+        Some("colour-picker")
+    );
 
     // Duplicate vars: refused, named.
     assert_eq!(
@@ -303,18 +348,28 @@ fn malformed_forms_get_clear_results() {
     // No FORM_TYPE: fine, and none is invented.
     let form = parse_str("<x xmlns='jabber:x:data' type='form'><field var='q'/></x>").expect("usable");
     assert_eq!(form.form_type(), None);
-    assert_eq!(forms::parse(&form.submission()).expect("submission").form_type(), None);
+    assert_eq!(
+        forms::parse(&form.submission()).expect("submission").form_type(),
+        None
+    );
 
     // Not a form, and an unknown form type.
     assert_eq!(
-        forms::parse(&"<query xmlns='jabber:iq:register'/>".parse::<Element>().expect("xml")),
+        forms::parse(
+            &"<query xmlns='jabber:iq:register'/>"
+                .parse::<Element>()
+                .expect("xml")
+        ),
         Err(FormError::NotAForm("query".into()))
     );
     assert_eq!(
         parse_str("<x xmlns='jabber:x:data' type='questionnaire'/>"),
         Err(FormError::UnknownFormType("questionnaire".into()))
     );
-    assert_eq!(parse_str("<x xmlns='jabber:x:data'/>"), Err(FormError::UnknownFormType(String::new())));
+    assert_eq!(
+        parse_str("<x xmlns='jabber:x:data'/>"),
+        Err(FormError::UnknownFormType(String::new()))
+    );
 
     // A pattern that does not compile is ignored, not applied.
     let form = parse_str(
@@ -325,7 +380,8 @@ fn malformed_forms_get_clear_results() {
     assert_eq!(form.fields[0].problem(), None);
 
     // A non-fixed field without a name is shown but not submitted.
-    let form = parse_str("<x xmlns='jabber:x:data' type='form'><field label='Nameless'/></x>").expect("usable");
+    let form =
+        parse_str("<x xmlns='jabber:x:data' type='form'><field label='Nameless'/></x>").expect("usable");
     assert_eq!(form.warnings, [FormWarning::FieldWithoutVar("Nameless".into())]);
     assert_eq!(form.submission().children().count(), 0);
 
@@ -336,7 +392,9 @@ fn malformed_forms_get_clear_results() {
     )
     .expect("usable");
     assert_eq!(form.pages[0].content, [LayoutItem::Field(0)]);
-    assert!(form.warnings.contains(&FormWarning::UnknownFieldRef("ghost".into())));
+    assert!(form
+        .warnings
+        .contains(&FormWarning::UnknownFieldRef("ghost".into())));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use xmpp_parsers::jid::BareJid;
 
-use super::{outgoing::Outbound, x0045_muc::Rooms};
+use super::{outgoing::Outbound, x0045_muc::Rooms, x0050_command_responder::CommandResponder};
 use crate::core::{bridge::Event, store::StoreHandle};
 
 /// Shared by the session loop and the tasks it starts. Cheap to clone.
@@ -19,6 +19,8 @@ pub struct SessionContext {
     pub store: StoreHandle,
     /// Rooms we are in, joining or leaving.
     pub rooms: Rooms,
+    /// The ad-hoc commands we answer.
+    pub commands: CommandResponder,
 }
 
 impl SessionContext {

@@ -31,6 +31,13 @@ pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Opt
     if let Some(reply) = x0191_blocking::on_push(ctx, &iq).await {
         return Some(reply);
     }
+    let us = match &iq {
+        Iq::Get { to: Some(to), .. } | Iq::Set { to: Some(to), .. } => to.clone(),
+        _ => ctx.account.clone().into(),
+    };
+    if let Some(reply) = ctx.commands.answer(&iq, &ctx.account, &us) {
+        return Some(reply);
+    }
     modules::answer(&iq)
 }
 

@@ -23,6 +23,7 @@ pub mod x0030_disco;
 pub mod x0045_muc;
 pub mod x0045_muc_messages;
 pub mod x0050_command_client;
+pub mod x0050_command_responder;
 pub mod x0050_commands;
 pub mod x0077_registration;
 pub mod x0085_chat_states;

@@ -25,7 +25,7 @@ use super::{
     presence::{directed_presence_stanza, own_presence_stanza},
     session_requests::{self, SessionRequest},
     tls::AccountTls,
-    x0045_muc, x0352_csi,
+    x0045_muc, x0050_command_responder, x0352_csi,
 };
 use crate::core::{
     account::AccountConfig,
@@ -253,6 +253,7 @@ async fn run(
         events: session.events.clone(),
         store: spec.store.clone(),
         rooms: Default::default(),
+        commands: x0050_command_responder::registry(),
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::default();
