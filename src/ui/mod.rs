@@ -9,6 +9,7 @@ mod contact_row;
 mod conversation_row;
 mod conversation_view;
 mod entry_dialog;
+pub mod form;
 pub mod join_room_dialog;
 mod links;
 mod main_view;

@@ -1,0 +1,185 @@
+//! A searchable list for fields with many options: a search entry over a
+//! list view, so that even 10,000 options cost only the visible rows.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::BTreeSet,
+    rc::Rc,
+};
+
+use adw::prelude::*;
+
+use super::field_editor::{own_group, widget_name, FieldEditor, Placement};
+use crate::{
+    core::forms::{Field, FieldOption},
+    i18n::{gettext, ngettext_f},
+};
+
+type Bound = Rc<RefCell<Vec<(glib::WeakRef<gtk::CheckButton>, Rc<RefCell<usize>>)>>>;
+
+struct Picker {
+    options: Rc<Vec<FieldOption>>,
+    chosen: Rc<RefCell<BTreeSet<usize>>>,
+    bound: Bound,
+    updating: Rc<Cell<bool>>,
+}
+
+impl Picker {
+    fn refresh(&self) {
+        self.updating.set(true);
+        for (check, index) in self.bound.borrow().iter() {
+            if let Some(check) = check.upgrade() {
+                check.set_active(self.chosen.borrow().contains(&index.borrow()));
+            }
+        }
+        self.updating.set(false);
+    }
+
+    fn summary(&self) -> String {
+        let chosen = self.chosen.borrow();
+        match chosen.len() {
+            0 => gettext("Nothing chosen"),
+            1 => chosen
+                .iter()
+                .next()
+                .and_then(|i| self.options.get(*i))
+                .map(|o| o.text().to_owned())
+                .unwrap_or_default(),
+            n => ngettext_f("{n} chosen", "{n} chosen", n as u32, &[("n", &n.to_string())]),
+        }
+    }
+}
+
+/// The picker for `field` over `options`; `multi` allows several choices.
+pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: impl Fn() + 'static) -> FieldEditor {
+    let chosen: BTreeSet<usize> = options
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| field.values.contains(&o.value))
+        .map(|(i, _)| i)
+        .collect();
+    let picker = Rc::new(Picker {
+        options: Rc::new(options),
+        chosen: Rc::new(RefCell::new(chosen)),
+        bound: Rc::default(),
+        updating: Rc::default(),
+    });
+    let group = own_group(field);
+    let summary = gtk::Label::builder().label(picker.summary()).xalign(0.0).css_classes(["dim-label"]).build();
+    let search = gtk::SearchEntry::builder()
+        .placeholder_text(gettext("Search choices"))
+        .name(format!("{}:search", widget_name(field)))
+        .build();
+
+    let indices: Vec<String> = (0..picker.options.len()).map(|i| i.to_string()).collect();
+    let refs: Vec<&str> = indices.iter().map(String::as_str).collect();
+    let all = gtk::StringList::new(&refs);
+    let query = Rc::new(RefCell::new(String::new()));
+    let filter = {
+        let (options, query) = (picker.options.clone(), query.clone());
+        gtk::CustomFilter::new(move |item| {
+            let q = query.borrow();
+            if q.is_empty() {
+                return true;
+            }
+            let i: usize = item
+                .downcast_ref::<gtk::StringObject>()
+                .and_then(|s| s.string().parse().ok())
+                .unwrap_or(usize::MAX);
+            options.get(i).is_some_and(|o| o.text().to_lowercase().contains(q.as_str()))
+        })
+    };
+    let filtered = gtk::FilterListModel::new(Some(all), Some(filter.clone()));
+    {
+        let query = query.clone();
+        search.connect_search_changed(move |s| {
+            query.replace(s.text().to_lowercase());
+            filter.changed(gtk::FilterChange::Different);
+        });
+    }
+
+    let factory = gtk::SignalListItemFactory::new();
+    let changed = Rc::new(changed);
+    {
+        let (picker, summary) = (picker.clone(), summary.clone());
+        factory.connect_setup(move |_, item| {
+            let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+            let check = gtk::CheckButton::builder()
+                .margin_top(4)
+                .margin_bottom(4)
+                .margin_start(8)
+                .margin_end(8)
+                .build();
+            let index = Rc::new(RefCell::new(usize::MAX));
+            picker.bound.borrow_mut().push((check.downgrade(), index.clone()));
+            let (picker, summary, changed) = (picker.clone(), summary.clone(), changed.clone());
+            check.connect_toggled(move |c| {
+                if picker.updating.get() {
+                    return;
+                }
+                let i = *index.borrow();
+                {
+                    let mut chosen = picker.chosen.borrow_mut();
+                    if !multi {
+                        chosen.clear();
+                    }
+                    if c.is_active() {
+                        chosen.insert(i);
+                    } else {
+                        chosen.remove(&i);
+                    }
+                }
+                if !multi {
+                    picker.refresh();
+                }
+                summary.set_label(&picker.summary());
+                changed();
+            });
+            item.set_child(Some(&check));
+        });
+    }
+    {
+        let picker = picker.clone();
+        factory.connect_bind(move |_, item| {
+            let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+            let Some(check) = item.child().and_downcast::<gtk::CheckButton>() else { return };
+            let i: usize = item
+                .item()
+                .and_downcast::<gtk::StringObject>()
+                .and_then(|s| s.string().parse().ok())
+                .unwrap_or(usize::MAX);
+            if let Some((_, index)) = picker.bound.borrow().iter().find(|(c, _)| c.upgrade().as_ref() == Some(&check)) {
+                index.replace(i);
+            }
+            check.set_label(picker.options.get(i).map(FieldOption::text));
+            picker.updating.set(true);
+            check.set_active(picker.chosen.borrow().contains(&i));
+            picker.updating.set(false);
+        });
+    }
+    let list = gtk::ListView::builder()
+        .model(&gtk::NoSelection::new(Some(filtered)))
+        .factory(&factory)
+        .name(widget_name(field))
+        .build();
+    let scrolled = gtk::ScrolledWindow::builder()
+        .child(&list)
+        .min_content_height(220)
+        .max_content_height(220)
+        .hscrollbar_policy(gtk::PolicyType::Never)
+        .build();
+    let frame = gtk::Frame::builder().child(&scrolled).build();
+    let content = gtk::Box::builder().orientation(gtk::Orientation::Vertical).spacing(6).build();
+    content.append(&search);
+    content.append(&frame);
+    content.append(&summary);
+    group.add(&content);
+    FieldEditor::new(Placement::Group(group), &search, move || {
+        let chosen = picker.chosen.borrow();
+        chosen
+            .iter()
+            .filter_map(|i| picker.options.get(*i))
+            .map(|o| o.value.clone())
+            .collect()
+    })
+}

@@ -1,0 +1,225 @@
+//! The data-forms renderer under Xvfb: a form with every field type is
+//! filled in by driving its widgets and the submission is checked; inline
+//! validation, XEP-0141 steps, result tables and a 10,000-option list.
+
+mod support;
+
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+
+use adw::prelude::*;
+use balcony::{
+    core::forms::{self, Form},
+    ui::form::{Bob, FormView},
+};
+use support::ui::{all, find, pump_for, pump_until, screenshot};
+use xmpp_parsers::minidom::Element;
+
+fn fixture(path: &str) -> Form {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path);
+    let text = std::fs::read_to_string(full).expect("fixture");
+    let body = text.split_once("-->").map(|(_, b)| b).unwrap_or(&text);
+    let body = body.trim();
+    let element: Element = if body.starts_with("<x ") {
+        body.parse().expect("xml")
+    } else {
+        format!("<w xmlns='jabber:client'>{body}</w>").parse().expect("xml")
+    };
+    let mut found = vec![&element];
+    // XEP examples are stanzas; take their first form.
+    fn first_form<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
+        for c in e.children() {
+            if c.is("x", forms::NS) {
+                out.push(c);
+            }
+            first_form(c, out);
+        }
+    }
+    if !element.is("x", forms::NS) {
+        found.clear();
+        first_form(&element, &mut found);
+    }
+    forms::parse(found[0]).expect("form")
+}
+
+fn show(form: &Form, editable: bool, size: (i32, i32)) -> (adw::Window, FormView) {
+    let view = FormView::new();
+    view.set_form(form, &Bob::new(), editable);
+    view.set_margin_top(18);
+    view.set_margin_bottom(18);
+    view.set_margin_start(18);
+    view.set_margin_end(18);
+    let clamp = adw::Clamp::builder().child(&view).maximum_size(640).build();
+    let scrolled = gtk::ScrolledWindow::builder().child(&clamp).build();
+    let window = adw::Window::builder()
+        .content(&scrolled)
+        .default_width(size.0)
+        .default_height(size.1)
+        .build();
+    window.present();
+    pump_until("the form is drawn", Duration::from_secs(10), || view.height() > 0);
+    (window, view)
+}
+
+fn values(form: &Form) -> BTreeMap<String, Vec<String>> {
+    form.fields
+        .iter()
+        .filter_map(|f| Some((f.var.clone()?, f.values.clone())))
+        .collect()
+}
+
+fn problem_shown(view: &FormView, var: &str) -> Option<String> {
+    let label: gtk::Label = find(view, &format!("problem:{var}"));
+    let holder_visible = label.is_visible() && label.parent().is_some_and(|p| p.is_visible());
+    (holder_visible && label.is_visible()).then(|| label.label().to_string())
+}
+
+#[gtk::test]
+fn every_field_type_is_rendered_filled_in_and_submitted() {
+    support::ui::init();
+    let form = fixture("forms/every-field.xml");
+    let (window, view) = show(&form, true, (720, 1000));
+
+    // Required marker, and the hidden FORM_TYPE is not shown at all.
+    let name: adw::EntryRow = find(&view, "field:name");
+    assert_eq!(name.title(), "Name *");
+    assert!(all::<gtk::Widget>(&view).iter().all(|w| w.widget_name() != "field:FORM_TYPE"));
+    screenshot(&window, "form-every-field-empty");
+
+    // Submitting empty: the required field is named, inline, and focused.
+    assert!(!view.check());
+    assert_eq!(problem_shown(&view, "name").as_deref(), Some("This field is required"));
+    screenshot(&window, "form-every-field-required");
+
+    name.set_text("Balcony bot");
+    assert_eq!(problem_shown(&view, "name"), None, "fixed as soon as typed");
+    find::<adw::PasswordEntryRow>(&view, "field:secret").set_text("s3cret");
+    let owner: adw::EntryRow = find(&view, "field:owner");
+    owner.set_text("not an address@");
+    assert_eq!(
+        problem_shown(&view, "owner").as_deref(),
+        Some("“not an address@” is not a valid address")
+    );
+    owner.set_text("juliet@capulet.lit");
+    find::<gtk::TextView>(&view, "field:notes").buffer().set_text("first line\nsecond line");
+    find::<gtk::Switch>(&view, "field:public").set_active(true);
+    find::<gtk::CheckButton>(&view, "option:blue").set_active(true);
+    let weekday: adw::ComboRow = find(&view, "field:weekday");
+    let names = weekday.model().expect("model");
+    let friday = (0..names.n_items())
+        .find(|i| names.item(*i).and_downcast::<gtk::StringObject>().is_some_and(|s| s.string() == "Friday"))
+        .expect("Friday is offered");
+    weekday.set_selected(friday);
+    find::<gtk::CheckButton>(&view, "option:weather").set_active(true);
+    find::<gtk::CheckButton>(&view, "option:news").set_active(false);
+    let add: gtk::Button = find(&view, "field:invite:add");
+    add.emit_clicked();
+    add.emit_clicked();
+    find::<adw::EntryRow>(&view, "field:invite:0").set_text("romeo@montague.lit");
+    find::<adw::EntryRow>(&view, "field:invite:1").set_text("nurse@capulet.lit");
+    let age: adw::EntryRow = find(&view, "field:age");
+    age.set_text("12");
+    assert_eq!(problem_shown(&view, "age").as_deref(), Some("The lowest allowed value is 18"));
+    age.set_text("thirty");
+    assert_eq!(problem_shown(&view, "age").as_deref(), Some("Enter a whole number"));
+    age.set_text("30");
+    find::<adw::EntryRow>(&view, "field:mood").set_text("cheerful");
+    assert!(view.check(), "{:?}", view.form().map(|f| f.validate()));
+    screenshot(&window, "form-every-field-filled");
+    let scrolled = all::<gtk::ScrolledWindow>(&window)[0].clone();
+    let adj = scrolled.vadjustment();
+    adj.set_value(adj.upper() - adj.page_size());
+    screenshot(&window, "form-every-field-bottom");
+
+    let submission = forms::parse(&view.form().expect("form").submission()).expect("submission");
+    let got = values(&submission);
+    let expected: BTreeMap<String, Vec<String>> = [
+        ("FORM_TYPE", vec!["urn:balcony:test"]),
+        ("name", vec!["Balcony bot"]),
+        ("secret", vec!["s3cret"]),
+        ("owner", vec!["juliet@capulet.lit"]),
+        ("notes", vec!["first line", "second line"]),
+        ("public", vec!["1"]),
+        ("colour", vec!["blue"]),
+        ("weekday", vec!["fri"]),
+        ("features", vec!["weather"]),
+        ("invite", vec!["romeo@montague.lit", "nurse@capulet.lit"]),
+        ("age", vec!["30"]),
+        ("mood", vec!["cheerful"]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
+    .collect();
+    assert_eq!(got, expected);
+    // Types as the form declared them, the unknown one included.
+    let declared: BTreeMap<String, Option<String>> = submission
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.var.clone()?, f.declared_type.clone())))
+        .collect();
+    assert_eq!(declared["mood"].as_deref(), Some("colour-picker"));
+    assert_eq!(declared["invite"].as_deref(), Some("jid-multi"));
+
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
+    screenshot(&window, "form-every-field-dark");
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
+    window.set_default_size(360, 1000);
+    pump_for(Duration::from_millis(200));
+    screenshot(&window, "form-every-field-360");
+    window.close();
+
+    // Pages (XEP-0141) render as steps.
+    let paged = fixture("xep/xep-0141-02.xml");
+    let (window, view) = show(&paged, true, (720, 900));
+    assert_eq!(view.page_count(), 3);
+    let step: gtk::Label = find(&view, "form-step");
+    assert_eq!(step.label(), "Step 1 of 3: Personal Information");
+    find::<gtk::Button>(&view, "form-next").emit_clicked();
+    assert_eq!(view.page(), 1);
+    assert_eq!(step.label(), "Step 2 of 3: Community Activity");
+    screenshot(&window, "form-pages-step-2");
+    window.close();
+
+    // A result table.
+    let result = fixture("xep/xep-0004-08.xml");
+    let (window, view) = show(&result, false, (720, 600));
+    let table: gtk::ColumnView = find(&view, "result-table");
+    assert_eq!(table.columns().n_items(), 2);
+    assert_eq!(table.model().map(|m| m.n_items()), Some(5));
+    screenshot(&window, "form-result-table");
+    window.close();
+}
+
+#[gtk::test]
+fn ten_thousand_options_are_searchable() {
+    support::ui::init();
+    let mut xml = String::from(
+        "<x xmlns='jabber:x:data' type='form'><field var='language' type='list-single' label='Language'><required/>",
+    );
+    for i in 0..10_000 {
+        xml.push_str(&format!("<option label='Language {i}'><value>l{i}</value></option>"));
+    }
+    xml.push_str("</field></x>");
+    let form = forms::parse(&xml.parse::<Element>().expect("xml")).expect("form");
+    let started = std::time::Instant::now();
+    let (window, view) = show(&form, true, (720, 700));
+    let shown_after = started.elapsed();
+    assert!(shown_after < Duration::from_secs(3), "{shown_after:?}");
+
+    let list: gtk::ListView = find(&view, "field:language");
+    let model = list.model().expect("model");
+    assert_eq!(model.n_items(), 10_000);
+    let search: gtk::SearchEntry = find(&view, "field:language:search");
+    search.set_text("language 9876");
+    pump_until("the search filters", Duration::from_secs(5), || model.n_items() == 1);
+    let checks: Vec<gtk::CheckButton> = all(&list);
+    let check = checks
+        .iter()
+        .find(|c| c.label().as_deref() == Some("Language 9876"))
+        .expect("the found option is shown");
+    check.set_active(true);
+    screenshot(&window, "form-ten-thousand-options");
+    let submission = view.form().expect("form");
+    assert_eq!(submission.field("language").map(|f| f.values.clone()), Some(vec!["l9876".to_owned()]));
+    assert!(view.check());
+    window.close();
+}
