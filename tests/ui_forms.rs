@@ -15,14 +15,18 @@ use support::ui::{all, find, pump_for, pump_until, screenshot};
 use xmpp_parsers::minidom::Element;
 
 fn fixture(path: &str) -> Form {
-    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path);
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
     let text = std::fs::read_to_string(full).expect("fixture");
     let body = text.split_once("-->").map(|(_, b)| b).unwrap_or(&text);
     let body = body.trim();
     let element: Element = if body.starts_with("<x ") {
         body.parse().expect("xml")
     } else {
-        format!("<w xmlns='jabber:client'>{body}</w>").parse().expect("xml")
+        format!("<w xmlns='jabber:client'>{body}</w>")
+            .parse()
+            .expect("xml")
     };
     let mut found = vec![&element];
     // XEP examples are stanzas; take their first form.
@@ -82,12 +86,17 @@ fn every_field_type_is_rendered_filled_in_and_submitted() {
     // Required marker, and the hidden FORM_TYPE is not shown at all.
     let name: adw::EntryRow = find(&view, "field:name");
     assert_eq!(name.title(), "Name *");
-    assert!(all::<gtk::Widget>(&view).iter().all(|w| w.widget_name() != "field:FORM_TYPE"));
+    assert!(all::<gtk::Widget>(&view)
+        .iter()
+        .all(|w| w.widget_name() != "field:FORM_TYPE"));
     screenshot(&window, "form-every-field-empty");
 
     // Submitting empty: the required field is named, inline, and focused.
     assert!(!view.check());
-    assert_eq!(problem_shown(&view, "name").as_deref(), Some("This field is required"));
+    assert_eq!(
+        problem_shown(&view, "name").as_deref(),
+        Some("This field is required")
+    );
     screenshot(&window, "form-every-field-required");
 
     name.set_text("Balcony bot");
@@ -100,13 +109,20 @@ fn every_field_type_is_rendered_filled_in_and_submitted() {
         Some("“not an address@” is not a valid address")
     );
     owner.set_text("juliet@capulet.lit");
-    find::<gtk::TextView>(&view, "field:notes").buffer().set_text("first line\nsecond line");
+    find::<gtk::TextView>(&view, "field:notes")
+        .buffer()
+        .set_text("first line\nsecond line");
     find::<gtk::Switch>(&view, "field:public").set_active(true);
     find::<gtk::CheckButton>(&view, "option:blue").set_active(true);
     let weekday: adw::ComboRow = find(&view, "field:weekday");
     let names = weekday.model().expect("model");
     let friday = (0..names.n_items())
-        .find(|i| names.item(*i).and_downcast::<gtk::StringObject>().is_some_and(|s| s.string() == "Friday"))
+        .find(|i| {
+            names
+                .item(*i)
+                .and_downcast::<gtk::StringObject>()
+                .is_some_and(|s| s.string() == "Friday")
+        })
         .expect("Friday is offered");
     weekday.set_selected(friday);
     find::<gtk::CheckButton>(&view, "option:weather").set_active(true);
@@ -118,9 +134,15 @@ fn every_field_type_is_rendered_filled_in_and_submitted() {
     find::<adw::EntryRow>(&view, "field:invite:1").set_text("nurse@capulet.lit");
     let age: adw::EntryRow = find(&view, "field:age");
     age.set_text("12");
-    assert_eq!(problem_shown(&view, "age").as_deref(), Some("The lowest allowed value is 18"));
+    assert_eq!(
+        problem_shown(&view, "age").as_deref(),
+        Some("The lowest allowed value is 18")
+    );
     age.set_text("thirty");
-    assert_eq!(problem_shown(&view, "age").as_deref(), Some("Enter a whole number"));
+    assert_eq!(
+        problem_shown(&view, "age").as_deref(),
+        Some("Enter a whole number")
+    );
     age.set_text("30");
     find::<adw::EntryRow>(&view, "field:mood").set_text("cheerful");
     assert!(view.check(), "{:?}", view.form().map(|f| f.validate()));
@@ -196,7 +218,9 @@ fn ten_thousand_options_are_searchable() {
         "<x xmlns='jabber:x:data' type='form'><field var='language' type='list-single' label='Language'><required/>",
     );
     for i in 0..10_000 {
-        xml.push_str(&format!("<option label='Language {i}'><value>l{i}</value></option>"));
+        xml.push_str(&format!(
+            "<option label='Language {i}'><value>l{i}</value></option>"
+        ));
     }
     xml.push_str("</field></x>");
     let form = forms::parse(&xml.parse::<Element>().expect("xml")).expect("form");
@@ -210,7 +234,9 @@ fn ten_thousand_options_are_searchable() {
     assert_eq!(model.n_items(), 10_000);
     let search: gtk::SearchEntry = find(&view, "field:language:search");
     search.set_text("language 9876");
-    pump_until("the search filters", Duration::from_secs(5), || model.n_items() == 1);
+    pump_until("the search filters", Duration::from_secs(5), || {
+        model.n_items() == 1
+    });
     let checks: Vec<gtk::CheckButton> = all(&list);
     let check = checks
         .iter()
@@ -219,7 +245,10 @@ fn ten_thousand_options_are_searchable() {
     check.set_active(true);
     screenshot(&window, "form-ten-thousand-options");
     let submission = view.form().expect("form");
-    assert_eq!(submission.field("language").map(|f| f.values.clone()), Some(vec!["l9876".to_owned()]));
+    assert_eq!(
+        submission.field("language").map(|f| f.values.clone()),
+        Some(vec!["l9876".to_owned()])
+    );
     assert!(view.check());
     window.close();
 }

@@ -167,7 +167,7 @@ impl Client {
         }
     }
 
-    fn send(&self, command: Command) {
+    pub(crate) fn send(&self, command: Command) {
         match self.imp().worker.borrow().as_ref() {
             Some(w) => w.send(command),
             None => tracing::warn!(?command, "no worker"),

@@ -103,6 +103,19 @@ impl ContactObject {
         self.imp().groups.borrow().clone()
     }
 
+    /// The resources online now, best availability first.
+    pub fn online_resources(&self) -> Vec<String> {
+        let mut resources: Vec<(String, ContactShow)> = self
+            .imp()
+            .resources
+            .borrow()
+            .iter()
+            .map(|(r, s)| (r.clone(), *s))
+            .collect();
+        resources.sort_by_key(|(_, s)| std::cmp::Reverse(rank(*s)));
+        resources.into_iter().map(|(r, _)| r).collect()
+    }
+
     /// A resource's presence changed.
     pub fn set_resource_show(&self, resource: &str, show: ContactShow) {
         let best = {

@@ -2,6 +2,7 @@
 
 mod account;
 mod client;
+mod command_session;
 mod connection_status;
 mod contact_object;
 mod conversation_list;
@@ -18,6 +19,7 @@ mod store_reader;
 pub use self::{
     account::Account,
     client::Client,
+    command_session::CommandSession,
     connection_status::ConnectionStatus,
     contact_object::{show_name, ContactObject, SHOW_NAMES},
     conversation_object::ConversationObject,

@@ -63,6 +63,8 @@ mod imp {
         #[template_child]
         pub leave_button: TemplateChild<gtk::Button>,
         #[template_child]
+        pub commands_button: TemplateChild<gtk::Button>,
+        #[template_child]
         pub occupants_button: TemplateChild<gtk::MenuButton>,
         #[template_child]
         pub occupants_label: TemplateChild<gtk::Label>,
@@ -114,6 +116,17 @@ mod imp {
             });
             klass.install_action("main.join-room", None, |view, _, _| {
                 view.ask_for_room();
+            });
+            klass.install_action("main.server-commands", None, |view, _, _| {
+                view.open_server_commands();
+            });
+            klass.install_action("main.run-command", None, |view, _, _| {
+                view.ask_for_command_target();
+            });
+            klass.install_action("main.contact-commands", None, |view, _, _| {
+                if let Some(peer) = view.open_peer() {
+                    view.open_contact_commands(&peer);
+                }
             });
         }
 
@@ -447,6 +460,8 @@ impl MainView {
         }
         imp.leave_button.set_visible(room.is_some());
         imp.occupants_button.set_visible(room.is_some());
+        imp.commands_button
+            .set_visible(room.is_none() && imp.conversation_view.messages().is_some());
         let Some(room) = room else { return };
         let refresh = glib::clone!(
             #[weak(rename_to = view)]
@@ -484,6 +499,7 @@ impl MainView {
         client.leave_room(&account, &room);
         self.show_room(None);
         imp.conversation_view.close();
+        imp.commands_button.set_visible(false);
         imp.content_title.set_title("");
         imp.content_title.set_subtitle("");
         imp.content_stack.set_visible_child_name("welcome");
@@ -592,6 +608,20 @@ impl MainView {
     /// The sidebar's conversation list.
     pub fn conversation_list(&self) -> gtk::ListView {
         self.imp().conversation_list.clone()
+    }
+
+    /// The client, once set.
+    pub(super) fn imp_client(&self) -> Option<Client> {
+        self.imp().client.borrow().clone()
+    }
+
+    /// The peer of the open one-to-one conversation, if any.
+    pub fn open_peer(&self) -> Option<String> {
+        let imp = self.imp();
+        if imp.room_handlers.borrow().is_some() {
+            return None;
+        }
+        imp.conversation_view.messages()?.peer().map(|p| p.to_string())
     }
 
     /// The account shown.

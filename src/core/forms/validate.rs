@@ -68,10 +68,12 @@ fn check_value(field: &Field, value: &str) -> Result<(), Problem> {
                 .map_err(|_| Problem::NotAJid(value.to_owned()))?;
         }
         FieldKind::Boolean => datatypes::check("xs:boolean", value)?,
-        FieldKind::ListSingle | FieldKind::ListMulti if !field.is_open() && !field.options.is_empty() => {
-            if !field.options.iter().any(|o| o.value == value) {
-                return Err(Problem::NotAnOption(value.to_owned()));
-            }
+        FieldKind::ListSingle | FieldKind::ListMulti
+            if !field.is_open()
+                && !field.options.is_empty()
+                && !field.options.iter().any(|o| o.value == value) =>
+        {
+            return Err(Problem::NotAnOption(value.to_owned()));
         }
         _ => {}
     }

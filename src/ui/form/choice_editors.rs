@@ -32,8 +32,15 @@ fn choices(field: &Field) -> Vec<FieldOption> {
     options
 }
 
-fn check_row(option: &FieldOption, group: Option<&gtk::CheckButton>, active: bool) -> (adw::ActionRow, gtk::CheckButton) {
-    let check = gtk::CheckButton::builder().active(active).valign(gtk::Align::Center).build();
+fn check_row(
+    option: &FieldOption,
+    group: Option<&gtk::CheckButton>,
+    active: bool,
+) -> (adw::ActionRow, gtk::CheckButton) {
+    let check = gtk::CheckButton::builder()
+        .active(active)
+        .valign(gtk::Align::Center)
+        .build();
     if let Some(g) = group {
         check.set_group(Some(g));
     }
@@ -134,7 +141,9 @@ pub fn multi(field: &Field, changed: impl Fn() + 'static) -> FieldEditor {
         first.get_or_insert(check);
         group.add(&row);
     }
-    let focus: gtk::Widget = first.map(|c| c.upcast()).unwrap_or_else(|| group.clone().upcast());
+    let focus: gtk::Widget = first
+        .map(|c| c.upcast())
+        .unwrap_or_else(|| group.clone().upcast());
     FieldEditor::new(Placement::Group(group), &focus, move || {
         // In the options' order, as the form listed them.
         let chosen = chosen.borrow();

@@ -30,7 +30,11 @@ pub struct FieldEditor {
 
 impl FieldEditor {
     /// An editor of `placement`, focusing `focus`, read by `read`.
-    pub fn new(placement: Placement, focus: &impl IsA<gtk::Widget>, read: impl Fn() -> Vec<String> + 'static) -> Self {
+    pub fn new(
+        placement: Placement,
+        focus: &impl IsA<gtk::Widget>,
+        read: impl Fn() -> Vec<String> + 'static,
+    ) -> Self {
         FieldEditor {
             placement,
             focus: focus.clone().upcast(),
@@ -60,7 +64,9 @@ pub fn widget_name(field: &Field) -> String {
 
 /// A group of its own for `field`, with its label and description.
 pub fn own_group(field: &Field) -> adw::PreferencesGroup {
-    let group = adw::PreferencesGroup::builder().title(glib::markup_escape_text(&title(field))).build();
+    let group = adw::PreferencesGroup::builder()
+        .title(glib::markup_escape_text(&title(field)))
+        .build();
     if let Some(desc) = &field.desc {
         group.set_description(Some(&glib::markup_escape_text(desc)));
     }
@@ -74,7 +80,9 @@ pub fn editor(field: &Field, index: usize, changed: Changed) -> Option<FieldEdit
         FieldKind::Hidden => return None,
         FieldKind::Fixed => text_editors::fixed(field),
         FieldKind::Boolean => text_editors::boolean(field, notify),
-        FieldKind::TextSingle | FieldKind::JidSingle | FieldKind::TextPrivate => text_editors::line(field, notify),
+        FieldKind::TextSingle | FieldKind::JidSingle | FieldKind::TextPrivate => {
+            text_editors::line(field, notify)
+        }
         FieldKind::TextMulti => text_editors::lines(field, notify),
         FieldKind::ListSingle => choice_editors::single(field, notify),
         FieldKind::ListMulti => choice_editors::multi(field, notify),
@@ -129,7 +137,14 @@ pub fn read_only(field: &Field) -> Option<FieldEditor> {
         .build();
     content.append(&name);
     content.append(&value);
-    let row = adw::PreferencesRow::builder().activatable(false).child(&content).build();
+    let row = adw::PreferencesRow::builder()
+        .activatable(false)
+        .child(&content)
+        .build();
     let values = field.values.clone();
-    Some(FieldEditor::new(Placement::Row(row.upcast()), &value, move || values.clone()))
+    Some(FieldEditor::new(
+        Placement::Row(row.upcast()),
+        &value,
+        move || values.clone(),
+    ))
 }

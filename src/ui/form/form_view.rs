@@ -56,7 +56,8 @@ mod imp {
             obj.set_spacing(18);
             self.content.set_orientation(gtk::Orientation::Vertical);
             self.content.set_spacing(6);
-            self.stack.set_transition_type(gtk::StackTransitionType::SlideLeftRight);
+            self.stack
+                .set_transition_type(gtk::StackTransitionType::SlideLeftRight);
             self.stack.set_vhomogeneous(false);
             self.back.set_label(&gettext("_Back"));
             self.back.set_use_underline(true);
@@ -144,7 +145,9 @@ impl Builder<'_> {
     }
 
     fn field(&mut self, index: usize) {
-        let Some(field) = self.form.fields.get(index) else { return };
+        let Some(field) = self.form.fields.get(index) else {
+            return;
+        };
         let editor = if self.editable && self.form.kind == FormKind::Form {
             field_editor::editor(field, index, self.changed.clone())
         } else {
@@ -170,7 +173,10 @@ impl Builder<'_> {
             Placement::Row(row) => {
                 let group = self.group();
                 group.add(row);
-                let holder = adw::PreferencesRow::builder().activatable(false).child(&problem).build();
+                let holder = adw::PreferencesRow::builder()
+                    .activatable(false)
+                    .child(&problem)
+                    .build();
                 group.add(&holder);
                 holder.upcast()
             }
@@ -243,7 +249,11 @@ impl FormView {
             imp.content.append(&label);
         }
         for text in &form.instructions {
-            let label = gtk::Label::builder().label(flowed(text)).wrap(true).xalign(0.0).build();
+            let label = gtk::Label::builder()
+                .label(flowed(text))
+                .wrap(true)
+                .xalign(0.0)
+                .build();
             imp.content.append(&label);
         }
         let weak = self.downgrade();
@@ -254,9 +264,13 @@ impl FormView {
             }
         });
         let pages = form.shown_pages();
-        imp.page_labels.replace(pages.iter().map(|p| p.label.clone()).collect());
+        imp.page_labels
+            .replace(pages.iter().map(|p| p.label.clone()).collect());
         for (n, page) in pages.iter().enumerate() {
-            let page_box = gtk::Box::builder().orientation(gtk::Orientation::Vertical).spacing(18).build();
+            let page_box = gtk::Box::builder()
+                .orientation(gtk::Orientation::Vertical)
+                .spacing(18)
+                .build();
             let mut builder = Builder {
                 view: self,
                 form,
@@ -293,7 +307,9 @@ impl FormView {
         let Some(form) = self.form() else { return };
         let problem = form.fields.get(index).and_then(|f| f.problem());
         let problems = imp.problems.borrow();
-        let Some(widget) = problems.get(&index) else { return };
+        let Some(widget) = problems.get(&index) else {
+            return;
+        };
         let label = widget
             .downcast_ref::<gtk::Label>()
             .cloned()

@@ -10,7 +10,13 @@ use crate::{core::forms::Field, i18n::gettext};
 
 type Rows = Rc<RefCell<Vec<adw::EntryRow>>>;
 
-fn add_row(group: &adw::PreferencesGroup, rows: &Rows, text: &str, changed: &Rc<dyn Fn()>, name: &str) -> adw::EntryRow {
+fn add_row(
+    group: &adw::PreferencesGroup,
+    rows: &Rows,
+    text: &str,
+    changed: &Rc<dyn Fn()>,
+    name: &str,
+) -> adw::EntryRow {
     let row = adw::EntryRow::builder()
         .title(gettext("Address"))
         .text(text)

@@ -25,7 +25,9 @@ fn inline_bytes(uri: &str, bob: &Bob) -> Option<Vec<u8>> {
 pub fn row(media: &Media, bob: &Bob) -> Option<adw::PreferencesRow> {
     let images = media.uris.iter().filter(|u| u.mime.starts_with("image/"));
     for uri in images.clone() {
-        let Some(bytes) = inline_bytes(&uri.uri, bob) else { continue };
+        let Some(bytes) = inline_bytes(&uri.uri, bob) else {
+            continue;
+        };
         match gtk::gdk::Texture::from_bytes(&glib::Bytes::from_owned(bytes)) {
             Ok(texture) => {
                 let picture = gtk::Picture::for_paintable(&texture);
@@ -37,7 +39,12 @@ pub fn row(media: &Media, bob: &Bob) -> Option<adw::PreferencesRow> {
                 );
                 picture.set_margin_top(8);
                 picture.set_margin_bottom(8);
-                return Some(adw::PreferencesRow::builder().activatable(false).child(&picture).build());
+                return Some(
+                    adw::PreferencesRow::builder()
+                        .activatable(false)
+                        .child(&picture)
+                        .build(),
+                );
             }
             Err(e) => tracing::debug!(error = %e, "form image could not be read"),
         }
@@ -47,5 +54,10 @@ pub fn row(media: &Media, bob: &Bob) -> Option<adw::PreferencesRow> {
         .iter()
         .find(|u| u.uri.starts_with("https:") || u.uri.starts_with("http:"))?;
     let button = gtk::LinkButton::with_label(&link.uri, &gettext("Open Attached Media"));
-    Some(adw::PreferencesRow::builder().activatable(false).child(&button).build())
+    Some(
+        adw::PreferencesRow::builder()
+            .activatable(false)
+            .child(&button)
+            .build(),
+    )
 }

@@ -51,7 +51,12 @@ impl Picker {
 }
 
 /// The picker for `field` over `options`; `multi` allows several choices.
-pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: impl Fn() + 'static) -> FieldEditor {
+pub fn editor(
+    field: &Field,
+    options: Vec<FieldOption>,
+    multi: bool,
+    changed: impl Fn() + 'static,
+) -> FieldEditor {
     let chosen: BTreeSet<usize> = options
         .iter()
         .enumerate()
@@ -65,7 +70,11 @@ pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: im
         updating: Rc::default(),
     });
     let group = own_group(field);
-    let summary = gtk::Label::builder().label(picker.summary()).xalign(0.0).css_classes(["dim-label"]).build();
+    let summary = gtk::Label::builder()
+        .label(picker.summary())
+        .xalign(0.0)
+        .css_classes(["dim-label"])
+        .build();
     let search = gtk::SearchEntry::builder()
         .placeholder_text(gettext("Search choices"))
         .name(format!("{}:search", widget_name(field)))
@@ -86,7 +95,9 @@ pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: im
                 .downcast_ref::<gtk::StringObject>()
                 .and_then(|s| s.string().parse().ok())
                 .unwrap_or(usize::MAX);
-            options.get(i).is_some_and(|o| o.text().to_lowercase().contains(q.as_str()))
+            options
+                .get(i)
+                .is_some_and(|o| o.text().to_lowercase().contains(q.as_str()))
         })
     };
     let filtered = gtk::FilterListModel::new(Some(all), Some(filter.clone()));
@@ -103,7 +114,9 @@ pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: im
     {
         let (picker, summary) = (picker.clone(), summary.clone());
         factory.connect_setup(move |_, item| {
-            let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+            let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+                return;
+            };
             let check = gtk::CheckButton::builder()
                 .margin_top(4)
                 .margin_bottom(4)
@@ -141,14 +154,23 @@ pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: im
     {
         let picker = picker.clone();
         factory.connect_bind(move |_, item| {
-            let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
-            let Some(check) = item.child().and_downcast::<gtk::CheckButton>() else { return };
+            let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+                return;
+            };
+            let Some(check) = item.child().and_downcast::<gtk::CheckButton>() else {
+                return;
+            };
             let i: usize = item
                 .item()
                 .and_downcast::<gtk::StringObject>()
                 .and_then(|s| s.string().parse().ok())
                 .unwrap_or(usize::MAX);
-            if let Some((_, index)) = picker.bound.borrow().iter().find(|(c, _)| c.upgrade().as_ref() == Some(&check)) {
+            if let Some((_, index)) = picker
+                .bound
+                .borrow()
+                .iter()
+                .find(|(c, _)| c.upgrade().as_ref() == Some(&check))
+            {
                 index.replace(i);
             }
             check.set_label(picker.options.get(i).map(FieldOption::text));
@@ -169,7 +191,10 @@ pub fn editor(field: &Field, options: Vec<FieldOption>, multi: bool, changed: im
         .hscrollbar_policy(gtk::PolicyType::Never)
         .build();
     let frame = gtk::Frame::builder().child(&scrolled).build();
-    let content = gtk::Box::builder().orientation(gtk::Orientation::Vertical).spacing(6).build();
+    let content = gtk::Box::builder()
+        .orientation(gtk::Orientation::Vertical)
+        .spacing(6)
+        .build();
     content.append(&search);
     content.append(&frame);
     content.append(&summary);

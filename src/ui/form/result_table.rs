@@ -29,12 +29,19 @@ pub fn table(form: &Form) -> gtk::Widget {
         let factory = gtk::SignalListItemFactory::new();
         factory.connect_setup(|_, item| {
             if let Some(item) = item.downcast_ref::<gtk::ListItem>() {
-                let label = gtk::Label::builder().xalign(0.0).wrap(true).margin_top(4).margin_bottom(4).build();
+                let label = gtk::Label::builder()
+                    .xalign(0.0)
+                    .wrap(true)
+                    .margin_top(4)
+                    .margin_bottom(4)
+                    .build();
                 item.set_child(Some(&label));
             }
         });
         factory.connect_bind(move |_, item| {
-            let Some(item) = item.downcast_ref::<gtk::ListItem>() else { return };
+            let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+                return;
+            };
             let (Some(label), Some(row)) = (
                 item.child().and_downcast::<gtk::Label>(),
                 item.item().and_downcast::<glib::BoxedAnyObject>(),

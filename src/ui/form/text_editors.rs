@@ -24,7 +24,10 @@ pub fn fixed(field: &Field) -> FieldEditor {
         .margin_start(12)
         .margin_end(12)
         .build();
-    let row = adw::PreferencesRow::builder().activatable(false).child(&label).build();
+    let row = adw::PreferencesRow::builder()
+        .activatable(false)
+        .child(&label)
+        .build();
     let values = field.values.clone();
     FieldEditor::new(Placement::Row(row.upcast()), &label, move || values.clone())
 }
@@ -39,6 +42,7 @@ pub fn line(field: &Field, changed: impl Fn() + 'static) -> FieldEditor {
     row.set_title(&title(field));
     row.set_widget_name(&widget_name(field));
     row.set_text(field.value());
+    row.set_activates_default(true);
     if let Some(desc) = &field.desc {
         row.set_tooltip_text(Some(desc));
     }
