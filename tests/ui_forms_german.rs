@@ -28,7 +28,11 @@ fn form_problems_and_steps_are_german() {
     let scrolled = gtk::ScrolledWindow::builder()
         .child(&adw::Clamp::builder().child(&view).maximum_size(640).build())
         .build();
-    let window = adw::Window::builder().content(&scrolled).default_width(720).default_height(900).build();
+    let window = adw::Window::builder()
+        .content(&scrolled)
+        .default_width(720)
+        .default_height(900)
+        .build();
     window.present();
     pump_until("drawn", Duration::from_secs(10), || view.height() > 0);
 
@@ -47,7 +51,9 @@ fn form_problems_and_steps_are_german() {
 
     let paged = std::fs::read_to_string(dir.join("xep/xep-0141-02.xml")).expect("fixture");
     let body = paged.split_once("-->").map(|(_, b)| b).unwrap_or(&paged);
-    let wrapped: Element = format!("<w xmlns='jabber:client'>{body}</w>").parse().expect("xml");
+    let wrapped: Element = format!("<w xmlns='jabber:client'>{body}</w>")
+        .parse()
+        .expect("xml");
     let x = wrapped
         .children()
         .flat_map(|c| std::iter::once(c).chain(c.children()))
@@ -57,6 +63,9 @@ fn form_problems_and_steps_are_german() {
     let step: gtk::Label = find(&view, "form-step");
     assert_eq!(step.label(), "Schritt 1 von 3: Personal Information");
     let next: gtk::Button = find(&view, "form-next");
-    assert_eq!(next.label().map(|l| l.replace('_', "")).as_deref(), Some("Weiter"));
+    assert_eq!(
+        next.label().map(|l| l.replace('_', "")).as_deref(),
+        Some("Weiter")
+    );
     window.close();
 }

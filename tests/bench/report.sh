@@ -11,5 +11,7 @@ done
 xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
 	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
 	cargo bench --locked --bench ui_start 2>/dev/null | grep '^bench:'
+xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
+	cargo bench --locked --bench form_render 2>/dev/null | grep '^bench:'
 na main_stall ms "<= 16" "needs catch-up into the chat UI (issue 4)"
-na form_render ms "<= 100" "needs the data-forms renderer (issue 5)"

@@ -11,15 +11,20 @@ use std::{
 use adw::{prelude::*, subclass::prelude::*};
 
 use super::{
-    field_editor::{self, Changed, FieldEditor, Placement},
-    media::{self, Bob},
+    field_editor::{Changed, FieldEditor},
+    form_builder::{flowed, BuildState},
+    media::Bob,
     problem_text::problem_text,
-    result_table,
 };
 use crate::{
-    core::forms::{Form, FormKind, LayoutItem},
+    core::forms::{Form, FormKind},
     i18n::{gettext, gettext_f},
 };
+
+/// Fields built before the first frame: more than a screen holds.
+const FIRST_FIELDS: usize = 12;
+/// Fields built per idle batch after that.
+const BATCH_FIELDS: usize = 4;
 
 mod imp {
     use super::*;
@@ -39,6 +44,8 @@ mod imp {
         pub back: gtk::Button,
         pub next: gtk::Button,
         pub step: gtk::Label,
+        pub build: RefCell<Option<BuildState>>,
+        pub idle: RefCell<Option<glib::SourceId>>,
     }
 
     #[glib::object_subclass]
@@ -59,6 +66,7 @@ mod imp {
             self.stack
                 .set_transition_type(gtk::StackTransitionType::SlideLeftRight);
             self.stack.set_vhomogeneous(false);
+            self.stack.set_hhomogeneous(false);
             self.back.set_label(&gettext("_Back"));
             self.back.set_use_underline(true);
             self.back.set_widget_name("form-back");
@@ -107,117 +115,6 @@ impl Default for FormView {
     }
 }
 
-/// Text from XML, its line breaks and indentation flowed into one paragraph.
-fn flowed(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-struct Builder<'a> {
-    view: &'a FormView,
-    form: &'a Form,
-    bob: &'a Bob,
-    editable: bool,
-    changed: Changed,
-    page: usize,
-    page_box: gtk::Box,
-    group: Option<adw::PreferencesGroup>,
-}
-
-impl Builder<'_> {
-    fn group(&mut self) -> adw::PreferencesGroup {
-        self.group
-            .get_or_insert_with(|| {
-                let g = adw::PreferencesGroup::new();
-                self.page_box.append(&g);
-                g
-            })
-            .clone()
-    }
-
-    fn text(&mut self, text: &str) {
-        let label = gtk::Label::builder()
-            .label(flowed(text))
-            .wrap(true)
-            .xalign(0.0)
-            .build();
-        self.page_box.append(&label);
-        self.group = None;
-    }
-
-    fn field(&mut self, index: usize) {
-        let Some(field) = self.form.fields.get(index) else {
-            return;
-        };
-        let editor = if self.editable && self.form.kind == FormKind::Form {
-            field_editor::editor(field, index, self.changed.clone())
-        } else {
-            field_editor::read_only(field)
-        };
-        let Some(editor) = editor else { return };
-        for m in &field.media {
-            if let Some(row) = media::row(m, self.bob) {
-                self.group().add(&row);
-            }
-        }
-        let problem = gtk::Label::builder()
-            .xalign(0.0)
-            .wrap(true)
-            .css_classes(["error", "caption"])
-            .name(format!("problem:{}", field.var.as_deref().unwrap_or_default()))
-            .margin_start(12)
-            .margin_end(12)
-            .margin_top(6)
-            .margin_bottom(6)
-            .build();
-        let problem_widget: gtk::Widget = match &editor.placement {
-            Placement::Row(row) => {
-                let group = self.group();
-                group.add(row);
-                let holder = adw::PreferencesRow::builder()
-                    .activatable(false)
-                    .child(&problem)
-                    .build();
-                group.add(&holder);
-                holder.upcast()
-            }
-            Placement::Group(group) => {
-                self.page_box.append(group);
-                group.add(&problem);
-                self.group = None;
-                problem.clone().upcast()
-            }
-        };
-        problem_widget.set_visible(false);
-        let imp = self.view.imp();
-        imp.problems.borrow_mut().insert(index, problem_widget);
-        imp.editors.borrow_mut().insert(index, editor);
-        imp.page_of.borrow_mut().insert(index, self.page);
-    }
-
-    fn items(&mut self, items: &[LayoutItem]) {
-        for item in items {
-            match item {
-                LayoutItem::Text(t) => self.text(t),
-                LayoutItem::Field(i) => self.field(*i),
-                LayoutItem::Reported => {
-                    self.page_box.append(&result_table::table(self.form));
-                    self.group = None;
-                }
-                LayoutItem::Section { label, content } => {
-                    let section = adw::PreferencesGroup::new();
-                    if let Some(l) = label {
-                        section.set_title(&glib::markup_escape_text(l));
-                    }
-                    self.page_box.append(&section);
-                    self.group = Some(section);
-                    self.items(content);
-                    self.group = None;
-                }
-            }
-        }
-    }
-}
-
 impl FormView {
     /// A view showing nothing yet.
     pub fn new() -> Self {
@@ -234,6 +131,10 @@ impl FormView {
         while let Some(child) = imp.stack.first_child() {
             imp.stack.remove(&child);
         }
+        if let Some(source) = imp.idle.take() {
+            source.remove();
+        }
+        imp.build.take();
         imp.editors.borrow_mut().clear();
         imp.problems.borrow_mut().clear();
         imp.touched.borrow_mut().clear();
@@ -266,27 +167,64 @@ impl FormView {
         let pages = form.shown_pages();
         imp.page_labels
             .replace(pages.iter().map(|p| p.label.clone()).collect());
-        for (n, page) in pages.iter().enumerate() {
-            let page_box = gtk::Box::builder()
-                .orientation(gtk::Orientation::Vertical)
-                .spacing(18)
-                .build();
-            let mut builder = Builder {
-                view: self,
-                form,
-                bob,
-                editable,
-                changed: changed.clone(),
-                page: n,
-                page_box: page_box.clone(),
-                group: None,
-            };
-            builder.items(&page.content);
-            imp.stack.add_named(&page_box, Some(&format!("page-{n}")));
+        let mut build = BuildState::new(form, bob, editable, changed, &pages);
+        for (n, page_box) in build.pages().iter().enumerate() {
+            imp.stack.add_named(page_box, Some(&format!("page-{n}")));
         }
         imp.form.replace(Some(form.clone()));
         imp.nav.set_visible(pages.len() > 1);
         self.go_to(0);
+        // What fills the first screen is built now; the rest follows in
+        // idle batches, so that a long form shows at once.
+        if !build.step(self, FIRST_FIELDS) {
+            imp.build.replace(Some(build));
+            let weak = self.downgrade();
+            let source = glib::idle_add_local_full(glib::Priority::DEFAULT_IDLE, move || {
+                let Some(view) = weak.upgrade() else {
+                    return glib::ControlFlow::Break;
+                };
+                if view.build_more(BATCH_FIELDS) {
+                    view.imp().idle.take();
+                    glib::ControlFlow::Break
+                } else {
+                    glib::ControlFlow::Continue
+                }
+            });
+            imp.idle.replace(Some(source));
+        }
+    }
+
+    /// Builds up to `fields` more fields; true when the form is complete.
+    fn build_more(&self, fields: usize) -> bool {
+        let Some(mut build) = self.imp().build.take() else {
+            return true;
+        };
+        let done = build.step(self, fields);
+        if !done {
+            self.imp().build.replace(Some(build));
+        }
+        done
+    }
+
+    /// Whether every field has its editor (long forms are built in batches).
+    pub fn is_complete(&self) -> bool {
+        self.imp().build.borrow().is_none()
+    }
+
+    /// Builds whatever is still missing, at once.
+    pub fn complete(&self) {
+        if let Some(source) = self.imp().idle.take() {
+            source.remove();
+        }
+        self.build_more(usize::MAX);
+    }
+
+    /// Records the editor of field `index` on page `page`.
+    pub(super) fn add_editor(&self, index: usize, page: usize, editor: FieldEditor, problem: gtk::Widget) {
+        let imp = self.imp();
+        imp.problems.borrow_mut().insert(index, problem);
+        imp.editors.borrow_mut().insert(index, editor);
+        imp.page_of.borrow_mut().insert(index, page);
     }
 
     /// The form with the values as the user left them.
@@ -331,6 +269,7 @@ impl FormView {
     /// the first page that has one and focuses the field. True when the
     /// form can be submitted.
     pub fn check(&self) -> bool {
+        self.complete();
         let Some(form) = self.form() else { return true };
         let invalid = form.validate();
         let indices: Vec<usize> = self.imp().editors.borrow().keys().copied().collect();

@@ -4,6 +4,7 @@
 
 mod choice_editors;
 mod field_editor;
+mod form_builder;
 mod form_view;
 mod jid_list;
 mod media;
