@@ -329,6 +329,15 @@ impl Worker {
                 self.request(jid, SessionRequest::SetBookmark(bookmark))
             }
             Command::RemoveBookmark { jid, room } => self.request(jid, SessionRequest::RemoveBookmark(room)),
+            Command::FetchRoomConfig { jid, room, reply } => {
+                self.request(jid, SessionRequest::FetchRoomConfig(room, reply))
+            }
+            Command::SaveRoomConfig {
+                jid,
+                room,
+                submission,
+                reply,
+            } => self.request(jid, SessionRequest::SaveRoomConfig(room, submission, reply)),
             Command::ListCommands { jid, entity, reply } => {
                 self.request(jid, SessionRequest::ListCommands(entity, reply))
             }

@@ -10,6 +10,7 @@ mod conversation_object;
 mod dispatcher;
 mod message_list;
 mod message_object;
+mod room_config;
 mod room_object;
 mod room_text;
 mod roster;

@@ -65,6 +65,8 @@ mod imp {
         #[template_child]
         pub commands_button: TemplateChild<gtk::Button>,
         #[template_child]
+        pub settings_button: TemplateChild<gtk::Button>,
+        #[template_child]
         pub occupants_button: TemplateChild<gtk::MenuButton>,
         #[template_child]
         pub occupants_label: TemplateChild<gtk::Label>,
@@ -116,6 +118,9 @@ mod imp {
             });
             klass.install_action("main.join-room", None, |view, _, _| {
                 view.ask_for_room();
+            });
+            klass.install_action("main.room-settings", None, |view, _, _| {
+                view.open_room_settings();
             });
             klass.install_action("main.server-commands", None, |view, _, _| {
                 view.open_server_commands();
@@ -460,6 +465,7 @@ impl MainView {
         }
         imp.leave_button.set_visible(room.is_some());
         imp.occupants_button.set_visible(room.is_some());
+        imp.settings_button.set_visible(room.is_some());
         imp.commands_button
             .set_visible(room.is_none() && imp.conversation_view.messages().is_some());
         let Some(room) = room else { return };
@@ -613,6 +619,19 @@ impl MainView {
     /// The client, once set.
     pub(super) fn imp_client(&self) -> Option<Client> {
         self.imp().client.borrow().clone()
+    }
+
+    /// The settings of the open room.
+    pub fn open_room_settings(&self) -> Option<super::room_settings_dialog::RoomSettingsDialog> {
+        let imp = self.imp();
+        let room = imp.room_handlers.borrow().as_ref().map(|(r, _)| r.jid())?;
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let client = imp.client.borrow().clone()?;
+        let account = self.account()?;
+        let room: xmpp_parsers::jid::BareJid = room.parse().ok()?;
+        Some(super::room_settings_dialog::RoomSettingsDialog::open(
+            &window, &client, &account, room,
+        ))
     }
 
     /// The peer of the open one-to-one conversation, if any.

@@ -18,6 +18,7 @@ mod main_view_commands;
 mod message_row;
 mod presence_dot;
 pub mod quick_switcher;
+pub mod room_settings_dialog;
 mod search_result_row;
 pub mod settings;
 pub mod start_conversation_dialog;

@@ -11,6 +11,7 @@ use crate::core::{
     message::ChatState,
     rooms::Bookmark,
     xmpp::{
+        x0045_muc_owner::RoomConfigError,
         x0050_command_client::{CommandItem, CommandStep},
         x0050_commands::{CommandError, CommandPayload},
         x0077_registration::Answers,
@@ -19,6 +20,10 @@ use crate::core::{
 
 /// Where the commands an entity offers are sent.
 pub type CommandsReply = oneshot::Sender<Result<Vec<CommandItem>, CommandError>>;
+/// Where a room's configuration form is sent.
+pub type RoomConfigReply = oneshot::Sender<Result<crate::core::forms::Form, RoomConfigError>>;
+/// Where the outcome of saving a room's configuration is sent.
+pub type RoomConfigSaved = oneshot::Sender<Result<(), RoomConfigError>>;
 /// Where the answer to one command step is sent.
 pub type CommandStepReply = oneshot::Sender<Result<CommandPayload, CommandError>>;
 
@@ -252,6 +257,26 @@ pub enum Command {
         step: CommandStep,
         /// Where the answer goes.
         reply: CommandStepReply,
+    },
+    /// Fetch a room's configuration form (we must own the room).
+    FetchRoomConfig {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Where the form goes.
+        reply: RoomConfigReply,
+    },
+    /// Save a room's configuration.
+    SaveRoomConfig {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// The filled-in form (`<x type='submit'/>`).
+        submission: xmpp_parsers::minidom::Element,
+        /// Where the outcome goes.
+        reply: RoomConfigSaved,
     },
     /// Close every connection and stop the worker.
     Shutdown,

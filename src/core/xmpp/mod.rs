@@ -22,6 +22,7 @@ pub mod tls;
 pub mod x0030_disco;
 pub mod x0045_muc;
 pub mod x0045_muc_messages;
+pub mod x0045_muc_owner;
 pub mod x0050_command_client;
 pub mod x0050_command_responder;
 pub mod x0050_commands;

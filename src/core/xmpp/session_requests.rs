@@ -8,12 +8,13 @@ use super::{
     context::SessionContext,
     outgoing::IqError,
     roster, x0045_muc,
+    x0045_muc_owner::{self, RoomConfigError},
     x0050_command_client::{self, CommandStep},
     x0050_commands::CommandError,
     x0191_blocking, x0313_mam, x0333_markers, x0402_bookmarks,
 };
 use crate::core::{
-    bridge::{CommandStepReply, CommandsReply, Event, RequestKind},
+    bridge::{CommandStepReply, CommandsReply, Event, RequestKind, RoomConfigReply, RoomConfigSaved},
     contacts::SubscriptionAction,
     message::ChatState,
     rooms::Bookmark,
@@ -60,6 +61,10 @@ pub enum SessionRequest {
     SetBookmark(Bookmark),
     /// See [`crate::core::bridge::Command::RemoveBookmark`].
     RemoveBookmark(BareJid),
+    /// See [`crate::core::bridge::Command::FetchRoomConfig`].
+    FetchRoomConfig(BareJid, RoomConfigReply),
+    /// See [`crate::core::bridge::Command::SaveRoomConfig`].
+    SaveRoomConfig(BareJid, xmpp_parsers::minidom::Element, RoomConfigSaved),
     /// See [`crate::core::bridge::Command::ListCommands`].
     ListCommands(Jid, CommandsReply),
     /// See [`crate::core::bridge::Command::RunCommand`].
@@ -73,6 +78,8 @@ impl SessionRequest {
         match self {
             SessionRequest::ListCommands(_, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
             SessionRequest::RunCommand(_, _, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
+            SessionRequest::FetchRoomConfig(_, reply) => reply.send(Err(RoomConfigError::Offline)).is_ok(),
+            SessionRequest::SaveRoomConfig(_, _, reply) => reply.send(Err(RoomConfigError::Offline)).is_ok(),
             _ => false,
         }
     }
@@ -135,6 +142,12 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             SessionRequest::RemoveBookmark(room) => {
                 let r = x0402_bookmarks::retract(&ctx, &room).await;
                 report(&ctx, RequestKind::Bookmarks, r);
+            }
+            SessionRequest::FetchRoomConfig(room, reply) => {
+                let _ = reply.send(x0045_muc_owner::fetch(&ctx, room).await);
+            }
+            SessionRequest::SaveRoomConfig(room, submission, reply) => {
+                let _ = reply.send(x0045_muc_owner::submit(&ctx, room, submission).await);
             }
             SessionRequest::ListCommands(entity, reply) => {
                 let _ = reply.send(x0050_command_client::list(&ctx, entity).await);

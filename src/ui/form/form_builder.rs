@@ -13,11 +13,23 @@ use super::{
     media::{self, Bob},
     result_table,
 };
-use crate::core::forms::{Form, FormKind, LayoutItem, Page};
+use crate::core::forms::{Field, FieldKind, Form, FormKind, LayoutItem, Page};
 
 /// Text from XML, its line breaks and indentation flowed into one paragraph.
 pub fn flowed(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The heading a fixed field stands for: one short line, no name.
+fn heading(field: &Field) -> Option<String> {
+    if field.kind != FieldKind::Fixed || field.var.is_some() || field.label.is_some() {
+        return None;
+    }
+    let text = match field.values.as_slice() {
+        [one] => one.trim(),
+        _ => return None,
+    };
+    (!text.is_empty() && text.chars().count() <= 60 && !text.contains('\n')).then(|| text.to_owned())
 }
 
 enum Op {
@@ -102,6 +114,16 @@ impl BuildState {
             return;
         };
         let field = &field;
+        if let Some(heading) = heading(field) {
+            // A short fixed line heads the fields after it, as servers use
+            // it (e.g. "Access to the room").
+            let group = adw::PreferencesGroup::builder()
+                .title(glib::markup_escape_text(&heading))
+                .build();
+            self.pages[page].append(&group);
+            self.group = Some((page, group));
+            return;
+        }
         let editor = if self.editable && self.form.kind == FormKind::Form {
             field_editor::editor(field, index, self.changed.clone())
         } else {
