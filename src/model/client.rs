@@ -54,6 +54,8 @@ mod imp {
         pub reader: RefCell<Option<StoreReader>>,
         /// The conversation on screen: its account and messages.
         pub open: RefCell<Option<(Account, MessageList)>>,
+        /// The account being created, if any.
+        pub registration: RefCell<Option<super::super::Registration>>,
     }
 
     impl Default for Client {
@@ -68,6 +70,7 @@ mod imp {
                 database: RefCell::default(),
                 reader: RefCell::default(),
                 open: RefCell::default(),
+                registration: RefCell::default(),
             }
         }
     }
@@ -480,6 +483,25 @@ impl Client {
     }
 
     /// Applies one worker event (called by the dispatcher).
+    /// Starts creating the account `config.jid` on its server.
+    pub fn register(&self, config: AccountConfig) -> super::Registration {
+        if let Some(old) = self.imp().registration.take() {
+            old.cancel();
+        }
+        let registration = super::Registration::new(self, config.jid.clone());
+        self.imp().registration.replace(Some(registration.clone()));
+        self.send(Command::StartRegistration { config });
+        registration
+    }
+
+    fn registration_step(&self, jid: &BareJid, state: impl FnOnce() -> super::RegistrationState) {
+        let current = self.imp().registration.borrow().clone();
+        match current {
+            Some(r) if r.jid().as_ref() == Some(jid) => r.set_state(state()),
+            _ => tracing::debug!(%jid, "registration event without a registration"),
+        }
+    }
+
     pub fn apply_event(&self, event: Event) {
         let imp = self.imp();
         match event {
@@ -611,6 +633,15 @@ impl Client {
                 if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
                     r.set_subject(subject);
                 }
+            }
+            Event::RegistrationForm { jid, form } => {
+                self.registration_step(&jid, || super::RegistrationState::Form(form.to_form()))
+            }
+            Event::Registered { jid } => {
+                self.registration_step(&jid, || super::RegistrationState::Registered)
+            }
+            Event::RegistrationFailed { jid, error } => {
+                self.registration_step(&jid, || super::RegistrationState::Failed(error))
             }
             Event::SubscriptionRequest { jid, from, status } => {
                 let account = self.account_or_insert(&jid, false);

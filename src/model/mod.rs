@@ -10,6 +10,7 @@ mod conversation_object;
 mod dispatcher;
 mod message_list;
 mod message_object;
+mod registration;
 mod room_config;
 mod room_object;
 mod room_text;
@@ -26,6 +27,7 @@ pub use self::{
     conversation_object::ConversationObject,
     message_list::{MessageList, MAX_LOADED, PAGE},
     message_object::MessageObject,
+    registration::{Registration, RegistrationState},
     room_object::RoomObject,
     roster::Roster,
     roster_row::RosterRow,

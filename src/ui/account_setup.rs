@@ -50,6 +50,8 @@ mod imp {
         #[template_child]
         pub login_button: TemplateChild<gtk::Button>,
         #[template_child]
+        pub create_button: TemplateChild<gtk::Button>,
+        #[template_child]
         pub spinner: TemplateChild<gtk::Spinner>,
     }
 
@@ -77,6 +79,13 @@ mod imp {
                 #[weak]
                 obj,
                 move |_| obj.submit()
+            ));
+            self.create_button.connect_clicked(glib::clone!(
+                #[weak]
+                obj,
+                move |_| {
+                    obj.create_account();
+                }
             ));
             self.password_row.connect_entry_activated(glib::clone!(
                 #[weak]
@@ -188,6 +197,39 @@ impl AccountSetup {
             },
             password,
         ))
+    }
+
+    /// Creates the account given on the page on its server (XEP-0077),
+    /// with the server's form; once created, logs in with it.
+    pub fn create_account(&self) -> Option<super::RegistrationDialog> {
+        let imp = self.imp();
+        let client = imp.client.borrow().clone()?;
+        imp.error_label.set_visible(false);
+        let (config, password) = match self.form() {
+            Ok(v) => v,
+            Err(message) => {
+                self.show_error(&message);
+                return None;
+            }
+        };
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let username = config.jid.node().map(|n| n.to_string()).unwrap_or_default();
+        let domain = config.jid.domain().to_string();
+        let registration = client.register(config);
+        let weak = self.downgrade();
+        let dialog = super::RegistrationDialog::open(
+            &window,
+            &registration,
+            &username,
+            password.expose(),
+            move |user, password| {
+                let Some(page) = weak.upgrade() else { return };
+                page.imp().jid_row.set_text(&format!("{user}@{domain}"));
+                page.imp().password_row.set_text(&password);
+                page.submit();
+            },
+        );
+        Some(dialog)
     }
 
     /// Validates the form and starts the login.

@@ -18,6 +18,7 @@ mod main_view_commands;
 mod message_row;
 mod presence_dot;
 pub mod quick_switcher;
+mod registration_dialog;
 pub mod room_settings_dialog;
 mod search_result_row;
 pub mod settings;
@@ -38,6 +39,7 @@ pub use self::{
     conversation_view::ConversationView,
     main_view::MainView,
     message_row::{day_text, state_text, MessageRow},
+    registration_dialog::RegistrationDialog,
     status_menu::StatusMenu,
     window::Window,
 };

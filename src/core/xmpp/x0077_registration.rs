@@ -21,7 +21,7 @@ use tokio_xmpp::{
 };
 
 use super::{connector::AccountConnector, error::ConnectError, login::LOGIN_TIMEOUT};
-use crate::core::{account::AccountConfig, credentials::Password};
+use crate::core::{account::AccountConfig, credentials::Password, forms};
 
 /// How long the server may take to answer one registration request.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
@@ -83,6 +83,54 @@ impl RegistrationForm {
     /// Whether the server offered a data form (XEP-0004).
     pub fn is_data_form(&self) -> bool {
         self.form.is_some()
+    }
+
+    /// The form to show: the server's data form, or the plain fields as
+    /// one (all required; the password secret).
+    pub fn to_form(&self) -> forms::Form {
+        if let Some(form) = self
+            .form
+            .as_deref()
+            .and_then(|xml| xml.parse::<Element>().ok())
+            .and_then(|x| forms::parse(&x).ok())
+        {
+            return form;
+        }
+        let mut form = forms::Form::new(forms::FormKind::Form);
+        form.title = self.title.clone();
+        form.instructions = self.instructions.iter().cloned().collect();
+        for f in &self.fields {
+            let kind = if f.private {
+                forms::FieldKind::TextPrivate
+            } else {
+                forms::FieldKind::TextSingle
+            };
+            let mut field = forms::Field::new(&f.var, kind);
+            field.label = Some(f.label.clone());
+            field.required = f.required;
+            form.fields.push(field);
+        }
+        form
+    }
+}
+
+impl Answers {
+    /// The answers in a filled-in form (the `password` field kept apart).
+    pub fn from_form(form: &forms::Form) -> Self {
+        let mut answers = Answers::default();
+        for field in &form.fields {
+            let Some(var) = &field.var else { continue };
+            if matches!(field.kind, forms::FieldKind::Fixed | forms::FieldKind::Hidden) {
+                continue;
+            }
+            let value = field.values.join("\n");
+            if var == "password" {
+                answers.password = Some(Password::new(&value));
+            } else {
+                answers.values.insert(var.clone(), value);
+            }
+        }
+        answers
     }
 }
 
@@ -429,5 +477,35 @@ mod tests {
     #[test]
     fn the_password_is_not_printed() {
         assert!(!format!("{:?}", answers("x")).contains("queen-mab"));
+    }
+
+    #[test]
+    fn the_form_to_show_and_the_answers_it_gives() {
+        let offered = parse_form(&element(WITH_FORM)).expect("form");
+        let mut shown = offered.to_form();
+        assert_eq!(shown.form_type(), Some("jabber:iq:register"));
+        shown.set_values("username", vec!["mercutio".into()]);
+        shown.set_values("password", vec!["queen-mab".into()]);
+        shown.set_values("email", vec!["m@verona.example".into()]);
+        let answers = Answers::from_form(&shown);
+        assert_eq!(answers.password.as_ref().map(|p| p.expose()), Some("queen-mab"));
+        assert!(!answers.values.contains_key("password") && !answers.values.contains_key("FORM_TYPE"));
+        assert_eq!(
+            answers.values.get("email").map(String::as_str),
+            Some("m@verona.example")
+        );
+
+        let plain = parse_form(&element(
+            "<query xmlns='jabber:iq:register'><instructions>Hi</instructions><username/><password/></query>",
+        ))
+        .expect("form")
+        .to_form();
+        let kinds: Vec<forms::FieldKind> = plain.fields.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [forms::FieldKind::TextSingle, forms::FieldKind::TextPrivate]
+        );
+        assert!(plain.fields.iter().all(|f| f.required));
+        assert_eq!(plain.instructions, ["Hi"]);
     }
 }
