@@ -108,6 +108,19 @@ fn server_commands_run_from_the_dialog() {
     let mercutio = runtime.block_on(online(&server, "ui-commands-mercutio", "mercutio", "pw-m"));
     assert_eq!(mercutio.full.node().map(|n| n.as_str()), Some("mercutio"));
 
+    // The same again: the server's error note is a banner.
+    find::<gtk::Button>(&dialog, "command-again").emit_clicked();
+    run(&dialog, ADD_USER);
+    let view = dialog.form_view();
+    find::<adw::EntryRow>(&view, "field:accountjid").set_text(&format!("mercutio@{DOMAIN}"));
+    find::<adw::PasswordEntryRow>(&view, "field:password").set_text("x");
+    find::<adw::PasswordEntryRow>(&view, "field:password-verify").set_text("x");
+    find::<gtk::Button>(&dialog, "command-complete").emit_clicked();
+    wait_status(&dialog, Status::Completed);
+    assert_eq!(dialog.note_texts(), ["Account already exists"]);
+    assert!(find::<gtk::Box>(&dialog, "note-error").is_visible());
+    screenshot(&dialog, "commands-error-note");
+
     // A result form.
     find::<gtk::Button>(&dialog, "command-again").emit_clicked();
     run(&dialog, ONLINE_USERS);

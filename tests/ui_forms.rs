@@ -252,3 +252,39 @@ fn ten_thousand_options_are_searchable() {
     assert!(view.check());
     window.close();
 }
+
+#[gtk::test]
+fn malformed_forms_render_or_are_refused_clearly() {
+    support::ui::init();
+    let parse = |xml: &str| forms::parse(&xml.parse::<Element>().expect("xml"));
+    // Two fields with one name cannot be submitted unambiguously: refused,
+    // with the name in the message the dialog shows.
+    let duplicate = parse("<x xmlns='jabber:x:data' type='form'><field var='a'/><field var='a'/></x>");
+    assert_eq!(
+        duplicate.map_err(|e| e.to_string()),
+        Err("two fields are named “a”".to_owned())
+    );
+    // Usable despite their faults: an unknown type, an option without a
+    // value, no FORM_TYPE, a field without a name.
+    let form = parse(
+        "<x xmlns='jabber:x:data' type='form'>\
+         <field var='dial' type='rotary-dial' label='Dial'/>\
+         <field var='pick' type='list-single' label='Pick'><option label='Broken'/><option label='Fine'><value>fine</value></option></field>\
+         <field label='Nameless' type='text-single'/></x>",
+    )
+    .expect("usable");
+    let (window, view) = show(&form, true, (600, 500));
+    find::<adw::EntryRow>(&view, "field:dial").set_text("7");
+    find::<gtk::CheckButton>(&view, "option:fine").set_active(true);
+    assert!(view.check());
+    let submitted = forms::parse(&view.form().expect("form").submission()).expect("submission");
+    let vars: Vec<&str> = submitted.fields.iter().filter_map(|f| f.var.as_deref()).collect();
+    assert_eq!(vars, ["dial", "pick"]);
+    assert_eq!(submitted.form_type(), None);
+    assert_eq!(
+        submitted.field("pick").map(|f| f.values.clone()),
+        Some(vec!["fine".to_owned()])
+    );
+    screenshot(&window, "form-malformed");
+    window.close();
+}

@@ -30,3 +30,32 @@ pub fn error_text(error: &CommandError) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_error_has_its_own_explanation() {
+        let errors = [
+            CommandError::MalformedAction,
+            CommandError::BadAction,
+            CommandError::BadSessionId,
+            CommandError::SessionExpired,
+            CommandError::BadPayload,
+            CommandError::BadLocale,
+            CommandError::Forbidden,
+            CommandError::ItemNotFound,
+            CommandError::FeatureNotImplemented,
+            CommandError::Unavailable,
+            CommandError::Timeout,
+            CommandError::Offline,
+            CommandError::Refused("no".into()),
+            CommandError::Malformed("odd".into()),
+        ];
+        let texts: std::collections::BTreeSet<String> = errors.iter().map(error_text).collect();
+        assert_eq!(texts.len(), errors.len(), "{texts:?}");
+        assert!(texts.iter().all(|t| t.ends_with('.') || t.contains(": ")));
+        assert!(error_text(&CommandError::Refused("Disk full".into())).contains("Disk full"));
+    }
+}
