@@ -8,16 +8,12 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::{
-    core::xmpp::x0050_commands::Status,
-    model::{Client, ConnectionStatus},
-    ui::{command_dialog::CommandDialog, Window},
-};
+use balcony::{core::xmpp::x0050_commands::Status, ui::command_dialog::CommandDialog};
 use support::{
     accounts::online,
     peer::Peer,
     prosody::{Prosody, DOMAIN},
-    ui::{dialog_of, find, init, pump_until, screenshot},
+    ui::{dialog_of, find, init, online_window, pump_until, screenshot},
 };
 use xmpp_parsers::message::MessageType;
 
@@ -50,27 +46,13 @@ fn server_commands_run_from_the_dialog() {
     server.register("admin", "pw-admin");
     server.register("romeo", "pw-r");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = online(&server, "ui-commands-admin", "admin", "pw-admin").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
     let mut romeo = runtime.block_on(async {
         let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
         romeo.available().await;
         romeo
     });
 
-    let client = Client::new(profile).expect("client");
-    let window = Window::new(None, &client, None);
-    window.set_default_size(900, 700);
-    window.present();
-    pump_until("admin online", Duration::from_secs(20), || {
-        client
-            .primary_account()
-            .is_some_and(|a| a.status() == ConnectionStatus::Online)
-    });
+    let (_client, window) = online_window(&server, "ui-commands-admin", "admin", "pw-admin", &runtime);
     let main_view = window.main_view();
 
     // The server's commands.

@@ -13,15 +13,15 @@ use balcony::{
         contacts::SubscriptionAction,
         message::{ChatKind, ChatState, DeliveryState},
     },
-    model::{Client, ConnectionStatus, ConversationObject},
-    ui::{state_text, ContactRow, ConversationRow, MessageRow, Window},
+    model::ConversationObject,
+    ui::{state_text, ContactRow, ConversationRow, MessageRow},
 };
 use gtk::{gdk, glib};
 use support::{
     accounts::online,
     events::wait_for,
     prosody::{Prosody, MUC_DOMAIN},
-    ui::{all, dialog_of, find, init, pump_until, screenshot},
+    ui::{all, dialog_of, find, init, online_window, pump_until, screenshot},
 };
 
 #[gtk::test]
@@ -33,23 +33,9 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     // Juliet's account is set up once (password kept in the profile); her
     // window then starts from that profile.
-    let profile = runtime.block_on(async {
-        let setup = online(&server, "ui-chat-juliet", "juliet", "pw-j").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
-    let romeo = runtime.block_on(online(&server, "ui-chat-romeo", "romeo", "pw-r"));
-
-    let client = Client::new(profile).expect("client");
-    let window = Window::new(None, &client, None);
+    let (client, window) = online_window(&server, "ui-chat-juliet", "juliet", "pw-j", &runtime);
     window.set_default_size(900, 640);
-    window.present();
-    pump_until("juliet online", Duration::from_secs(20), || {
-        client
-            .primary_account()
-            .is_some_and(|a| a.status() == ConnectionStatus::Online)
-    });
+    let romeo = runtime.block_on(online(&server, "ui-chat-romeo", "romeo", "pw-r"));
     let account = client.primary_account().expect("account");
 
     romeo.send(Command::SendMessage {

@@ -60,7 +60,7 @@ fn a_new_account_is_created_with_the_servers_form_and_logged_in() {
     );
 
     // The required e-mail is asked for before anything is sent.
-    find::<gtk::Button>(&dialog, "registration-submit").emit_clicked();
+    find::<gtk::Button>(&dialog, "registration-confirm").emit_clicked();
     assert_eq!(
         find::<gtk::Label>(&view, "problem:email").label(),
         "This field is required"
@@ -69,7 +69,7 @@ fn a_new_account_is_created_with_the_servers_form_and_logged_in() {
     screenshot(&dialog, "registration-form");
 
     // "juliet" is taken: said in place, the answers kept.
-    find::<gtk::Button>(&dialog, "registration-submit").emit_clicked();
+    find::<gtk::Button>(&dialog, "registration-confirm").emit_clicked();
     pump_until("the conflict", Duration::from_secs(20), || {
         dialog.problem_shown().is_some()
     });
@@ -84,7 +84,7 @@ fn a_new_account_is_created_with_the_servers_form_and_logged_in() {
     screenshot(&dialog, "registration-conflict");
 
     find::<adw::EntryRow>(&view, "field:username").set_text("mercutio");
-    find::<gtk::Button>(&dialog, "registration-submit").emit_clicked();
+    find::<gtk::Button>(&dialog, "registration-confirm").emit_clicked();
     pump_until("created and logged in", Duration::from_secs(30), || {
         !dialog.is_visible()
             && client

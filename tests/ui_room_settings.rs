@@ -7,15 +7,11 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::{
-    model::{Client, ConnectionStatus},
-    ui::{room_settings_dialog::RoomSettingsDialog, Window},
-};
+use balcony::ui::room_settings_dialog::RoomSettingsDialog;
 use support::{
-    accounts::online,
     peer::Peer,
     prosody::{Prosody, MUC_DOMAIN},
-    ui::{dialog_of, find, init, pump_until, screenshot},
+    ui::{dialog_of, find, init, online_window, pump_until, screenshot},
 };
 use xmpp_parsers::{
     disco::{DiscoInfoQuery, DiscoInfoResult},
@@ -29,21 +25,7 @@ fn the_owner_renames_the_room_in_its_settings() {
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = online(&server, "ui-room-settings", "juliet", "pw-j").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
-    let client = Client::new(profile).expect("client");
-    let window = Window::new(None, &client, None);
-    window.set_default_size(900, 700);
-    window.present();
-    pump_until("juliet online", Duration::from_secs(20), || {
-        client
-            .primary_account()
-            .is_some_and(|a| a.status() == ConnectionStatus::Online)
-    });
+    let (client, window) = online_window(&server, "ui-room-settings", "juliet", "pw-j", &runtime);
     let account = client.primary_account().expect("account");
     let room: BareJid = format!("orchard@{MUC_DOMAIN}").parse().expect("room");
     client.join_room(&account, &room, "juliet");
@@ -70,7 +52,7 @@ fn the_owner_renames_the_room_in_its_settings() {
     let name: adw::EntryRow = find(&view, "field:muc#roomconfig_roomname");
     name.set_text("The Orchard");
     screenshot(&dialog, "room-settings");
-    find::<gtk::Button>(&dialog, "room-settings-save").emit_clicked();
+    find::<gtk::Button>(&dialog, "room-settings-confirm").emit_clicked();
     pump_until("saved and closed", Duration::from_secs(20), || {
         !dialog.is_visible()
     });

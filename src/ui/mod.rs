@@ -11,6 +11,7 @@ mod conversation_row;
 mod conversation_view;
 mod entry_dialog;
 pub mod form;
+mod form_dialog;
 pub mod join_room_dialog;
 mod links;
 mod main_view;

@@ -2,13 +2,14 @@
 //! by the forms renderer, prefilled with the address and password from the
 //! setup page. A taken name or a refused answer can be corrected in place.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use adw::{prelude::*, subclass::prelude::*};
 
 use super::{
     connection_text::describe_error,
     form::{Bob, FormView},
+    form_dialog::{FormDialogFrame, FrameText},
 };
 use crate::{
     core::{forms::Form, xmpp::x0077_registration::RegistrationError},
@@ -27,12 +28,7 @@ mod imp {
         pub registration: RefCell<Option<Registration>>,
         pub prefill: RefCell<(String, String)>,
         pub created: RefCell<Option<Created>>,
-        pub stack: gtk::Stack,
-        pub view: FormView,
-        pub problem: gtk::Label,
-        pub error_page: adw::StatusPage,
-        pub submit: gtk::Button,
-        pub spinner: gtk::Spinner,
+        pub frame: OnceCell<FormDialogFrame>,
         pub done: std::cell::Cell<bool>,
     }
 
@@ -101,13 +97,29 @@ impl RegistrationDialog {
             .property("modal", true)
             .property("default-width", 520)
             .property("default-height", 640)
-            .property("title", gettext("Create Account"))
             .build();
+        let weak = dialog.downgrade();
+        let text = FrameText {
+            title: gettext("Create Account"),
+            subtitle: registration
+                .jid()
+                .map(|j| j.domain().to_string())
+                .unwrap_or_default(),
+            confirm: gettext("C_reate"),
+            name: "registration",
+            waiting: gettext("Connecting to the server…"),
+            failed: gettext("The Account Was Not Created"),
+        };
+        let frame = FormDialogFrame::install(dialog.upcast_ref(), text, move || {
+            if let Some(d) = weak.upgrade() {
+                d.submit();
+            }
+        });
         let imp = dialog.imp();
+        let _ = imp.frame.set(frame);
         imp.prefill.replace((username.to_owned(), password.to_owned()));
         imp.created.replace(Some(Box::new(created)));
         imp.registration.replace(Some(registration.clone()));
-        dialog.build(registration);
         let weak = dialog.downgrade();
         registration.connect_local("changed", false, move |_| {
             if let Some(d) = weak.upgrade() {
@@ -120,93 +132,23 @@ impl RegistrationDialog {
         dialog
     }
 
-    fn build(&self, registration: &Registration) {
-        let imp = self.imp();
-        let header = adw::HeaderBar::new();
-        header.set_show_end_title_buttons(false);
-        let server = registration
-            .jid()
-            .map(|j| j.domain().to_string())
-            .unwrap_or_default();
-        header.set_title_widget(Some(&adw::WindowTitle::new(&gettext("Create Account"), &server)));
-        let cancel = gtk::Button::with_mnemonic(&gettext("_Cancel"));
-        imp.submit.set_label(&gettext("C_reate"));
-        imp.submit.set_use_underline(true);
-        imp.submit.set_widget_name("registration-submit");
-        imp.submit.add_css_class("suggested-action");
-        header.pack_start(&cancel);
-        header.pack_end(&imp.submit);
-        header.pack_end(&imp.spinner);
-        imp.problem.add_css_class("error");
-        imp.problem.set_wrap(true);
-        imp.problem.set_xalign(0.0);
-        imp.problem.set_visible(false);
-        imp.problem.set_widget_name("registration-problem");
-        let content = gtk::Box::builder()
-            .orientation(gtk::Orientation::Vertical)
-            .spacing(12)
-            .build();
-        content.append(&imp.problem);
-        content.append(&imp.view);
-        let clamp = adw::Clamp::builder()
-            .child(&content)
-            .maximum_size(560)
-            .margin_top(18)
-            .margin_bottom(18)
-            .margin_start(12)
-            .margin_end(12)
-            .build();
-        let scrolled = gtk::ScrolledWindow::builder()
-            .child(&clamp)
-            .hscrollbar_policy(gtk::PolicyType::Never)
-            .vexpand(true)
-            .build();
-        imp.error_page.set_icon_name(Some("dialog-error-symbolic"));
-        imp.error_page.set_title(&gettext("The Account Was Not Created"));
-        imp.error_page.set_widget_name("registration-error");
-        let loading = adw::StatusPage::builder()
-            .title(gettext("Connecting to the server…"))
-            .build();
-        imp.stack.add_named(&loading, Some("loading"));
-        imp.stack.add_named(&scrolled, Some("form"));
-        imp.stack.add_named(&imp.error_page, Some("error"));
-        let body = gtk::Box::new(gtk::Orientation::Vertical, 0);
-        body.append(&header);
-        body.append(&imp.stack);
-        self.set_content(Some(&body));
-        self.set_default_widget(Some(&imp.submit));
-        let weak = self.downgrade();
-        cancel.connect_clicked(move |_| {
-            if let Some(d) = weak.upgrade() {
-                d.close();
-            }
-        });
-        let weak = self.downgrade();
-        imp.submit.connect_clicked(move |_| {
-            if let Some(d) = weak.upgrade() {
-                d.submit();
-            }
-        });
+    fn frame(&self) -> &FormDialogFrame {
+        self.imp().frame.get().expect("the frame is installed in open()")
     }
 
     /// The form view (for tests).
     pub fn form_view(&self) -> FormView {
-        self.imp().view.clone()
+        self.frame().view.clone()
     }
 
     /// The page shown: `loading`, `form` or `error`.
     pub fn page(&self) -> String {
-        self.imp()
-            .stack
-            .visible_child_name()
-            .map(|n| n.to_string())
-            .unwrap_or_default()
+        self.frame().page()
     }
 
     /// The problem shown above the form, if any (for tests).
     pub fn problem_shown(&self) -> Option<String> {
-        let p = &self.imp().problem;
-        p.is_visible().then(|| p.label().to_string())
+        self.frame().problem_shown()
     }
 
     fn prefilled(&self, mut form: Form) -> Form {
@@ -226,23 +168,21 @@ impl RegistrationDialog {
         let Some(registration) = imp.registration.borrow().clone() else {
             return;
         };
-        let busy = matches!(
-            registration.state(),
-            RegistrationState::Connecting | RegistrationState::Submitting
-        );
-        imp.spinner.set_spinning(busy);
-        imp.submit.set_sensitive(!busy && self.page() == "form");
+        let frame = self.frame();
         match registration.state() {
-            RegistrationState::Connecting => imp.stack.set_visible_child_name("loading"),
+            RegistrationState::Connecting => frame.set_busy(true),
             RegistrationState::Form(form) => {
-                imp.view.set_form(&self.prefilled(form), &Bob::new(), true);
-                imp.stack.set_visible_child_name("form");
-                imp.submit.set_sensitive(true);
+                frame.set_busy(false);
+                frame.view.set_form(&self.prefilled(form), &Bob::new(), true);
+                frame.show_form();
             }
-            RegistrationState::Submitting => imp.problem.set_visible(false),
+            RegistrationState::Submitting => {
+                frame.show_problem(None);
+                frame.set_busy(true);
+            }
             RegistrationState::Registered => {
                 imp.done.set(true);
-                let form = imp.view.form();
+                let form = frame.view.form();
                 let value = |var: &str| {
                     form.as_ref()
                         .and_then(|f| f.field(var))
@@ -256,28 +196,25 @@ impl RegistrationDialog {
                 }
             }
             RegistrationState::Failed(e) => {
-                if self.page() == "form"
-                    && !matches!(e, RegistrationError::Connect(_) | RegistrationError::Timeout)
-                {
+                frame.set_busy(false);
+                let fatal = matches!(e, RegistrationError::Connect(_) | RegistrationError::Timeout);
+                if frame.page() == "form" && !fatal {
                     // The answers stay as they were; correct and try again.
-                    imp.problem.set_label(&error_text(&e));
-                    imp.problem.set_visible(true);
-                    imp.submit.set_sensitive(true);
+                    frame.show_problem(Some(&error_text(&e)));
                 } else {
-                    imp.error_page.set_description(Some(&error_text(&e)));
-                    imp.stack.set_visible_child_name("error");
-                    imp.submit.set_sensitive(false);
+                    frame.show_failure(&error_text(&e));
                 }
             }
         }
     }
 
     fn submit(&self) {
-        let imp = self.imp();
-        if !imp.view.check() {
+        let frame = self.frame();
+        if !frame.view.check() {
             return;
         }
-        let (Some(registration), Some(form)) = (imp.registration.borrow().clone(), imp.view.form()) else {
+        let (Some(registration), Some(form)) = (self.imp().registration.borrow().clone(), frame.view.form())
+        else {
             return;
         };
         registration.submit(&form);

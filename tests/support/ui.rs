@@ -108,3 +108,30 @@ pub fn screenshot(widget: &impl IsA<gtk::Widget>, name: &str) -> PathBuf {
     texture.save_to_png(&path).expect("save png");
     path
 }
+
+/// `user`'s account set up once on `server` (its password kept in the
+/// profile named `name`), then the app's window on that profile, online.
+pub fn online_window(
+    server: &super::prosody::Prosody,
+    name: &str,
+    user: &str,
+    password: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> (balcony::model::Client, balcony::ui::Window) {
+    let profile = runtime.block_on(async {
+        let setup = super::accounts::online(server, name, user, password).await;
+        let profile = setup.profile.clone();
+        setup.worker.shutdown();
+        profile
+    });
+    let client = balcony::model::Client::new(profile).expect("client");
+    let window = balcony::ui::Window::new(None, &client, None);
+    window.set_default_size(900, 700);
+    window.present();
+    pump_until(&format!("{user} online"), Duration::from_secs(20), || {
+        client
+            .primary_account()
+            .is_some_and(|a| a.status() == balcony::model::ConnectionStatus::Online)
+    });
+    (client, window)
+}

@@ -80,18 +80,24 @@ pub fn stanza_error(type_: ErrorType, condition: DefinedCondition, text: &str) -
     StanzaError::new(type_, condition, "en", text)
 }
 
+/// A request's parts: whether it is a set, its sender, id and payload;
+/// `None` for results and errors.
+pub fn request_parts(iq: &Iq) -> Option<(bool, &Option<Jid>, &str, &Element)> {
+    match iq {
+        Iq::Get {
+            from, id, payload, ..
+        } => Some((false, from, id, payload)),
+        Iq::Set {
+            from, id, payload, ..
+        } => Some((true, from, id, payload)),
+        Iq::Result { .. } | Iq::Error { .. } => None,
+    }
+}
+
 /// The reply to an IQ get/set addressed to us; `None` for results and errors.
 /// Unknown payloads get `service-unavailable` (RFC 6120 §8.4).
 pub fn answer(iq: &Iq) -> Option<Iq> {
-    let (is_set, from, id, payload) = match iq {
-        Iq::Get {
-            from, id, payload, ..
-        } => (false, from, id, payload),
-        Iq::Set {
-            from, id, payload, ..
-        } => (true, from, id, payload),
-        Iq::Result { .. } | Iq::Error { .. } => return None,
-    };
+    let (is_set, from, id, payload) = request_parts(iq)?;
     let request = IqRequest {
         is_set,
         from: from.as_ref(),

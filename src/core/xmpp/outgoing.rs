@@ -23,7 +23,7 @@ pub const IQ_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum IqError {
     /// The entity answered with an error.
-    #[error("{}", .0.texts.values().next().cloned().unwrap_or_else(|| format!("{:?}", .0.defined_condition)))]
+    #[error("{}", error_text(.0))]
     Stanza(Box<StanzaError>),
     /// No answer in time.
     #[error("no answer within {} s", IQ_TIMEOUT.as_secs())]
@@ -34,6 +34,16 @@ pub enum IqError {
     /// The answer could not be understood.
     #[error("malformed answer: {0}")]
     Malformed(String),
+}
+
+/// What an error says for people: its text, else its condition.
+pub fn error_text(error: &StanzaError) -> String {
+    error
+        .texts
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| format!("{:?}", error.defined_condition))
 }
 
 /// A MAM page: the `<fin/>` and the result messages, in arrival order.

@@ -8,7 +8,10 @@ use xmpp_parsers::{
     stanza_error::DefinedCondition,
 };
 
-use super::{context::SessionContext, outgoing::IqError};
+use super::{
+    context::SessionContext,
+    outgoing::{error_text, IqError},
+};
 use crate::core::forms::{self, Form};
 
 /// The owner namespace.
@@ -43,14 +46,7 @@ impl From<IqError> for RoomConfigError {
             IqError::Stanza(error) => match error.defined_condition {
                 DefinedCondition::Forbidden | DefinedCondition::NotAuthorized => RoomConfigError::Forbidden,
                 DefinedCondition::ItemNotFound => RoomConfigError::NotFound,
-                ref other => RoomConfigError::Refused(
-                    error
-                        .texts
-                        .values()
-                        .next()
-                        .cloned()
-                        .unwrap_or_else(|| format!("{other:?}")),
-                ),
+                _ => RoomConfigError::Refused(error_text(&error)),
             },
             IqError::Timeout => RoomConfigError::Timeout,
             IqError::Disconnected => RoomConfigError::Offline,

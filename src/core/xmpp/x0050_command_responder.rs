@@ -18,7 +18,7 @@ use xmpp_parsers::{
 };
 
 use super::{
-    modules::{reply, stanza_error, Answer, Module},
+    modules::{reply, request_parts, stanza_error, Answer, Module},
     x0050_commands::{Action, Actions, CommandError, CommandPayload, Note, Status, NS},
 };
 use crate::core::forms::{self, Form};
@@ -344,15 +344,7 @@ impl CommandResponder {
     /// Answers an IQ meant for the responder: disco#items and disco#info on
     /// command nodes, and `<command/>` sets. `None` when it is not ours.
     pub fn answer(&self, iq: &Iq, account: &BareJid, us: &Jid) -> Option<Iq> {
-        let (is_set, from, id, payload) = match iq {
-            Iq::Get {
-                from, id, payload, ..
-            } => (false, from, id, payload),
-            Iq::Set {
-                from, id, payload, ..
-            } => (true, from, id, payload),
-            _ => return None,
-        };
+        let (is_set, from, id, payload) = request_parts(iq)?;
         // Without a from, the request comes from our own account (server).
         let sender = from.clone().unwrap_or_else(|| Jid::from(account.clone()));
         let requester = Requester {

@@ -7,7 +7,7 @@ use xmpp_parsers::{
     stanza_error::{DefinedCondition, StanzaError},
 };
 
-use super::outgoing::IqError;
+use super::outgoing::{error_text, IqError};
 use crate::core::forms::{self, Form, FormError};
 
 /// The namespace, and the disco node that lists commands.
@@ -188,14 +188,7 @@ impl CommandError {
             (_, DefinedCondition::ItemNotFound) => CommandError::ItemNotFound,
             (_, DefinedCondition::FeatureNotImplemented) => CommandError::FeatureNotImplemented,
             (_, DefinedCondition::ServiceUnavailable) => CommandError::Unavailable,
-            (_, other) => CommandError::Refused(
-                error
-                    .texts
-                    .values()
-                    .next()
-                    .cloned()
-                    .unwrap_or_else(|| format!("{other:?}")),
-            ),
+            _ => CommandError::Refused(error_text(error)),
         }
     }
 }

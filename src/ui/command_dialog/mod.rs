@@ -11,7 +11,10 @@ use adw::{prelude::*, subclass::prelude::*};
 use xmpp_parsers::jid::{BareJid, Jid};
 
 pub use self::error_text::error_text;
-use super::form::{Bob, FormView};
+use super::{
+    form::{Bob, FormView},
+    form_dialog::scrolled,
+};
 use crate::{
     core::xmpp::{
         x0050_command_client::CommandItem,
@@ -80,22 +83,6 @@ glib::wrapper! {
         @implements gtk::Buildable, gtk::ConstraintTarget, gtk::Native, gtk::Root, gtk::ShortcutManager;
 }
 
-fn scrolled(child: &impl IsA<gtk::Widget>) -> gtk::ScrolledWindow {
-    let clamp = adw::Clamp::builder()
-        .child(child)
-        .maximum_size(640)
-        .margin_top(18)
-        .margin_bottom(18)
-        .margin_start(12)
-        .margin_end(12)
-        .build();
-    gtk::ScrolledWindow::builder()
-        .child(&clamp)
-        .hscrollbar_policy(gtk::PolicyType::Never)
-        .vexpand(true)
-        .build()
-}
-
 impl CommandDialog {
     /// Opens the dialog on `candidates` (a contact's devices, or one
     /// address) through `account`, and lists the first one's commands.
@@ -160,8 +147,8 @@ impl CommandDialog {
         imp.error_page.set_widget_name("command-error");
         let loading = adw::StatusPage::builder().title(gettext("Asking…")).build();
         imp.stack.add_named(&loading, Some("loading"));
-        imp.stack.add_named(&scrolled(&list_box), Some("list"));
-        imp.stack.add_named(&scrolled(&form_box), Some("form"));
+        imp.stack.add_named(&scrolled(&list_box, 640), Some("list"));
+        imp.stack.add_named(&scrolled(&form_box, 640), Some("form"));
         imp.stack.add_named(&imp.error_page, Some("error"));
         imp.stack.set_vexpand(true);
 
