@@ -329,3 +329,58 @@ async fn our_responder_answers_through_the_server() {
     let error = refused.expect_err("refused");
     assert_eq!(error.defined_condition, DefinedCondition::ItemNotFound);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_multi_stage_command_goes_forward_back_and_completes() {
+    const VISIT: &str = "urn:balcony:test:visit";
+    let server = Prosody::start_with(&["balcony_wizard"], "");
+    server.register("romeo", "pw-r");
+    let romeo = online(&server, "commands-wizard", "romeo", "pw-r").await;
+
+    let first = step(&romeo, VISIT, None, Action::Execute, None)
+        .await
+        .expect("stage 1");
+    assert_eq!(first.default_action(), Some(Action::Next));
+    assert!(first.allows(Action::Next) && !first.allows(Action::Prev) && !first.allows(Action::Complete));
+    let id = first.sessionid.clone();
+    let mut who = form_of(&first);
+    who.set_values("guest", vec![format!("juliet@{DOMAIN}")]);
+    let second = step(&romeo, VISIT, id.clone(), Action::Next, Some(&who))
+        .await
+        .expect("stage 2");
+    assert_eq!(second.default_action(), Some(Action::Complete));
+    assert!(second.allows(Action::Prev) && !second.allows(Action::Next));
+
+    // Back: stage 1 again, the guest remembered.
+    let back = step(&romeo, VISIT, id.clone(), Action::Prev, None)
+        .await
+        .expect("back");
+    assert_eq!(
+        form_of(&back).field("guest").map(|f| f.values.clone()),
+        Some(vec![format!("juliet@{DOMAIN}")])
+    );
+    let second = step(&romeo, VISIT, id.clone(), Action::Next, Some(&form_of(&back)))
+        .await
+        .expect("stage 2 again");
+    let mut when = form_of(&second);
+    when.set_values("hour", vec!["21".into()]);
+    // "execute" means the stage's default, complete.
+    let done = step(&romeo, VISIT, id, Action::Execute, Some(&when))
+        .await
+        .expect("done");
+    assert_eq!(done.status, Some(Status::Completed));
+    assert_eq!(
+        done.notes[0].text,
+        format!("Visit planned: juliet@{DOMAIN} at 21")
+    );
+
+    // Completing is not offered at stage 1, and the server refuses it too
+    // (Prosody then ends that session).
+    let first = step(&romeo, VISIT, None, Action::Execute, None)
+        .await
+        .expect("stage 1");
+    assert_eq!(
+        step(&romeo, VISIT, first.sessionid.clone(), Action::Complete, None).await,
+        Err(CommandError::BadAction)
+    );
+}

@@ -165,3 +165,63 @@ fn server_commands_run_from_the_dialog() {
     screenshot(&dialog, "commands-error");
     dialog.close();
 }
+
+#[gtk::test]
+fn a_multi_stage_command_steps_forward_back_and_completes() {
+    init();
+    let server = Prosody::start_with(&["balcony_wizard"], "");
+    server.register("romeo", "pw-r");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (_client, window) = online_window(&server, "ui-commands-wizard", "romeo", "pw-r", &runtime);
+    let main_view = window.main_view();
+    main_view
+        .activate_action("main.server-commands", None)
+        .expect("action");
+    let mut found = None;
+    pump_until("the dialog", Duration::from_secs(5), || {
+        found = dialog_of::<CommandDialog>(&window);
+        found.is_some()
+    });
+    let dialog = found.expect("dialog");
+    run(&dialog, "command:urn:balcony:test:visit");
+    let visible = |name: &str| find::<gtk::Button>(&dialog, name).is_visible();
+    assert!(visible("command-next") && !visible("command-prev") && !visible("command-complete"));
+    assert!(visible("command-cancel"));
+    find::<adw::EntryRow>(&dialog.form_view(), "field:guest").set_text(&format!("juliet@{DOMAIN}"));
+    find::<gtk::Button>(&dialog, "command-next").emit_clicked();
+    pump_until("stage 2", Duration::from_secs(10), || visible("command-prev"));
+    assert!(visible("command-complete") && !visible("command-next"));
+    let complete: gtk::Button = find(&dialog, "command-complete");
+    assert!(complete.has_css_class("suggested-action"), "the stage's default");
+    screenshot(&dialog, "commands-wizard-stage-2");
+
+    find::<gtk::Button>(&dialog, "command-prev").emit_clicked();
+    pump_until("stage 1 again", Duration::from_secs(10), || {
+        !visible("command-prev")
+    });
+    assert_eq!(
+        find::<adw::EntryRow>(&dialog.form_view(), "field:guest").text(),
+        format!("juliet@{DOMAIN}"),
+        "the server remembered the guest"
+    );
+    find::<gtk::Button>(&dialog, "command-next").emit_clicked();
+    pump_until("stage 2 again", Duration::from_secs(10), || {
+        visible("command-prev")
+    });
+    find::<gtk::CheckButton>(&dialog.form_view(), "option:21").set_active(true);
+    complete.emit_clicked();
+    wait_status(&dialog, Status::Completed);
+    assert_eq!(
+        dialog.note_texts(),
+        [format!("Visit planned: juliet@{DOMAIN} at 21")]
+    );
+
+    // Cancel mid-way goes back to the list.
+    find::<gtk::Button>(&dialog, "command-again").emit_clicked();
+    run(&dialog, "command:urn:balcony:test:visit");
+    let session = dialog.session().expect("session");
+    find::<gtk::Button>(&dialog, "command-cancel").emit_clicked();
+    assert!(!session.is_open());
+    wait_page(&dialog, "list");
+    dialog.close();
+}

@@ -47,6 +47,7 @@ mod imp {
         pub next: gtk::Button,
         pub complete: gtk::Button,
         pub again: gtk::Button,
+        pub cancel: gtk::Button,
         pub close: gtk::Button,
     }
 
@@ -157,12 +158,14 @@ impl CommandDialog {
             (&imp.next, gettext("_Next"), "command-next"),
             (&imp.complete, gettext("C_omplete"), "command-complete"),
             (&imp.again, gettext("_Other Commands"), "command-again"),
+            (&imp.cancel, gettext("_Cancel"), "command-cancel"),
             (&imp.close, gettext("_Close"), "command-close"),
         ] {
             b.set_label(&label);
             b.set_use_underline(true);
             b.set_widget_name(name);
         }
+        imp.action_bar.pack_start(&imp.cancel);
         imp.action_bar.pack_start(&imp.prev);
         imp.action_bar.pack_start(&imp.again);
         imp.action_bar.pack_end(&imp.complete);
@@ -187,6 +190,15 @@ impl CommandDialog {
         imp.prev.connect_clicked(act(Action::Prev));
         imp.next.connect_clicked(act(Action::Next));
         imp.complete.connect_clicked(act(Action::Complete));
+        let weak = self.downgrade();
+        imp.cancel.connect_clicked(move |_| {
+            if let Some(d) = weak.upgrade() {
+                if let Some(session) = d.session() {
+                    session.cancel();
+                }
+                d.load_list();
+            }
+        });
         let weak = self.downgrade();
         imp.again.connect_clicked(move |_| {
             if let Some(d) = weak.upgrade() {
@@ -274,6 +286,7 @@ impl CommandDialog {
         imp.prev.set_visible(prev);
         imp.next.set_visible(next);
         imp.complete.set_visible(complete);
+        imp.cancel.set_visible(prev || next || complete);
         imp.again.set_visible(finished);
         imp.close.set_visible(finished);
     }
