@@ -463,7 +463,7 @@ impl Client {
             account.name_conversation(peer);
         }
         if let (Some((_, list)), Some(peer)) = (open, open_peer) {
-            list.on_added(messages);
+            list.on_added(messages, live);
             if messages
                 .iter()
                 .any(|m| m.message.peer == peer && !m.message.outgoing)
@@ -482,7 +482,6 @@ impl Client {
         (account.jid() == jid.as_str()).then(|| list.clone())
     }
 
-    /// Applies one worker event (called by the dispatcher).
     /// Starts creating the account `config.jid` on its server.
     pub fn register(&self, config: AccountConfig) -> super::Registration {
         if let Some(old) = self.imp().registration.take() {
@@ -502,6 +501,7 @@ impl Client {
         }
     }
 
+    /// Applies one worker event (called by the dispatcher).
     pub fn apply_event(&self, event: Event) {
         let imp = self.imp();
         match event {

@@ -24,6 +24,10 @@ pub const PAGE: usize = 50;
 /// on both sides.
 pub const MAX_LOADED: usize = 4 * PAGE;
 
+/// How long history arriving in batches settles before the newest page is
+/// read again.
+const RELOAD_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
 mod imp {
     use std::cell::{Cell, RefCell};
 
@@ -38,6 +42,8 @@ mod imp {
         /// Newer messages were dropped from the window.
         pub has_newer: Cell<bool>,
         pub loading: Cell<bool>,
+        /// A reload of the newest page is scheduled.
+        pub reload_pending: Cell<bool>,
     }
 
     #[glib::object_subclass]
@@ -113,8 +119,16 @@ impl MessageList {
             .read(move |s| s.recent_messages(&account, &peer, PAGE))
             .await?;
         let imp = self.imp();
-        let removed = imp.items.borrow().len() as u32;
         imp.has_older.set(page.len() == PAGE);
+        // The same page again (history arrived before it): nothing to redo.
+        let same = !imp.has_newer.get() && {
+            let items = imp.items.borrow();
+            items.len() == page.len() && items.iter().zip(&page).all(|(a, b)| a.id() == b.id)
+        };
+        if same {
+            return Ok(());
+        }
+        let removed = imp.items.borrow().len() as u32;
         imp.has_newer.set(false);
         imp.items.replace(page.iter().map(MessageObject::new).collect());
         self.refresh_layout();
@@ -258,27 +272,65 @@ impl MessageList {
         }
     }
 
-    /// New messages stored by the worker: shown when the window is at the
-    /// newest end (otherwise they come with the pages).
-    pub fn on_added(&self, messages: &[StoredMessage]) {
+    /// New messages stored by the worker (`live`, or history caught up):
+    /// shown when the window is at the newest end (otherwise they come with
+    /// the pages).
+    pub fn on_added(&self, messages: &[StoredMessage], live: bool) {
         let imp = self.imp();
         let Some(peer) = self.peer() else { return };
         if imp.has_newer.get() {
             return;
         }
-        let at = self.n_items();
-        let added: Vec<MessageObject> = messages
-            .iter()
-            .filter(|m| m.message.peer == peer)
-            .map(MessageObject::new)
-            .collect();
-        if added.is_empty() {
+        let mine: Vec<&StoredMessage> = messages.iter().filter(|m| m.message.peer == peer).collect();
+        if mine.is_empty() {
             return;
         }
-        let count = added.len() as u32;
-        imp.items.borrow_mut().extend(added);
+        // Live messages after the newest shown are appended at once;
+        // anything else (history caught up from the archive in batches, or
+        // out of order) is shown by reloading the newest page once the
+        // batches have settled.
+        let last = imp.items.borrow().back().map(|m| m.timestamp());
+        let in_order = mine
+            .windows(2)
+            .all(|w| w[0].message.timestamp_ms <= w[1].message.timestamp_ms);
+        if !live || !in_order || last.is_some_and(|t| mine[0].message.timestamp_ms < t) {
+            self.schedule_reload();
+            return;
+        }
+        let at = self.n_items();
+        let count = mine.len() as u32;
+        imp.items
+            .borrow_mut()
+            .extend(mine.into_iter().map(MessageObject::new));
         self.refresh_layout();
         self.items_changed(at, 0, count);
+        let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
+        if excess > 0 {
+            imp.items.borrow_mut().drain(..excess);
+            imp.has_older.set(true);
+            self.refresh_layout();
+            self.items_changed(0, excess as u32, 0);
+        }
+    }
+
+    /// Reloads the newest page after a short pause, once for many batches.
+    fn schedule_reload(&self) {
+        if self.imp().reload_pending.replace(true) {
+            return;
+        }
+        let weak = self.downgrade();
+        glib::timeout_add_local_once(RELOAD_AFTER, move || {
+            let Some(list) = weak.upgrade() else { return };
+            glib::spawn_future_local(async move {
+                list.imp().reload_pending.set(false);
+                if list.has_newer() {
+                    return;
+                }
+                if let Err(e) = list.load_latest().await {
+                    tracing::warn!(error = %e, "reloading the newest messages failed");
+                }
+            });
+        });
     }
 
     /// The newest loaded message with `origin_id` that `pick` accepts. It is
