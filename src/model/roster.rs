@@ -20,6 +20,9 @@ mod imp {
         pub rows: gio::ListStore,
         /// The filter text, lowercased.
         pub filter: RefCell<String>,
+        /// Every row in order, with each contact's search text; rebuilt
+        /// when contacts change, so that filtering only picks rows.
+        pub index: RefCell<Vec<super::GroupRows>>,
     }
 
     impl Default for Roster {
@@ -28,6 +31,7 @@ mod imp {
                 contacts: RefCell::default(),
                 rows: gio::ListStore::new::<super::super::RosterRow>(),
                 filter: RefCell::default(),
+                index: RefCell::default(),
             }
         }
     }
@@ -39,6 +43,14 @@ mod imp {
     }
 
     impl ObjectImpl for Roster {}
+}
+
+/// One group of the roster view: its header and its contacts in order,
+/// each with the lowercased text a filter is matched against.
+#[derive(Debug)]
+pub struct GroupRows {
+    header: super::RosterRow,
+    members: Vec<(String, super::RosterRow)>,
 }
 
 glib::wrapper! {
@@ -91,7 +103,7 @@ impl Roster {
             }
             *contacts = kept;
         }
-        self.rebuild();
+        self.reindex();
     }
 
     /// Adds or changes one contact.
@@ -107,13 +119,13 @@ impl Roster {
                     .insert(jid, ContactObject::new(item));
             }
         }
-        self.rebuild();
+        self.reindex();
     }
 
     /// Removes one contact.
     pub fn remove(&self, jid: &str) {
         if self.imp().contacts.borrow_mut().remove(jid).is_some() {
-            self.rebuild();
+            self.reindex();
         }
     }
 
@@ -134,20 +146,14 @@ impl Roster {
         self.rebuild();
     }
 
-    /// Recomputes the rows.
-    fn rebuild(&self) {
+    /// Recomputes the groups and their order after contacts changed.
+    fn reindex(&self) {
         let imp = self.imp();
-        let filter = imp.filter.borrow().clone();
-        let mut grouped: std::collections::BTreeMap<(bool, String), Vec<(String, ContactObject)>> =
+        let mut grouped: std::collections::BTreeMap<(bool, String), Vec<(String, String, ContactObject)>> =
             std::collections::BTreeMap::new();
         for contact in imp.contacts.borrow().values() {
-            let name = contact.name();
-            if !filter.is_empty()
-                && !name.to_lowercase().contains(&filter)
-                && !contact.jid().to_lowercase().contains(&filter)
-            {
-                continue;
-            }
+            let name = contact.name().to_lowercase();
+            let search = format!("{name}\n{}", contact.jid().to_lowercase());
             let groups = contact.groups();
             // Contacts without a group come last, under their own header.
             let keys: Vec<(bool, String)> = if groups.is_empty() {
@@ -159,18 +165,43 @@ impl Roster {
                 grouped
                     .entry(key)
                     .or_default()
-                    .push((name.to_lowercase(), contact.clone()));
+                    .push((name.clone(), search.clone(), contact.clone()));
             }
         }
+        let index = grouped
+            .into_iter()
+            .map(|((_, group), mut members)| {
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                GroupRows {
+                    header: super::RosterRow::for_group(&group),
+                    members: members
+                        .into_iter()
+                        .map(|(_, search, c)| (search, super::RosterRow::for_contact(&c)))
+                        .collect(),
+                }
+            })
+            .collect();
+        imp.index.replace(index);
+        self.rebuild();
+    }
+
+    /// Recomputes the rows shown from the index and the filter.
+    fn rebuild(&self) {
+        let imp = self.imp();
+        let filter = imp.filter.borrow().clone();
         let mut rows = Vec::new();
-        for ((_, group), mut members) in grouped {
-            members.sort_by(|a, b| a.0.cmp(&b.0));
-            rows.push(super::RosterRow::for_group(&group));
+        for group in imp.index.borrow().iter() {
+            let start = rows.len();
             rows.extend(
-                members
-                    .into_iter()
-                    .map(|(_, c)| super::RosterRow::for_contact(&c)),
+                group
+                    .members
+                    .iter()
+                    .filter(|(search, _)| filter.is_empty() || search.contains(&filter))
+                    .map(|(_, row)| row.clone()),
             );
+            if rows.len() > start {
+                rows.insert(start, group.header.clone());
+            }
         }
         imp.rows.splice(0, imp.rows.n_items(), &rows);
     }
