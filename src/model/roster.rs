@@ -45,6 +45,12 @@ mod imp {
     impl ObjectImpl for Roster {}
 }
 
+/// A group's sort key: contacts without a group last, then the name.
+type GroupKey = (bool, String);
+/// A contact in a group: its lowercased name (for sorting), its search
+/// text, and the contact.
+type Member = (String, String, ContactObject);
+
 /// One group of the roster view: its header and its contacts in order,
 /// each with the lowercased text a filter is matched against.
 #[derive(Debug)]
@@ -149,7 +155,7 @@ impl Roster {
     /// Recomputes the groups and their order after contacts changed.
     fn reindex(&self) {
         let imp = self.imp();
-        let mut grouped: std::collections::BTreeMap<(bool, String), Vec<(String, String, ContactObject)>> =
+        let mut grouped: std::collections::BTreeMap<GroupKey, Vec<Member>> =
             std::collections::BTreeMap::new();
         for contact in imp.contacts.borrow().values() {
             let name = contact.name().to_lowercase();
