@@ -17,7 +17,7 @@ use support::{
     accounts::online,
     notifications::NotificationServer,
     prosody::Prosody,
-    ui::{init, pump_until, screenshot},
+    ui::{dialog_of, find, init, pump_until, screenshot},
 };
 
 #[gtk::test]
@@ -103,6 +103,70 @@ fn a_message_in_the_background_is_notified_and_the_click_opens_it() {
                 .and_then(|m| m.peer())
                 .is_some_and(|p| p.as_str() == "romeo@balcony.test")
     });
+    // Sounds follow the preferences; so do notifications.
+    assert_eq!(
+        window.sounds_played(),
+        1,
+        "the first notification played the alert"
+    );
+    assert_eq!(
+        app.accels_for_action("app.preferences").to_vec(),
+        ["<Control>comma"]
+    );
+    app.activate_action("preferences", None);
+    let mut found = None;
+    pump_until("the preferences", Duration::from_secs(5), || {
+        found = dialog_of::<adw::PreferencesWindow>(&window);
+        found.is_some()
+    });
+    let preferences = found.expect("preferences");
+    screenshot(&preferences, "preferences");
+    let sounds: gtk::Switch = find(&preferences, "pref-sounds");
+    assert!(sounds.is_active());
+    sounds.set_active(false);
+    preferences.close();
+
+    let send = |body: &str| {
+        romeo.send(Command::SendMessage {
+            jid: romeo.jid.clone(),
+            to: "juliet@balcony.test".parse().expect("jid"),
+            body: body.into(),
+        })
+    };
+    window.set_visible(false);
+    send("It is the east, and Juliet is the sun.");
+    pump_until("a second notification", Duration::from_secs(15), || {
+        notifications.shown.borrow().len() == 2
+    });
+    assert_eq!(window.sounds_played(), 1, "no sound with sounds off");
+
+    app.activate_action("preferences", None);
+    let mut found = None;
+    pump_until("the preferences again", Duration::from_secs(5), || {
+        found = dialog_of::<adw::PreferencesWindow>(&window);
+        found.is_some()
+    });
+    let preferences = found.expect("preferences");
+    assert!(
+        !find::<gtk::Switch>(&preferences, "pref-sounds").is_active(),
+        "kept"
+    );
+    find::<gtk::Switch>(&preferences, "pref-notifications").set_active(false);
+    preferences.close();
+    window.set_visible(false);
+    send("Arise, fair sun.");
+    let account = window.main_view().account().expect("account");
+    pump_until("the message stored and listed", Duration::from_secs(15), || {
+        account
+            .conversation("romeo@balcony.test")
+            .is_some_and(|(_, c)| c.last_body() == "Arise, fair sun.")
+    });
+    support::ui::pump_for(Duration::from_secs(1));
+    assert_eq!(
+        notifications.shown.borrow().len(),
+        2,
+        "no notification with notifications off"
+    );
     window.close();
     app.quit();
     romeo.worker.shutdown();

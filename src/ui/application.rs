@@ -110,8 +110,16 @@ impl Application {
                 }
             })
             .build();
-        self.add_action_entries([quit, about, open_conversation]);
+        let preferences = gio::ActionEntry::builder("preferences")
+            .activate(|app: &Self, _, _| {
+                if let Some(window) = app.active_window().and_downcast::<Window>() {
+                    window.show_preferences();
+                }
+            })
+            .build();
+        self.add_action_entries([quit, about, open_conversation, preferences]);
         self.set_accels_for_action("app.quit", &["<Primary>q"]);
+        self.set_accels_for_action("app.preferences", &["<Primary>comma"]);
         self.set_accels_for_action("window.close", &["<Primary>w"]);
         self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);
         self.set_accels_for_action("main.add-contact", &["<Primary><Shift>n"]);

@@ -17,6 +17,7 @@ mod links;
 mod main_view;
 mod main_view_commands;
 mod message_row;
+mod preferences_window;
 mod presence_dot;
 pub mod quick_switcher;
 mod registration_dialog;

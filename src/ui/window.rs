@@ -22,6 +22,8 @@ mod imp {
         pub client: RefCell<Option<Client>>,
         /// Window geometry is kept here.
         pub settings: RefCell<Option<gio::Settings>>,
+        /// Alert sounds played for notifications (for tests).
+        pub sounds_played: std::cell::Cell<u32>,
         #[template_child]
         pub toast_overlay: TemplateChild<adw::ToastOverlay>,
         #[template_child]
@@ -245,7 +247,18 @@ impl Window {
         if self.is_visible() && self.is_active() {
             return;
         }
+        let settings = self.imp().settings.borrow().clone();
+        let enabled = |key: &str| settings.as_ref().is_none_or(|s| s.boolean(key));
+        if !enabled("notifications-enabled") {
+            return;
+        }
         let Some(app) = self.application() else { return };
+        if enabled("sounds-enabled") {
+            // The desktop's alert sound (GNOME plays its chosen alert).
+            WidgetExt::display(self).beep();
+            let imp = self.imp();
+            imp.sounds_played.set(imp.sounds_played.get() + 1);
+        }
         let notification = gio::Notification::new(peer);
         let preview: String = body.chars().take(NOTIFICATION_BODY_CHARS).collect();
         notification.set_body(Some(&preview));
@@ -254,6 +267,19 @@ impl Window {
             Some(&(account.jid(), peer.to_owned()).to_variant()),
         );
         app.send_notification(Some(&notification_id(peer)), &notification);
+    }
+
+    /// How many alert sounds notifications have played.
+    pub fn sounds_played(&self) -> u32 {
+        self.imp().sounds_played.get()
+    }
+
+    /// Opens the preferences, when there are settings to keep them in.
+    pub fn show_preferences(&self) -> Option<adw::PreferencesWindow> {
+        let settings = self.imp().settings.borrow().clone()?;
+        let preferences = super::preferences_window::build(self, &settings);
+        preferences.present();
+        Some(preferences)
     }
 
     /// Opens a conversation from a notification.

@@ -1,0 +1,90 @@
+//! Preferences: notifications and sounds, and privacy (remote control by
+//! one's other devices, presence decloaking). These are the GSettings keys
+//! that remote control's set-options command (XEP-0146) changes too.
+
+use adw::prelude::*;
+use gtk::gio;
+
+use crate::i18n::gettext;
+
+fn switch_row(
+    settings: &gio::Settings,
+    key: &str,
+    name: &str,
+    title: &str,
+    subtitle: &str,
+) -> adw::ActionRow {
+    let switch = gtk::Switch::builder()
+        .valign(gtk::Align::Center)
+        .name(name)
+        .build();
+    settings.bind(key, &switch, "active").build();
+    let row = adw::ActionRow::builder()
+        .title(title)
+        .subtitle(subtitle)
+        .activatable_widget(&switch)
+        .build();
+    row.add_suffix(&switch);
+    row
+}
+
+/// The preferences window for `settings`, over `parent`.
+pub fn build(parent: &impl IsA<gtk::Window>, settings: &gio::Settings) -> adw::PreferencesWindow {
+    let window = adw::PreferencesWindow::builder()
+        .transient_for(parent)
+        .modal(true)
+        .search_enabled(false)
+        .build();
+    let page = adw::PreferencesPage::builder()
+        .title(gettext("General"))
+        .icon_name("preferences-system-symbolic")
+        .build();
+
+    let alerts = adw::PreferencesGroup::builder()
+        .title(gettext("New Messages"))
+        .build();
+    alerts.add(&switch_row(
+        settings,
+        "notifications-enabled",
+        "pref-notifications",
+        &gettext("Show Notifications"),
+        &gettext("For messages that arrive while Balcony is not in front"),
+    ));
+    alerts.add(&switch_row(
+        settings,
+        "sounds-enabled",
+        "pref-sounds",
+        &gettext("Play a Sound"),
+        &gettext("The desktop’s alert sound, with each notification"),
+    ));
+    page.add(&alerts);
+
+    let privacy = adw::PreferencesGroup::builder().title(gettext("Privacy")).build();
+    privacy.add(&switch_row(
+        settings,
+        "remote-control-enabled",
+        "pref-remote-control",
+        &gettext("Remote Control by Your Devices"),
+        &gettext("Your other devices on this account may change status or forward messages here. Nobody else ever may."),
+    ));
+    let policies = ["ask", "ignore"];
+    let decloak = adw::ComboRow::builder()
+        .title(gettext("Requests to See Your Presence"))
+        .subtitle(gettext("From people who cannot see it yet"))
+        .model(&gtk::StringList::new(&[&gettext("Ask Me"), &gettext("Ignore")]))
+        .name("pref-decloak")
+        .build();
+    let current = settings.string("decloak-default-policy");
+    decloak.set_selected(policies.iter().position(|p| *p == current.as_str()).unwrap_or(0) as u32);
+    let s = settings.clone();
+    decloak.connect_selected_notify(move |row| {
+        let policy = policies.get(row.selected() as usize).copied().unwrap_or("ask");
+        if let Err(e) = s.set_string("decloak-default-policy", policy) {
+            tracing::warn!(error = %e, "could not save the decloak policy");
+        }
+    });
+    privacy.add(&decloak);
+    page.add(&privacy);
+    window.add(&page);
+    window
+}
