@@ -242,8 +242,20 @@ impl FormView {
 
     fn show_problem(&self, index: usize) {
         let imp = self.imp();
-        let Some(form) = self.form() else { return };
-        let problem = form.fields.get(index).and_then(|f| f.problem());
+        // Only this field, with the values its editor holds now (the whole
+        // form is not copied on each keystroke).
+        let Some(mut field) = imp
+            .form
+            .borrow()
+            .as_ref()
+            .and_then(|f| f.fields.get(index).cloned())
+        else {
+            return;
+        };
+        if let Some(editor) = imp.editors.borrow().get(&index) {
+            field.values = editor.values();
+        }
+        let problem = field.problem();
         let problems = imp.problems.borrow();
         let Some(widget) = problems.get(&index) else {
             return;
