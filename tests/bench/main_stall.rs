@@ -23,7 +23,12 @@ use balcony::{
     model::{Client, ConnectionStatus},
     ui::Window,
 };
-use support::{accounts::online, events::wait_for, peer::Peer, prosody::Prosody};
+use support::{
+    accounts::online,
+    events::wait_for,
+    peer::Peer,
+    prosody::{Prosody, ARCHIVE_CONFIG},
+};
 use tokio_xmpp::{IqRequest, Stanza};
 use xmpp_parsers::{
     jid::{BareJid, Jid},
@@ -35,12 +40,7 @@ const MESSAGES: usize = 10_000;
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = Prosody::start_with(
-        &[],
-        "storage = \"sql\"\nsql = { driver = \"SQLite3\", database = \"prosody.sqlite\" }\n\
-         max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }\n\
-         log = { { levels = { min = \"error\" }, to = \"console\" } }",
-    );
+    let server = Prosody::start_with(&[], ARCHIVE_CONFIG);
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");
     let juliet: BareJid = "juliet@balcony.test".parse().expect("jid");

@@ -13,7 +13,7 @@ use support::{
     accounts::{online, online_at},
     events::wait_for,
     peer::Peer,
-    prosody::Prosody,
+    prosody::{Prosody, ARCHIVE_CONFIG},
 };
 use tokio_xmpp::{IqRequest, Stanza};
 use xmpp_parsers::{
@@ -78,12 +78,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let server = Prosody::start_with(
-        &[],
-        "storage = \"sql\"\nsql = { driver = \"SQLite3\", database = \"prosody.sqlite\" }\n\
-         max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }\n\
-         log = { { levels = { min = \"error\" }, to = \"console\" } }",
-    );
+    let server = Prosody::start_with(&[], ARCHIVE_CONFIG);
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");
     // juliet logs in once while the archive is empty, then goes away.

@@ -3,26 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use balcony::{
-    core::contacts::{RosterItem, Subscription},
-    model::Roster,
-};
+#[path = "../support/mod.rs"]
+mod support;
+
+use balcony::model::Roster;
 use gio::prelude::*;
 
 const CONTACTS: usize = 5_000;
 
 fn main() {
     let roster = Roster::default();
-    let items: Vec<RosterItem> = (0..CONTACTS)
-        .map(|i| RosterItem {
-            jid: format!("contact{i}@example.org").parse().expect("jid"),
-            name: Some(format!("Contact number {i}")),
-            subscription: Subscription::Both,
-            ask: false,
-            approved: false,
-            groups: vec![format!("Group {}", i % 10)],
-        })
-        .collect();
+    let items = support::accounts::numbered_contacts(CONTACTS, "example.org");
     roster.replace(&items);
     assert_eq!(roster.rows().n_items() as usize, CONTACTS + 10);
     // What a user types, a key at a time, then clears.

@@ -12,7 +12,6 @@ use adw::prelude::*;
 use balcony::{
     core::{
         account::TlsMode,
-        contacts::{RosterItem, Subscription},
         credentials::PasswordStorage,
         message::{ChatKind, DeliveryState, NewMessage},
         store::{Placement, Store, StoredAccount},
@@ -47,16 +46,7 @@ fn main() {
                 password_storage: PasswordStorage::ProfileFile,
             })
             .expect("account");
-        let roster: Vec<RosterItem> = (0..CONTACTS)
-            .map(|i| RosterItem {
-                jid: format!("contact{i}@balcony.test").parse().expect("jid"),
-                name: Some(format!("Contact number {i}")),
-                subscription: Subscription::Both,
-                ask: false,
-                approved: false,
-                groups: vec![format!("Group {}", i % 10)],
-            })
-            .collect();
+        let roster = support::accounts::numbered_contacts(CONTACTS, "balcony.test");
         store.replace_roster(&me, Some("1"), &roster).expect("roster");
         let messages: Vec<NewMessage> = (0..MESSAGES)
             .map(|i| NewMessage {

@@ -130,3 +130,18 @@ impl Online {
         self.worker.send(command);
     }
 }
+
+/// `n` contacts `contact{i}@{domain}` named "Contact number {i}", in ten
+/// groups, as benches fill rosters.
+pub fn numbered_contacts(n: usize, domain: &str) -> Vec<balcony::core::contacts::RosterItem> {
+    (0..n)
+        .map(|i| balcony::core::contacts::RosterItem {
+            jid: format!("contact{i}@{domain}").parse().expect("jid"),
+            name: Some(format!("Contact number {i}")),
+            subscription: balcony::core::contacts::Subscription::Both,
+            ask: false,
+            approved: false,
+            groups: vec![format!("Group {}", i % 10)],
+        })
+        .collect()
+}

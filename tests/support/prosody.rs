@@ -19,6 +19,13 @@ pub const DOMAIN: &str = "balcony.test";
 /// The test server's multi-user chat service.
 pub const MUC_DOMAIN: &str = "conference.balcony.test";
 
+/// Extra config for benches over a large archive: SQL storage, pages of
+/// 100, no offline storage (messages go to the archive), errors-only log.
+pub const ARCHIVE_CONFIG: &str =
+    "storage = \"sql\"\nsql = { driver = \"SQLite3\", database = \"prosody.sqlite\" }\n\
+     max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }\n\
+     log = { { levels = { min = \"error\" }, to = \"console\" } }";
+
 /// A running Prosody.
 pub struct Prosody {
     dir: PathBuf,
