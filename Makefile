@@ -1,7 +1,7 @@
 # Balcony: `make run` to start the app, `make test` to run every test.
 CARGO ?= cargo
 SCREEN := -screen 0 1280x1024x24
-UI_ENV := env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 LC_ALL=C.UTF-8
+UI_ENV := env GDK_BACKEND=x11 GDK_DEBUG=gl-disable GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 LC_ALL=C.UTF-8
 MESON_DIR := target/meson
 
 .PHONY: all deps build run test test-cargo check-data check-meson lint bench po install demo clean

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use balcony::{cli, i18n};
 
 fn main() -> ExitCode {
+    balcony::ui::prepare_environment();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BALCONY_LOG")

@@ -222,6 +222,7 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
             .contact("mercutio@balcony.test")
             .is_some_and(|c| c.name() == "Mercutio")
     });
+    main_view.show_contacts(true);
     pump_until("the roster drawn", Duration::from_secs(5), || {
         all::<ContactRow>(&main_view.contact_list())
             .iter()

@@ -4,14 +4,19 @@ use gio::prelude::*;
 use glib::subclass::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
-use super::{conversation_list, dispatcher, Account, MessageList, StoreReader};
+use super::{
+    cache_prefetch::{self, Prefetched},
+    conversation_list, dispatcher, Account, MessageList, StoreReader,
+};
 use crate::core::{
     account::AccountConfig,
     bridge::{Command, ConnectionState, Event, OwnPresence},
+    contacts::RosterItem,
     contacts::SubscriptionAction,
     credentials::{Password, PasswordStorage},
     message::{ChatState, StoredMessage},
     profile::Profile,
+    store::{ConversationSummary, StoreError},
     worker::{self, WorkerHandle, WorkerOptions},
     xmpp::error::ConnectError,
 };
@@ -52,6 +57,8 @@ mod imp {
         pub database: RefCell<Option<std::path::PathBuf>>,
         /// A read connection to it, once the worker has opened it.
         pub reader: RefCell<Option<StoreReader>>,
+        /// The cached lists, read while the window is built.
+        pub prefetch: RefCell<Option<gio::JoinHandle<Result<Prefetched, StoreError>>>>,
         /// The conversation on screen: its account and messages.
         pub open: RefCell<Option<(Account, MessageList)>>,
         /// The account being created, if any.
@@ -69,6 +76,7 @@ mod imp {
                 dispatcher: RefCell::default(),
                 database: RefCell::default(),
                 reader: RefCell::default(),
+                prefetch: RefCell::default(),
                 open: RefCell::default(),
                 registration: RefCell::default(),
             }
@@ -152,6 +160,10 @@ impl Client {
             ..Default::default()
         };
         client.imp().database.replace(Some(profile.database_path()));
+        client
+            .imp()
+            .prefetch
+            .replace(Some(cache_prefetch::start(profile.database_path())));
         let worker = worker::spawn(profile, options)?;
         let task = dispatcher::spawn(&client, worker.events());
         client.imp().worker.replace(Some(worker));
@@ -264,28 +276,64 @@ impl Client {
         }
     }
 
-    /// Fills `account`'s conversation list from the store.
+    /// Fills `account`'s roster and conversation list from the store.
     fn load_conversations(&self, account: &Account) {
         let (Some(reader), Ok(jid)) = (self.reader(), account.jid().parse::<BareJid>()) else {
             return;
         };
         let account = account.clone();
         glib::spawn_future_local(async move {
-            // The cached roster, so that contacts show before (or without) a login.
-            let roster_jid = jid.clone();
-            match reader.read(move |s| s.roster(&roster_jid)).await {
-                Ok((_, items)) if account.roster().is_empty() => account.roster().replace(&items),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "cannot read the cached roster"),
-            }
-            match reader.read(move |s| s.conversation_summaries(&jid)).await {
-                Ok(summaries) => {
-                    conversation_list::replace(&account.conversations(), &summaries);
-                    account.name_conversations();
-                }
-                Err(e) => tracing::error!(error = %e, "cannot read the conversation list"),
+            let read = reader
+                .read(move |s| Ok((s.roster(&jid)?.1, s.conversation_summaries(&jid)?)))
+                .await;
+            match read {
+                Ok((roster, conversations)) => fill_from_cache(&account, &roster, &conversations),
+                Err(e) => tracing::error!(error = %e, "cannot read the cached roster and conversations"),
             }
         });
+    }
+
+    /// Fills the started `accounts` from the prefetch, when it could read
+    /// them, and from the store otherwise.
+    fn load_cached_lists(&self, accounts: Vec<Account>) {
+        let Some(prefetch) = self.imp().prefetch.take() else {
+            self.open_reader();
+            accounts.iter().for_each(|a| self.load_conversations(a));
+            return;
+        };
+        glib::spawn_future_local(glib::clone!(
+            #[weak(rename_to = client)]
+            self,
+            async move {
+                let mut lists = match prefetch.await {
+                    Ok(Ok(prefetched)) => {
+                        client
+                            .imp()
+                            .reader
+                            .replace(Some(StoreReader::from_store(prefetched.store)));
+                        prefetched.lists
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "nothing prefetched");
+                        client.open_reader();
+                        Vec::new()
+                    }
+                    Err(_) => {
+                        client.open_reader();
+                        Vec::new()
+                    }
+                };
+                for account in &accounts {
+                    match lists.iter().position(|l| l.account.as_str() == account.jid()) {
+                        Some(i) => {
+                            let l = lists.swap_remove(i);
+                            fill_from_cache(account, &l.roster, &l.conversations);
+                        }
+                        None => client.load_conversations(account),
+                    }
+                }
+            }
+        ));
     }
 
     /// Opens `account`'s conversation with `peer`: it becomes the one on
@@ -509,11 +557,11 @@ impl Client {
                 accounts,
                 secret_service,
             } => {
-                self.open_reader();
-                for a in accounts {
-                    let account = self.account_or_insert(&a.jid, true);
-                    self.load_conversations(&account);
-                }
+                let accounts = accounts
+                    .iter()
+                    .map(|a| self.account_or_insert(&a.jid, true))
+                    .collect();
+                self.load_cached_lists(accounts);
                 imp.secret_service_available.set(secret_service);
                 imp.started.set(true);
                 self.notify_secret_service_available();
@@ -662,5 +710,17 @@ impl Client {
             // rest of the chat UI; until then they live in the store only.
             other => tracing::trace!(?other, "event without a model yet"),
         }
+    }
+}
+
+/// Shows cached lists in an account whose lists are still empty (a login
+/// or live message may have filled them meanwhile; those win).
+fn fill_from_cache(account: &Account, roster: &[RosterItem], conversations: &[ConversationSummary]) {
+    if account.roster().is_empty() {
+        account.roster().replace(roster);
+    }
+    if account.conversations().n_items() == 0 {
+        conversation_list::replace(&account.conversations(), conversations);
+        account.name_conversations();
     }
 }

@@ -1,6 +1,7 @@
 //! GObject models fed by the worker's events. No widgets here.
 
 mod account;
+mod cache_prefetch;
 mod client;
 mod command_session;
 mod connection_status;

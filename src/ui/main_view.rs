@@ -8,6 +8,7 @@ use gtk::{gio, glib};
 use super::{
     connection_text::{describe_state, short_state},
     contact_row, conversation_row,
+    growing_slice::GrowingSlice,
     status_menu::OFFLINE,
     ConversationView, StatusMenu,
 };
@@ -92,6 +93,9 @@ mod imp {
         pub typing_binding: RefCell<Option<glib::Binding>>,
         /// Watches the account's conversation list to pick the sidebar page.
         pub conversations_handler: RefCell<Option<(gio::ListStore, glib::SignalHandlerId)>>,
+        /// What the conversation list and the roster show of their models.
+        pub conversation_slice: RefCell<Option<GrowingSlice>>,
+        pub contact_slice: RefCell<Option<GrowingSlice>>,
     }
 
     #[glib::object_subclass]
@@ -148,6 +152,11 @@ mod imp {
             let obj = self.obj();
             self.conversation_list
                 .set_factory(Some(&conversation_row::factory()));
+            self.sidebar_views.connect_visible_child_name_notify(glib::clone!(
+                #[weak]
+                obj,
+                move |_| obj.attach_contact_list()
+            ));
             self.leave_button.connect_clicked(glib::clone!(
                 #[weak]
                 obj,
@@ -303,14 +312,34 @@ impl MainView {
         imp.conversations_handler
             .replace(Some((conversations.clone(), handler)));
         self.show_sidebar_page(conversations.n_items());
-        let selection = gtk::SingleSelection::new(Some(conversations));
+        let conversation_slice = GrowingSlice::new(&imp.conversation_list, &conversations);
+        let selection = gtk::SingleSelection::new(Some(conversation_slice.model().clone()));
         selection.set_autoselect(false);
         selection.set_can_unselect(true);
         selection.set_selected(gtk::INVALID_LIST_POSITION);
         imp.conversation_list.set_model(Some(&selection));
-        imp.contact_list
-            .set_model(Some(&gtk::NoSelection::new(Some(account.roster().rows()))));
+        imp.conversation_slice.replace(Some(conversation_slice));
+        imp.contact_list.set_model(None::<&gtk::SelectionModel>);
+        imp.contact_slice.replace(None);
+        self.attach_contact_list();
         self.refresh();
+    }
+
+    /// Gives the roster view its rows once it is first shown: until then
+    /// there is no need to build them.
+    fn attach_contact_list(&self) {
+        let imp = self.imp();
+        let shown = imp.sidebar_views.visible_child_name().as_deref() == Some("contacts");
+        let Some(account) = self
+            .account()
+            .filter(|_| shown && imp.contact_slice.borrow().is_none())
+        else {
+            return;
+        };
+        let slice = GrowingSlice::new(&imp.contact_list, &account.roster().rows());
+        imp.contact_list
+            .set_model(Some(&gtk::NoSelection::new(Some(slice.model().clone()))));
+        imp.contact_slice.replace(Some(slice));
     }
 
     fn show_sidebar_page(&self, conversations: u32) {
@@ -352,6 +381,9 @@ impl MainView {
             .model()
             .and_downcast::<gtk::SingleSelection>();
         if let (Some(selection), Some((position, _))) = (selection, account.conversation(peer)) {
+            if let Some(slice) = imp.conversation_slice.borrow().as_ref() {
+                slice.reveal(position);
+            }
             selection.set_selected(position);
         }
         imp.content_title.set_title(peer);

@@ -78,6 +78,8 @@ fn render_once(form: &Form) -> (Duration, Duration, Duration) {
 }
 
 fn main() {
+    // As the app's own `main` does first.
+    balcony::ui::prepare_environment();
     adw::init().expect("libadwaita");
     balcony::ui::init_resources();
     balcony::ui::init_display();

@@ -39,6 +39,8 @@ use xmpp_parsers::{
 const MESSAGES: usize = 10_000;
 
 fn main() {
+    // As the app's own `main` does first.
+    balcony::ui::prepare_environment();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let server = Prosody::start_with(&[], ARCHIVE_CONFIG);
     server.register("juliet", "pw-j");

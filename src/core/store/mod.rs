@@ -36,6 +36,15 @@ pub enum StoreError {
         /// Newest version this build knows.
         supported: i64,
     },
+    /// A reading connection found a database the worker has not brought
+    /// to this build's schema yet (or no database at all).
+    #[error("the database has schema version {found}, not yet {expected}")]
+    NotMigrated {
+        /// Version found on disk.
+        found: i64,
+        /// The version this build writes.
+        expected: i64,
+    },
     /// A stored row could not be understood.
     #[error("corrupt row in {table}: {detail}")]
     Corrupt {
@@ -63,6 +72,22 @@ impl Store {
     /// Opens (creating and migrating as needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    /// Opens an existing database that is already at this build's schema,
+    /// without creating or migrating anything: a second connection may
+    /// read while the worker's own one is still opening.
+    pub fn open_migrated(path: &Path) -> Result<Self, StoreError> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        let found = schema::version(&conn)?;
+        if found != schema::latest() {
+            return Err(StoreError::NotMigrated {
+                found,
+                expected: schema::latest(),
+            });
+        }
         Self::setup(conn)
     }
 

@@ -131,6 +131,9 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
         INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
     END;",
+    // 4 -> 5: unread counts (incoming rows after `last_read`) from the
+    // index alone, so that the conversation list reads fast at start.
+    "CREATE INDEX messages_unread ON messages (conversation, outgoing, id);",
 ];
 
 /// The newest schema version this build knows.
@@ -181,5 +184,42 @@ mod tests {
         conn.pragma_update(None, "user_version", latest() + 1)
             .expect("set");
         assert!(matches!(migrate(&mut conn), Err(StoreError::TooNew { .. })));
+    }
+}
+
+#[cfg(test)]
+mod open_migrated_tests {
+    use crate::core::store::{Store, StoreError};
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("balcony-open-migrated-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir.join("balcony.sqlite")
+    }
+
+    #[test]
+    fn a_reading_connection_neither_creates_nor_migrates() {
+        let missing = scratch("missing");
+        assert!(Store::open_migrated(&missing).is_err());
+        assert!(!missing.exists(), "no empty database is left behind");
+
+        let old = scratch("old");
+        {
+            let conn = rusqlite::Connection::open(&old).expect("db");
+            conn.pragma_update(None, "user_version", 2).expect("version");
+        }
+        match Store::open_migrated(&old) {
+            Err(StoreError::NotMigrated { found: 2, expected }) => assert_eq!(expected, super::latest()),
+            other => panic!("expected NotMigrated, got {other:?}"),
+        }
+
+        let current = scratch("current");
+        drop(Store::open(&current).expect("worker's connection migrates"));
+        let store = Store::open_migrated(&current).expect("reader");
+        assert_eq!(store.schema_version().expect("version"), super::latest());
+        for p in [missing, old, current] {
+            let _ = std::fs::remove_dir_all(p.parent().expect("dir"));
+        }
     }
 }
