@@ -186,6 +186,16 @@ impl Account {
         if c.show() != show {
             c.set_show(show);
         }
+        let avatar = self.roster().avatar(&c.peer());
+        if c.avatar() != avatar {
+            c.set_avatar(avatar);
+        }
+    }
+
+    /// Shows `image` (or none) for `jid`, in the roster and its conversation.
+    pub fn set_avatar(&self, jid: &str, image: Option<glib::Bytes>) {
+        self.roster().set_avatar(jid, image);
+        self.name_conversation(jid);
     }
 
     /// The conversation with `peer` and its position in the list.

@@ -287,7 +287,10 @@ impl Client {
                 .read(move |s| Ok((s.roster(&jid)?.1, s.conversation_summaries(&jid)?)))
                 .await;
             match read {
-                Ok((roster, conversations)) => fill_from_cache(&account, &roster, &conversations),
+                Ok((roster, conversations)) => {
+                    fill_from_cache(&account, &roster, &conversations);
+                    load_avatars(reader, &account);
+                }
                 Err(e) => tracing::error!(error = %e, "cannot read the cached roster and conversations"),
             }
         });
@@ -328,6 +331,9 @@ impl Client {
                         Some(i) => {
                             let l = lists.swap_remove(i);
                             fill_from_cache(account, &l.roster, &l.conversations);
+                            if let Some(reader) = client.reader() {
+                                load_avatars(reader, account);
+                            }
                         }
                         None => client.load_conversations(account),
                     }
@@ -624,6 +630,10 @@ impl Client {
                 account.roster().remove(contact.as_str());
                 account.name_conversation(contact.as_str());
             }
+            Event::ContactAvatar { jid, contact, image } => {
+                let account = self.account_or_insert(&jid, false);
+                account.set_avatar(contact.as_str(), image.map(|i| glib::Bytes::from_owned(i.data)));
+            }
             Event::ContactPresence {
                 jid,
                 contact,
@@ -711,6 +721,25 @@ impl Client {
             other => tracing::trace!(?other, "event without a model yet"),
         }
     }
+}
+
+/// Reads `account`'s stored avatars once its lists are on screen.
+fn load_avatars(reader: StoreReader, account: &Account) {
+    let (Ok(jid), account) = (account.jid().parse::<BareJid>(), account.clone()) else {
+        return;
+    };
+    glib::spawn_future_local(async move {
+        match reader.read(move |s| s.contact_avatars(&jid)).await {
+            Ok(avatars) => {
+                for a in avatars {
+                    if account.roster().avatar(a.jid.as_str()).is_none() {
+                        account.set_avatar(a.jid.as_str(), Some(glib::Bytes::from_owned(a.image.data)));
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the stored avatars"),
+        }
+    });
 }
 
 /// Shows cached lists in an account whose lists are still empty (a login

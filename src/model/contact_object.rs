@@ -26,6 +26,9 @@ mod imp {
         /// …, or `offline`).
         #[property(get, set)]
         pub show: RefCell<String>,
+        /// Their avatar image (encoded), if any.
+        #[property(get, set, nullable)]
+        pub avatar: RefCell<Option<glib::Bytes>>,
         /// Roster groups, sorted.
         pub groups: RefCell<Vec<String>>,
         /// Each online resource's availability.

@@ -39,6 +39,9 @@ mod imp {
         /// empty for rooms and strangers.
         #[property(get, set)]
         pub show: RefCell<String>,
+        /// The contact's avatar image (encoded), if any.
+        #[property(get, set, nullable)]
+        pub avatar: RefCell<Option<glib::Bytes>>,
         /// The contact is typing (XEP-0085 composing).
         #[property(get, set)]
         pub typing: Cell<bool>,

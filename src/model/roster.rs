@@ -23,6 +23,9 @@ mod imp {
         /// Every row in order, with each contact's search text; rebuilt
         /// when contacts change, so that filtering only picks rows.
         pub index: RefCell<Vec<super::GroupRows>>,
+        /// Avatar images by JID, contacts or not, kept across roster
+        /// changes.
+        pub avatars: RefCell<std::collections::HashMap<String, glib::Bytes>>,
     }
 
     impl Default for Roster {
@@ -32,6 +35,7 @@ mod imp {
                 rows: gio::ListStore::new::<super::super::RosterRow>(),
                 filter: RefCell::default(),
                 index: RefCell::default(),
+                avatars: RefCell::default(),
             }
         }
     }
@@ -103,7 +107,7 @@ impl Roster {
                         c.update(item);
                         c
                     }
-                    None => ContactObject::new(item),
+                    None => self.with_avatar(ContactObject::new(item)),
                 };
                 kept.insert(jid, contact);
             }
@@ -122,10 +126,33 @@ impl Roster {
                 self.imp()
                     .contacts
                     .borrow_mut()
-                    .insert(jid, ContactObject::new(item));
+                    .insert(jid, self.with_avatar(ContactObject::new(item)));
             }
         }
         self.reindex();
+    }
+
+    fn with_avatar(&self, contact: ContactObject) -> ContactObject {
+        if let Some(image) = self.avatar(&contact.jid()) {
+            contact.set_avatar(Some(image));
+        }
+        contact
+    }
+
+    /// The avatar image of `jid` (a contact or not), if known.
+    pub fn avatar(&self, jid: &str) -> Option<glib::Bytes> {
+        self.imp().avatars.borrow().get(jid).cloned()
+    }
+
+    /// Sets (or clears) the avatar image of `jid`.
+    pub fn set_avatar(&self, jid: &str, image: Option<glib::Bytes>) {
+        match &image {
+            Some(i) => self.imp().avatars.borrow_mut().insert(jid.to_owned(), i.clone()),
+            None => self.imp().avatars.borrow_mut().remove(jid),
+        };
+        if let Some(c) = self.contact(jid) {
+            c.set_avatar(image);
+        }
     }
 
     /// Removes one contact.

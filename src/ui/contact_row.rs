@@ -4,7 +4,7 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
-use super::presence_dot;
+use super::{avatar_image, presence_dot};
 
 use crate::{
     i18n::gettext,
@@ -111,6 +111,7 @@ impl ContactRow {
                     .bind_property("name", &imp.avatar, "text")
                     .sync_create()
                     .build(),
+                avatar_image::bind(&contact, &imp.avatar),
             ]);
             self.show_presence(&contact);
             let handler = contact.connect_show_notify(glib::clone!(

@@ -4,7 +4,7 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
-use super::presence_dot;
+use super::{avatar_image, presence_dot};
 
 use crate::{i18n::gettext_f, model::ConversationObject};
 
@@ -94,6 +94,7 @@ impl ConversationRow {
                 .bind_property("title", &imp.avatar, "text")
                 .sync_create()
                 .build(),
+            avatar_image::bind(conversation, &imp.avatar),
             conversation
                 .bind_property("title", &imp.title, "label")
                 .sync_create()
@@ -151,6 +152,11 @@ impl ConversationRow {
         if let Some((c, h)) = self.imp().show_handler.take() {
             c.disconnect(h);
         }
+    }
+
+    /// Whether an avatar image (not initials) is shown.
+    pub fn avatar_image_shown(&self) -> bool {
+        self.imp().avatar.custom_image().is_some()
     }
 
     /// The unread count shown, `None` when hidden.

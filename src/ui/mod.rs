@@ -3,6 +3,7 @@
 mod account_setup;
 pub mod add_contact_dialog;
 mod application;
+mod avatar_image;
 mod certificate_dialog;
 pub mod command_dialog;
 pub mod connection_text;

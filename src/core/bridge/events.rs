@@ -113,6 +113,16 @@ pub enum Event {
         /// The resource's presence.
         presence: ResourcePresence,
     },
+    /// A contact's avatar changed (XEP-0084 or XEP-0153); `None` when
+    /// they have none any more.
+    ContactAvatar {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        contact: BareJid,
+        /// The checked image.
+        image: Option<crate::core::store::AvatarImage>,
+    },
     /// What a contact's client can do (verified caps).
     ContactCapabilities {
         /// The account.

@@ -4,6 +4,7 @@
 //! Passwords never enter the store; see [`crate::core::credentials`].
 
 mod accounts;
+mod avatars;
 mod blocklist;
 mod caps_cache;
 mod certificate_pins;
@@ -134,6 +135,7 @@ impl Store {
 }
 
 pub use accounts::StoredAccount;
+pub use avatars::{AvatarImage, ContactAvatar};
 pub use conversations::ConversationSummary;
 pub use handle::StoreHandle;
 pub use mam_ranges::{ArchivePoint, MamRange};

@@ -134,6 +134,19 @@ const MIGRATIONS: &[&str] = &[
     // 4 -> 5: unread counts (incoming rows after `last_read`) from the
     // index alone, so that the conversation list reads fast at start.
     "CREATE INDEX messages_unread ON messages (conversation, outgoing, id);",
+    // 5 -> 6: avatars (XEP-0084, XEP-0153), once per image by SHA-1, and
+    // which contact shows which.
+    "CREATE TABLE avatars (
+        hash TEXT PRIMARY KEY,
+        mime TEXT NOT NULL,
+        data BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE contact_avatars (
+        account TEXT NOT NULL,
+        jid TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (account, jid)
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

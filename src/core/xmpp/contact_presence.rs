@@ -17,7 +17,7 @@ use xmpp_parsers::{
     presence::{Presence, Show, Type as PresenceType},
 };
 
-use super::{context::SessionContext, x0115_caps};
+use super::{context::SessionContext, x0115_caps, x0153_vcard_avatar};
 use crate::core::{
     bridge::Event,
     contacts::{ContactShow, ResourcePresence},
@@ -179,6 +179,9 @@ impl CapsResolver {
                     return;
                 };
                 let caps = caps_of(&p);
+                if p.type_ == PresenceType::None {
+                    x0153_vcard_avatar::on_presence(ctx, &p);
+                }
                 ctx.emit(Event::ContactPresence {
                     jid: account,
                     contact: from.to_bare(),

@@ -3,7 +3,10 @@
 
 use xmpp_parsers::jid::BareJid;
 
-use super::{outgoing::Outbound, x0045_muc::Rooms, x0050_command_responder::CommandResponder};
+use super::{
+    avatar_updates::AvatarFetches, outgoing::Outbound, x0045_muc::Rooms,
+    x0050_command_responder::CommandResponder,
+};
 use crate::core::{bridge::Event, store::StoreHandle};
 
 /// Shared by the session loop and the tasks it starts. Cheap to clone.
@@ -21,6 +24,8 @@ pub struct SessionContext {
     pub rooms: Rooms,
     /// The ad-hoc commands we answer.
     pub commands: CommandResponder,
+    /// Avatar images being fetched.
+    pub avatars: AvatarFetches,
 }
 
 impl SessionContext {

@@ -11,7 +11,7 @@ use super::{
     context::SessionContext,
     modules,
     outgoing::IqTracker,
-    roster, x0045_muc_messages, x0184_receipts, x0191_blocking,
+    roster, x0045_muc_messages, x0084_user_avatar, x0184_receipts, x0191_blocking,
     x0280_carbons::{self, Carbon, Unwrapped},
     x0402_bookmarks,
 };
@@ -50,6 +50,9 @@ pub async fn on_message(ctx: &SessionContext, message: Message) {
         return;
     }
     if x0402_bookmarks::on_message(ctx, &message).await {
+        return;
+    }
+    if x0084_user_avatar::on_message(ctx, &message) {
         return;
     }
     let (message, source) = match x0280_carbons::unwrap(&ctx.account, message) {

@@ -2,6 +2,7 @@
 //! and one module per XEP, registered in [`modules::REGISTERED`].
 
 pub mod after_login;
+pub mod avatar_updates;
 pub mod chat;
 pub mod connector;
 pub mod contact_presence;
@@ -27,9 +28,11 @@ pub mod x0050_command_client;
 pub mod x0050_command_responder;
 pub mod x0050_commands;
 pub mod x0077_registration;
+pub mod x0084_user_avatar;
 pub mod x0085_chat_states;
 pub mod x0092_version;
 pub mod x0115_caps;
+pub mod x0153_vcard_avatar;
 pub mod x0184_receipts;
 pub mod x0191_blocking;
 pub mod x0199_ping;

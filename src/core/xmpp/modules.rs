@@ -12,9 +12,9 @@ use xmpp_parsers::{
 };
 
 use super::{
-    x0030_disco, x0045_muc, x0050_command_responder, x0085_chat_states, x0092_version, x0115_caps,
-    x0184_receipts, x0199_ping, x0202_time, x0280_carbons, x0308_corrections, x0313_mam, x0333_markers,
-    x0359_stanza_ids, x0402_bookmarks,
+    x0030_disco, x0045_muc, x0050_command_responder, x0084_user_avatar, x0085_chat_states, x0092_version,
+    x0115_caps, x0184_receipts, x0199_ping, x0202_time, x0280_carbons, x0308_corrections, x0313_mam,
+    x0333_markers, x0359_stanza_ids, x0402_bookmarks,
 };
 
 /// How a module answers an IQ get or set addressed to us.
@@ -53,6 +53,7 @@ pub const REGISTERED: &[&Module] = &[
     &x0030_disco::MODULE,
     &x0045_muc::MODULE,
     &x0050_command_responder::MODULE,
+    &x0084_user_avatar::MODULE,
     &x0085_chat_states::MODULE,
     &x0092_version::MODULE,
     &x0115_caps::MODULE,

@@ -254,6 +254,7 @@ async fn run(
         store: spec.store.clone(),
         rooms: Default::default(),
         commands: x0050_command_responder::registry(),
+        avatars: Default::default(),
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::default();
