@@ -53,6 +53,10 @@ mod imp {
         pub create_button: TemplateChild<gtk::Button>,
         #[template_child]
         pub spinner: TemplateChild<gtk::Spinner>,
+        #[template_child]
+        pub cancel_button: TemplateChild<gtk::Button>,
+        #[template_child]
+        pub heading: TemplateChild<gtk::Label>,
     }
 
     #[glib::object_subclass]
@@ -137,6 +141,26 @@ impl AccountSetup {
             .sync_create()
             .build();
         imp.client.replace(Some(client.clone()));
+    }
+
+    /// Readies the form for another account (empty, and cancellable), or
+    /// for the first one again.
+    pub fn start(&self, another: bool) {
+        let imp = self.imp();
+        if another {
+            imp.jid_row.set_text("");
+            imp.password_row.set_text("");
+            imp.server_row.set_text("");
+            imp.error_label.set_visible(false);
+            self.set_busy(false);
+        }
+        imp.cancel_button.set_visible(another);
+        imp.heading.set_label(&if another {
+            // Translators: heading of the setup page when adding a second account.
+            gettext("Add Another Account")
+        } else {
+            gettext("Welcome to Balcony")
+        });
     }
 
     /// Shows an error under the form and ends the busy state.

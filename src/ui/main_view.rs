@@ -42,6 +42,8 @@ mod imp {
         #[template_child]
         pub status_menu: TemplateChild<StatusMenu>,
         #[template_child]
+        pub account_switcher: TemplateChild<gtk::MenuButton>,
+        #[template_child]
         pub connection_label: TemplateChild<gtk::Label>,
         #[template_child]
         pub welcome_page: TemplateChild<adw::StatusPage>,
@@ -152,6 +154,15 @@ mod imp {
             let obj = self.obj();
             self.conversation_list
                 .set_factory(Some(&conversation_row::factory()));
+            self.account_switcher.set_create_popup_func(|button| {
+                let view = button
+                    .ancestor(super::MainView::static_type())
+                    .and_downcast::<super::MainView>();
+                let client = view.as_ref().and_then(|v| v.imp().client.borrow().clone());
+                if let (Some(view), Some(client)) = (view, client) {
+                    button.set_popover(Some(&crate::ui::account_switcher::popover(&view, &client)));
+                }
+            });
             self.sidebar_views.connect_visible_child_name_notify(glib::clone!(
                 #[weak]
                 obj,
@@ -277,10 +288,20 @@ impl MainView {
     /// Shows `account`.
     pub fn set_account(&self, account: &Account) {
         let imp = self.imp();
+        if self.account().as_ref() == Some(account) {
+            return;
+        }
         if let Some((old, handlers)) = imp.account.take() {
             for h in handlers {
                 old.disconnect(h);
             }
+            // The other account's conversation is not this one's.
+            self.show_room(None);
+            imp.conversation_view.close();
+            imp.commands_button.set_visible(false);
+            imp.content_title.set_title("");
+            imp.content_title.set_subtitle("");
+            imp.content_stack.set_visible_child_name("welcome");
         }
         imp.account_row.set_title(&account.jid());
         imp.avatar.set_text(Some(&account.jid()));

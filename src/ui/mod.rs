@@ -1,6 +1,7 @@
 //! Widgets, dialogs and the application. Binds to [`crate::model`].
 
 mod account_setup;
+mod account_switcher;
 pub mod add_contact_dialog;
 mod application;
 mod avatar_image;

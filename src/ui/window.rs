@@ -24,6 +24,8 @@ mod imp {
         pub settings: RefCell<Option<gio::Settings>>,
         /// Alert sounds played for notifications (for tests).
         pub sounds_played: std::cell::Cell<u32>,
+        /// True while another account is being added.
+        pub adding_account: std::cell::Cell<bool>,
         #[template_child]
         pub toast_overlay: TemplateChild<adw::ToastOverlay>,
         #[template_child]
@@ -92,8 +94,31 @@ impl Window {
             }
         }
         window.imp().settings.replace(settings);
+        window.install_account_actions();
         window.set_client(client);
         window
+    }
+
+    fn install_account_actions(&self) {
+        let add = gio::ActionEntry::builder("add-account")
+            .activate(|win: &Self, _, _| win.add_another_account())
+            .build();
+        let cancel = gio::ActionEntry::builder("cancel-add-account")
+            .activate(|win: &Self, _, _| {
+                win.imp().adding_account.set(false);
+                win.imp().setup.start(false);
+                win.choose_page();
+            })
+            .build();
+        self.add_action_entries([add, cancel]);
+    }
+
+    /// Shows the setup page for one more account; Cancel goes back.
+    pub fn add_another_account(&self) {
+        let imp = self.imp();
+        imp.adding_account.set(true);
+        imp.setup.start(true);
+        self.choose_page();
     }
 
     fn save_geometry(&self) {
@@ -169,6 +194,11 @@ impl Window {
                 #[weak(rename_to = win)]
                 self,
                 move |_: Client, account: Account| {
+                    let imp = win.imp();
+                    if imp.adding_account.replace(false) {
+                        imp.setup.start(false);
+                        imp.main_view.set_account(&account);
+                    }
                     win.toast(&gettext_f("Logged in as {jid}", &[("jid", &account.jid())]));
                     win.choose_page();
                 }
@@ -266,7 +296,7 @@ impl Window {
             "app.open-conversation",
             Some(&(account.jid(), peer.to_owned()).to_variant()),
         );
-        app.send_notification(Some(&notification_id(peer)), &notification);
+        app.send_notification(Some(&notification_id(&account.jid(), peer)), &notification);
     }
 
     /// How many alert sounds notifications have played.
@@ -291,7 +321,7 @@ impl Window {
         }
         imp.main_view.open_conversation(peer);
         if let Some(app) = self.application() {
-            app.withdraw_notification(&notification_id(peer));
+            app.withdraw_notification(&notification_id(account_jid, peer));
         }
         self.present();
     }
@@ -334,10 +364,15 @@ impl Window {
             "error"
         } else if !client.started() {
             "loading"
-        } else if let Some(account) = client.primary_account() {
-            if imp.main_view.account().as_ref() != Some(&account) {
-                imp.main_view.set_account(&account);
-            }
+        } else if imp.adding_account.get() {
+            "setup"
+        } else if let Some(account) = imp
+            .main_view
+            .account()
+            .filter(Account::saved)
+            .or_else(|| client.primary_account())
+        {
+            imp.main_view.set_account(&account);
             "main"
         } else {
             "setup"
@@ -379,6 +414,7 @@ impl Window {
 const NOTIFICATION_BODY_CHARS: usize = 200;
 
 /// One notification per conversation: a newer message replaces it.
-fn notification_id(peer: &str) -> String {
-    format!("message-{peer}")
+/// One notification per conversation: per account and peer.
+fn notification_id(account: &str, peer: &str) -> String {
+    format!("message-{account}-{peer}")
 }
