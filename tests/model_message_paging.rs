@@ -94,3 +94,80 @@ fn a_hundred_thousand_messages_page_through_a_bounded_window() {
     eprintln!("paged {MESSAGES} messages both ways holding at most {most}");
     assert_eq!(most as usize, MAX_LOADED, "the window filled up but never beyond");
 }
+
+/// Three days of messages, 08:00 to 17:40 UTC every 20 minutes: a window
+/// opened around a search result shows the date above its first message
+/// and above each new day in it; once older messages are loaded above,
+/// the date moves up to where that day really starts.
+#[test]
+fn dates_head_the_window_around_a_result_and_move_as_older_pages_come() {
+    const DAY_MS: i64 = 86_400_000;
+    const FIRST_DAY: i64 = 1_763_596_800_000; // 2025-11-20 00:00 UTC
+    let profile = support::profiles::fresh("paging-days");
+    let me: BareJid = "juliet@balcony.test".parse().expect("jid");
+    let peer: BareJid = "romeo@balcony.test".parse().expect("jid");
+    let messages: Vec<NewMessage> = (0..3)
+        .flat_map(|day| (0..30).map(move |n| (day, n)))
+        .map(|(day, n)| NewMessage {
+            peer: peer.clone(),
+            kind: ChatKind::Chat,
+            outgoing: n % 2 == 0,
+            sender: "romeo@balcony.test".into(),
+            body: if (day, n) == (1, 10) {
+                "the needle".into()
+            } else {
+                format!("day {day} message {n}")
+            },
+            origin_id: None,
+            stanza_id: None,
+            timestamp_ms: FIRST_DAY + day * DAY_MS + 8 * 3_600_000 + n * 20 * 60_000,
+            state: DeliveryState::Received,
+        })
+        .collect();
+    let found = {
+        let mut store = Store::open(&profile.database_path()).expect("store");
+        store
+            .batch(|s| s.insert_messages(&me, &messages, Placement::Newest))
+            .expect("insert");
+        while store.index_for_search(1_000).expect("index") > 0 {}
+        store
+            .search_messages(&me, Some(&peer), "needle", 5)
+            .expect("search")
+            .remove(0)
+    };
+    let context = glib::MainContext::default();
+    let reader = StoreReader::open(&profile.database_path()).expect("reader");
+    let list = MessageList::new(reader, me, peer);
+    context.block_on(list.load_around(found.id)).expect("around");
+    let shown = |list: &MessageList| -> Vec<(String, bool)> {
+        (0..list.n_items())
+            .filter_map(|i| list.item(i).and_downcast::<MessageObject>())
+            .map(|m| (m.body(), m.day_start()))
+            .collect()
+    };
+    let window = shown(&list);
+    // 25 before the needle (day 0 from message 15 on, then day 1) and
+    // 25 after it (into day 2).
+    assert_eq!(
+        window[0],
+        ("day 0 message 15".to_owned(), true),
+        "the window's top is dated"
+    );
+    let dated: Vec<&str> = window
+        .iter()
+        .filter(|(_, d)| *d)
+        .map(|(b, _)| b.as_str())
+        .collect();
+    assert_eq!(dated, ["day 0 message 15", "day 1 message 0", "day 2 message 0"]);
+
+    // Older messages of day 0 come above: the date moves to its start.
+    context.block_on(list.load_older()).expect("older");
+    let window = shown(&list);
+    let dated: Vec<&str> = window
+        .iter()
+        .filter(|(_, d)| *d)
+        .map(|(b, _)| b.as_str())
+        .collect();
+    assert_eq!(dated, ["day 0 message 0", "day 1 message 0", "day 2 message 0"]);
+    assert!(window.iter().any(|(b, d)| b == "day 0 message 15" && !*d));
+}
