@@ -24,6 +24,11 @@ use crate::core::{
 /// The most search results listed.
 const SEARCH_RESULTS: usize = 200;
 
+/// Stored accounts connect once a window has drawn their cached lists
+/// (see [`Client::connect_now`]), so that TLS and SCRAM do not compete
+/// with the first frame for the CPU; or after this long without one.
+const CONNECT_AFTER_LISTS: std::time::Duration = std::time::Duration::from_secs(1);
+
 mod imp {
     use std::{
         cell::{Cell, RefCell},
@@ -59,6 +64,10 @@ mod imp {
         pub reader: RefCell<Option<StoreReader>>,
         /// The cached lists, read while the window is built.
         pub prefetch: RefCell<Option<gio::JoinHandle<Result<Prefetched, StoreError>>>>,
+        /// True once the stored accounts' cached lists are filled.
+        pub lists_loaded: Cell<bool>,
+        /// Stored accounts waiting to connect, and the fallback timer.
+        pub pending_connect: RefCell<Option<(Vec<BareJid>, glib::SourceId)>>,
         /// The conversation on screen: its account and messages.
         pub open: RefCell<Option<(Account, MessageList)>>,
         /// The account being created, if any.
@@ -77,6 +86,8 @@ mod imp {
                 database: RefCell::default(),
                 reader: RefCell::default(),
                 prefetch: RefCell::default(),
+                lists_loaded: Cell::new(false),
+                pending_connect: RefCell::default(),
                 open: RefCell::default(),
                 registration: RefCell::default(),
             }
@@ -155,8 +166,9 @@ impl Client {
     /// Starts a worker on `profile` and the dispatcher for its events.
     pub fn new(profile: Profile) -> std::io::Result<Self> {
         let client: Self = glib::Object::new();
+        // Stored accounts connect once their cached lists are on screen.
         let options = WorkerOptions {
-            autoconnect: true,
+            autoconnect: false,
             ..Default::default()
         };
         client.imp().database.replace(Some(profile.database_path()));
@@ -298,10 +310,11 @@ impl Client {
 
     /// Fills the started `accounts` from the prefetch, when it could read
     /// them, and from the store otherwise.
-    fn load_cached_lists(&self, accounts: Vec<Account>) {
+    fn load_cached_lists(&self, accounts: Vec<Account>, enabled: Vec<BareJid>) {
         let Some(prefetch) = self.imp().prefetch.take() else {
             self.open_reader();
             accounts.iter().for_each(|a| self.load_conversations(a));
+            self.connect_soon(enabled);
             return;
         };
         glib::spawn_future_local(glib::clone!(
@@ -338,8 +351,51 @@ impl Client {
                         None => client.load_conversations(account),
                     }
                 }
+                client.connect_soon(enabled);
             }
         ));
+    }
+
+    /// The cached lists are filled: the `enabled` stored accounts connect
+    /// when a window has drawn them, or after [`CONNECT_AFTER_LISTS`].
+    fn connect_soon(&self, enabled: Vec<BareJid>) {
+        let imp = self.imp();
+        imp.lists_loaded.set(true);
+        if enabled.is_empty() {
+            return;
+        }
+        let weak = self.downgrade();
+        let timer = glib::timeout_add_local_once(CONNECT_AFTER_LISTS, move || {
+            let Some(client) = weak.upgrade() else { return };
+            if let Some((jids, _)) = client.imp().pending_connect.take() {
+                client.connect_all(jids);
+            }
+        });
+        imp.pending_connect.replace(Some((enabled, timer)));
+    }
+
+    fn connect_all(&self, jids: Vec<BareJid>) {
+        for jid in jids {
+            self.send(Command::Connect { jid });
+        }
+    }
+
+    /// Whether the stored accounts' cached lists are filled.
+    pub fn lists_loaded(&self) -> bool {
+        self.imp().lists_loaded.get()
+    }
+
+    /// Whether stored accounts are waiting to connect.
+    pub fn connect_pending(&self) -> bool {
+        self.imp().pending_connect.borrow().is_some()
+    }
+
+    /// Connects the stored accounts now (a window has drawn their lists).
+    pub fn connect_now(&self) {
+        if let Some((jids, timer)) = self.imp().pending_connect.take() {
+            timer.remove();
+            self.connect_all(jids);
+        }
     }
 
     /// Opens `account`'s conversation with `peer`: it becomes the one on
@@ -563,11 +619,16 @@ impl Client {
                 accounts,
                 secret_service,
             } => {
+                let enabled = accounts
+                    .iter()
+                    .filter(|a| a.enabled)
+                    .map(|a| a.jid.clone())
+                    .collect();
                 let accounts = accounts
                     .iter()
                     .map(|a| self.account_or_insert(&a.jid, true))
                     .collect();
-                self.load_cached_lists(accounts);
+                self.load_cached_lists(accounts, enabled);
                 imp.secret_service_available.set(secret_service);
                 imp.started.set(true);
                 self.notify_secret_service_available();

@@ -9,8 +9,8 @@
 
 use gtk::{gio, glib, prelude::*};
 
-/// Rows shown at first: what a maximised window holds on a common screen.
-pub const FIRST_ROWS: u32 = 24;
+/// Rows shown at first: what a maximised window holds on a 1080p screen.
+pub const FIRST_ROWS: u32 = 16;
 /// Rows added each time the end comes near.
 const MORE_ROWS: u32 = 40;
 
@@ -31,8 +31,8 @@ impl GrowingSlice {
                 #[weak]
                 slice,
                 move |a: &gtk::Adjustment| {
-                    // Less than a screenful left below what is shown.
-                    if a.value() + 2.0 * a.page_size() >= a.upper() {
+                    // Less than half a screenful left below what is shown.
+                    if a.value() + 1.5 * a.page_size() >= a.upper() {
                         // Not while the view is being laid out.
                         let size = slice.size().saturating_add(MORE_ROWS);
                         glib::idle_add_local_once(glib::clone!(

@@ -96,7 +96,27 @@ impl Window {
         window.imp().settings.replace(settings);
         window.install_account_actions();
         window.set_client(client);
+        window.connect_after_lists_drawn();
         window
+    }
+
+    /// Lets the stored accounts connect once a frame with their cached
+    /// lists has been drawn (the frame after the one where they appeared).
+    fn connect_after_lists_drawn(&self) {
+        let drawn_once = std::cell::Cell::new(false);
+        self.add_tick_callback(move |win, _| {
+            let Some(client) = win.imp().client.borrow().clone() else {
+                return glib::ControlFlow::Break;
+            };
+            if !client.lists_loaded() {
+                return glib::ControlFlow::Continue;
+            }
+            if client.connect_pending() && !drawn_once.replace(true) {
+                return glib::ControlFlow::Continue;
+            }
+            client.connect_now();
+            glib::ControlFlow::Break
+        });
     }
 
     fn install_account_actions(&self) {
