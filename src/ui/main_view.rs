@@ -407,7 +407,12 @@ impl MainView {
             }
             selection.set_selected(position);
         }
-        imp.content_title.set_title(peer);
+        // The contact's name when there is one (the address shows in the list).
+        let title = account
+            .conversation(peer)
+            .map(|(_, c)| c.title())
+            .unwrap_or_else(|| peer.to_owned());
+        imp.content_title.set_title(&title);
         if let Some(b) = imp.typing_binding.take() {
             b.unbind();
         }
@@ -640,6 +645,11 @@ impl MainView {
         );
         dialog.present();
         Some(dialog)
+    }
+
+    /// The open conversation's title (the contact's name, else address).
+    pub fn conversation_title(&self) -> String {
+        self.imp().content_title.title().to_string()
     }
 
     /// The line under the open conversation's title ("typing…").

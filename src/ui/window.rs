@@ -165,6 +165,11 @@ impl Window {
             .unwrap_or_default()
     }
 
+    /// The client it shows.
+    pub fn client(&self) -> Option<Client> {
+        self.imp().client.borrow().clone()
+    }
+
     /// The setup page.
     pub fn setup_page(&self) -> AccountSetup {
         self.imp().setup.clone()

@@ -1,0 +1,211 @@
+//! Every sidebar screen, dialog and popover in German, in light and dark
+//! style (the app started offline from a cached profile): the main window,
+//! roster, a conversation, the status menu, the account switcher, the
+//! add-contact and contact-request dialogs, preferences and shortcuts.
+//! Each is checked for its German text and saved as a screenshot.
+
+mod support;
+
+use std::time::Duration;
+
+use adw::prelude::*;
+use balcony::{
+    core::{
+        account::TlsMode,
+        contacts::{RosterItem, Subscription},
+        credentials::PasswordStorage,
+        message::{ChatKind, DeliveryState, NewMessage},
+        store::{Placement, Store, StoredAccount},
+    },
+    ui::{Application, MessageRow, Window},
+};
+use gtk::{gio, glib};
+use support::{
+    accounts::config,
+    profiles,
+    ui::{all, dialog_of, find, pump_until, screenshot},
+};
+use xmpp_parsers::jid::BareJid;
+
+fn message(peer: &str, body: &str, outgoing: bool, minute: i64) -> NewMessage {
+    NewMessage {
+        peer: peer.parse().expect("jid"),
+        kind: ChatKind::Chat,
+        outgoing,
+        sender: peer.into(),
+        body: body.into(),
+        origin_id: None,
+        stanza_id: None,
+        timestamp_ms: 1_763_700_000_000 + minute * 60_000,
+        state: if outgoing {
+            DeliveryState::Displayed
+        } else {
+            DeliveryState::Received
+        },
+    }
+}
+
+fn contact(jid: &str, name: &str, group: &str) -> RosterItem {
+    RosterItem {
+        jid: jid.parse().expect("jid"),
+        name: Some(name.into()),
+        subscription: Subscription::Both,
+        ask: false,
+        approved: false,
+        groups: vec![group.into()],
+    }
+}
+
+fn visible_toplevel<T: IsA<gtk::Window> + IsA<glib::Object> + IsA<gtk::Widget>>() -> Option<T> {
+    gtk::Window::toplevels()
+        .iter::<glib::Object>()
+        .flatten()
+        .filter_map(|o| o.downcast::<T>().ok())
+        .find(|w| w.is_visible())
+}
+
+fn popover_of(button: &gtk::MenuButton) -> gtk::Popover {
+    button.popup();
+    pump_until("the popover", Duration::from_secs(5), || {
+        button.popover().is_some_and(|p| p.is_visible())
+    });
+    button.popover().expect("popover")
+}
+
+/// Every screen once in the current style; `style` names the screenshots.
+fn every_screen(app: &Application, window: &Window, style: &str) {
+    let main_view = window.main_view();
+    let shot = |widget: &gtk::Widget, name: &str| {
+        screenshot(widget, &format!("gallery-{name}-de{style}"));
+    };
+
+    main_view.show_contacts(false);
+    gtk::test_widget_wait_for_draw(window);
+    shot(window.upcast_ref(), "main");
+
+    main_view.show_contacts(true);
+    pump_until("the roster drawn", Duration::from_secs(5), || {
+        !all::<balcony::ui::ContactRow>(&main_view.contact_list()).is_empty()
+    });
+    let roster: Vec<String> = all::<balcony::ui::ContactRow>(&main_view.contact_list())
+        .iter()
+        .map(|r| r.text_shown())
+        .collect();
+    assert_eq!(roster[0], "Familie", "{roster:?}");
+    shot(window.upcast_ref(), "roster");
+    main_view.show_contacts(false);
+
+    main_view.open_conversation("romeo@balcony.test");
+    let view = main_view.conversation_view();
+    pump_until("the conversation", Duration::from_secs(5), || {
+        all::<MessageRow>(&view.list_view()).len() == 3
+    });
+    assert_eq!(main_view.conversation_title(), "Romeo", "named as in the roster");
+    shot(window.upcast_ref(), "conversation");
+
+    let status = find::<gtk::MenuButton>(window, "status-menu");
+    assert_eq!(status.tooltip_text().as_deref(), Some("Ihren Status festlegen"));
+    let popover = popover_of(&status);
+    shot(popover.upcast_ref(), "status-menu");
+    popover.popdown();
+
+    let switcher = find::<gtk::MenuButton>(window, "account-switcher");
+    assert_eq!(switcher.tooltip_text().as_deref(), Some("Konto wechseln"));
+    let popover = popover_of(&switcher);
+    assert_eq!(
+        find::<gtk::Button>(&popover, "add-account").label().as_deref(),
+        Some("Konto _hinzufügen …")
+    );
+    shot(popover.upcast_ref(), "account-switcher");
+    popover.popdown();
+
+    let add = main_view.ask_for_contact().expect("add-contact dialog");
+    assert_eq!(add.heading().as_deref(), Some("Kontakt hinzufügen"));
+    shot(add.upcast_ref(), "add-contact");
+    add.close();
+
+    let client = window.client().expect("client");
+    let account = main_view.account().expect("account");
+    let request = window.ask_about_subscription(&client, &account, "tybalt@balcony.test", "Lass mich hinein");
+    assert_eq!(request.heading().as_deref(), Some("Kontaktanfrage"));
+    shot(request.upcast_ref(), "contact-request");
+    request.close();
+
+    app.activate_action("preferences", None);
+    pump_until("the preferences", Duration::from_secs(5), || {
+        dialog_of::<adw::PreferencesWindow>(window).is_some()
+    });
+    let preferences = dialog_of::<adw::PreferencesWindow>(window).expect("preferences");
+    assert_eq!(preferences.title().as_deref(), Some("Einstellungen"));
+    shot(preferences.upcast_ref(), "preferences");
+    preferences.close();
+
+    WidgetExt::activate_action(window, "win.show-help-overlay", None).expect("help overlay");
+    pump_until("the shortcuts", Duration::from_secs(5), || {
+        visible_toplevel::<gtk::ShortcutsWindow>().is_some()
+    });
+    let shortcuts = visible_toplevel::<gtk::ShortcutsWindow>().expect("shortcuts");
+    shot(shortcuts.upcast_ref(), "shortcuts");
+    shortcuts.close();
+}
+
+#[gtk::test]
+fn every_screen_in_german_light_and_dark() {
+    // Only test in this binary, so the process-wide locale is ours to set.
+    std::env::set_var("LANGUAGE", "de");
+    std::env::set_var("LC_ALL", "de_DE.UTF-8");
+    support::ui::init();
+    let profile = profiles::fresh("ui-gallery-de");
+    let me: BareJid = "juliet@balcony.test".parse().expect("jid");
+    {
+        let mut store = Store::open(&profile.database_path()).expect("store");
+        // Nothing listens on port 9 of the loopback interface.
+        store
+            .save_account(&StoredAccount {
+                config: config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
+                enabled: true,
+                password_storage: PasswordStorage::ProfileFile,
+            })
+            .expect("account");
+        store
+            .replace_roster(
+                &me,
+                Some("1"),
+                &[
+                    contact("romeo@balcony.test", "Romeo", "Freunde"),
+                    contact("nurse@balcony.test", "Amme", "Familie"),
+                    contact("benvolio@balcony.test", "Benvolio", "Freunde"),
+                ],
+            )
+            .expect("roster");
+        let cached = [
+            message("romeo@balcony.test", "Ist's Tag? Ist's Nacht?", false, 1),
+            message("romeo@balcony.test", "Gute Nacht, gute Nacht!", true, 2),
+            message("romeo@balcony.test", "Scheiden ist so süßer Schmerz", false, 3),
+            message("nurse@balcony.test", "Fräulein, Eure Mutter ruft", false, 4),
+        ];
+        store
+            .batch(|s| s.insert_messages(&me, &cached, Placement::Newest))
+            .expect("messages");
+    }
+    let app = Application::new(profile, true);
+    app.register(None::<&gio::Cancellable>).expect("register");
+    app.activate();
+    pump_until("the window", Duration::from_secs(10), || {
+        app.active_window().is_some()
+    });
+    let window = app.active_window().and_downcast::<Window>().expect("window");
+    window.set_default_size(900, 640);
+    pump_until("the cached conversations", Duration::from_secs(10), || {
+        window
+            .main_view()
+            .account()
+            .is_some_and(|a| a.conversations().n_items() == 2)
+    });
+
+    every_screen(&app, &window, "");
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
+    every_screen(&app, &window, "-dark");
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
+    window.close();
+}
