@@ -296,12 +296,7 @@ impl MainView {
                 old.disconnect(h);
             }
             // The other account's conversation is not this one's.
-            self.show_room(None);
-            imp.conversation_view.close();
-            imp.commands_button.set_visible(false);
-            imp.content_title.set_title("");
-            imp.content_title.set_subtitle("");
-            imp.content_stack.set_visible_child_name("welcome");
+            self.close_conversation();
         }
         imp.account_row.set_title(&account.jid());
         imp.avatar.set_text(Some(&account.jid()));
@@ -561,6 +556,12 @@ impl MainView {
             return;
         };
         client.leave_room(&account, &room);
+        self.close_conversation();
+    }
+
+    /// Closes the open conversation or room: the welcome page shows.
+    fn close_conversation(&self) {
+        let imp = self.imp();
         self.show_room(None);
         imp.conversation_view.close();
         imp.commands_button.set_visible(false);

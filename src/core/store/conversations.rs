@@ -30,9 +30,7 @@ impl Store {
     /// Every conversation of `account`, the most recently active first.
     pub fn conversation_summaries(&self, account: &BareJid) -> Result<Vec<ConversationSummary>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.peer, c.kind, m.body, m.outgoing, m.timestamp,
-                    (SELECT count(*) FROM messages u
-                      WHERE u.conversation = c.id AND u.outgoing = 0 AND u.id > c.last_read)
+            "SELECT c.peer, c.kind, m.body, m.outgoing, m.timestamp, c.unread
              FROM conversations c
              LEFT JOIN messages m ON m.id = (
                  SELECT id FROM messages WHERE conversation = c.id
@@ -76,7 +74,7 @@ impl Store {
     /// Marks everything in a conversation as read.
     pub fn mark_read(&self, account: &BareJid, peer: &BareJid) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE conversations SET last_read =
+            "UPDATE conversations SET unread = 0, last_read =
                  coalesce((SELECT max(id) FROM messages WHERE conversation = conversations.id), 0)
              WHERE account = ?1 AND peer = ?2",
             params![account.as_str(), peer.as_str()],
@@ -136,5 +134,44 @@ mod tests {
             .mark_read(&me, &"romeo@example.org".parse().expect("jid"))
             .expect("read");
         assert_eq!(store.conversation_summaries(&me).expect("list")[0].unread, 0);
+
+        // After reading: only new incoming rows count; duplicates do not.
+        let mut later = message("romeo@example.org", "still there?", false, 5_000);
+        later.origin_id = Some("o5".into());
+        let mine = message("romeo@example.org", "yes", true, 6_000);
+        store
+            .insert_messages(&me, &[later.clone(), mine, later], Placement::Newest)
+            .expect("insert");
+        let romeo = store.conversation_summaries(&me).expect("list").remove(0);
+        assert_eq!((romeo.peer.as_str(), romeo.unread), ("romeo@example.org", 1));
+    }
+
+    #[test]
+    fn the_unread_count_is_carried_over_from_the_old_schema() {
+        let steps = super::super::schema::latest();
+        let mut store = Store::open_in_memory().expect("store");
+        let me: BareJid = "juliet@example.org".parse().expect("jid");
+        store
+            .insert_messages(
+                &me,
+                &[
+                    message("romeo@example.org", "one", false, 1),
+                    message("romeo@example.org", "two", false, 2),
+                ],
+                Placement::Newest,
+            )
+            .expect("insert");
+        // As schema 6 left it: no counter yet.
+        store
+            .conn
+            .execute_batch(
+                "ALTER TABLE conversations DROP COLUMN unread;
+                 CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
+                 PRAGMA user_version = 6;",
+            )
+            .expect("back to 6");
+        super::super::schema::migrate(&mut store.conn).expect("migrate");
+        assert_eq!(store.schema_version().expect("v"), steps);
+        assert_eq!(store.conversation_summaries(&me).expect("list")[0].unread, 2);
     }
 }

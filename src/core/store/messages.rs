@@ -175,6 +175,9 @@ impl Store {
                 tx.prepare_cached("SELECT coalesce(min(seq), 0) FROM messages WHERE conversation = ?1")?;
             let mut oldest: Option<(i64, i64)> = None;
             let mut conversations: Vec<(BareJid, i64)> = Vec::new();
+            // New incoming rows per conversation: each is unread (its id is
+            // above any `last_read`).
+            let mut unread: Vec<(i64, i64)> = Vec::new();
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO messages
                  (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
@@ -226,6 +229,12 @@ impl Store {
                 ])?;
                 if changed == 1 {
                     results.push(Inserted::New(tx.last_insert_rowid()));
+                    if !m.outgoing {
+                        match unread.iter_mut().find(|(c, _)| *c == conversation) {
+                            Some((_, n)) => *n += 1,
+                            None => unread.push((conversation, 1)),
+                        }
+                    }
                 } else {
                     if let (Some(origin_id), Some(stanza_id)) = (&m.origin_id, &m.stanza_id) {
                         fill_stanza_id.execute(params![conversation, m.outgoing, origin_id, stanza_id])?;
@@ -235,6 +244,11 @@ impl Store {
             }
             if placement != Placement::Oldest && highest > i64::MIN {
                 note_seq(&tx, highest)?;
+            }
+            let mut count =
+                tx.prepare_cached("UPDATE conversations SET unread = unread + ?2 WHERE id = ?1")?;
+            for (conversation, n) in unread {
+                count.execute(params![conversation, n])?;
             }
         }
         tx.commit()?;

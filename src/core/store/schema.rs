@@ -147,6 +147,13 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL,
         PRIMARY KEY (account, jid)
     ) WITHOUT ROWID;",
+    // 6 -> 7: the unread count is kept on the conversation (raised when
+    // incoming rows are stored, zeroed when read) instead of the index of
+    // step 5, which slowed every insert by a third.
+    "DROP INDEX messages_unread;
+    ALTER TABLE conversations ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+    UPDATE conversations SET unread = (SELECT count(*) FROM messages u
+        WHERE u.conversation = conversations.id AND u.outgoing = 0 AND u.id > conversations.last_read);",
 ];
 
 /// The newest schema version this build knows.
