@@ -11,20 +11,14 @@ use std::time::Duration;
 use adw::prelude::*;
 use balcony::{
     core::{
-        account::TlsMode,
         contacts::{RosterItem, Subscription},
-        credentials::PasswordStorage,
         message::{ChatKind, DeliveryState, NewMessage},
-        store::{Placement, Store, StoredAccount},
+        store::{Placement, Store},
     },
     ui::{Application, MessageRow, Window},
 };
 use gtk::{gio, glib};
-use support::{
-    accounts::config,
-    profiles,
-    ui::{all, dialog_of, find, pump_until, screenshot},
-};
+use support::ui::{all, dialog_of, find, pump_until, screenshot};
 use xmpp_parsers::jid::BareJid;
 
 fn message(peer: &str, body: &str, outgoing: bool, minute: i64) -> NewMessage {
@@ -155,18 +149,10 @@ fn every_screen_in_german_light_and_dark() {
     std::env::set_var("LANGUAGE", "de");
     std::env::set_var("LC_ALL", "de_DE.UTF-8");
     support::ui::init();
-    let profile = profiles::fresh("ui-gallery-de");
+    let profile = support::accounts::offline_profile("ui-gallery-de");
     let me: BareJid = "juliet@balcony.test".parse().expect("jid");
     {
         let mut store = Store::open(&profile.database_path()).expect("store");
-        // Nothing listens on port 9 of the loopback interface.
-        store
-            .save_account(&StoredAccount {
-                config: config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
-                enabled: true,
-                password_storage: PasswordStorage::ProfileFile,
-            })
-            .expect("account");
         store
             .replace_roster(
                 &me,

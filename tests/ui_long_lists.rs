@@ -10,17 +10,14 @@ use std::time::Duration;
 use adw::prelude::*;
 use balcony::{
     core::{
-        account::TlsMode,
-        credentials::PasswordStorage,
         message::{ChatKind, DeliveryState, NewMessage},
-        store::{Placement, Store, StoredAccount},
+        store::{Placement, Store},
     },
     model::Client,
     ui::{ContactRow, ConversationRow, Window},
 };
 use support::{
-    accounts::{config, numbered_contacts},
-    profiles,
+    accounts::numbered_contacts,
     ui::{all, pump_for, pump_until, screenshot},
 };
 use xmpp_parsers::jid::BareJid;
@@ -44,17 +41,10 @@ fn scroll_until(list: &gtk::ListView, what: &str, mut shown: impl FnMut() -> boo
 #[gtk::test]
 fn long_lists_build_few_rows_and_still_scroll_to_the_end() {
     support::ui::init();
-    let profile = profiles::fresh("ui-long-lists");
+    let profile = support::accounts::offline_profile("ui-long-lists");
     let me: BareJid = "juliet@balcony.test".parse().expect("jid");
     {
         let mut store = Store::open(&profile.database_path()).expect("store");
-        store
-            .save_account(&StoredAccount {
-                config: config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
-                enabled: true,
-                password_storage: PasswordStorage::ProfileFile,
-            })
-            .expect("account");
         store
             .replace_roster(&me, Some("1"), &numbered_contacts(CONTACTS, "balcony.test"))
             .expect("roster");

@@ -9,20 +9,14 @@ use std::time::{Duration, Instant};
 use adw::prelude::*;
 use balcony::{
     core::{
-        account::TlsMode,
         contacts::{RosterItem, Subscription},
-        credentials::PasswordStorage,
         message::{ChatKind, DeliveryState, NewMessage},
-        store::{Placement, Store, StoredAccount},
+        store::{Placement, Store},
     },
     model::{Client, ConversationObject},
     ui::{day_text, state_text, ContactRow, ConversationRow, MessageRow, Window},
 };
-use support::{
-    accounts::config,
-    profiles,
-    ui::{all, find, pump_until, screenshot},
-};
+use support::ui::{all, find, pump_until, screenshot};
 use xmpp_parsers::jid::BareJid;
 
 fn message(peer: &str, body: &str, outgoing: bool, minute: i64, state: DeliveryState) -> NewMessage {
@@ -45,18 +39,10 @@ fn cached_conversations_show_at_once_without_a_network() {
     std::env::set_var("LANGUAGE", "de");
     std::env::set_var("LC_ALL", "de_DE.UTF-8");
     support::ui::init();
-    let profile = profiles::fresh("ui-offline");
+    let profile = support::accounts::offline_profile("ui-offline");
     let me: BareJid = "juliet@balcony.test".parse().expect("jid");
     {
         let mut store = Store::open(&profile.database_path()).expect("store");
-        // Nothing listens on port 9 of the loopback interface.
-        store
-            .save_account(&StoredAccount {
-                config: config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
-                enabled: true,
-                password_storage: PasswordStorage::ProfileFile,
-            })
-            .expect("account");
         let cached = [
             message(
                 "romeo@balcony.test",

@@ -8,11 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use balcony::core::bridge::Event;
-use support::{
-    accounts::online_at, events::wait_for, peer::Peer, profiles, prosody::Prosody, proxy::CuttableProxy,
-};
-use tokio_xmpp::IqRequest;
-use xmpp_parsers::roster::{Ask, Item, Roster, Subscription};
+use support::{accounts::online_at, events::wait_for, profiles, prosody::Prosody, proxy::CuttableProxy};
 
 const CONTACTS: usize = 1_000;
 const RUNS: usize = 3;
@@ -51,26 +47,7 @@ fn median<T: Copy + Ord>(mut v: Vec<T>) -> T {
 async fn main() {
     let server = Prosody::start();
     server.register("juliet", "pw-j");
-    let mut phone = Peer::login(&server, "juliet", "pw-j").await;
-    let mut pending = Vec::new();
-    for i in 0..CONTACTS {
-        let item = Item {
-            jid: format!("contact{i}@example.org").parse().expect("jid"),
-            name: Some(format!("Contact number {i}")),
-            subscription: Subscription::None,
-            ask: Ask::None,
-            groups: vec![xmpp_parsers::roster::Group(format!("Group {}", i % 10))],
-            approved: None,
-        };
-        let roster = Roster {
-            ver: None,
-            items: vec![item],
-        };
-        pending.push(phone.send_iq(None, IqRequest::Set(roster.into())).await);
-    }
-    for id in pending {
-        phone.await_iq(&id).await.expect("roster set");
-    }
+    support::accounts::fill_server_roster(&server, "juliet", "pw-j", CONTACTS, "example.org").await;
     let proxy = CuttableProxy::start(server.c2s_addr()).await;
     let cached = profiles::fresh("bench-roster-cached");
     let (mut full_bytes, mut full_times, mut versioned_bytes, mut versioned_times) =

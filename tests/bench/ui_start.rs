@@ -24,12 +24,8 @@ use balcony::{
     model::{Client, ConnectionStatus},
     ui::Window,
 };
-use support::{events::wait_for, peer::Peer, prosody::Prosody};
-use tokio_xmpp::IqRequest;
-use xmpp_parsers::{
-    jid::BareJid,
-    roster::{Ask, Group, Item, Roster, Subscription},
-};
+use support::{events::wait_for, prosody::Prosody};
+use xmpp_parsers::jid::BareJid;
 
 const CONTACTS: usize = 1_000;
 const CONVERSATIONS: usize = 200;
@@ -56,30 +52,6 @@ fn main() {
     }
 }
 
-/// Puts `CONTACTS` contacts in juliet's roster on the server.
-async fn fill_server_roster(server: &Prosody) {
-    let mut phone = Peer::login(server, "juliet", "pw-j").await;
-    let mut pending = Vec::new();
-    for item in support::accounts::numbered_contacts(CONTACTS, "balcony.test") {
-        let item = Item {
-            jid: item.jid,
-            name: item.name,
-            subscription: Subscription::None,
-            ask: Ask::None,
-            groups: item.groups.into_iter().map(Group).collect(),
-            approved: None,
-        };
-        let roster = Roster {
-            ver: None,
-            items: vec![item],
-        };
-        pending.push(phone.send_iq(None, IqRequest::Set(roster.into())).await);
-    }
-    for id in pending {
-        phone.await_iq(&id).await.expect("roster set");
-    }
-}
-
 /// Fills a profile (its account set up against a Prosody once, as a user
 /// would), starts the app on it [`RUNS`] times, and reports.
 fn start_several_times() {
@@ -87,7 +59,7 @@ fn start_several_times() {
     let server = Prosody::start();
     server.register("juliet", "pw-j");
     let profile = runtime.block_on(async {
-        fill_server_roster(&server).await;
+        support::accounts::fill_server_roster(&server, "juliet", "pw-j", CONTACTS, "balcony.test").await;
         let setup = support::accounts::online(&server, "bench-ui-start", "juliet", "pw-j").await;
         wait_for(&setup.events, Duration::from_secs(60), |ev| {
             matches!(ev, Event::CatchUpFinished { .. }).then_some(())

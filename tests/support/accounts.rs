@@ -145,3 +145,48 @@ pub fn numbered_contacts(n: usize, domain: &str) -> Vec<balcony::core::contacts:
         })
         .collect()
 }
+
+/// A new profile named `name` with juliet's account stored, pointing at
+/// a loopback port where nothing listens (an offline start).
+pub fn offline_profile(name: &str) -> Profile {
+    let profile = super::profiles::fresh(name);
+    let store = Store::open(&profile.database_path()).expect("store");
+    store
+        .save_account(&balcony::core::store::StoredAccount {
+            config: config("juliet", "127.0.0.1:9", TlsMode::StartTls, None),
+            enabled: true,
+            password_storage: PasswordStorage::ProfileFile,
+        })
+        .expect("account");
+    profile
+}
+
+/// Puts `n` numbered contacts (as [`numbered_contacts`]) in `user`'s
+/// roster on `server`, through a client of their own.
+pub async fn fill_server_roster(server: &Prosody, user: &str, password: &str, n: usize, domain: &str) {
+    use xmpp_parsers::roster::{Ask, Group, Item, Roster, Subscription};
+    let mut phone = super::peer::Peer::login(server, user, password).await;
+    let mut pending = Vec::new();
+    for item in numbered_contacts(n, domain) {
+        let item = Item {
+            jid: item.jid,
+            name: item.name,
+            subscription: Subscription::None,
+            ask: Ask::None,
+            groups: item.groups.into_iter().map(Group).collect(),
+            approved: None,
+        };
+        let roster = Roster {
+            ver: None,
+            items: vec![item],
+        };
+        pending.push(
+            phone
+                .send_iq(None, tokio_xmpp::IqRequest::Set(roster.into()))
+                .await,
+        );
+    }
+    for id in pending {
+        phone.await_iq(&id).await.expect("roster set");
+    }
+}
