@@ -241,23 +241,7 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
     // A group chat: romeo creates the room and sets its subject; juliet
     // joins from the dialog and sees him, the subject and his messages.
     let room: xmpp_parsers::jid::BareJid = format!("tavern@{MUC_DOMAIN}").parse().expect("room");
-    romeo.send(Command::JoinRoom {
-        jid: romeo.jid.clone(),
-        room: room.clone(),
-        nick: Some("romeo".into()),
-        password: None,
-    });
-    runtime.block_on(async {
-        wait_for(&romeo.events, Duration::from_secs(15), |ev| {
-            matches!(ev, Event::RoomJoined { .. }).then_some(())
-        })
-        .await
-    });
-    romeo.send(Command::SetRoomSubject {
-        jid: romeo.jid.clone(),
-        room: room.clone(),
-        subject: "A plague on both your houses".into(),
-    });
+    runtime.block_on(romeo.open_room(&room, "romeo", "A plague on both your houses"));
     let join = main_view.ask_for_room().expect("dialog");
     find::<adw::EntryRow>(&join, "room-address").set_text(room.as_str());
     assert_eq!(

@@ -17,7 +17,7 @@ use balcony::{
     },
     ui::{Application, MessageRow, Window},
 };
-use gtk::{gio, glib};
+use gtk::glib;
 use support::ui::{all, dialog_of, find, pump_until, screenshot};
 use xmpp_parsers::jid::BareJid;
 
@@ -174,13 +174,7 @@ fn every_screen_in_german_light_and_dark() {
             .batch(|s| s.insert_messages(&me, &cached, Placement::Newest))
             .expect("messages");
     }
-    let app = Application::new(profile, true);
-    app.register(None::<&gio::Cancellable>).expect("register");
-    app.activate();
-    pump_until("the window", Duration::from_secs(10), || {
-        app.active_window().is_some()
-    });
-    let window = app.active_window().and_downcast::<Window>().expect("window");
+    let (app, window) = support::ui::app_window(profile);
     window.set_default_size(900, 640);
     pump_until("the cached conversations", Duration::from_secs(10), || {
         window

@@ -7,12 +7,8 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::{
-    core::bridge::Command,
-    model::ConnectionStatus,
-    ui::{Application, Window},
-};
-use gtk::{gio, glib};
+use balcony::{core::bridge::Command, model::ConnectionStatus};
+use gtk::glib;
 use support::{
     accounts::online,
     notifications::NotificationServer,
@@ -36,13 +32,7 @@ fn a_message_in_the_background_is_notified_and_the_click_opens_it() {
     });
     let romeo = runtime.block_on(online(&server, "ui-notify-romeo", "romeo", "pw-r"));
 
-    let app = Application::new(profile, true);
-    app.register(None::<&gio::Cancellable>).expect("register");
-    app.activate();
-    pump_until("the window", Duration::from_secs(10), || {
-        app.active_window().is_some()
-    });
-    let window = app.active_window().and_downcast::<Window>().expect("window");
+    let (app, window) = support::ui::app_window(profile);
     pump_until("juliet online", Duration::from_secs(20), || {
         window
             .main_view()

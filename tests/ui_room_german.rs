@@ -31,23 +31,7 @@ fn a_room_in_german_light_and_dark() {
     let (client, window) = online_window(&server, "ui-room-de-juliet", "juliet", "pw-j", &runtime);
     let romeo = runtime.block_on(online(&server, "ui-room-de-romeo", "romeo", "pw-r"));
     let room: xmpp_parsers::jid::BareJid = format!("marktplatz@{MUC_DOMAIN}").parse().expect("room");
-    romeo.send(Command::JoinRoom {
-        jid: romeo.jid.clone(),
-        room: room.clone(),
-        nick: Some("romeo".into()),
-        password: None,
-    });
-    runtime.block_on(async {
-        wait_for(&romeo.events, Duration::from_secs(15), |ev| {
-            matches!(ev, Event::RoomJoined { .. }).then_some(())
-        })
-        .await
-    });
-    romeo.send(Command::SetRoomSubject {
-        jid: romeo.jid.clone(),
-        room: room.clone(),
-        subject: "Ein Fluch auf eure beiden Häuser".into(),
-    });
+    runtime.block_on(romeo.open_room(&room, "romeo", "Ein Fluch auf eure beiden Häuser"));
 
     let main_view = window.main_view();
     let join = main_view.ask_for_room().expect("dialog");

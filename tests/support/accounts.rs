@@ -190,3 +190,24 @@ pub async fn fill_server_roster(server: &Prosody, user: &str, password: &str, n:
         phone.await_iq(&id).await.expect("roster set");
     }
 }
+
+impl Online {
+    /// Joins (creating) `room` as `nick` and sets its subject.
+    pub async fn open_room(&self, room: &BareJid, nick: &str, subject: &str) {
+        self.send(Command::JoinRoom {
+            jid: self.jid.clone(),
+            room: room.clone(),
+            nick: Some(nick.into()),
+            password: None,
+        });
+        wait_for(&self.events, Duration::from_secs(15), |ev| {
+            matches!(ev, Event::RoomJoined { .. }).then_some(())
+        })
+        .await;
+        self.send(Command::SetRoomSubject {
+            jid: self.jid.clone(),
+            room: room.clone(),
+            subject: subject.into(),
+        });
+    }
+}

@@ -135,3 +135,21 @@ pub fn online_window(
     });
     (client, window)
 }
+
+/// The app itself (registered and activated) on `profile`, with its
+/// settings kept in the profile, and the window it opens.
+pub fn app_window(
+    profile: balcony::core::profile::Profile,
+) -> (balcony::ui::Application, balcony::ui::Window) {
+    let app = balcony::ui::Application::new(profile, true);
+    app.register(None::<&gtk::gio::Cancellable>).expect("register");
+    app.activate();
+    pump_until("the window", Duration::from_secs(10), || {
+        app.active_window().is_some()
+    });
+    let window = app
+        .active_window()
+        .and_downcast::<balcony::ui::Window>()
+        .expect("window");
+    (app, window)
+}
