@@ -234,17 +234,7 @@ impl MessageList {
             }
             End::Newer => {
                 imp.has_newer.set(count == PAGE);
-                let at = self.n_items();
-                imp.items.borrow_mut().extend(page.iter().map(MessageObject::new));
-                self.refresh_layout();
-                self.items_changed(at, 0, count as u32);
-                let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
-                if excess > 0 {
-                    imp.items.borrow_mut().drain(..excess);
-                    imp.has_older.set(true);
-                    self.refresh_layout();
-                    self.items_changed(0, excess as u32, 0);
-                }
+                self.append_newest(page.iter().map(MessageObject::new));
             }
         }
         Ok(count)
@@ -297,13 +287,17 @@ impl MessageList {
             self.schedule_reload();
             return;
         }
+        self.append_newest(mine.into_iter().map(MessageObject::new));
+    }
+
+    /// Appends `messages` at the newest end, then drops the oldest beyond
+    /// [`MAX_LOADED`].
+    fn append_newest(&self, messages: impl Iterator<Item = MessageObject>) {
+        let imp = self.imp();
         let at = self.n_items();
-        let count = mine.len() as u32;
-        imp.items
-            .borrow_mut()
-            .extend(mine.into_iter().map(MessageObject::new));
+        imp.items.borrow_mut().extend(messages);
         self.refresh_layout();
-        self.items_changed(at, 0, count);
+        self.items_changed(at, 0, self.n_items() - at);
         let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
         if excess > 0 {
             imp.items.borrow_mut().drain(..excess);
