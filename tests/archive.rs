@@ -115,3 +115,77 @@ async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
     );
     juliet.worker.shutdown();
 }
+
+/// A first catch-up that never finished (the link kept dropping) leaves
+/// messages that came live but no archive range. The next catch-up must
+/// not take that for a first login and fetch one page: it reaches back
+/// past the oldest of those messages, so nothing sent in between is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_catch_up_after_an_unfinished_first_one_reaches_back_to_the_live_messages() {
+    let server = Prosody::start_with(
+        &[],
+        "max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }",
+    );
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    let juliet_jid = Jid::new("juliet@balcony.test").expect("jid");
+    let romeo_bare = romeo.jid.to_bare();
+
+    let juliet = online(&server, "archive-unfinished", "juliet", "pw-j").await;
+    juliet
+        .expect(|ev| matches!(ev, Event::CatchUpFinished { .. }).then_some(()))
+        .await;
+    send_many(&mut romeo, &juliet_jid, 0, 20).await;
+    for _ in 0..100 {
+        if juliet
+            .store()
+            .count_messages(&juliet.jid, &romeo_bare)
+            .expect("count")
+            == 20
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        juliet
+            .store()
+            .count_messages(&juliet.jid, &romeo_bare)
+            .expect("count"),
+        20,
+        "the first 20 came live"
+    );
+    let profile = juliet.profile.clone();
+    juliet.worker.shutdown();
+    // As if that first catch-up had been cut off before it stored a page.
+    rusqlite::Connection::open(profile.database_path())
+        .expect("open")
+        .execute("DELETE FROM mam_ranges", [])
+        .expect("forget the ranges");
+
+    // While juliet is away, 250 more arrive: three pages of the archive.
+    // (A second later: the archive stamps whole seconds.)
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    send_many(&mut romeo, &juliet_jid, 20, 270).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let juliet = online_at(&server, &server.c2s_addr(), profile, "juliet", "pw-j").await;
+    let (pages, messages) = juliet
+        .expect(|ev| match ev {
+            Event::CatchUpFinished { pages, messages, .. } => Some((*pages, *messages)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((pages, messages), (3, 270), "back to the archive's start");
+    let store = juliet.store();
+    let stored = store
+        .recent_messages(&juliet.jid, &romeo_bare, 1_000)
+        .expect("read");
+    let bodies: Vec<String> = stored.into_iter().map(|m| m.message.body).collect();
+    let expected: Vec<String> = (0..270).map(|i| format!("message {i}")).collect();
+    assert_eq!(bodies, expected, "every message once, in order");
+    let ranges = store.mam_ranges(&juliet.jid, &juliet.jid).expect("ranges");
+    assert_eq!(ranges.len(), 1, "{ranges:?}");
+    assert!(ranges[0].reaches_start);
+    juliet.worker.shutdown();
+}

@@ -5,6 +5,7 @@ use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
 use super::{Store, StoreError};
+use crate::core::message::ChatKind;
 
 /// One end of a range: an archive id and its timestamp (ms).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,19 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// When the account's oldest stored one-to-one message was stamped
+    /// (ms), if it has any. With no range recorded yet, messages can only
+    /// have come live, after a first catch-up that never finished: the
+    /// next catch-up must reach back that far, not stop at one page.
+    pub fn oldest_chat_message_ts(&self, account: &BareJid) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT min(m.timestamp) FROM messages m JOIN conversations c ON c.id = m.conversation
+             WHERE c.account = ?1 AND c.kind = ?2",
+            params![account.as_str(), ChatKind::Chat as i64],
+            |r| r.get(0),
+        )?)
     }
 
     /// Records a new range; its row id.
@@ -137,5 +151,40 @@ mod tests {
             (p("a", 1), p("z", 9))
         );
         assert!(ranges[0].reaches_start);
+    }
+
+    #[test]
+    fn the_oldest_chat_message_bounds_a_catch_up_without_ranges() {
+        use crate::core::message::NewMessage;
+        let mut store = Store::open_in_memory().expect("store");
+        let me = BareJid::from_str("juliet@example.org").expect("jid");
+        assert_eq!(store.oldest_chat_message_ts(&me).expect("read"), None);
+        let message = |peer: &str, kind, ts| NewMessage {
+            peer: BareJid::from_str(peer).expect("jid"),
+            kind,
+            outgoing: false,
+            sender: peer.into(),
+            body: "hi".into(),
+            origin_id: None,
+            stanza_id: None,
+            timestamp_ms: ts,
+            state: crate::core::message::DeliveryState::Received,
+        };
+        store
+            .insert_messages(
+                &me,
+                &[
+                    message("romeo@example.org", ChatKind::Chat, 5_000),
+                    message("room@muc.example.org", ChatKind::GroupChat, 1_000),
+                    message("nurse@example.org", ChatKind::Chat, 3_000),
+                ],
+                crate::core::store::Placement::Newest,
+            )
+            .expect("insert");
+        assert_eq!(
+            store.oldest_chat_message_ts(&me).expect("read"),
+            Some(3_000),
+            "rooms have archives of their own"
+        );
     }
 }

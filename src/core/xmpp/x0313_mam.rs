@@ -174,11 +174,17 @@ async fn flush(ctx: &SessionContext, pending: Pending, current: Option<i64>) -> 
     }
 }
 
+/// How far before the oldest live-received message a catch-up without
+/// ranges reaches, for clocks that disagree.
+const FLOOR_MARGIN_MS: i64 = 10 * 60 * 1000;
+
 /// Catches up with our own archive: the newest page first, then older
 /// pages until they reach the newest stored range; merged with it, paging
 /// goes on below it to the next range, and so on, so that gaps left by an
 /// interrupted catch-up are filled too. With nothing stored yet, only the
 /// newest page is fetched; older history comes on demand ([`backfill`]).
+/// With messages but no range (they came live while a first catch-up kept
+/// being cut off), paging reaches back past the oldest of them.
 pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
     let (account, archive) = (ctx.account.clone(), ctx.account.clone());
     let ranges: Vec<MamRange> = ctx
@@ -194,7 +200,22 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
         .run(|s| s.reserve_catch_up())
         .await
         .map_err(|e| IqError::Malformed(e.to_string()))?;
-    let first_login = ranges.is_empty();
+    // No range yet, but messages came live: an earlier first catch-up never
+    // finished. Page back to just before the oldest of them, not one page.
+    let floor = if ranges.is_empty() {
+        let account = ctx.account.clone();
+        ctx.store
+            .run(move |s| s.oldest_chat_message_ts(&account))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "stored messages unreadable");
+                None
+            })
+            .map(|ts| ts - FLOOR_MARGIN_MS)
+    } else {
+        None
+    };
+    let first_login = ranges.is_empty() && floor.is_none();
     let mut targets = ranges.into_iter().peekable();
     let mut done = CatchUp::default();
     // The range being grown downwards, once the first page is stored.
@@ -212,16 +233,18 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             .as_ref()
             .is_some_and(|t| !t.newest.id.is_empty() && results.iter().any(|r| r.id == t.newest.id));
         // Where to go on from, if anywhere.
-        let continue_before = if fin.complete || first_login || (results.is_empty() && !reaches_target) {
-            None
-        } else if reaches_target {
-            target
-                .as_ref()
-                .filter(|t| !t.reaches_start && has_further)
-                .map(|t| t.oldest.id.clone())
-        } else {
-            results.first().map(|r| r.id.clone())
-        };
+        let below_floor = floor.is_some_and(|f| results.first().is_some_and(|r| point(r).ts < f));
+        let continue_before =
+            if fin.complete || first_login || below_floor || (results.is_empty() && !reaches_target) {
+                None
+            } else if reaches_target {
+                target
+                    .as_ref()
+                    .filter(|t| !t.reaches_start && has_further)
+                    .map(|t| t.oldest.id.clone())
+            } else {
+                results.first().map(|r| r.id.clone())
+            };
         let following = continue_before
             .filter(|before| !before.is_empty())
             .map(|before| ctx.out.mam(None, page_query(&before, None)));
