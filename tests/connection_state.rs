@@ -215,3 +215,82 @@ async fn a_crashed_server_that_forgot_the_stream_gets_a_fresh_one() {
         .await;
     juliet.worker.shutdown();
 }
+
+/// A resumed stream that never carries our data (the server takes the
+/// resumption, then hears nothing we send, not even acks) must not be
+/// resumed for ever: the session gives it two chances, then starts a fresh
+/// stream, and a message written meanwhile is delivered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resumed_stream_that_hears_nothing_is_replaced_by_a_fresh_one() {
+    let server = Prosody::start_with(
+        &["balcony_deaf_after_resume"],
+        "balcony_deaf_after_resume = { \"juliet\" }\n",
+    );
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let proxy = CuttableProxy::start(server.c2s_addr()).await;
+    let juliet = online_at(&server, &proxy.addr, profiles::fresh("deaf-j"), "juliet", "pw-j").await;
+    let romeo = online_at(
+        &server,
+        &server.c2s_addr(),
+        profiles::fresh("deaf-r"),
+        "romeo",
+        "pw-r",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    proxy.cut();
+    juliet.send(Command::SendMessage {
+        jid: juliet.jid.clone(),
+        to: romeo.jid.clone(),
+        body: "written while the stream was deaf".into(),
+    });
+    let started = std::time::Instant::now();
+    let mut resumed_first = false;
+    loop {
+        let resumed = online_again(&juliet).await;
+        if !resumed {
+            break;
+        }
+        resumed_first = true;
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still resuming a deaf stream after {:?}",
+            started.elapsed()
+        );
+    }
+    assert!(resumed_first, "the stream was resumed before it was given up");
+    eprintln!("fresh stream after {:?}", started.elapsed());
+    let deaf = server
+        .audit_lines()
+        .iter()
+        .filter(|l| l.contains("balcony-audit: deaf after resume user=juliet"))
+        .count();
+    assert!(
+        (1..=2).contains(&deaf),
+        "resumed {deaf} times before a fresh stream"
+    );
+
+    let body = romeo
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => Some(messages[0].message.body.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(body, "written while the stream was deaf");
+    let outbox = juliet.store().outbox(&juliet.jid).expect("outbox");
+    for _ in 0..40 {
+        if juliet.store().outbox(&juliet.jid).expect("outbox").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        juliet.store().outbox(&juliet.jid).expect("outbox").is_empty(),
+        "acked on the fresh stream (was {})",
+        outbox.len()
+    );
+    juliet.worker.shutdown();
+    romeo.worker.shutdown();
+}

@@ -23,6 +23,12 @@ const DISRUPTIONS: usize = 20;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_messages_survive_ten_restarts_and_ten_cuts() {
+    if let Ok(filter) = std::env::var("BALCONY_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let mut server = Prosody::start();
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");
@@ -84,10 +90,23 @@ async fn a_thousand_messages_survive_ten_restarts_and_ten_cuts() {
         if j as usize >= MESSAGES && r as usize >= MESSAGES && outboxes == 0 {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "stuck at juliet {j}, romeo {r}, outboxes {outboxes}"
-        );
+        if Instant::now() >= deadline {
+            let jo: Vec<_> = juliet
+                .store()
+                .outbox(&juliet.jid)
+                .expect("outbox")
+                .into_iter()
+                .map(|e| e.origin_id)
+                .collect();
+            let ro: Vec<_> = romeo
+                .store()
+                .outbox(&romeo.jid)
+                .expect("outbox")
+                .into_iter()
+                .map(|e| e.origin_id)
+                .collect();
+            panic!("stuck at juliet {j}, romeo {r}, juliet's outbox {jo:?}, romeo's outbox {ro:?}");
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await; // late duplicates would land now

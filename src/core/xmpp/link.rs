@@ -4,6 +4,7 @@
 //! looping forever. Transient failures back off exponentially with jitter.
 
 use std::{
+    panic::AssertUnwindSafe,
     sync::{
         atomic::{AtomicBool, AtomicU32, Ordering},
         Arc,
@@ -11,8 +12,14 @@ use std::{
     time::Duration,
 };
 
+use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
-use tokio_xmpp::{jid::Jid, stanzastream::Connection, xmlstream::Timeouts};
+use tokio_xmpp::{
+    jid::Jid,
+    stanzastream::{Connection, StanzaStream, StanzaToken},
+    xmlstream::Timeouts,
+    Stanza,
+};
 
 use super::{connector::AccountConnector, error::ConnectError, login};
 use crate::core::credentials::Password;
@@ -105,23 +112,45 @@ pub struct LinkSpec {
 
 type Reconnector = Box<dyn FnMut(Option<String>, oneshot::Sender<Connection>) + Send + 'static>;
 
-/// Logins handed to the stream that did not come up (no Reset, no
-/// Resumed) since the stream was last up.
+/// Logins handed to the stream that did not prove to work since the
+/// stream last did. A stream proves itself when the server answers a
+/// request sent on it after it came up (reset or resumed): a resumption
+/// the server accepts but then never hears is lost as well.
 #[derive(Clone, Debug, Default)]
-pub struct NegotiationWatch(Arc<AtomicU32>);
+pub struct NegotiationWatch(Arc<WatchCounts>);
+
+#[derive(Debug, Default)]
+struct WatchCounts {
+    lost: AtomicU32,
+    handed: AtomicU32,
+}
 
 impl NegotiationWatch {
-    /// The stream came up (reset or resumed).
-    pub fn stream_up(&self) {
-        self.0.store(0, Ordering::SeqCst);
+    /// A new stream starts: nothing lost yet.
+    pub fn fresh_stream(&self) {
+        self.0.lost.store(0, Ordering::SeqCst);
+    }
+
+    /// Which login the stream runs on now; for [`Self::proven`].
+    pub fn current_login(&self) -> u32 {
+        self.0.handed.load(Ordering::SeqCst)
+    }
+
+    /// The server answered on the stream of `login`. An answer that comes
+    /// after a newer login was handed over proves nothing about that one.
+    pub fn proven(&self, login: u32) {
+        if self.current_login() == login {
+            self.0.lost.store(0, Ordering::SeqCst);
+        }
     }
 
     fn login_handed_over(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        self.0.handed.fetch_add(1, Ordering::SeqCst);
+        self.0.lost.fetch_add(1, Ordering::SeqCst);
     }
 
     fn logins_lost(&self) -> u32 {
-        self.0.load(Ordering::SeqCst)
+        self.0.lost.load(Ordering::SeqCst)
     }
 }
 
@@ -200,6 +229,14 @@ pub fn reconnector(
     })
 }
 
+/// `StanzaStream::send`, except that a stream whose worker has ended (its
+/// reconnector gave up, see [`quiet_expected_stream_panic`]) gives `None`
+/// instead of a panic that would end the session too. The session learns
+/// of the end from the stream itself right after.
+pub async fn send_on(stream: &StanzaStream, stanza: Box<Stanza>) -> Option<StanzaToken> {
+    AssertUnwindSafe(stream.send(stanza)).catch_unwind().await.ok()
+}
+
 /// tokio-xmpp ends a stream whose reconnector gave up (wrong password,
 /// untrusted certificate) by letting its worker task panic; tokio catches
 /// it. That is expected, so it goes to the debug log, not to stderr with a
@@ -216,6 +253,8 @@ pub fn quiet_expected_stream_panic() {
             .unwrap_or_default();
         if from_tokio_xmpp && message.contains("unable to handle reconnect request") {
             tracing::debug!("stream ended after a fatal connection error");
+        } else if from_tokio_xmpp && message.contains("background workers have crashed") {
+            tracing::debug!("nothing sent on a stream that has ended (caught by send_on)");
         } else {
             default(info);
         }

@@ -11,7 +11,7 @@ use tokio_xmpp::{
 };
 use xmpp_parsers::{message::Message, minidom::Element};
 
-use super::context::SessionContext;
+use super::{context::SessionContext, link};
 use crate::core::{bridge::Event, message::DeliveryState};
 
 /// Which outbox entries the current stream already has, each with the
@@ -112,7 +112,9 @@ pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut Outb
                 continue;
             }
         };
-        let token = stream.send(Box::new(Stanza::Message(message))).await;
+        let Some(token) = link::send_on(stream, Box::new(Stanza::Message(message))).await else {
+            return; // the stream has ended; its successor sends the rest
+        };
         state.serial += 1;
         state.handed.insert(entry.origin_id.clone(), state.serial);
         track(ctx.clone(), entry.origin_id, state.serial, token, state.acks);

@@ -21,7 +21,7 @@ use super::{
     incoming,
     link::{self, reconnector, Backoff, LinkEvent, LinkSpec, NegotiationWatch},
     outbox::{self, OutboxState},
-    outgoing::{IqTracker, Outbound, Outgoing},
+    outgoing::{IqError, IqTracker, Outbound, Outgoing},
     presence::{directed_presence_stanza, own_presence_stanza},
     session_requests::{self, SessionRequest},
     tls::AccountTls,
@@ -183,6 +183,21 @@ impl Session {
     }
 }
 
+/// Pings the server on a stream that just came up. Any answer shows that
+/// the stream carries our data; until then its login counts as lost, so
+/// that a resumption the server takes but never hears is not repeated for
+/// ever (see [`NegotiationWatch`]).
+fn prove_stream(ctx: &SessionContext, watch: &NegotiationWatch) {
+    let (ctx, watch) = (ctx.clone(), watch.clone());
+    let login = watch.current_login();
+    tokio::spawn(async move {
+        match ctx.out.get(None, xmpp_parsers::ping::Ping).await {
+            Ok(_) | Err(IqError::Stanza(_) | IqError::Malformed(_)) => watch.proven(login),
+            Err(error) => tracing::debug!(%error, "the stream did not answer"),
+        }
+    });
+}
+
 /// Depth of tokio-xmpp's queues between this loop and its stream worker.
 /// This loop awaits `send`; the worker, to report a lost link, awaits this
 /// loop reading its events. With both queues full while the link is down
@@ -265,7 +280,6 @@ async fn run(
         tokio::select! {
             ev = stream.next() => match ev {
                 Some(StreamEventOrStanza::Stream(StreamEvent::Reset { bound_jid, features })) => {
-                    watch.stream_up();
                     let Ok(full) = bound_jid.clone().try_into_full() else {
                         tracing::warn!(%bound_jid, "server bound a bare JID");
                         continue;
@@ -275,6 +289,7 @@ async fn run(
                         let _ = notes.send(SessionNote::LoggedIn { jid: jid.clone() });
                     }
                     tracker.reset();
+                    prove_stream(&ctx, &watch);
                     outbox_state.reset(features.stream_management.is_some());
                     csi.stream_ready();
                     if csi.is_inactive() {
@@ -292,7 +307,7 @@ async fn run(
                     login_flow = Some(tokio::spawn(after_login::run(ctx.clone(), session.presence.clone())));
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {
-                    watch.stream_up();
+                    prove_stream(&ctx, &watch);
                     if let Some(bound_jid) = session.bound.clone() {
                         let mechanism = session.mechanism;
                         session.set_state(ConnectionState::Online { bound_jid, mechanism, resumed: true });
@@ -312,7 +327,7 @@ async fn run(
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Iq(iq))) => {
                     if let Some(reply) = incoming::on_iq(&ctx, &mut tracker, iq).await {
-                        stream.send(Box::new(reply.into())).await;
+                        link::send_on(&stream, Box::new(reply.into())).await;
                     }
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Message(message))) => {
@@ -337,7 +352,7 @@ async fn run(
                     // A fresh stream (no stream-management state) after a
                     // login was accepted: it may not give up early.
                     let fresh = LinkSpec { give_up_before_first_login: false, ..link.clone() };
-                    watch.stream_up();
+                    watch.fresh_stream();
                     stream = StanzaStream::new(reconnector(fresh, watch.clone(), link_tx.clone()), STREAM_QUEUE_DEPTH);
                 }
             },
@@ -348,18 +363,18 @@ async fn run(
             }
             Some(out) = out_rx.recv() => match out {
                 Outgoing::Stanza { stanza, token } => {
-                    let t = stream.send(stanza).await;
-                    if let Some(tx) = token {
+                    let t = link::send_on(&stream, stanza).await;
+                    if let (Some(tx), Some(t)) = (token, t) {
                         let _ = tx.send(t);
                     }
                 }
                 Outgoing::Iq { to, is_set, payload, reply } => {
                     let iq = tracker.request(to, is_set, payload, reply);
-                    stream.send(Box::new(iq.into())).await;
+                    link::send_on(&stream, Box::new(iq.into())).await;
                 }
                 Outgoing::Mam { to, query, reply } => {
                     let iq = tracker.mam(to, query, reply);
-                    stream.send(Box::new(iq.into())).await;
+                    link::send_on(&stream, Box::new(iq.into())).await;
                 }
                 Outgoing::FlushOutbox => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
@@ -378,14 +393,14 @@ async fn run(
                 Some(SessionCommand::SetPresence(p)) => {
                     session.presence = p.clone();
                     if matches!(session.state, ConnectionState::Online { .. }) {
-                        stream.send(Box::new(own_presence_stanza(&p).into())).await;
+                        link::send_on(&stream, Box::new(own_presence_stanza(&p).into())).await;
                         let _ = session.events.try_send(Event::PresenceChanged { jid: jid.clone(), presence: p });
                     }
                 }
                 Some(SessionCommand::DirectedPresence { to, available }) => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         let presence = directed_presence_stanza(&session.presence, to, available);
-                        stream.send(Box::new(presence.into())).await;
+                        link::send_on(&stream, Box::new(presence.into())).await;
                     }
                 }
                 Some(SessionCommand::FlushOutbox) => {
@@ -401,7 +416,7 @@ async fn run(
                 }
                 Some(SessionCommand::Close) | None => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
-                        stream.send(Box::new(Presence::unavailable().into())).await;
+                        link::send_on(&stream, Box::new(Presence::unavailable().into())).await;
                     }
                     break None;
                 }
