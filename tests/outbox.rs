@@ -13,7 +13,9 @@ use balcony::core::{
 use support::{
     accounts::{online, online_at},
     peer::Peer,
+    profiles,
     prosody::Prosody,
+    proxy::CuttableProxy,
 };
 use tokio_xmpp::Stanza;
 
@@ -98,4 +100,72 @@ async fn a_new_worker_sends_the_dropped_workers_outbox_exactly_once() {
     assert_eq!(stored.len(), 100, "stored once each");
     assert!(stored.iter().all(|m| m.message.state >= DeliveryState::Acked));
     juliet.worker.shutdown();
+}
+
+/// A server that restarts may answer a resumption with a count of handled
+/// stanzas that includes one it never handled (Prosody 0.12 does, see
+/// `mod_balcony_overcount_on_stop`). An ack that comes that way, across a
+/// reconnection and followed by a fresh stream, is not believed: the
+/// message stays in the outbox and is sent on the fresh stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ack_from_a_server_that_forgot_the_stream_is_not_believed() {
+    let mut server = Prosody::start_with(
+        &["balcony_overcount_on_stop"],
+        "balcony_overcount_on_stop = { \"juliet\" }\n",
+    );
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let proxy = CuttableProxy::start(server.c2s_addr()).await;
+    let juliet = online_at(
+        &server,
+        &proxy.addr,
+        profiles::fresh("overcount-j"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
+    let romeo = online_at(
+        &server,
+        &server.c2s_addr(),
+        profiles::fresh("overcount-r"),
+        "romeo",
+        "pw-r",
+    )
+    .await;
+    // Everything juliet sent so far is acked; then her link goes dead and
+    // the one message she writes is the only stanza the server lacks.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.black_hole(true);
+    juliet.send(Command::SendMessage {
+        jid: juliet.jid.clone(),
+        to: romeo.jid.clone(),
+        body: "written into a dead link".into(),
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.restart();
+    proxy.black_hole(false);
+    let overcounted = server
+        .audit_lines()
+        .iter()
+        .any(|l| l.contains("balcony-audit: overcount user=juliet"));
+    assert!(overcounted, "the server remembered an overcount for juliet");
+
+    let body = romeo
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => Some(messages[0].message.body.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(body, "written into a dead link");
+    let mut outbox_len = usize::MAX;
+    for _ in 0..50 {
+        outbox_len = juliet.store().outbox(&juliet.jid).expect("outbox").len();
+        if outbox_len == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox_len, 0, "acked on the fresh stream");
+    juliet.worker.shutdown();
+    romeo.worker.shutdown();
 }

@@ -3,7 +3,7 @@
 //! it (XEP-0198). After a stream reset everything left is sent again;
 //! receivers deduplicate by origin-id.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use tokio_xmpp::{
     stanzastream::{StanzaStage, StanzaState, StanzaStream, StanzaToken},
@@ -11,7 +11,10 @@ use tokio_xmpp::{
 };
 use xmpp_parsers::{message::Message, minidom::Element};
 
-use super::{context::SessionContext, link};
+use super::{
+    context::SessionContext,
+    link::{self, NegotiationWatch},
+};
 use crate::core::{bridge::Event, message::DeliveryState};
 
 /// Which outbox entries the current stream already has, each with the
@@ -22,12 +25,31 @@ pub struct OutboxState {
     serial: u64,
     /// Whether the stream acks stanzas (XEP-0198 enabled).
     pub acks: bool,
+    /// Acks that came across a reconnection, waiting for [`Self::settle`].
+    held: Vec<(String, u64)>,
+    /// Which login of the stream each entry went out on.
+    watch: NegotiationWatch,
 }
 
+/// How long an ack that came across a reconnection is held. A fresh stream
+/// in the meantime (its `Reset` clears the hand-overs) shows that the
+/// server forgot the old one, whose count cannot be trusted.
+pub const HOLD_ACK: Duration = Duration::from_secs(3);
+
 impl OutboxState {
-    /// The stream lost its state: nothing it had is known to arrive.
+    /// Tracks hand-overs for the stream that `watch` follows.
+    pub fn new(watch: NegotiationWatch) -> Self {
+        Self {
+            watch,
+            ..Self::default()
+        }
+    }
+
+    /// The stream lost its state: nothing it had is known to arrive, and
+    /// acks held from the forgotten stream are void.
     pub fn reset(&mut self, acks: bool) {
         self.handed.clear();
+        self.held.clear();
         self.acks = acks;
     }
 
@@ -39,9 +61,30 @@ impl OutboxState {
             self.handed.remove(origin_id);
         }
     }
+
+    /// Holds an ack that came across a reconnection.
+    pub fn hold(&mut self, origin_id: String, serial: u64) {
+        self.held.push((origin_id, serial));
+    }
+
+    /// The held acks whose hand-over is still the current one: no fresh
+    /// stream came since. Called [`HOLD_ACK`] after holding, while online.
+    pub fn settle(&mut self) -> Vec<String> {
+        let handed = &self.handed;
+        std::mem::take(&mut self.held)
+            .into_iter()
+            .filter(|(origin_id, serial)| handed.get(origin_id) == Some(serial))
+            .map(|(origin_id, _)| origin_id)
+            .collect()
+    }
+
+    /// Whether acks are held.
+    pub fn holds_acks(&self) -> bool {
+        !self.held.is_empty()
+    }
 }
 
-async fn raise(ctx: &SessionContext, origin_id: &str, state: DeliveryState, done: bool) {
+pub async fn raise(ctx: &SessionContext, origin_id: &str, state: DeliveryState, done: bool) {
     let (account, id) = (ctx.account.clone(), origin_id.to_owned());
     let result = ctx
         .store
@@ -65,8 +108,18 @@ async fn raise(ctx: &SessionContext, origin_id: &str, state: DeliveryState, done
 }
 
 /// Follows one stanza: sent, then acked (and out of the outbox). If its
-/// transmission fails, the session is told so that it is sent again.
-fn track(ctx: SessionContext, origin_id: String, serial: u64, mut token: StanzaToken, acks: bool) {
+/// transmission fails, the session is told so that it is sent again. An
+/// ack on a later login than the one it went out on goes to the session,
+/// which holds it (see [`OutboxState::hold`]).
+fn track(
+    ctx: SessionContext,
+    origin_id: String,
+    serial: u64,
+    mut token: StanzaToken,
+    acks: bool,
+    watch: NegotiationWatch,
+) {
+    let sent_on = watch.current_login();
     tokio::spawn(async move {
         match token.wait_for(StanzaStage::Sent).await {
             Some(StanzaState::Sent { .. }) | Some(StanzaState::Acked { .. }) => {
@@ -78,7 +131,10 @@ fn track(ctx: SessionContext, origin_id: String, serial: u64, mut token: StanzaT
             return;
         }
         match token.wait_for(StanzaStage::Acked).await {
-            Some(StanzaState::Acked { .. }) => raise(&ctx, &origin_id, DeliveryState::Acked, true).await,
+            Some(StanzaState::Acked { .. }) if watch.current_login() == sent_on => {
+                raise(&ctx, &origin_id, DeliveryState::Acked, true).await
+            }
+            Some(StanzaState::Acked { .. }) => ctx.out.acked_across_reconnect(origin_id, serial),
             _ => ctx.out.hand_over_failed(origin_id, serial),
         }
     });
@@ -117,6 +173,13 @@ pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut Outb
         };
         state.serial += 1;
         state.handed.insert(entry.origin_id.clone(), state.serial);
-        track(ctx.clone(), entry.origin_id, state.serial, token, state.acks);
+        track(
+            ctx.clone(),
+            entry.origin_id,
+            state.serial,
+            token,
+            state.acks,
+            state.watch.clone(),
+        );
     }
 }

@@ -89,6 +89,18 @@ pub enum Outgoing {
         /// Which hand-over failed.
         serial: u64,
     },
+    /// An outbox entry was acked on a later connection than the one it was
+    /// sent on: by a resumption, or by a server that forgot the stream
+    /// (`<failed h='…'/>`, which Prosody 0.12 overcounts on shutdown).
+    /// It leaves the outbox only if no fresh stream follows.
+    AckedAcrossReconnect {
+        /// The entry.
+        origin_id: String,
+        /// Which hand-over was acked.
+        serial: u64,
+    },
+    /// Held acks are due for a decision (see `OutboxState::settle`).
+    SettleAcks,
 }
 
 /// The flows' way to the session loop. Cheap to clone.
@@ -114,6 +126,16 @@ impl Outbound {
     /// Reports that an outbox entry did not get through.
     pub fn hand_over_failed(&self, origin_id: String, serial: u64) {
         let _ = self.tx.send(Outgoing::HandOverFailed { origin_id, serial });
+    }
+
+    /// Reports an ack that came across a reconnection.
+    pub fn acked_across_reconnect(&self, origin_id: String, serial: u64) {
+        let _ = self.tx.send(Outgoing::AckedAcrossReconnect { origin_id, serial });
+    }
+
+    /// Asks the loop to decide on held acks.
+    pub fn settle_acks(&self) {
+        let _ = self.tx.send(Outgoing::SettleAcks);
     }
 
     /// Asks the loop to send the outbox.

@@ -31,6 +31,7 @@ use crate::core::{
     account::AccountConfig,
     bridge::{ConnectionState, Event, OwnPresence},
     credentials::Password,
+    message::DeliveryState,
     store::StoreHandle,
 };
 
@@ -183,6 +184,16 @@ impl Session {
     }
 }
 
+/// Asks the loop to decide on held acks once a fresh stream, if one is
+/// coming, has had time to void them.
+fn settle_acks_later(ctx: &SessionContext) {
+    let out = ctx.out.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(outbox::HOLD_ACK).await;
+        out.settle_acks();
+    });
+}
+
 /// Pings the server on a stream that just came up. Any answer shows that
 /// the stream carries our data; until then its login counts as lost, so
 /// that a resumption the server takes but never hears is not repeated for
@@ -272,7 +283,7 @@ async fn run(
         avatars: Default::default(),
     };
     let mut tracker = IqTracker::new(jid.clone());
-    let mut outbox_state = OutboxState::default();
+    let mut outbox_state = OutboxState::new(watch.clone());
     let caps = CapsResolver::default();
     let mut login_flow: Option<tokio::task::JoinHandle<()>> = None;
 
@@ -379,6 +390,22 @@ async fn run(
                 Outgoing::FlushOutbox => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         outbox::flush(&ctx, &stream, &mut outbox_state).await;
+                    }
+                }
+                Outgoing::AckedAcrossReconnect { origin_id, serial } => {
+                    outbox_state.hold(origin_id, serial);
+                    settle_acks_later(&ctx);
+                }
+                Outgoing::SettleAcks => {
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        for origin_id in outbox_state.settle() {
+                            let ctx = ctx.clone();
+                            tokio::spawn(async move {
+                                outbox::raise(&ctx, &origin_id, DeliveryState::Acked, true).await;
+                            });
+                        }
+                    } else if outbox_state.holds_acks() {
+                        settle_acks_later(&ctx);
                     }
                 }
                 Outgoing::HandOverFailed { origin_id, serial } => {
