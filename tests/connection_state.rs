@@ -1,7 +1,8 @@
 //! The connection state is always known: when the server goes away the
 //! account shows "reconnecting" with its next attempt, backs off, and comes
 //! back online by itself when the server returns; a link that silently
-//! dies is noticed within 2 s and resumed.
+//! dies is noticed within 2 s and resumed; a resumed stream that never
+//! carries our data is replaced by a fresh one.
 
 mod support;
 
