@@ -86,12 +86,6 @@ async fn block_and_unblock_are_enforced_by_the_server() {
         .await;
     assert!(juliet.store().blocklist(&juliet.jid).expect("cached").is_empty());
     tybalt.send(chat(&juliet_jid, "truce")).await;
-    let body = juliet
-        .expect(|ev| match ev {
-            Event::MessagesAdded { messages, .. } => Some(messages[0].message.body.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(body, "truce");
+    assert_eq!(juliet.next_body().await, "truce");
     juliet.worker.shutdown();
 }

@@ -273,24 +273,11 @@ async fn a_resumed_stream_that_hears_nothing_is_replaced_by_a_fresh_one() {
         "resumed {deaf} times before a fresh stream"
     );
 
-    let body = romeo
-        .expect(|ev| match ev {
-            Event::MessagesAdded { messages, .. } => Some(messages[0].message.body.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(body, "written while the stream was deaf");
-    let outbox = juliet.store().outbox(&juliet.jid).expect("outbox");
-    for _ in 0..40 {
-        if juliet.store().outbox(&juliet.jid).expect("outbox").is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        juliet.store().outbox(&juliet.jid).expect("outbox").is_empty(),
-        "acked on the fresh stream (was {})",
-        outbox.len()
+    assert_eq!(romeo.next_body().await, "written while the stream was deaf");
+    assert_eq!(
+        juliet.outbox_after_settling().await,
+        0,
+        "acked on the fresh stream"
     );
     juliet.worker.shutdown();
     romeo.worker.shutdown();

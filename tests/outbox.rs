@@ -150,22 +150,12 @@ async fn an_ack_from_a_server_that_forgot_the_stream_is_not_believed() {
         .any(|l| l.contains("balcony-audit: overcount user=juliet"));
     assert!(overcounted, "the server remembered an overcount for juliet");
 
-    let body = romeo
-        .expect(|ev| match ev {
-            Event::MessagesAdded { messages, .. } => Some(messages[0].message.body.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(body, "written into a dead link");
-    let mut outbox_len = usize::MAX;
-    for _ in 0..50 {
-        outbox_len = juliet.store().outbox(&juliet.jid).expect("outbox").len();
-        if outbox_len == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(outbox_len, 0, "acked on the fresh stream");
+    assert_eq!(romeo.next_body().await, "written into a dead link");
+    assert_eq!(
+        juliet.outbox_after_settling().await,
+        0,
+        "acked on the fresh stream"
+    );
     juliet.worker.shutdown();
     romeo.worker.shutdown();
 }

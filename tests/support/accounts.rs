@@ -120,6 +120,28 @@ impl Online {
         wait_for(&self.events, Duration::from_secs(20), pick).await.0
     }
 
+    /// Waits for the next stored messages; the body of the first.
+    pub async fn next_body(&self) -> String {
+        self.expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => Some(messages[0].message.body.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits up to 5 s for the outbox to empty; how many entries it holds.
+    pub async fn outbox_after_settling(&self) -> usize {
+        let mut len = usize::MAX;
+        for _ in 0..50 {
+            len = self.store().outbox(&self.jid).expect("outbox").len();
+            if len == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        len
+    }
+
     /// Opens the profile's database (alongside the running worker).
     pub fn store(&self) -> Store {
         Store::open(&self.profile.database_path()).expect("store")
