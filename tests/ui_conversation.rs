@@ -172,6 +172,12 @@ fn a_message_arrives_is_answered_and_shows_its_delivery() {
         answer().body_shown() == corrected
             && answer().meta_shown().contains(&balcony::i18n::gettext("edited"))
     });
+    // The sidebar previews the corrected text too.
+    pump_until("the corrected preview", Duration::from_secs(5), || {
+        all::<ConversationRow>(&main_view.conversation_list())
+            .iter()
+            .any(|r| r.preview_shown().ends_with(corrected.as_str()))
+    });
     // He reads it: seen.
     romeo.send(Command::MarkDisplayed {
         jid: romeo.jid.clone(),

@@ -773,6 +773,9 @@ impl Client {
                 }
             }
             Event::MessageCorrected { jid, correction } => {
+                if let Some(account) = self.account(jid.as_str()) {
+                    conversation_list::correct(&account.conversations(), &correction);
+                }
                 if let Some(list) = self.open_list_of(&jid) {
                     list.on_corrected(&correction);
                 }

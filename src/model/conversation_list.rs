@@ -6,7 +6,7 @@ use xmpp_parsers::jid::BareJid;
 
 use super::ConversationObject;
 use crate::core::{
-    message::{ChatKind, StoredMessage},
+    message::{ChatKind, Correction, StoredMessage},
     store::ConversationSummary,
 };
 
@@ -25,6 +25,13 @@ pub fn replace(list: &gio::ListStore, summaries: &[ConversationSummary]) {
     list.splice(0, list.n_items(), &rows);
 }
 
+/// Shows a correction in the row that previews the corrected message.
+pub fn correct(list: &gio::ListStore, correction: &Correction) {
+    if let Some((_, conversation)) = find(list, correction.peer.as_str()) {
+        conversation.apply_correction(correction);
+    }
+}
+
 /// Records newly stored messages. Those in `open` (the conversation on
 /// screen) do not count as unread.
 pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&BareJid>) {
@@ -41,6 +48,7 @@ pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&B
         if m.timestamp_ms >= conversation.last_timestamp() {
             // Who wrote it first: the row's preview reads it when the body changes.
             conversation.set_last_outgoing(m.outgoing);
+            conversation.set_last_origin_id(m.origin_id.clone());
             conversation.set_last_body(m.body.clone());
             conversation.set_last_timestamp(m.timestamp_ms);
         }

@@ -2,7 +2,10 @@
 
 use glib::subclass::prelude::*;
 
-use crate::core::{message::ChatKind, store::ConversationSummary};
+use crate::core::{
+    message::{ChatKind, Correction},
+    store::ConversationSummary,
+};
 
 mod imp {
     use std::cell::{Cell, RefCell};
@@ -45,6 +48,9 @@ mod imp {
         /// The contact is typing (XEP-0085 composing).
         #[property(get, set)]
         pub typing: Cell<bool>,
+        /// The newest message's origin-id (or id), to follow its
+        /// corrections; unknown for rows read from the store.
+        pub last_origin_id: RefCell<Option<String>>,
     }
 
     #[glib::object_subclass]
@@ -63,6 +69,19 @@ glib::wrapper! {
 }
 
 impl ConversationObject {
+    /// Remembers which message the row previews.
+    pub fn set_last_origin_id(&self, origin_id: Option<String>) {
+        self.imp().last_origin_id.replace(origin_id);
+    }
+
+    /// Shows `correction` if it corrects the previewed message.
+    pub fn apply_correction(&self, correction: &Correction) {
+        let previewed = self.imp().last_origin_id.borrow().as_deref() == Some(correction.replaces.as_str());
+        if previewed && self.last_outgoing() == correction.outgoing {
+            self.set_last_body(correction.body.clone());
+        }
+    }
+
     /// A conversation with `peer` and nothing in it yet.
     pub fn new(peer: &str, group: bool) -> Self {
         glib::Object::builder()
