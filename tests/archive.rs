@@ -27,17 +27,23 @@ async fn send_many(peer: &mut Peer, to: &Jid, from: usize, to_n: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
-    // Without offline storage, so that only the archive can bring what
-    // juliet missed.
+/// A server without offline storage, so that only the archive can bring
+/// what juliet missed (pages of 100), with juliet registered and romeo
+/// logged in.
+async fn archive_only_server() -> (Prosody, Peer) {
     let server = Prosody::start_with(
         &[],
         "max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }",
     );
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");
-    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    let romeo = Peer::login(&server, "romeo", "pw-r").await;
+    (server, romeo)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
+    let (server, mut romeo) = archive_only_server().await;
 
     // History before juliet's first login: only the newest page is fetched
     // then; the rest comes on demand.
@@ -122,13 +128,7 @@ async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
 /// past the oldest of those messages, so nothing sent in between is lost.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_catch_up_after_an_unfinished_first_one_reaches_back_to_the_live_messages() {
-    let server = Prosody::start_with(
-        &[],
-        "max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }",
-    );
-    server.register("juliet", "pw-j");
-    server.register("romeo", "pw-r");
-    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    let (server, mut romeo) = archive_only_server().await;
     let juliet_jid = Jid::new("juliet@balcony.test").expect("jid");
     let romeo_bare = romeo.jid.to_bare();
 
