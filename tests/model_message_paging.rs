@@ -106,14 +106,18 @@ fn dates_head_the_window_around_a_result_and_move_as_older_pages_come() {
     let profile = support::profiles::fresh("paging-days");
     let me: BareJid = "juliet@balcony.test".parse().expect("jid");
     let peer: BareJid = "romeo@balcony.test".parse().expect("jid");
+    // Three days of `per_day` messages, the needle in the middle of the
+    // second: half a page either side of it reaches into both other days.
+    let per_day = (PAGE * 2 / 5) as i64;
+    let needle = (1, per_day / 2);
     let messages: Vec<NewMessage> = (0..3)
-        .flat_map(|day| (0..30).map(move |n| (day, n)))
+        .flat_map(|day| (0..per_day).map(move |n| (day, n)))
         .map(|(day, n)| NewMessage {
             peer: peer.clone(),
             kind: ChatKind::Chat,
             outgoing: n % 2 == 0,
             sender: "romeo@balcony.test".into(),
-            body: if (day, n) == (1, 10) {
+            body: if (day, n) == needle {
                 "the needle".into()
             } else {
                 format!("day {day} message {n}")
@@ -146,19 +150,16 @@ fn dates_head_the_window_around_a_result_and_move_as_older_pages_come() {
             .collect()
     };
     let window = shown(&list);
-    // 25 before the needle (day 0 from message 15 on, then day 1) and
-    // 25 after it (into day 2).
-    assert_eq!(
-        window[0],
-        ("day 0 message 15".to_owned(), true),
-        "the window's top is dated"
-    );
+    // Half a page before the needle (day 0 from message `top` on, then day
+    // 1) and half a page after it (into day 2).
+    let top = format!("day 0 message {}", per_day + needle.1 - (PAGE / 2) as i64);
+    assert_eq!(window[0], (top.clone(), true), "the window's top is dated");
     let dated: Vec<&str> = window
         .iter()
         .filter(|(_, d)| *d)
         .map(|(b, _)| b.as_str())
         .collect();
-    assert_eq!(dated, ["day 0 message 15", "day 1 message 0", "day 2 message 0"]);
+    assert_eq!(dated, [top.as_str(), "day 1 message 0", "day 2 message 0"]);
 
     // Older messages of day 0 come above: the date moves to its start.
     context.block_on(list.load_older()).expect("older");
@@ -169,5 +170,5 @@ fn dates_head_the_window_around_a_result_and_move_as_older_pages_come() {
         .map(|(b, _)| b.as_str())
         .collect();
     assert_eq!(dated, ["day 0 message 0", "day 1 message 0", "day 2 message 0"]);
-    assert!(window.iter().any(|(b, d)| b == "day 0 message 15" && !*d));
+    assert!(window.iter().any(|(b, d)| *b == top && !*d));
 }

@@ -13,7 +13,7 @@ use balcony::{
         message::{ChatKind, DeliveryState, NewMessage},
         store::{Placement, Store},
     },
-    model::{Client, ConversationObject},
+    model::{Client, ConversationObject, PAGE},
     ui::{day_text, state_text, ContactRow, ConversationRow, MessageRow, Window},
 };
 use support::ui::{all, find, pump_until, screenshot};
@@ -318,6 +318,22 @@ fn cached_conversations_show_at_once_without_a_network() {
         })
     });
     assert!(!view.offers_jump());
+
+    // A view taller than a page of messages (here: a tiny font, as on a
+    // tall portrait screen). Nothing can be scrolled, so the view reads
+    // older messages by itself until it can be.
+    let settings = gtk::Settings::default().expect("settings");
+    let font = settings.gtk_font_name();
+    settings.set_gtk_font_name(Some("Sans 3"));
+    window.set_default_size(900, 1000);
+    main_view.open_conversation("benvolio@balcony.test");
+    let adjustment = view.list_view().vadjustment().expect("adjustment");
+    pump_until("the tall view filled", Duration::from_secs(5), || {
+        view.messages().is_some_and(|m| m.n_items() as usize > PAGE)
+            && adjustment.upper() > adjustment.page_size()
+    });
+    settings.set_gtk_font_name(font.as_deref());
+    window.set_default_size(900, 640);
 
     // Ctrl+K: a few letters and Enter switch conversations.
     let switcher = main_view.quick_switch().expect("switcher");

@@ -98,6 +98,11 @@ impl ConversationView {
             self,
             move |adj| view.on_scrolled(adj)
         ));
+        imp.scroller.vadjustment().connect_changed(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |adj| view.fill(adj)
+        ));
         imp.composer.set_wrap_mode(gtk::WrapMode::WordChar);
         imp.composer.set_accepts_tab(false);
         imp.composer.set_top_margin(8);
@@ -445,6 +450,19 @@ impl ConversationView {
                 adj.set_value(adj.upper() - adj.page_size());
             }
         ));
+    }
+
+    /// Reads older messages while those loaded do not fill the view (a
+    /// tall window, short messages), so that it can be scrolled.
+    fn fill(&self, adj: &gtk::Adjustment) {
+        let Some(list) = self.messages() else { return };
+        let shown = adj.page_size() > 0.0;
+        if !shown || adj.upper() > adj.page_size() + EDGE || !list.has_older() || list.has_newer() {
+            return;
+        }
+        glib::spawn_future_local(async move {
+            let _ = list.load_older().await;
+        });
     }
 
     fn on_scrolled(&self, adj: &gtk::Adjustment) {
