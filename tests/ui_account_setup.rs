@@ -15,7 +15,7 @@ use balcony::{
 use support::{
     profiles,
     prosody::{Prosody, DOMAIN},
-    ui::{dialog_of, find, init, pump_until, screenshot},
+    ui::{all, dialog_of, find, init, pump_until, screenshot},
 };
 
 fn fill_setup(window: &Window, jid: &str, password: &str, server: &str) {
@@ -112,8 +112,21 @@ fn account_setup_reaches_the_connected_main_window() {
     screenshot(&window, "main-window-dark");
     adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
 
+    // Narrow, the address stays on one line: shortened, whole in the
+    // tooltip.
+    let account_row = find::<adw::ActionRow>(&window, "account");
+    let title = all::<gtk::Label>(&account_row)
+        .into_iter()
+        .find(|l| l.has_css_class("title"))
+        .expect("the row's title");
+    let one_line = title.height();
     window.set_default_size(360, 640);
     screenshot(&window, "main-window-narrow");
+    assert_eq!(title.height(), one_line, "the address wraps at 360 px");
+    assert_eq!(
+        account_row.tooltip_text().as_deref(),
+        Some(account.jid().as_str())
+    );
 
     // Going offline is visible at once.
     window_status_menu(&window).choose("offline");

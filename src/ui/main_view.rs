@@ -299,6 +299,8 @@ impl MainView {
             self.close_conversation();
         }
         imp.account_row.set_title(&account.jid());
+        // Shortened when narrow: the whole address on hover.
+        imp.account_row.set_tooltip_text(Some(&account.jid()));
         imp.avatar.set_text(Some(&account.jid()));
         let refresh = glib::clone!(
             #[weak(rename_to = view)]
