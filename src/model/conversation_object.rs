@@ -97,7 +97,39 @@ impl ConversationObject {
         obj.set_last_outgoing(summary.last_outgoing);
         obj.set_last_body(summary.last_body.clone().unwrap_or_default());
         obj.set_last_timestamp(summary.last_timestamp_ms);
+        obj.set_last_origin_id(summary.last_origin_id.clone());
         obj.set_unread(summary.unread);
         obj
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_conversation_follows_corrections_of_its_previewed_message() {
+        let summary = ConversationSummary {
+            peer: "romeo@example.org".parse().expect("jid"),
+            kind: ChatKind::Chat,
+            last_body: Some("I love thee nt".into()),
+            last_outgoing: true,
+            last_timestamp_ms: 1_000,
+            last_origin_id: Some("o1".into()),
+            unread: 0,
+        };
+        let conversation = ConversationObject::from_summary(&summary);
+        let correction = |replaces: &str, outgoing: bool, body: &str| Correction {
+            peer: summary.peer.clone(),
+            outgoing,
+            replaces: replaces.into(),
+            body: body.into(),
+        };
+        // Another message's correction, or romeo's with the same id: not ours.
+        conversation.apply_correction(&correction("o0", true, "older"));
+        conversation.apply_correction(&correction("o1", false, "his"));
+        assert_eq!(conversation.last_body(), "I love thee nt");
+        conversation.apply_correction(&correction("o1", true, "I love thee not"));
+        assert_eq!(conversation.last_body(), "I love thee not");
     }
 }

@@ -22,6 +22,8 @@ pub struct ConversationSummary {
     pub last_outgoing: bool,
     /// Its time (ms), or 0.
     pub last_timestamp_ms: i64,
+    /// Its origin-id, so that a correction of it can update the preview.
+    pub last_origin_id: Option<String>,
     /// Incoming messages not read yet.
     pub unread: u32,
 }
@@ -30,7 +32,7 @@ impl Store {
     /// Every conversation of `account`, the most recently active first.
     pub fn conversation_summaries(&self, account: &BareJid) -> Result<Vec<ConversationSummary>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.peer, c.kind, m.body, m.outgoing, m.timestamp, c.unread
+            "SELECT c.peer, c.kind, m.body, m.outgoing, m.timestamp, c.unread, m.origin_id
              FROM conversations c
              LEFT JOIN messages m ON m.id = (
                  SELECT id FROM messages WHERE conversation = c.id
@@ -46,11 +48,12 @@ impl Store {
                 r.get::<_, Option<bool>>(3)?,
                 r.get::<_, Option<i64>>(4)?,
                 r.get::<_, i64>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (peer, kind, body, outgoing, ts, unread) = row?;
+            let (peer, kind, body, outgoing, ts, unread, origin_id) = row?;
             let corrupt = |detail: String| StoreError::Corrupt {
                 table: "conversations",
                 detail,
@@ -65,6 +68,7 @@ impl Store {
                 last_body: body,
                 last_outgoing: outgoing.unwrap_or(false),
                 last_timestamp_ms: ts.unwrap_or(0),
+                last_origin_id: origin_id,
                 unread: u32::try_from(unread).unwrap_or(u32::MAX),
             });
         }
@@ -144,6 +148,16 @@ mod tests {
             .expect("insert");
         let romeo = store.conversation_summaries(&me).expect("list").remove(0);
         assert_eq!((romeo.peer.as_str(), romeo.unread), ("romeo@example.org", 1));
+        assert_eq!(romeo.last_origin_id, None, "\"yes\" came without one");
+
+        // The newest message's origin-id comes along, for corrections of it.
+        let mut newest = message("romeo@example.org", "and now?", false, 7_000);
+        newest.origin_id = Some("o7".into());
+        store
+            .insert_messages(&me, &[newest], Placement::Newest)
+            .expect("insert");
+        let romeo = store.conversation_summaries(&me).expect("list").remove(0);
+        assert_eq!(romeo.last_origin_id.as_deref(), Some("o7"));
     }
 
     #[test]
