@@ -452,17 +452,12 @@ impl ConversationView {
         ));
     }
 
-    /// Reads older messages while those loaded do not fill the view (a
-    /// tall window, short messages), so that it can be scrolled.
+    /// Rows that do not fill the view (a tall window, short messages) cannot
+    /// be scrolled up to read older ones: treated as scrolled to the top.
     fn fill(&self, adj: &gtk::Adjustment) {
-        let Some(list) = self.messages() else { return };
-        let shown = adj.page_size() > 0.0;
-        if !shown || adj.upper() > adj.page_size() + EDGE || !list.has_older() || list.has_newer() {
-            return;
+        if adj.page_size() > 0.0 && adj.upper() <= adj.page_size() + EDGE {
+            self.on_scrolled(adj);
         }
-        glib::spawn_future_local(async move {
-            let _ = list.load_older().await;
-        });
     }
 
     fn on_scrolled(&self, adj: &gtk::Adjustment) {
