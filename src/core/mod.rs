@@ -3,6 +3,7 @@
 //! Nothing in here may import gtk, glib, gio or adw; `tests/layers.rs` checks it.
 
 pub mod account;
+pub mod background_priority;
 pub mod bridge;
 pub mod contacts;
 pub mod credentials;

@@ -9,6 +9,7 @@ use xmpp_parsers::minidom::Element;
 
 use super::{
     account::AccountConfig,
+    background_priority,
     bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence, RequestKind},
     credentials::{self, Password, PasswordStorage},
     message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage},
@@ -80,11 +81,15 @@ pub fn spawn(profile: Profile, options: WorkerOptions) -> std::io::Result<Worker
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("balcony-worker")
+        .on_thread_start(background_priority::lower_this_thread)
         .enable_all()
         .build()?;
     let thread = thread::Builder::new()
         .name("balcony-worker-main".into())
-        .spawn(move || runtime.block_on(Worker::run(profile, options, cmd_rx, ev_tx)))?;
+        .spawn(move || {
+            background_priority::lower_this_thread();
+            runtime.block_on(Worker::run(profile, options, cmd_rx, ev_tx))
+        })?;
     Ok(WorkerHandle {
         commands: cmd_tx,
         events: ev_rx,
