@@ -48,6 +48,10 @@ mod imp {
         pub loading: Cell<bool>,
         /// A reload of the newest page is scheduled.
         pub reload_pending: Cell<bool>,
+        /// How many of a replaced page to show at once (0: all of it).
+        pub reveal_step: Cell<usize>,
+        /// The oldest messages of `items`, read but not shown yet.
+        pub held: Cell<usize>,
     }
 
     #[glib::object_subclass]
@@ -65,13 +69,13 @@ mod imp {
         }
 
         fn n_items(&self) -> u32 {
-            self.items.borrow().len() as u32
+            (self.items.borrow().len() - self.held.get()) as u32
         }
 
         fn item(&self, position: u32) -> Option<glib::Object> {
             self.items
                 .borrow()
-                .get(position as usize)
+                .get(self.held.get() + position as usize)
                 .map(|m| m.clone().upcast())
         }
     }
@@ -132,12 +136,55 @@ impl MessageList {
         if same {
             return Ok(());
         }
-        let removed = imp.items.borrow().len() as u32;
         imp.has_newer.set(false);
-        imp.items.replace(page.iter().map(MessageObject::new).collect());
-        self.refresh_layout();
-        self.items_changed(0, removed, page.len() as u32);
+        self.replace(
+            page.iter().map(MessageObject::new).collect(),
+            imp.reveal_step.get(),
+        );
         Ok(())
+    }
+
+    /// Shows a replaced page `step` messages at a time, newest first: a
+    /// view calls [`Self::reveal`] once a frame for the rest, so that no
+    /// frame lays out a whole page of new rows. 0 shows pages whole.
+    pub fn set_reveal_step(&self, step: usize) {
+        self.imp().reveal_step.set(step);
+    }
+
+    /// How many read messages wait to be shown.
+    pub fn held(&self) -> usize {
+        self.imp().held.get()
+    }
+
+    /// Shows up to `count` more of the messages waiting, above those shown.
+    pub fn reveal(&self, count: usize) {
+        let imp = self.imp();
+        let shown = count.min(imp.held.get());
+        if shown > 0 {
+            imp.held.set(imp.held.get() - shown);
+            self.items_changed(0, 0, shown as u32);
+        }
+    }
+
+    /// Whether message `id` is in the window (shown or waiting).
+    pub fn contains(&self, id: i64) -> bool {
+        self.imp().items.borrow().iter().any(|m| m.id() == id)
+    }
+
+    /// Replaces the window with `items`, showing the newest `step` of them
+    /// (all when 0).
+    fn replace(&self, items: VecDeque<MessageObject>, step: usize) {
+        let imp = self.imp();
+        let removed = self.n_items();
+        let held = if step == 0 {
+            0
+        } else {
+            items.len().saturating_sub(step)
+        };
+        imp.items.replace(items);
+        imp.held.set(held);
+        self.refresh_layout();
+        self.items_changed(0, removed, self.n_items());
     }
 
     /// Replaces the window with the messages around message `id`, which is
@@ -159,7 +206,6 @@ impl MessageList {
             return Ok(None);
         };
         let imp = self.imp();
-        let removed = imp.items.borrow().len() as u32;
         imp.has_older.set(older.len() == half);
         imp.has_newer.set(newer.len() == half);
         let position = older.len() as u32;
@@ -168,10 +214,8 @@ impl MessageList {
         let mut items: VecDeque<MessageObject> = older.iter().map(MessageObject::new).collect();
         items.push_back(target);
         items.extend(newer.iter().map(MessageObject::new));
-        let added = items.len() as u32;
-        imp.items.replace(items);
-        self.refresh_layout();
-        self.items_changed(0, removed, added);
+        // Shown whole: the view scrolls to the message at once.
+        self.replace(items, 0);
         Ok(Some(position))
     }
 
@@ -191,7 +235,8 @@ impl MessageList {
             End::Older => imp.has_older.get(),
             End::Newer => imp.has_newer.get(),
         };
-        if imp.loading.get() || !more {
+        // Older pages wait until the one being shown is all there.
+        if imp.loading.get() || !more || (end == End::Older && imp.held.get() > 0) {
             return Ok(0);
         }
         let Some((reader, account, peer)) = imp.source.borrow().clone() else {
@@ -216,6 +261,17 @@ impl MessageList {
             .await;
         imp.loading.set(false);
         let page = page?;
+        // The window was replaced while the page was read: it no longer fits.
+        let still = {
+            let items = imp.items.borrow();
+            match end {
+                End::Older => imp.held.get() == 0 && items.front().map(MessageObject::id) == Some(anchor),
+                End::Newer => items.back().map(MessageObject::id) == Some(anchor),
+            }
+        };
+        if !still {
+            return Ok(0);
+        }
         let count = page.len();
         match end {
             End::Older => {
@@ -295,19 +351,24 @@ impl MessageList {
     }
 
     /// Appends `messages` at the newest end, then drops the oldest beyond
-    /// [`MAX_LOADED`].
+    /// [`MAX_LOADED`] (those waiting to be shown first).
     fn append_newest(&self, messages: impl Iterator<Item = MessageObject>) {
         let imp = self.imp();
         let at = self.n_items();
         imp.items.borrow_mut().extend(messages);
         self.refresh_layout();
         self.items_changed(at, 0, self.n_items() - at);
-        let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
+        let len = imp.items.borrow().len();
+        let excess = len - len.min(MAX_LOADED);
         if excess > 0 {
             imp.items.borrow_mut().drain(..excess);
             imp.has_older.set(true);
+            let unshown = excess.min(imp.held.get());
+            imp.held.set(imp.held.get() - unshown);
             self.refresh_layout();
-            self.items_changed(0, excess as u32, 0);
+            if excess > unshown {
+                self.items_changed(0, (excess - unshown) as u32, 0);
+            }
         }
     }
 

@@ -19,6 +19,11 @@ const PAUSE_AFTER_SECONDS: u32 = 5;
 /// How close to an end (px) the view must be to read the next page.
 const EDGE: f64 = 300.0;
 
+/// New rows a frame lays out when a page is shown: measuring a message's
+/// text is most of a frame's work, so a page of 20 at once cost one
+/// 12-16 ms main-loop iteration, and 5 at a time costs about a quarter.
+const ROWS_PER_FRAME: usize = 2;
+
 mod imp {
     use std::cell::{Cell, RefCell};
 
@@ -38,6 +43,8 @@ mod imp {
         /// Keep the newest message in view as messages arrive.
         pub at_bottom: Cell<bool>,
         pub list_handler: RefCell<Option<glib::SignalHandlerId>>,
+        /// Shows the messages of a new page that wait, a few each frame.
+        pub revealing: RefCell<Option<gtk::TickCallbackId>>,
         /// The origin-id of our message being corrected, while editing.
         pub editing: RefCell<Option<String>>,
         /// Says that a message is being edited.
@@ -194,6 +201,7 @@ impl ConversationView {
         };
         let imp = self.imp();
         imp.at_bottom.set(around.is_none());
+        list.set_reveal_step(ROWS_PER_FRAME);
         let (client_, account_, peer_, view, opened) = (
             client.clone(),
             account.clone(),
@@ -208,7 +216,7 @@ impl ConversationView {
                 None => opened.load_latest().await.map(|()| None),
             };
             match shown {
-                Ok(Some(position)) => view.scroll_to_position(position, opened.n_items()),
+                Ok(Some(position)) => view.scroll_to_position(&opened, position),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "cannot read the conversation"),
             }
@@ -224,6 +232,7 @@ impl ConversationView {
                 if view.imp().at_bottom.get() {
                     view.scroll_to_newest();
                 }
+                view.reveal_held();
             }
         ));
         imp.list_handler.replace(Some(handler));
@@ -239,6 +248,9 @@ impl ConversationView {
         let imp = self.imp();
         if let (Some((_, _, _, list)), Some(h)) = (imp.conversation.take(), imp.list_handler.take()) {
             list.disconnect(h);
+        }
+        if let Some(ticking) = imp.revealing.take() {
+            ticking.remove();
         }
         imp.list_view.set_model(None::<&gtk::SelectionModel>);
         imp.jump_button.set_visible(false);
@@ -303,13 +315,7 @@ impl ConversationView {
             return;
         };
         // Still this conversation, and the first unread not loaded?
-        let loaded = (0..opened.n_items()).any(|i| {
-            opened
-                .item(i)
-                .and_downcast::<crate::model::MessageObject>()
-                .is_some_and(|m| m.id() == first)
-        });
-        if self.messages().as_ref() != Some(opened) || loaded {
+        if self.messages().as_ref() != Some(opened) || opened.contains(first) {
             return;
         }
         let imp = self.imp();
@@ -334,7 +340,7 @@ impl ConversationView {
         let view = self.clone();
         glib::spawn_future_local(async move {
             if let Ok(Some(position)) = list.load_around(first).await {
-                view.scroll_to_position(position, list.n_items());
+                view.scroll_to_position(&list, position);
             }
         });
     }
@@ -429,16 +435,72 @@ impl ConversationView {
         imp.at_bottom.set(true);
     }
 
-    fn scroll_to_position(&self, position: u32, of: u32) {
-        glib::idle_add_local_once(glib::clone!(
+    /// Scrolls to row `position` of `list` once the rows just shown are
+    /// laid out (the list ignores a position it has not laid out yet), if
+    /// they are still what the view shows.
+    fn scroll_to_position(&self, list: &MessageList, position: u32) {
+        let of = list.n_items();
+        after_layout(
+            &self.imp().list_view,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                #[weak]
+                list,
+                move || {
+                    if view.messages().as_ref() != Some(&list) || list.n_items() != of {
+                        return;
+                    }
+                    let adj = view.imp().scroller.vadjustment();
+                    let share = f64::from(position) / f64::from(of.max(1));
+                    adj.set_value((adj.upper() * share - adj.page_size() / 3.0).max(0.0));
+                }
+            ),
+        );
+    }
+
+    /// Shows the messages of a new page that wait, [`ROWS_PER_FRAME`] a
+    /// frame, each batch after the previous one is laid out.
+    fn reveal_held(&self) {
+        let imp = self.imp();
+        let Some(list) = self.messages() else { return };
+        if list.held() == 0 || imp.revealing.borrow().is_some() {
+            return;
+        }
+        // The rows shown last are laid out in the next frame.
+        let laid_out = std::cell::Cell::new(false);
+        let ticking = imp.list_view.add_tick_callback(glib::clone!(
             #[weak(rename_to = view)]
             self,
-            move || {
-                let adj = view.imp().scroller.vadjustment();
-                let share = f64::from(position) / f64::from(of.max(1));
-                adj.set_value((adj.upper() * share - adj.page_size() / 3.0).max(0.0));
+            #[upgrade_or]
+            glib::ControlFlow::Break,
+            move |_, _| {
+                if !laid_out.replace(true) {
+                    return glib::ControlFlow::Continue;
+                }
+                let showing = view.messages();
+                if let Some(list) = showing.as_ref().filter(|l| l.held() > 0) {
+                    list.reveal(ROWS_PER_FRAME);
+                    if list.held() > 0 {
+                        return glib::ControlFlow::Continue;
+                    }
+                }
+                // Done (or another conversation): the callback goes with this.
+                drop(view.imp().revealing.take());
+                // Rows that do not fill the view leave its size unchanged,
+                // so nothing else asks for older messages now.
+                after_layout(
+                    &view.imp().list_view,
+                    glib::clone!(
+                        #[weak]
+                        view,
+                        move || view.fill(&view.imp().scroller.vadjustment())
+                    ),
+                );
+                glib::ControlFlow::Break
             }
         ));
+        imp.revealing.replace(Some(ticking));
     }
 
     fn scroll_to_newest(&self) {
@@ -485,4 +547,20 @@ impl ConversationView {
             });
         }
     }
+}
+
+/// Runs `f` once what changed now is laid out: at the frame after next (the
+/// next frame lays it out).
+fn after_layout(widget: &impl IsA<gtk::Widget>, f: impl FnOnce() + 'static) {
+    let f = std::cell::RefCell::new(Some(f));
+    let laid_out = std::cell::Cell::new(false);
+    widget.add_tick_callback(move |_, _| {
+        if !laid_out.replace(true) {
+            return glib::ControlFlow::Continue;
+        }
+        if let Some(f) = f.take() {
+            f();
+        }
+        glib::ControlFlow::Break
+    });
 }

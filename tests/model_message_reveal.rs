@@ -1,0 +1,133 @@
+//! A page shown a few messages at a time (as the conversation view does, so
+//! that no frame lays out a whole page of new rows): the list's signals
+//! always describe its contents, older pages wait until the page is all
+//! there, and live messages still come at the newest end.
+
+mod support;
+
+use std::{cell::RefCell, rc::Rc};
+
+use balcony::{
+    core::{
+        message::{ChatKind, DeliveryState, NewMessage},
+        store::{Placement, Store},
+    },
+    model::{MessageList, MessageObject, StoreReader, MAX_LOADED, PAGE},
+};
+use gio::prelude::*;
+use xmpp_parsers::jid::BareJid;
+
+const STEP: usize = 3;
+
+fn message(peer: &BareJid, i: usize) -> NewMessage {
+    NewMessage {
+        peer: peer.clone(),
+        kind: ChatKind::Chat,
+        outgoing: false,
+        sender: peer.to_string(),
+        body: format!("m{i}"),
+        origin_id: None,
+        stanza_id: None,
+        timestamp_ms: 1_700_000_000_000 + (i as i64) * 1000,
+        state: DeliveryState::Received,
+    }
+}
+
+fn bodies(list: &MessageList) -> Vec<String> {
+    (0..list.n_items())
+        .filter_map(|i| list.item(i).and_downcast::<MessageObject>())
+        .map(|m| m.body())
+        .collect()
+}
+
+/// What a view of the list holds after applying every `items-changed`.
+fn mirror(list: &MessageList) -> Rc<RefCell<Vec<String>>> {
+    let shadow = Rc::new(RefCell::new(bodies(list)));
+    let s = shadow.clone();
+    list.connect_items_changed(move |list, position, removed, added| {
+        let mut s = s.borrow_mut();
+        let (p, r) = (position as usize, removed as usize);
+        assert!(p + r <= s.len(), "removes {r} at {p} of {}", s.len());
+        let new: Vec<String> = (position..position + added)
+            .map(|i| {
+                list.item(i)
+                    .and_downcast::<MessageObject>()
+                    .expect("an added item exists")
+                    .body()
+            })
+            .collect();
+        s.splice(p..p + r, new);
+    });
+    shadow
+}
+
+#[test]
+fn a_page_revealed_a_few_at_a_time_stays_consistent() {
+    let profile = support::profiles::fresh("reveal");
+    let me: BareJid = "juliet@balcony.test".parse().expect("jid");
+    let peer: BareJid = "romeo@balcony.test".parse().expect("jid");
+    let total = 3 * PAGE;
+    let mut store = Store::open(&profile.database_path()).expect("store");
+    let batch: Vec<NewMessage> = (0..total).map(|i| message(&peer, i)).collect();
+    store
+        .batch(|s| s.insert_messages(&me, &batch, Placement::Newest))
+        .expect("insert");
+    let context = glib::MainContext::default();
+    let reader = StoreReader::open(&profile.database_path()).expect("reader");
+    let list = MessageList::new(reader, me.clone(), peer.clone());
+    list.set_reveal_step(STEP);
+    let shadow = mirror(&list);
+
+    context.block_on(list.load_latest()).expect("latest");
+    let newest: Vec<String> = (total - STEP..total).map(|i| format!("m{i}")).collect();
+    assert_eq!(bodies(&list), newest, "the newest few are shown first");
+    assert_eq!(list.held(), PAGE - STEP);
+    assert_eq!(*shadow.borrow(), bodies(&list));
+    assert_eq!(
+        context.block_on(list.load_older()).expect("older"),
+        0,
+        "older pages wait until the page is all there"
+    );
+    assert!(list.contains(list.item(0).and_downcast::<MessageObject>().expect("shown").id() - 1));
+
+    // A live message while most of the page waits: at the newest end.
+    store
+        .batch(|s| s.insert_messages(&me, &[message(&peer, total)], Placement::Newest))
+        .expect("insert");
+    let live = store.recent_messages(&me, &peer, 1).expect("read");
+    list.on_added(&live, true);
+    assert_eq!(
+        bodies(&list).last().map(String::as_str),
+        Some(format!("m{total}").as_str())
+    );
+    assert_eq!(*shadow.borrow(), bodies(&list));
+
+    while list.held() > 0 {
+        list.reveal(4);
+        assert_eq!(*shadow.borrow(), bodies(&list));
+    }
+    let page: Vec<String> = (total - PAGE..=total).map(|i| format!("m{i}")).collect();
+    assert_eq!(bodies(&list), page, "the whole page, in order");
+    assert_eq!(context.block_on(list.load_older()).expect("older"), PAGE);
+    assert_eq!(*shadow.borrow(), bodies(&list));
+
+    // Live messages beyond the window drop the waiting ones first.
+    context.block_on(list.load_latest()).expect("latest");
+    assert_eq!(list.held(), PAGE - STEP);
+    let more: Vec<NewMessage> = (total + 1..total + 1 + MAX_LOADED)
+        .map(|i| message(&peer, i))
+        .collect();
+    store
+        .batch(|s| s.insert_messages(&me, &more, Placement::Newest))
+        .expect("insert");
+    let live = store.recent_messages(&me, &peer, MAX_LOADED).expect("read");
+    list.on_added(&live, true);
+    assert_eq!(list.held(), 0);
+    assert_eq!(list.n_items() as usize, MAX_LOADED);
+    assert_eq!(*shadow.borrow(), bodies(&list));
+    let last = total + MAX_LOADED;
+    assert_eq!(
+        bodies(&list).last().map(String::as_str),
+        Some(format!("m{last}").as_str())
+    );
+}
