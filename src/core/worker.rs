@@ -78,17 +78,20 @@ pub struct WorkerOptions {
 pub fn spawn(profile: Profile, options: WorkerOptions) -> std::io::Result<WorkerHandle> {
     let (cmd_tx, cmd_rx) = async_channel::unbounded();
     let (ev_tx, ev_rx) = async_channel::unbounded();
+    let threads = background_priority::ThreadGroup::default();
+    let (joins, leaves) = (threads.clone(), threads.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("balcony-worker")
-        .on_thread_start(background_priority::lower_this_thread)
+        .on_thread_start(move || joins.join())
+        .on_thread_stop(move || leaves.leave())
         .enable_all()
         .build()?;
     let thread = thread::Builder::new()
         .name("balcony-worker-main".into())
         .spawn(move || {
-            background_priority::lower_this_thread();
-            runtime.block_on(Worker::run(profile, options, cmd_rx, ev_tx))
+            threads.join();
+            runtime.block_on(Worker::run(profile, options, threads, cmd_rx, ev_tx))
         })?;
     Ok(WorkerHandle {
         commands: cmd_tx,
@@ -124,6 +127,7 @@ impl Worker {
     async fn run(
         profile: Profile,
         options: WorkerOptions,
+        threads: background_priority::ThreadGroup,
         commands: async_channel::Receiver<Command>,
         events: async_channel::Sender<Event>,
     ) {
@@ -149,6 +153,8 @@ impl Worker {
             registrations: HashMap::new(),
         };
         worker.start().await;
+        // The window has what it waits for: the rest yields to it.
+        threads.lower_all();
         loop {
             tokio::select! {
                 // Notes first: a login that happened before a command (say,
