@@ -108,8 +108,16 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
     }
     let page: Vec<String> = (total - PAGE..=total).map(|i| format!("m{i}")).collect();
     assert_eq!(bodies(&list), page, "the whole page, in order");
+    // An older page waits above, then comes in a few at a time.
     assert_eq!(context.block_on(list.load_older()).expect("older"), PAGE);
+    assert_eq!(list.held(), PAGE);
     assert_eq!(*shadow.borrow(), bodies(&list));
+    while list.held() > 0 {
+        list.reveal(STEP);
+        assert_eq!(*shadow.borrow(), bodies(&list));
+    }
+    let two: Vec<String> = (total - 2 * PAGE..=total).map(|i| format!("m{i}")).collect();
+    assert_eq!(bodies(&list), two);
 
     // Live messages beyond the window drop the waiting ones first.
     context.block_on(list.load_latest()).expect("latest");

@@ -335,6 +335,52 @@ fn cached_conversations_show_at_once_without_a_network() {
     settings.set_gtk_font_name(font.as_deref());
     window.set_default_size(900, 640);
 
+    // Scrolled to the top, the view reads the page before, a few rows a
+    // frame; what was on screen stays there while they come in above.
+    main_view.open_conversation("benvolio@balcony.test");
+    pump_until("the newest page, whole", Duration::from_secs(5), || {
+        view.messages()
+            .is_some_and(|m| m.n_items() as usize == PAGE && m.held() == 0)
+            && adjustment.upper() > adjustment.page_size()
+    });
+    pump_until("scrolled to the newest", Duration::from_secs(5), || {
+        adjustment.value() > 0.0
+            && (adjustment.upper() - adjustment.page_size() - adjustment.value()).abs() < 2.0
+    });
+    let oldest_shown = format!("b{}", 70 - PAGE);
+    let scroller = view.list_view().parent().expect("scrolled window");
+    let row_y = |body: &str| {
+        all::<balcony::ui::MessageRow>(&view.list_view())
+            .into_iter()
+            .find(|r| r.is_mapped() && r.body_shown() == body)
+            .and_then(|r| r.compute_bounds(&scroller))
+            .map(|b| b.y())
+    };
+    adjustment.set_value(0.0);
+    pump_until("the page before, all shown", Duration::from_secs(5), || {
+        view.messages()
+            .is_some_and(|m| m.n_items() as usize == 2 * PAGE && m.held() == 0)
+    });
+    let settled = Instant::now();
+    pump_until("a few frames", Duration::from_secs(1), || {
+        settled.elapsed() > Duration::from_millis(200)
+    });
+    let y = row_y(&oldest_shown);
+    assert!(
+        y.is_some_and(|y| (-60.0..200.0).contains(&y)),
+        "{oldest_shown} stays near the top where it was, at {y:?}"
+    );
+    let above = format!("b{}", 70 - PAGE - 1);
+    assert!(row_y(&above).is_none_or(|a| a < y.unwrap_or_default()));
+    screenshot(&window, "older-page-de");
+    // Sending from up there (queued while offline) goes back to the newest.
+    view.composer().buffer().set_text("wherefore");
+    view.composer_key(gtk::gdk::Key::Return, gtk::gdk::ModifierType::empty());
+    pump_until("our message in view", Duration::from_secs(5), || {
+        row_y("wherefore").is_some()
+            && (adjustment.upper() - adjustment.page_size() - adjustment.value()).abs() < 2.0
+    });
+
     // Ctrl+K: a few letters and Enter switch conversations.
     let switcher = main_view.quick_switch().expect("switcher");
     let switch_entry = find::<gtk::SearchEntry>(&switcher, "switcher-entry");

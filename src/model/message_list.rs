@@ -283,13 +283,19 @@ impl MessageList {
                     }
                 }
                 self.refresh_layout();
-                self.items_changed(0, 0, count as u32);
-                let excess = self.n_items() as usize - (self.n_items() as usize).min(MAX_LOADED);
+                // Paced like a new page: the older messages wait above.
+                if imp.reveal_step.get() == 0 {
+                    self.items_changed(0, 0, count as u32);
+                } else {
+                    imp.held.set(count);
+                }
+                let len = imp.items.borrow().len();
+                let excess = len - len.min(MAX_LOADED);
                 if excess > 0 {
-                    let len = imp.items.borrow().len();
                     imp.items.borrow_mut().truncate(len - excess);
                     imp.has_newer.set(true);
-                    self.items_changed((len - excess) as u32, excess as u32, 0);
+                    let at = len - excess - imp.held.get();
+                    self.items_changed(at as u32, excess as u32, 0);
                 }
             }
             End::Newer => {

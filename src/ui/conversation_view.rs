@@ -504,13 +504,19 @@ impl ConversationView {
         imp.revealing.replace(Some(ticking));
     }
 
+    /// Keeps the newest message in view. The list view scrolls to it by
+    /// itself, from the rows it has laid out (a value computed from the
+    /// adjustment before the new rows are laid out could point past them).
     fn scroll_to_newest(&self) {
         glib::idle_add_local_once(glib::clone!(
             #[weak(rename_to = view)]
             self,
             move || {
-                let adj = view.imp().scroller.vadjustment();
-                adj.set_value(adj.upper() - adj.page_size());
+                let list_view = &view.imp().list_view;
+                let n = view.messages().map_or(0, |m| m.n_items());
+                if n > 0 {
+                    let _ = list_view.activate_action("list.scroll-to-item", Some(&(n - 1).to_variant()));
+                }
             }
         ));
     }
@@ -528,18 +534,13 @@ impl ConversationView {
         let from_bottom = adj.upper() - adj.page_size() - adj.value();
         let Some(list) = self.messages() else { return };
         imp.at_bottom.set(from_bottom < 24.0 && !list.has_newer());
-        let upper_before = adj.upper();
         if adj.value() < EDGE && list.has_older() {
             let view = self.clone();
             glib::spawn_future_local(async move {
-                if let Ok(n) = list.load_older().await {
-                    if n > 0 {
-                        // Keep what was on screen in place above the new page.
-                        glib::idle_add_local_once(move || {
-                            let adj = view.imp().scroller.vadjustment();
-                            adj.set_value(adj.value() + (adj.upper() - upper_before));
-                        });
-                    }
+                // The list holds them, shown a few a frame above what is on
+                // screen (which the list view keeps in place).
+                if list.load_older().await.is_ok_and(|n| n > 0) {
+                    view.reveal_held();
                 }
             });
         } else if from_bottom < EDGE && list.has_newer() {
