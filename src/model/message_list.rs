@@ -48,7 +48,7 @@ mod imp {
         pub loading: Cell<bool>,
         /// A reload of the newest page is scheduled.
         pub reload_pending: Cell<bool>,
-        /// How many of a replaced page to show at once (0: all of it).
+        /// How many of a new page to show at once (0: all of it).
         pub reveal_step: Cell<usize>,
         /// The oldest messages of `items`, read but not shown yet.
         pub held: Cell<usize>,
@@ -144,9 +144,10 @@ impl MessageList {
         Ok(())
     }
 
-    /// Shows a replaced page `step` messages at a time, newest first: a
-    /// view calls [`Self::reveal`] once a frame for the rest, so that no
-    /// frame lays out a whole page of new rows. 0 shows pages whole.
+    /// Shows a replaced page, and each older page read, `step` messages at
+    /// a time, newest first: a view calls [`Self::reveal`] once a frame for
+    /// the rest, so that no frame lays out a whole page of new rows. 0 (the
+    /// default) shows pages whole; a page around a message always is.
     pub fn set_reveal_step(&self, step: usize) {
         self.imp().reveal_step.set(step);
     }
