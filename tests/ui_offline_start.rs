@@ -14,7 +14,7 @@ use balcony::{
         store::{Placement, Store},
     },
     model::{Client, ConversationObject, PAGE},
-    ui::{day_text, state_text, ContactRow, ConversationRow, MessageRow, Window},
+    ui::{day_text, state_text, AccountSetup, ContactRow, ConversationRow, MessageRow, Window},
 };
 use support::ui::{all, find, pump_until, screenshot};
 use xmpp_parsers::jid::BareJid;
@@ -137,6 +137,14 @@ fn cached_conversations_show_at_once_without_a_network() {
     let started = Instant::now();
     let client = Client::new(profile).expect("client");
     let window = Window::new(None, &client, None);
+    // Before the main loop has run once, so before the first frame: the
+    // window already shows the cached lists (read while it was built),
+    // not a loading page, and has not built the setup page it does not need.
+    assert_eq!(window.visible_page(), "main");
+    let cached = client.primary_account().expect("the cached account");
+    assert_eq!(cached.conversations().n_items(), 3);
+    assert_eq!(cached.roster().len(), 4);
+    assert!(all::<AccountSetup>(&window).is_empty(), "no setup page yet");
     window.set_default_size(900, 640);
     window.present();
     pump_until("cached conversations", Duration::from_secs(5), || {

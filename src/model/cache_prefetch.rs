@@ -1,12 +1,17 @@
 //! Reads what the sidebar shows first (each account's cached roster and
-//! conversation list) while the window is still being built, so that
-//! start-up does not wait for the worker to open the profile first.
+//! conversation list) while the window is still being built, so that the
+//! window's first frame can show them without waiting for the worker to
+//! open the profile.
 //!
 //! Only a database already at this build's schema is read; otherwise (a
 //! new profile, or one the worker must migrate) nothing is prefetched and
 //! the lists load once the worker has started, as before.
 
-use std::path::PathBuf;
+use std::{
+    path::{Path, PathBuf},
+    sync::mpsc,
+    time::Duration,
+};
 
 use xmpp_parsers::jid::BareJid;
 
@@ -30,12 +35,43 @@ pub struct Prefetched {
     pub lists: Vec<CachedLists>,
 }
 
+/// A read under way on a blocking thread.
+#[derive(Debug)]
+pub struct Pending(mpsc::Receiver<Result<Prefetched, StoreError>>);
+
 /// Starts reading on a blocking thread.
-pub fn start(database: PathBuf) -> gio::JoinHandle<Result<Prefetched, StoreError>> {
-    gio::spawn_blocking(move || read(&database))
+pub fn start(database: PathBuf) -> Pending {
+    let (tx, rx) = mpsc::sync_channel(1);
+    gio::spawn_blocking(move || {
+        let _ = tx.send(read(&database));
+    });
+    Pending(rx)
 }
 
-fn read(database: &std::path::Path) -> Result<Prefetched, StoreError> {
+impl Pending {
+    /// What was read, if it is done within `timeout` (this thread waits);
+    /// the error says why nothing was.
+    pub fn wait(&self, timeout: Duration) -> Option<Result<Prefetched, String>> {
+        match self.0.recv_timeout(timeout) {
+            Ok(read) => Some(read.map_err(|e| e.to_string())),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(Err(GONE.into())),
+        }
+    }
+
+    /// What was read, without blocking this thread.
+    pub async fn finish(self) -> Result<Prefetched, String> {
+        match gio::spawn_blocking(move || self.0.recv()).await {
+            Ok(Ok(read)) => read.map_err(|e| e.to_string()),
+            _ => Err(GONE.into()),
+        }
+    }
+}
+
+/// Why there is no answer when the reading thread ended without one.
+const GONE: &str = "the cache read ended without a result";
+
+fn read(database: &Path) -> Result<Prefetched, StoreError> {
     let store = Store::open_migrated(database)?;
     let mut lists = Vec::new();
     for stored in store.accounts()? {

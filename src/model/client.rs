@@ -16,7 +16,7 @@ use crate::core::{
     credentials::{Password, PasswordStorage},
     message::{ChatState, StoredMessage},
     profile::Profile,
-    store::{ConversationSummary, StoreError},
+    store::ConversationSummary,
     worker::{self, WorkerHandle, WorkerOptions},
     xmpp::error::ConnectError,
 };
@@ -28,6 +28,18 @@ const SEARCH_RESULTS: usize = 200;
 /// (see [`Client::connect_now`]), so that TLS and SCRAM do not compete
 /// with the first frame for the CPU; or after this long without one.
 const CONNECT_AFTER_LISTS: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Where the stored accounts' cached lists are.
+#[derive(Debug, Default)]
+pub enum CachedListsState {
+    /// Not read ahead: they load once the worker has started.
+    #[default]
+    NotRead,
+    /// Being read ahead.
+    Reading(cache_prefetch::Pending),
+    /// On screen already, for these accounts.
+    Shown(Vec<BareJid>),
+}
 
 mod imp {
     use std::{
@@ -63,7 +75,7 @@ mod imp {
         /// A read connection to it, once the worker has opened it.
         pub reader: RefCell<Option<StoreReader>>,
         /// The cached lists, read while the window is built.
-        pub prefetch: RefCell<Option<gio::JoinHandle<Result<Prefetched, StoreError>>>>,
+        pub prefetch: RefCell<super::CachedListsState>,
         /// True once the stored accounts' cached lists are filled.
         pub lists_loaded: Cell<bool>,
         /// Stored accounts waiting to connect, and the fallback timer.
@@ -175,7 +187,9 @@ impl Client {
         client
             .imp()
             .prefetch
-            .replace(Some(cache_prefetch::start(profile.database_path())));
+            .replace(CachedListsState::Reading(cache_prefetch::start(
+                profile.database_path(),
+            )));
         let worker = worker::spawn(profile, options)?;
         let task = dispatcher::spawn(&client, worker.events());
         client.imp().worker.replace(Some(worker));
@@ -308,52 +322,87 @@ impl Client {
         });
     }
 
-    /// Fills the started `accounts` from the prefetch, when it could read
-    /// them, and from the store otherwise.
-    fn load_cached_lists(&self, accounts: Vec<Account>, enabled: Vec<BareJid>) {
-        let Some(prefetch) = self.imp().prefetch.take() else {
-            self.open_reader();
-            accounts.iter().for_each(|a| self.load_conversations(a));
-            self.connect_soon(enabled);
-            return;
+    /// Shows the stored accounts' cached lists now, if the read that
+    /// [`Client::new`] started ends within `timeout` (this thread waits for
+    /// it). A window calls this before its first frame, so that the frame
+    /// has them; otherwise they come once the worker has started. True if
+    /// they are shown.
+    pub fn show_cached_lists(&self, timeout: std::time::Duration) -> bool {
+        let imp = self.imp();
+        let read = match &*imp.prefetch.borrow() {
+            CachedListsState::Reading(pending) => pending.wait(timeout),
+            _ => return false,
         };
-        glib::spawn_future_local(glib::clone!(
-            #[weak(rename_to = client)]
-            self,
-            async move {
-                let mut lists = match prefetch.await {
-                    Ok(Ok(prefetched)) => {
-                        client
-                            .imp()
-                            .reader
-                            .replace(Some(StoreReader::from_store(prefetched.store)));
-                        prefetched.lists
-                    }
-                    Ok(Err(e)) => {
-                        tracing::debug!(error = %e, "nothing prefetched");
-                        client.open_reader();
-                        Vec::new()
-                    }
-                    Err(_) => {
-                        client.open_reader();
-                        Vec::new()
-                    }
-                };
-                for account in &accounts {
-                    match lists.iter().position(|l| l.account.as_str() == account.jid()) {
-                        Some(i) => {
-                            let l = lists.swap_remove(i);
-                            fill_from_cache(account, &l.roster, &l.conversations);
-                            if let Some(reader) = client.reader() {
-                                load_avatars(reader, account);
-                            }
-                        }
-                        None => client.load_conversations(account),
-                    }
-                }
-                client.connect_soon(enabled);
+        match read {
+            None => false,
+            Some(Ok(prefetched)) => {
+                let shown = self.fill_prefetched(prefetched);
+                imp.prefetch.replace(CachedListsState::Shown(shown));
+                true
             }
-        ));
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "nothing prefetched");
+                imp.prefetch.replace(CachedListsState::NotRead);
+                false
+            }
+        }
+    }
+
+    /// Adopts the prefetch's read connection and fills the accounts it
+    /// read (creating them); returns those accounts.
+    fn fill_prefetched(&self, prefetched: Prefetched) -> Vec<BareJid> {
+        let reader = StoreReader::from_store(prefetched.store);
+        self.imp().reader.replace(Some(reader.clone()));
+        let mut filled = Vec::new();
+        for lists in prefetched.lists {
+            let account = self.account_or_insert(&lists.account, true);
+            fill_from_cache(&account, &lists.roster, &lists.conversations);
+            load_avatars(reader.clone(), &account);
+            filled.push(lists.account);
+        }
+        filled
+    }
+
+    /// Fills the started `accounts` that are not on screen yet: from the
+    /// prefetch when it could read them, and from the store otherwise.
+    fn load_cached_lists(&self, accounts: Vec<Account>, enabled: Vec<BareJid>) {
+        match self.imp().prefetch.take() {
+            CachedListsState::Shown(shown) => {
+                self.load_others(&accounts, &shown);
+                self.connect_soon(enabled);
+            }
+            CachedListsState::NotRead => {
+                self.open_reader();
+                self.load_others(&accounts, &[]);
+                self.connect_soon(enabled);
+            }
+            CachedListsState::Reading(pending) => {
+                glib::spawn_future_local(glib::clone!(
+                    #[weak(rename_to = client)]
+                    self,
+                    async move {
+                        let shown = match pending.finish().await {
+                            Ok(prefetched) => client.fill_prefetched(prefetched),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "nothing prefetched");
+                                client.open_reader();
+                                Vec::new()
+                            }
+                        };
+                        client.load_others(&accounts, &shown);
+                        client.connect_soon(enabled);
+                    }
+                ));
+            }
+        }
+    }
+
+    /// Loads the lists of those `accounts` that are not `shown` already.
+    fn load_others(&self, accounts: &[Account], shown: &[BareJid]) {
+        accounts
+            .iter()
+            .filter(|a| !shown.iter().any(|j| j.as_str() == a.jid()))
+            .for_each(|a| self.load_conversations(a));
     }
 
     /// The cached lists are filled: the `enabled` stored accounts connect

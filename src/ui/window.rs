@@ -11,7 +11,7 @@ use crate::{
 };
 
 mod imp {
-    use std::cell::RefCell;
+    use std::cell::{OnceCell, RefCell};
 
     use super::*;
 
@@ -30,8 +30,10 @@ mod imp {
         pub toast_overlay: TemplateChild<adw::ToastOverlay>,
         #[template_child]
         pub stack: TemplateChild<gtk::Stack>,
+        /// The setup page, once it has been needed.
+        pub setup: OnceCell<AccountSetup>,
         #[template_child]
-        pub setup: TemplateChild<AccountSetup>,
+        pub loading_spinner: TemplateChild<gtk::Spinner>,
         #[template_child]
         pub main_view: TemplateChild<MainView>,
         #[template_child]
@@ -45,7 +47,6 @@ mod imp {
         type ParentType = adw::ApplicationWindow;
 
         fn class_init(klass: &mut Self::Class) {
-            AccountSetup::ensure_type();
             MainView::ensure_type();
             klass.bind_template();
         }
@@ -96,8 +97,27 @@ impl Window {
         window.imp().settings.replace(settings);
         window.install_account_actions();
         window.set_client(client);
+        // The cached lists were read while the window was built: shown
+        // now, the first frame has them rather than a loading page.
+        client.show_cached_lists(CACHE_WAIT);
+        window.choose_page();
         window.connect_after_lists_drawn();
         window
+    }
+
+    /// The setup page, added to the stack when first needed.
+    fn setup(&self) -> AccountSetup {
+        let imp = self.imp();
+        imp.setup
+            .get_or_init(|| {
+                let page: AccountSetup = glib::Object::new();
+                if let Some(client) = imp.client.borrow().as_ref() {
+                    page.set_client(client);
+                }
+                imp.stack.add_named(&page, Some("setup"));
+                page
+            })
+            .clone()
     }
 
     /// Lets the stored accounts connect once a frame with their cached
@@ -126,7 +146,7 @@ impl Window {
         let cancel = gio::ActionEntry::builder("cancel-add-account")
             .activate(|win: &Self, _, _| {
                 win.imp().adding_account.set(false);
-                win.imp().setup.start(false);
+                win.setup().start(false);
                 win.choose_page();
             })
             .build();
@@ -137,7 +157,7 @@ impl Window {
     pub fn add_another_account(&self) {
         let imp = self.imp();
         imp.adding_account.set(true);
-        imp.setup.start(true);
+        self.setup().start(true);
         self.choose_page();
     }
 
@@ -172,7 +192,7 @@ impl Window {
 
     /// The setup page.
     pub fn setup_page(&self) -> AccountSetup {
-        self.imp().setup.clone()
+        self.setup()
     }
 
     /// The main view.
@@ -187,7 +207,6 @@ impl Window {
 
     fn set_client(&self, client: &Client) {
         let imp = self.imp();
-        imp.setup.set_client(client);
         imp.main_view.set_client(client);
         imp.client.replace(Some(client.clone()));
         client.set_interactive(self.is_active());
@@ -221,7 +240,7 @@ impl Window {
                 move |_: Client, account: Account| {
                     let imp = win.imp();
                     if imp.adding_account.replace(false) {
-                        imp.setup.start(false);
+                        win.setup().start(false);
                         imp.main_view.set_account(&account);
                     }
                     win.toast(&gettext_f("Logged in as {jid}", &[("jid", &account.jid())]));
@@ -292,7 +311,6 @@ impl Window {
                 }
             ),
         );
-        self.choose_page();
     }
 
     /// Shows a desktop notification for a message that arrived while no
@@ -385,9 +403,11 @@ impl Window {
             return;
         };
         let page = if let Some(error) = client.start_error() {
+            imp.start_error_page.set_icon_name(Some("dialog-error-symbolic"));
             imp.start_error_page.set_description(Some(&error));
             "error"
-        } else if !client.started() {
+        } else if !client.started() && client.primary_account().is_none() {
+            self.spin_if_still_loading();
             "loading"
         } else if imp.adding_account.get() {
             "setup"
@@ -402,7 +422,33 @@ impl Window {
         } else {
             "setup"
         };
+        if page == "setup" {
+            self.setup();
+        }
         imp.stack.set_visible_child_name(page);
+    }
+
+    /// Shows the loading page's spinner if it is still on screen after
+    /// [`SPINNER_AFTER`] (it is not, normally: the worker starts in a few
+    /// milliseconds).
+    fn spin_if_still_loading(&self) {
+        let spinner = self.imp().loading_spinner.get();
+        if spinner.is_visible() {
+            return;
+        }
+        glib::timeout_add_local_once(
+            SPINNER_AFTER,
+            glib::clone!(
+                #[weak(rename_to = win)]
+                self,
+                move || {
+                    if win.visible_page() == "loading" {
+                        spinner.set_visible(true);
+                        spinner.set_spinning(true);
+                    }
+                }
+            ),
+        );
     }
 
     fn ask_about_certificate(&self, client: &Client, account: &Account) {
@@ -424,7 +470,7 @@ impl Window {
                         client.trust_certificate(&account);
                     } else {
                         account.set_pending_certificate(None);
-                        win.imp().setup.show_error(&gettext(
+                        win.setup().show_error(&gettext(
                             "The server’s certificate was not trusted, so Balcony did not connect.",
                         ));
                     }
@@ -434,6 +480,13 @@ impl Window {
         dialog.present();
     }
 }
+
+/// How long a new window waits for the cached lists read while it was
+/// built; if they take longer, they come after the first frame.
+const CACHE_WAIT: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// How long the loading page is shown before its spinner appears.
+const SPINNER_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Characters of a message shown in its notification.
 const NOTIFICATION_BODY_CHARS: usize = 200;
