@@ -40,6 +40,18 @@ fn bodies(list: &MessageList) -> Vec<String> {
         .collect()
 }
 
+/// Every value `held` is notified with; each notification checks that the
+/// rows it concerns were announced already (the view reveals from it).
+fn held_notifications(list: &MessageList, shadow: &Rc<RefCell<Vec<String>>>) -> Rc<RefCell<Vec<u32>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (s, shadow) = (seen.clone(), shadow.clone());
+    list.connect_held_notify(move |list| {
+        assert_eq!(*shadow.borrow(), bodies(list), "items-changed came first");
+        s.borrow_mut().push(list.held());
+    });
+    seen
+}
+
 /// What a view of the list holds after applying every `items-changed`.
 fn mirror(list: &MessageList) -> Rc<RefCell<Vec<String>>> {
     let shadow = Rc::new(RefCell::new(bodies(list)));
@@ -77,11 +89,13 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
     let list = MessageList::new(reader, me.clone(), peer.clone());
     list.set_reveal_step(STEP);
     let shadow = mirror(&list);
+    let notified = held_notifications(&list, &shadow);
 
     context.block_on(list.load_latest()).expect("latest");
+    assert_eq!(*notified.borrow(), [(PAGE - STEP) as u32]);
     let newest: Vec<String> = (total - STEP..total).map(|i| format!("m{i}")).collect();
     assert_eq!(bodies(&list), newest, "the newest few are shown first");
-    assert_eq!(list.held(), PAGE - STEP);
+    assert_eq!(list.held() as usize, PAGE - STEP);
     assert_eq!(*shadow.borrow(), bodies(&list));
     assert_eq!(
         context.block_on(list.load_older()).expect("older"),
@@ -108,9 +122,13 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
     }
     let page: Vec<String> = (total - PAGE..=total).map(|i| format!("m{i}")).collect();
     assert_eq!(bodies(&list), page, "the whole page, in order");
+    assert_eq!(notified.borrow().last(), Some(&0), "the end of the waiting is notified");
+    let revealed = (PAGE - STEP).div_ceil(4);
+    assert_eq!(notified.borrow().len(), 1 + revealed, "once a change");
     // An older page waits above, then comes in a few at a time.
     assert_eq!(context.block_on(list.load_older()).expect("older"), PAGE);
-    assert_eq!(list.held(), PAGE);
+    assert_eq!(list.held() as usize, PAGE);
+    assert_eq!(notified.borrow().last(), Some(&(PAGE as u32)), "an older page waiting is notified");
     assert_eq!(*shadow.borrow(), bodies(&list));
     while list.held() > 0 {
         list.reveal(STEP);
@@ -121,7 +139,7 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
 
     // Live messages beyond the window drop the waiting ones first.
     context.block_on(list.load_latest()).expect("latest");
-    assert_eq!(list.held(), PAGE - STEP);
+    assert_eq!(list.held() as usize, PAGE - STEP);
     let more: Vec<NewMessage> = (total + 1..total + 1 + MAX_LOADED)
         .map(|i| message(&peer, i))
         .collect();
@@ -131,6 +149,7 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
     let live = store.recent_messages(&me, &peer, MAX_LOADED).expect("read");
     list.on_added(&live, true);
     assert_eq!(list.held(), 0);
+    assert_eq!(notified.borrow().last(), Some(&0), "dropped waiting rows are notified");
     assert_eq!(list.n_items() as usize, MAX_LOADED);
     assert_eq!(*shadow.borrow(), bodies(&list));
     let last = total + MAX_LOADED;

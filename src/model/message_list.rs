@@ -37,7 +37,8 @@ mod imp {
 
     use super::*;
 
-    #[derive(Debug, Default)]
+    #[derive(Debug, Default, glib::Properties)]
+    #[properties(wrapper_type = super::MessageList)]
     pub struct MessageList {
         pub items: RefCell<VecDeque<MessageObject>>,
         pub source: RefCell<Option<(StoreReader, BareJid, BareJid)>>,
@@ -50,7 +51,9 @@ mod imp {
         pub reload_pending: Cell<bool>,
         /// How many of a new page to show at once (0: all of it).
         pub reveal_step: Cell<usize>,
-        /// The oldest messages of `items`, read but not shown yet.
+        /// The oldest messages of `items`, read but not shown yet (a view
+        /// shows them a few at a time when this is notified).
+        #[property(name = "held", get = |imp: &Self| imp.held.get() as u32, type = u32)]
         pub held: Cell<usize>,
     }
 
@@ -61,6 +64,7 @@ mod imp {
         type Interfaces = (gio::ListModel,);
     }
 
+    #[glib::derived_properties]
     impl ObjectImpl for MessageList {}
 
     impl ListModelImpl for MessageList {
@@ -152,18 +156,23 @@ impl MessageList {
         self.imp().reveal_step.set(step);
     }
 
-    /// How many read messages wait to be shown.
-    pub fn held(&self) -> usize {
-        self.imp().held.get()
-    }
-
     /// Shows up to `count` more of the messages waiting, above those shown.
     pub fn reveal(&self, count: usize) {
         let imp = self.imp();
         let shown = count.min(imp.held.get());
         if shown > 0 {
-            imp.held.set(imp.held.get() - shown);
+            let _after_items_changed = self.freeze_notify();
+            self.set_held(imp.held.get() - shown);
             self.items_changed(0, 0, shown as u32);
+        }
+    }
+
+    /// Sets how many wait to be shown. The change is notified; callers that
+    /// also emit `items-changed` freeze notifications first, so that the
+    /// notification comes after the rows it concerns.
+    fn set_held(&self, held: usize) {
+        if self.imp().held.replace(held) != held {
+            self.notify_held();
         }
     }
 
@@ -176,6 +185,7 @@ impl MessageList {
     /// (all when 0).
     fn replace(&self, items: VecDeque<MessageObject>, step: usize) {
         let imp = self.imp();
+        let _after_items_changed = self.freeze_notify();
         let removed = self.n_items();
         let held = if step == 0 {
             0
@@ -183,7 +193,7 @@ impl MessageList {
             items.len().saturating_sub(step)
         };
         imp.items.replace(items);
-        imp.held.set(held);
+        self.set_held(held);
         self.refresh_layout();
         self.items_changed(0, removed, self.n_items());
     }
@@ -274,6 +284,7 @@ impl MessageList {
             return Ok(0);
         }
         let count = page.len();
+        let _after_items_changed = self.freeze_notify();
         match end {
             End::Older => {
                 imp.has_older.set(count == PAGE);
@@ -288,7 +299,7 @@ impl MessageList {
                 if imp.reveal_step.get() == 0 {
                     self.items_changed(0, 0, count as u32);
                 } else {
-                    imp.held.set(count);
+                    self.set_held(count);
                 }
                 let len = imp.items.borrow().len();
                 let excess = len - len.min(MAX_LOADED);
@@ -361,6 +372,7 @@ impl MessageList {
     /// [`MAX_LOADED`] (those waiting to be shown first).
     fn append_newest(&self, messages: impl Iterator<Item = MessageObject>) {
         let imp = self.imp();
+        let _after_items_changed = self.freeze_notify();
         let at = self.n_items();
         imp.items.borrow_mut().extend(messages);
         self.refresh_layout();
@@ -371,7 +383,7 @@ impl MessageList {
             imp.items.borrow_mut().drain(..excess);
             imp.has_older.set(true);
             let unshown = excess.min(imp.held.get());
-            imp.held.set(imp.held.get() - unshown);
+            self.set_held(imp.held.get() - unshown);
             self.refresh_layout();
             if excess > unshown {
                 self.items_changed(0, (excess - unshown) as u32, 0);

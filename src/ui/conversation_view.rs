@@ -43,7 +43,8 @@ mod imp {
         pub conversation: RefCell<Option<(Client, Account, String, MessageList)>>,
         /// Keep the newest message in view as messages arrive.
         pub at_bottom: Cell<bool>,
-        pub list_handler: RefCell<Option<glib::SignalHandlerId>>,
+        /// The open list's `items-changed` and `notify::held` handlers.
+        pub list_handlers: RefCell<Vec<glib::SignalHandlerId>>,
         /// Shows the messages of a new page that wait, a few each frame.
         pub revealing: RefCell<Option<gtk::TickCallbackId>>,
         /// The origin-id of our message being corrected, while editing.
@@ -226,17 +227,21 @@ impl ConversationView {
                     .await;
             }
         });
-        let handler = list.connect_items_changed(glib::clone!(
+        let changed = list.connect_items_changed(glib::clone!(
             #[weak(rename_to = view)]
             self,
             move |_, _, _, _| {
                 if view.imp().at_bottom.get() {
                     view.scroll_to_newest();
                 }
-                view.reveal_held();
             }
         ));
-        imp.list_handler.replace(Some(handler));
+        let held = list.connect_held_notify(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |_| view.reveal_held()
+        ));
+        imp.list_handlers.replace(vec![changed, held]);
         imp.list_view
             .set_model(Some(&gtk::NoSelection::new(Some(list.clone()))));
         imp.conversation
@@ -247,8 +252,9 @@ impl ConversationView {
     /// Stops showing a conversation.
     pub fn close(&self) {
         let imp = self.imp();
-        if let (Some((_, _, _, list)), Some(h)) = (imp.conversation.take(), imp.list_handler.take()) {
-            list.disconnect(h);
+        let handlers = imp.list_handlers.take();
+        if let Some((_, _, _, list)) = imp.conversation.take() {
+            handlers.into_iter().for_each(|h| list.disconnect(h));
         }
         if let Some(ticking) = imp.revealing.take() {
             ticking.remove();
@@ -535,17 +541,19 @@ impl ConversationView {
         let Some(list) = self.messages() else { return };
         imp.at_bottom.set(from_bottom < 24.0 && !list.has_newer());
         if adj.value() < EDGE && list.has_older() {
-            let view = self.clone();
             glib::spawn_future_local(async move {
-                // The list holds them, shown a few a frame above what is on
-                // screen (which the list view keeps in place).
-                if list.load_older().await.is_ok_and(|n| n > 0) {
-                    view.reveal_held();
+                // The list holds them (and notifies `held`): they are shown
+                // a few a frame above what is on screen, which the list view
+                // keeps in place.
+                if let Err(e) = list.load_older().await {
+                    tracing::error!(error = %e, "cannot read older messages");
                 }
             });
         } else if from_bottom < EDGE && list.has_newer() {
             glib::spawn_future_local(async move {
-                let _ = list.load_newer().await;
+                if let Err(e) = list.load_newer().await {
+                    tracing::error!(error = %e, "cannot read newer messages");
+                }
             });
         }
     }
