@@ -5,8 +5,9 @@
 //! memory with a conversation open.
 //!
 //! Start-up times on this shared machine vary by ±20 ms from run to run,
-//! so the app is started in [`RUNS`] fresh processes on the same profile
-//! and the median is reported beside every sample.
+//! with the odd start twice as slow, so the app is started in [`RUNS`]
+//! fresh processes on the same profile and the median is reported beside
+//! every sample.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -30,7 +31,7 @@ use xmpp_parsers::jid::BareJid;
 const CONTACTS: usize = 1_000;
 const CONVERSATIONS: usize = 200;
 const MESSAGES: usize = 100_000;
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 /// Set in the child processes: the profile to start on.
 const PROFILE_VAR: &str = "BALCONY_BENCH_PROFILE";
 
