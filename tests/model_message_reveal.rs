@@ -122,13 +122,21 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
     }
     let page: Vec<String> = (total - PAGE..=total).map(|i| format!("m{i}")).collect();
     assert_eq!(bodies(&list), page, "the whole page, in order");
-    assert_eq!(notified.borrow().last(), Some(&0), "the end of the waiting is notified");
+    assert_eq!(
+        notified.borrow().last(),
+        Some(&0),
+        "the end of the waiting is notified"
+    );
     let revealed = (PAGE - STEP).div_ceil(4);
     assert_eq!(notified.borrow().len(), 1 + revealed, "once a change");
     // An older page waits above, then comes in a few at a time.
     assert_eq!(context.block_on(list.load_older()).expect("older"), PAGE);
     assert_eq!(list.held() as usize, PAGE);
-    assert_eq!(notified.borrow().last(), Some(&(PAGE as u32)), "an older page waiting is notified");
+    assert_eq!(
+        notified.borrow().last(),
+        Some(&(PAGE as u32)),
+        "an older page waiting is notified"
+    );
     assert_eq!(*shadow.borrow(), bodies(&list));
     while list.held() > 0 {
         list.reveal(STEP);
@@ -149,7 +157,11 @@ fn a_page_revealed_a_few_at_a_time_stays_consistent() {
     let live = store.recent_messages(&me, &peer, MAX_LOADED).expect("read");
     list.on_added(&live, true);
     assert_eq!(list.held(), 0);
-    assert_eq!(notified.borrow().last(), Some(&0), "dropped waiting rows are notified");
+    assert_eq!(
+        notified.borrow().last(),
+        Some(&0),
+        "dropped waiting rows are notified"
+    );
     assert_eq!(list.n_items() as usize, MAX_LOADED);
     assert_eq!(*shadow.borrow(), bodies(&list));
     let last = total + MAX_LOADED;

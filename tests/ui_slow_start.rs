@@ -11,7 +11,7 @@ use adw::prelude::*;
 use balcony::{model::Client, ui::Window};
 use support::{
     profiles,
-    ui::{find, init, pump_until, screenshot},
+    ui::{all, find, init, pump_until, screenshot},
 };
 
 #[gtk::test]
@@ -35,6 +35,10 @@ fn a_slow_database_shows_the_loading_spinner_late_then_goes_on() {
     });
     assert_eq!(window.visible_page(), "loading");
     assert!(!spinner.is_visible(), "no spinner for a short wait");
+    assert!(
+        all::<adw::HeaderBar>(&window).iter().any(|h| h.is_mapped()),
+        "a header bar, so the window can be moved and closed while it waits"
+    );
     pump_until("the spinner", Duration::from_secs(5), || {
         spinner.is_visible() && spinner.is_spinning()
     });

@@ -285,6 +285,11 @@ impl Client {
         self.send(Command::SetInteractive { active });
     }
 
+    /// Where the profile's database is.
+    pub fn database_path(&self) -> Option<std::path::PathBuf> {
+        self.imp().database.borrow().clone()
+    }
+
     /// The read connection to the profile's database, once it is open.
     pub fn reader(&self) -> Option<StoreReader> {
         self.imp().reader.borrow().clone()

@@ -404,7 +404,15 @@ impl Window {
         };
         let page = if let Some(error) = client.start_error() {
             imp.start_error_page.set_icon_name(Some("dialog-error-symbolic"));
-            imp.start_error_page.set_description(Some(&error));
+            let path = client
+                .database_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            imp.start_error_page.set_description(Some(&gettext_f(
+                // Translators: {detail} is the database's own message, in English.
+                "Balcony could not open its message store, {path}, and left it as it is. The problem: {detail}",
+                &[("path", &path), ("detail", &error)],
+            )));
             "error"
         } else if !client.started() && client.primary_account().is_none() {
             self.spin_if_still_loading();
