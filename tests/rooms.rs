@@ -2,6 +2,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use balcony::core::{
     bridge::{Command, Event},
     message::{ChatKind, DeliveryState},
@@ -9,6 +11,7 @@ use balcony::core::{
 };
 use support::{
     accounts::online,
+    events::wait_for,
     peer::Peer,
     prosody::{Prosody, MUC_DOMAIN},
 };
@@ -233,4 +236,69 @@ async fn rooms_are_joined_again_after_the_server_lost_the_stream() {
     romeo
         .presence_where(|p| p.from.as_ref() == Some(&her) && p.type_ == PresenceType::None)
         .await;
+}
+
+/// A room joined while the login steps still run (the server holds the
+/// blocklist answer, with `mod_balcony_slow_blocklist`) is not joined a
+/// second time when those steps reach the rooms: only rooms of a forgotten
+/// stream are. Joined twice, it was announced twice, and someone leaving in
+/// between was missed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_room_joined_during_the_login_steps_is_not_joined_again() {
+    let server = Prosody::start_with(
+        &["balcony_slow_blocklist"],
+        "balcony_slow_blocklist = { \"juliet\" }\nbalcony_slow_blocklist_delay = 2\n",
+    );
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let room_name = format!("balcony@{MUC_DOMAIN}");
+    let room: BareJid = room_name.parse().expect("room");
+    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    romeo.join_room(&room_name, "romeo").await;
+
+    let juliet = online(&server, "rooms-during-login", "juliet", "pw-j").await;
+    juliet.send(Command::JoinRoom {
+        jid: juliet.jid.clone(),
+        room: room.clone(),
+        nick: Some("juliet".into()),
+        password: None,
+    });
+    let (occupants, before) = wait_for(&juliet.events, Duration::from_secs(20), |ev| match ev {
+        Event::RoomJoined { occupants, .. } => Some(occupants.len()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(occupants, 2, "romeo and juliet");
+    assert!(
+        !before
+            .iter()
+            .any(|e| matches!(e, Event::BlocklistReplaced { .. })),
+        "joined while the login steps wait for the blocklist: {before:?}"
+    );
+    romeo
+        .send(
+            xmpp_parsers::presence::Presence::unavailable()
+                .with_to(format!("{room_name}/romeo").parse::<Jid>().expect("jid")),
+        )
+        .await;
+    juliet
+        .expect(|ev| match ev {
+            Event::OccupantLeft { nick, .. } if nick == "romeo" => Some(()),
+            _ => None,
+        })
+        .await;
+    // The login steps go on once the blocklist comes, and end.
+    let ((), rest) = wait_for(&juliet.events, Duration::from_secs(20), |ev| match ev {
+        Event::CatchUpFinished { .. } => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        rest.iter().any(|e| matches!(e, Event::BlocklistReplaced { .. })),
+        "the blocklist came after the join: {rest:?}"
+    );
+    assert!(
+        !rest.iter().any(|e| matches!(e, Event::RoomJoined { .. })),
+        "the room was joined again: {rest:?}"
+    );
 }

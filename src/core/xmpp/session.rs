@@ -315,6 +315,7 @@ async fn run(
                     if let Some(flow) = login_flow.take() {
                         flow.abort();
                     }
+                    x0045_muc::stream_restarted(&ctx);
                     login_flow = Some(tokio::spawn(after_login::run(ctx.clone(), session.presence.clone())));
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {

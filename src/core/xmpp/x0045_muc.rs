@@ -57,6 +57,10 @@ struct Room {
     subject: Option<String>,
     /// Newest stored message (ms), so that a rejoin asks only for newer history.
     since_ms: Option<i64>,
+    /// Joined (or being left) on a stream the server has since forgotten:
+    /// [`rejoin_all`] joins it again. A room joined on the current stream,
+    /// even while its login steps still run, is not joined twice.
+    stale: bool,
 }
 
 /// The rooms of one session, shared by its flows.
@@ -171,6 +175,7 @@ pub async fn join(ctx: &SessionContext, room: BareJid, nick: String, password: O
             occupants: BTreeMap::new(),
             subject: None,
             since_ms,
+            stale: false,
         },
     );
     ctx.out.send(presence);
@@ -211,14 +216,24 @@ pub fn subject_message(room: BareJid, subject: String) -> Message {
     m
 }
 
-/// After a new stream (not a resumption) the server has forgotten our
-/// rooms: joins every room again, and forgets those we were leaving.
+/// A new stream (not a resumption) began: the server has forgotten the
+/// rooms we know so far. Called before that stream's login steps start.
+pub fn stream_restarted(ctx: &SessionContext) {
+    ctx.rooms.lock().values_mut().for_each(|r| r.stale = true);
+}
+
+/// Joins again the rooms the server forgot with the last stream (see
+/// [`stream_restarted`]), and forgets those we were leaving.
 pub fn rejoin_all(ctx: &SessionContext) {
     let mut left = Vec::new();
     let mut joins = Vec::new();
     {
         let mut rooms = ctx.rooms.lock();
         rooms.retain(|jid, r| {
+            if !r.stale {
+                return true;
+            }
+            r.stale = false;
             if r.phase == Phase::Leaving {
                 left.push(jid.clone());
                 return false;
