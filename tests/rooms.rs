@@ -10,7 +10,7 @@ use balcony::core::{
     rooms::{RoomExit, RoomJoinError},
 };
 use support::{
-    accounts::online,
+    accounts::{online, Online},
     events::wait_for,
     peer::Peer,
     prosody::{Prosody, MUC_DOMAIN},
@@ -20,6 +20,16 @@ use xmpp_parsers::{
     message::MessageType,
     presence::Type as PresenceType,
 };
+
+/// Waits until `watcher` is told that `who` left a room.
+async fn sees_leave(watcher: &Online, who: &str) {
+    watcher
+        .expect(|ev| match ev {
+            Event::OccupantLeft { nick, .. } if nick == who => Some(()),
+            _ => None,
+        })
+        .await;
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn join_with_a_taken_nickname_talk_and_leave() {
@@ -122,18 +132,8 @@ async fn join_with_a_taken_nickname_talk_and_leave() {
     assert_eq!(bodies, [("Hello, tavern", true), ("Hi, juliet", false)]);
 
     // Romeo leaves; then juliet does, and the nurse sees her go.
-    romeo
-        .send(
-            xmpp_parsers::presence::Presence::unavailable()
-                .with_to(format!("{room_name}/romeo").parse::<Jid>().expect("jid")),
-        )
-        .await;
-    juliet
-        .expect(|ev| match ev {
-            Event::OccupantLeft { nick, .. } if nick == "romeo" => Some(()),
-            _ => None,
-        })
-        .await;
+    romeo.leave_room(&room_name, "romeo").await;
+    sees_leave(&juliet, "romeo").await;
     juliet.send(Command::LeaveRoom {
         jid: juliet.jid.clone(),
         room: room.clone(),
@@ -275,18 +275,8 @@ async fn a_room_joined_during_the_login_steps_is_not_joined_again() {
             .any(|e| matches!(e, Event::BlocklistReplaced { .. })),
         "joined while the login steps wait for the blocklist: {before:?}"
     );
-    romeo
-        .send(
-            xmpp_parsers::presence::Presence::unavailable()
-                .with_to(format!("{room_name}/romeo").parse::<Jid>().expect("jid")),
-        )
-        .await;
-    juliet
-        .expect(|ev| match ev {
-            Event::OccupantLeft { nick, .. } if nick == "romeo" => Some(()),
-            _ => None,
-        })
-        .await;
+    romeo.leave_room(&room_name, "romeo").await;
+    sees_leave(&juliet, "romeo").await;
     // The login steps go on once the blocklist comes, and end.
     let ((), rest) = wait_for(&juliet.events, Duration::from_secs(20), |ev| match ev {
         Event::CatchUpFinished { .. } => Some(()),

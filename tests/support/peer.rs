@@ -263,6 +263,12 @@ impl Peer {
             .await;
     }
 
+    /// Leaves `room`, where this peer is `nick`.
+    pub async fn leave_room(&mut self, room: &str, nick: &str) {
+        let from: Jid = format!("{room}/{nick}").parse().expect("occupant jid");
+        self.send(Presence::unavailable().with_to(from)).await;
+    }
+
     /// Sends a groupchat message (or, with `subject`, a subject change).
     pub async fn say_in_room(&mut self, room: &str, body: Option<&str>, subject: Option<&str>) {
         use xmpp_parsers::message::{Lang, Message};
