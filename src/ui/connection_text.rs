@@ -13,6 +13,12 @@ pub fn describe_error(error: &ConnectError) -> String {
         ConnectError::AuthenticationFailed { .. } => {
             gettext("The server did not accept this address and password.")
         }
+        ConnectError::ChannelBindingRefused { .. } => gettext(
+            "The server refused the secure binding of this login to the encrypted connection. This is not a wrong password: the server may not support the kind of binding it announced, or something is intercepting the connection.",
+        ),
+        ConnectError::ChannelBindingUnusable { .. } => gettext(
+            "The server’s announcement of how to secure the login cannot be used safely, so Balcony did not send the password. Something may be intercepting the connection.",
+        ),
         ConnectError::UntrustedCertificate(_) => gettext("The server’s certificate is not trusted."),
         ConnectError::Unreachable { .. } => {
             gettext("Cannot reach the server. Check the address and your network connection.")

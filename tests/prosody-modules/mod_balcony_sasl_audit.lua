@@ -13,3 +13,10 @@ module:hook("authentication-failure", function(event)
 	module:log("info", "balcony-audit: auth-failure mechanism=%s condition=%s",
 		tostring(mech), tostring(event.condition));
 end);
+
+-- Every <auth/> the client sends, before Prosody handles it: a test can
+-- check that no credentials were sent at all.
+module:hook("stanza/urn:ietf:params:xml:ns:xmpp-sasl:auth", function(event)
+	module:log("info", "balcony-audit: auth-attempt mechanism=%s",
+		tostring(event.stanza.attr.mechanism));
+end, 1000);

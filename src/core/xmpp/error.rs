@@ -12,6 +12,27 @@ pub enum ConnectError {
         /// The SASL defined condition, e.g. `not-authorized`.
         condition: String,
     },
+    /// The server refused a login that used channel binding. Not a wrong
+    /// password: the server did not accept the binding (it may not support
+    /// the type it let us pick, or the connection is intercepted).
+    #[error("authentication with channel binding ({binding}, {mechanism}) failed: {condition}")]
+    ChannelBindingRefused {
+        /// The `-PLUS` mechanism used.
+        mechanism: String,
+        /// The channel-binding type, e.g. `tls-exporter`.
+        binding: String,
+        /// The SASL defined condition.
+        condition: String,
+    },
+    /// The server's channel-binding announcement (XEP-0440) cannot be used
+    /// safely, so no credentials were sent.
+    #[error("unusable channel binding announcement ({announced}): {reason}")]
+    ChannelBindingUnusable {
+        /// The announced types, space separated.
+        announced: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The server certificate did not verify.
     #[error("untrusted certificate {}: {}", .0.fingerprint(), .0.reason)]
     UntrustedCertificate(Box<UntrustedCertificate>),
@@ -65,6 +86,8 @@ impl ConnectError {
         matches!(
             self,
             Self::AuthenticationFailed { .. }
+                | Self::ChannelBindingRefused { .. }
+                | Self::ChannelBindingUnusable { .. }
                 | Self::UntrustedCertificate(_)
                 | Self::NoTls
                 | Self::NoAcceptableMechanism { .. }
