@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod command_line;
 pub mod events;
+pub mod memory;
 pub mod notifications;
 pub mod peer;
 pub mod profiles;
