@@ -115,3 +115,74 @@ async fn strangers_cannot_push_forge_or_crash() {
     );
     juliet.worker.shutdown();
 }
+
+/// Makes `a` (a worker) and `b` (a bare peer) subscribed both ways.
+async fn mutual_subscription(a: &support::accounts::Online, b: &mut Peer) {
+    use balcony::core::{bridge::Command, contacts::SubscriptionAction};
+    use xmpp_parsers::presence::{Presence, Type};
+    let a_jid = Jid::from(a.jid.clone());
+    // Prosody sends subscription answers only to resources that asked
+    // for the roster.
+    let roster = xmpp_parsers::roster::Roster {
+        ver: None,
+        items: vec![],
+    };
+    b.get_own(roster.into()).await.expect("roster");
+    a.send(Command::Subscription {
+        jid: a.jid.clone(),
+        contact: b.jid.to_bare(),
+        action: SubscriptionAction::Request,
+    });
+    b.presence_where(|p| p.type_ == Type::Subscribe).await;
+    b.send(Presence::new(Type::Subscribed).with_to(a_jid.clone()))
+        .await;
+    b.send(Presence::new(Type::Subscribe).with_to(a_jid)).await;
+    let b_bare = b.jid.to_bare();
+    a.expect(|ev| match ev {
+        Event::SubscriptionRequest { from, .. } if *from == b_bare => Some(()),
+        _ => None,
+    })
+    .await;
+    a.send(Command::Subscription {
+        jid: a.jid.clone(),
+        contact: b_bare,
+        action: SubscriptionAction::Approve,
+    });
+    b.presence_where(|p| p.type_ == Type::Subscribed).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn avatar_metadata_with_a_non_ascii_id_does_not_crash_the_session() {
+    // xmpp-parsers 0.23 panicked in Hash::from_hex on such an id; it came
+    // from a contact's PEP through the server like any avatar change.
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let juliet = online(&server, "malformed-avatar-juliet", "juliet", "pw-j").await;
+    let mut romeo = Peer::login(&server, "romeo", "pw-r").await;
+    romeo.available().await;
+    mutual_subscription(&juliet, &mut romeo).await;
+    let publish = element(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:avatar:metadata'>\
+         <item id='aä'><metadata xmlns='urn:xmpp:avatar:metadata'>\
+         <info bytes='200' id='aä' type='image/png'/></metadata></item></publish></pubsub>",
+    );
+    romeo.set(None, publish).await.expect("published");
+    // The server delivered it: Prosody logs the notification to juliet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.log().contains("urn:xmpp:avatar:metadata") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The session lives on: a message sent after it arrives.
+    let mut after = Message::chat(Some(Jid::from(juliet.full.clone())));
+    after.bodies.insert(Lang::default(), "still there?".into());
+    romeo.send(after).await;
+    let stored = juliet
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => Some(messages.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(stored[0].message.body, "still there?");
+    juliet.worker.shutdown();
+}

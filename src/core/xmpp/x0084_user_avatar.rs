@@ -52,6 +52,17 @@ pub fn parse_event(message: &Message) -> Option<Announced> {
     }
     let contact = message.from.as_ref()?.to_bare();
     let payload = published.iter().find_map(|i| i.payload.clone())?;
+    // xmpp-parsers 0.23 decodes `<info id=…>` with `Hash::from_hex`, which
+    // slices the string two bytes at a time and panics inside a multi-byte
+    // character: only ids of ASCII hex digits reach it.
+    if let Some(bad) = payload
+        .children()
+        .filter_map(|info| info.attr("id"))
+        .find(|id| !id.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        tracing::debug!(%contact, id = %bad.escape_debug(), "avatar metadata with an id that is not hex");
+        return None;
+    }
     let metadata = match Metadata::try_from(payload) {
         Ok(m) => m,
         Err(e) => {
@@ -171,6 +182,14 @@ mod tests {
              <info bytes='200' id='not-hex' type='image/png'/></metadata></item>",
         );
         assert_eq!(parse_event(&message(&bad_hash)), None);
+        // Made xmpp-parsers panic (a slice inside 'ä') before the check.
+        for id in ["aä", "ää", "111f4b3c50d7b0df729d299bc6f8e9ef9066971é"] {
+            let non_ascii = event(&format!(
+                "<item id='x'><metadata xmlns='urn:xmpp:avatar:metadata'>\
+                 <info bytes='200' id='{id}' type='image/png'/></metadata></item>"
+            ));
+            assert_eq!(parse_event(&message(&non_ascii)), None, "{id}");
+        }
         let other = "<message xmlns='jabber:client' from='romeo@example.org' type='headline'>\
              <event xmlns='http://jabber.org/protocol/pubsub#event'>\
              <items node='urn:xmpp:bookmarks:1'/></event></message>";
