@@ -174,6 +174,33 @@ async fn flush(ctx: &SessionContext, pending: Pending, current: Option<i64>) -> 
     }
 }
 
+/// Pages one catch-up fetches at most (50,000 messages at [`PAGE_SIZE`]):
+/// a server that ignores `before` and never says `complete` cannot keep it
+/// paging. What is left is fetched by the next catch-up, from the ranges.
+pub const MAX_CATCH_UP_PAGES: usize = 500;
+
+/// Stops paging at [`MAX_CATCH_UP_PAGES`], or when the next page would
+/// start before an id already asked for (a page that made no progress).
+fn bounded(
+    next: Option<String>,
+    pages: usize,
+    asked: &mut std::collections::HashSet<String>,
+) -> Option<String> {
+    let before = next?;
+    if pages >= MAX_CATCH_UP_PAGES {
+        tracing::warn!(
+            pages,
+            "archive catch-up stopped at its page limit; the rest comes next time"
+        );
+        return None;
+    }
+    if !asked.insert(before.clone()) {
+        tracing::warn!(%before, "archive catch-up stopped: the server sent a page that made no progress");
+        return None;
+    }
+    Some(before)
+}
+
 /// How far before the oldest live-received message a catch-up without
 /// ranges reaches, for clocks that disagree.
 const FLOOR_MARGIN_MS: i64 = 10 * 60 * 1000;
@@ -222,6 +249,7 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
     let mut current: Option<i64> = None;
     let mut pending = Pending::default();
     let mut next = ctx.out.mam(None, page_query("", None));
+    let mut asked = std::collections::HashSet::new();
     loop {
         let (fin, results): MamPage = next.await?;
         done.pages += 1;
@@ -245,7 +273,7 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             } else {
                 results.first().map(|r| r.id.clone())
             };
-        let following = continue_before
+        let following = bounded(continue_before, done.pages, &mut asked)
             .filter(|before| !before.is_empty())
             .map(|before| ctx.out.mam(None, page_query(&before, None)));
         let placement = Placement::CatchUpPage {
@@ -312,4 +340,21 @@ pub async fn backfill(ctx: &SessionContext, peer: BareJid) -> Result<(usize, boo
     let (fin, results) = ctx.out.mam(None, page_query(&before, Some(&peer))).await?;
     store_page(ctx, &results, Placement::Oldest).await;
     Ok((results.len(), fin.complete))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stops_at_the_limit_and_on_a_repeated_page() {
+        let mut asked = std::collections::HashSet::new();
+        assert_eq!(bounded(Some("a".into()), 1, &mut asked), Some("a".into()));
+        assert_eq!(bounded(Some("b".into()), 2, &mut asked), Some("b".into()));
+        assert_eq!(bounded(Some("a".into()), 3, &mut asked), None, "asked before");
+        assert_eq!(bounded(None, 3, &mut asked), None);
+        let last = MAX_CATCH_UP_PAGES - 1;
+        assert_eq!(bounded(Some("c".into()), last, &mut asked), Some("c".into()));
+        assert_eq!(bounded(Some("d".into()), MAX_CATCH_UP_PAGES, &mut asked), None);
+    }
 }
