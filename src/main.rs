@@ -6,13 +6,7 @@ use balcony::{cli, i18n};
 
 fn main() -> ExitCode {
     balcony::ui::prepare_environment();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BALCONY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    balcony::core::logging::init();
     balcony::core::xmpp::link::quiet_expected_stream_panic();
     i18n::init();
     let argv: Vec<String> = std::env::args().collect();

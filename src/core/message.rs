@@ -40,8 +40,9 @@ pub enum ChatKind {
     GroupChat = 1,
 }
 
-/// A message to store: what arrived or what we send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message to store: what arrived or what we send. Its `Debug` output
+/// leaves the text out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewMessage {
     /// The conversation: the contact's or the room's bare JID.
     pub peer: BareJid,
@@ -75,7 +76,7 @@ pub struct StoredMessage {
 }
 
 /// A correction (XEP-0308) to apply to a stored message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Correction {
     /// The conversation.
     pub peer: BareJid,
@@ -100,4 +101,31 @@ pub enum ChatState {
     Inactive,
     /// Left the conversation.
     Gone,
+}
+
+impl std::fmt::Debug for NewMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMessage")
+            .field("peer", &self.peer)
+            .field("kind", &self.kind)
+            .field("outgoing", &self.outgoing)
+            .field("sender", &self.sender)
+            .field("body", &crate::core::redact::Redacted(&self.body))
+            .field("origin_id", &self.origin_id)
+            .field("stanza_id", &self.stanza_id)
+            .field("timestamp_ms", &self.timestamp_ms)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Correction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Correction")
+            .field("peer", &self.peer)
+            .field("outgoing", &self.outgoing)
+            .field("replaces", &self.replaces)
+            .field("body", &crate::core::redact::Redacted(&self.body))
+            .finish()
+    }
 }

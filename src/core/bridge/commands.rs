@@ -1,5 +1,7 @@
 //! Requests from the UI to the worker.
 
+use std::fmt;
+
 use tokio::sync::oneshot;
 use xmpp_parsers::jid::{BareJid, Jid};
 
@@ -9,6 +11,7 @@ use crate::core::{
     contacts::SubscriptionAction,
     credentials::{Password, PasswordStorage},
     message::ChatState,
+    redact::{Outline, Redacted},
     rooms::Bookmark,
     xmpp::{
         x0045_muc_owner::RoomConfigError,
@@ -27,8 +30,8 @@ pub type RoomConfigSaved = oneshot::Sender<Result<(), RoomConfigError>>;
 /// Where the answer to one command step is sent.
 pub type CommandStepReply = oneshot::Sender<Result<CommandPayload, CommandError>>;
 
-/// Requests from the UI to the worker.
-#[derive(Debug)]
+/// Requests from the UI to the worker. `Debug` leaves out message text,
+/// passwords and form values.
 pub enum Command {
     /// Try to log in with new settings; when it succeeds, remember the
     /// account (and the password in `storage`). Failures arrive as
@@ -191,7 +194,7 @@ pub enum Command {
         /// Our nickname; the account's local part when `None`.
         nick: Option<String>,
         /// The room's password, if it has one.
-        password: Option<String>,
+        password: Option<Password>,
     },
     /// Leave a room.
     LeaveRoom {
@@ -303,4 +306,194 @@ pub enum RequestKind {
     Bookmarks,
     /// Anything that needs a connection while offline.
     Offline,
+}
+
+/// Debug output that can reach a log: message text is shown by size, form
+/// submissions by outline, passwords (a [`Password`]) not at all.
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AddAccount {
+                config,
+                password,
+                storage,
+            } => f
+                .debug_struct("AddAccount")
+                .field("config", config)
+                .field("password", password)
+                .field("storage", storage)
+                .finish(),
+            Self::Connect { jid } => f.debug_struct("Connect").field("jid", jid).finish(),
+            Self::Disconnect { jid } => f.debug_struct("Disconnect").field("jid", jid).finish(),
+            Self::SetPresence { jid, presence } => f
+                .debug_struct("SetPresence")
+                .field("jid", jid)
+                .field("presence", presence)
+                .finish(),
+            Self::SendDirectedPresence { jid, to, available } => f
+                .debug_struct("SendDirectedPresence")
+                .field("jid", jid)
+                .field("to", to)
+                .field("available", available)
+                .finish(),
+            Self::TrustCertificate { jid, der } => f
+                .debug_struct("TrustCertificate")
+                .field("jid", jid)
+                .field("der", &format_args!("<{} bytes>", der.len()))
+                .finish(),
+            Self::SendMessage { jid, to, body } => f
+                .debug_struct("SendMessage")
+                .field("jid", jid)
+                .field("to", to)
+                .field("body", &Redacted(body))
+                .finish(),
+            Self::CorrectMessage {
+                jid,
+                to,
+                replaces,
+                body,
+            } => f
+                .debug_struct("CorrectMessage")
+                .field("jid", jid)
+                .field("to", to)
+                .field("replaces", replaces)
+                .field("body", &Redacted(body))
+                .finish(),
+            Self::SendChatState { jid, to, state } => f
+                .debug_struct("SendChatState")
+                .field("jid", jid)
+                .field("to", to)
+                .field("state", state)
+                .finish(),
+            Self::MarkDisplayed { jid, to, id } => f
+                .debug_struct("MarkDisplayed")
+                .field("jid", jid)
+                .field("to", to)
+                .field("id", id)
+                .finish(),
+            Self::SetContact {
+                jid,
+                contact,
+                name,
+                groups,
+            } => f
+                .debug_struct("SetContact")
+                .field("jid", jid)
+                .field("contact", contact)
+                .field("name", name)
+                .field("groups", groups)
+                .finish(),
+            Self::RemoveContact { jid, contact } => f
+                .debug_struct("RemoveContact")
+                .field("jid", jid)
+                .field("contact", contact)
+                .finish(),
+            Self::Subscription { jid, contact, action } => f
+                .debug_struct("Subscription")
+                .field("jid", jid)
+                .field("contact", contact)
+                .field("action", action)
+                .finish(),
+            Self::SetBlocked { jid, items, blocked } => f
+                .debug_struct("SetBlocked")
+                .field("jid", jid)
+                .field("items", items)
+                .field("blocked", blocked)
+                .finish(),
+            Self::MarkConversationRead { jid, peer } => f
+                .debug_struct("MarkConversationRead")
+                .field("jid", jid)
+                .field("peer", peer)
+                .finish(),
+            Self::LoadOlderMessages { jid, peer } => f
+                .debug_struct("LoadOlderMessages")
+                .field("jid", jid)
+                .field("peer", peer)
+                .finish(),
+            Self::StartRegistration { config } => f
+                .debug_struct("StartRegistration")
+                .field("config", config)
+                .finish(),
+            Self::SubmitRegistration { jid, answers } => f
+                .debug_struct("SubmitRegistration")
+                .field("jid", jid)
+                .field("answers", answers)
+                .finish(),
+            Self::CancelRegistration { jid } => {
+                f.debug_struct("CancelRegistration").field("jid", jid).finish()
+            }
+            Self::JoinRoom {
+                jid,
+                room,
+                nick,
+                password,
+            } => f
+                .debug_struct("JoinRoom")
+                .field("jid", jid)
+                .field("room", room)
+                .field("nick", nick)
+                .field("password", password)
+                .finish(),
+            Self::LeaveRoom { jid, room } => f
+                .debug_struct("LeaveRoom")
+                .field("jid", jid)
+                .field("room", room)
+                .finish(),
+            Self::SendGroupMessage { jid, room, body } => f
+                .debug_struct("SendGroupMessage")
+                .field("jid", jid)
+                .field("room", room)
+                .field("body", &Redacted(body))
+                .finish(),
+            Self::SetRoomSubject { jid, room, subject } => f
+                .debug_struct("SetRoomSubject")
+                .field("jid", jid)
+                .field("room", room)
+                .field("subject", subject)
+                .finish(),
+            Self::SetBookmark { jid, bookmark } => f
+                .debug_struct("SetBookmark")
+                .field("jid", jid)
+                .field("bookmark", bookmark)
+                .finish(),
+            Self::RemoveBookmark { jid, room } => f
+                .debug_struct("RemoveBookmark")
+                .field("jid", jid)
+                .field("room", room)
+                .finish(),
+            Self::SetInteractive { active } => {
+                f.debug_struct("SetInteractive").field("active", active).finish()
+            }
+            Self::ListCommands { jid, entity, .. } => f
+                .debug_struct("ListCommands")
+                .field("jid", jid)
+                .field("entity", entity)
+                .finish_non_exhaustive(),
+            Self::RunCommand {
+                jid, entity, step, ..
+            } => f
+                .debug_struct("RunCommand")
+                .field("jid", jid)
+                .field("entity", entity)
+                .field("step", step)
+                .finish_non_exhaustive(),
+            Self::FetchRoomConfig { jid, room, .. } => f
+                .debug_struct("FetchRoomConfig")
+                .field("jid", jid)
+                .field("room", room)
+                .finish_non_exhaustive(),
+            Self::SaveRoomConfig {
+                jid,
+                room,
+                submission,
+                ..
+            } => f
+                .debug_struct("SaveRoomConfig")
+                .field("jid", jid)
+                .field("room", room)
+                .field("submission", &Outline(submission))
+                .finish_non_exhaustive(),
+            Self::Shutdown => f.write_str("Shutdown"),
+        }
+    }
 }

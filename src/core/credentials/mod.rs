@@ -37,6 +37,18 @@ impl Password {
     }
 }
 
+impl From<&str> for Password {
+    fn from(secret: &str) -> Self {
+        Self::new(secret)
+    }
+}
+
+impl From<String> for Password {
+    fn from(secret: String) -> Self {
+        Self::new(secret)
+    }
+}
+
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(<redacted>)")

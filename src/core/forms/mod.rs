@@ -165,8 +165,9 @@ pub struct Media {
     pub uris: Vec<MediaUri>,
 }
 
-/// One field of a form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One field of a form. `Debug` shows the values of a `text-private`
+/// field by size only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Field {
     /// The field's name; absent only for `fixed` fields.
     pub var: Option<String>,
@@ -316,5 +317,30 @@ impl Form {
             content.push(LayoutItem::Reported);
         }
         vec![Page { label: None, content }]
+    }
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Field");
+        d.field("var", &self.var).field("kind", &self.kind);
+        if self.kind == FieldKind::TextPrivate {
+            let hidden: Vec<_> = self
+                .values
+                .iter()
+                .map(|v| crate::core::redact::Redacted(v))
+                .collect();
+            d.field("values", &hidden);
+        } else {
+            d.field("values", &self.values);
+        }
+        d.field("declared_type", &self.declared_type)
+            .field("label", &self.label)
+            .field("desc", &self.desc)
+            .field("required", &self.required)
+            .field("options", &self.options)
+            .field("validation", &self.validation)
+            .field("media", &self.media)
+            .finish()
     }
 }

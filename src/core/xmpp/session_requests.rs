@@ -1,6 +1,8 @@
 //! Requests from the UI that a running session carries out, each in a task
 //! of its own so that the session loop never waits for an answer.
 
+use std::fmt;
+
 use xmpp_parsers::jid::{BareJid, Jid};
 
 use super::{
@@ -16,12 +18,14 @@ use super::{
 use crate::core::{
     bridge::{CommandStepReply, CommandsReply, Event, RequestKind, RoomConfigReply, RoomConfigSaved},
     contacts::SubscriptionAction,
+    credentials::Password,
     message::ChatState,
+    redact::Outline,
     rooms::Bookmark,
 };
 
-/// What a session can be asked to do.
-#[derive(Debug)]
+/// What a session can be asked to do. `Debug` leaves out passwords and
+/// form values.
 pub enum SessionRequest {
     /// See [`crate::core::bridge::Command::SetContact`].
     SetContact {
@@ -51,7 +55,7 @@ pub enum SessionRequest {
         /// Our nickname.
         nick: String,
         /// The room's password.
-        password: Option<String>,
+        password: Option<Password>,
     },
     /// See [`crate::core::bridge::Command::LeaveRoom`].
     LeaveRoom(BareJid),
@@ -69,6 +73,55 @@ pub enum SessionRequest {
     ListCommands(Jid, CommandsReply),
     /// See [`crate::core::bridge::Command::RunCommand`].
     RunCommand(Jid, CommandStep, CommandStepReply),
+}
+
+/// Debug output that can reach a log: message text is shown by size, form
+/// submissions by outline, passwords (a [`Password`]) not at all.
+impl fmt::Debug for SessionRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SetContact {
+                contact,
+                name,
+                groups,
+            } => f
+                .debug_struct("SetContact")
+                .field("contact", contact)
+                .field("name", name)
+                .field("groups", groups)
+                .finish(),
+            Self::RemoveContact(a0) => f.debug_tuple("RemoveContact").field(a0).finish(),
+            Self::Subscription(a0, a1) => f.debug_tuple("Subscription").field(a0).field(a1).finish(),
+            Self::SetBlocked(a0, a1) => f.debug_tuple("SetBlocked").field(a0).field(a1).finish(),
+            Self::ChatState(a0, a1) => f.debug_tuple("ChatState").field(a0).field(a1).finish(),
+            Self::MarkDisplayed(a0, a1) => f.debug_tuple("MarkDisplayed").field(a0).field(a1).finish(),
+            Self::LoadOlder(a0) => f.debug_tuple("LoadOlder").field(a0).finish(),
+            Self::JoinRoom { room, nick, password } => f
+                .debug_struct("JoinRoom")
+                .field("room", room)
+                .field("nick", nick)
+                .field("password", password)
+                .finish(),
+            Self::LeaveRoom(a0) => f.debug_tuple("LeaveRoom").field(a0).finish(),
+            Self::RoomSubject(a0, a1) => f.debug_tuple("RoomSubject").field(a0).field(a1).finish(),
+            Self::SetBookmark(a0) => f.debug_tuple("SetBookmark").field(a0).finish(),
+            Self::RemoveBookmark(a0) => f.debug_tuple("RemoveBookmark").field(a0).finish(),
+            Self::FetchRoomConfig(a0, _) => {
+                f.debug_tuple("FetchRoomConfig").field(a0).finish_non_exhaustive()
+            }
+            Self::SaveRoomConfig(a0, a1, _) => f
+                .debug_tuple("SaveRoomConfig")
+                .field(a0)
+                .field(&Outline(a1))
+                .finish_non_exhaustive(),
+            Self::ListCommands(a0, _) => f.debug_tuple("ListCommands").field(a0).finish_non_exhaustive(),
+            Self::RunCommand(a0, a1, _) => f
+                .debug_tuple("RunCommand")
+                .field(a0)
+                .field(a1)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl SessionRequest {

@@ -25,6 +25,7 @@ use xmpp_parsers::{
 use super::{contact_presence, context::SessionContext, modules::Module};
 use crate::core::{
     bridge::Event,
+    credentials::Password,
     rooms::{Affiliation, Occupant, Role, RoomExit, RoomJoinError},
 };
 
@@ -51,7 +52,7 @@ enum Phase {
 
 struct Room {
     nick: String,
-    password: Option<String>,
+    password: Option<Password>,
     phase: Phase,
     occupants: BTreeMap<String, Occupant>,
     subject: Option<String>,
@@ -145,7 +146,7 @@ fn occupant_jid(room: &BareJid, nick: &str) -> Option<Jid> {
 
 /// Joins `room` as `nick`. Asking again for a room we are in repeats the
 /// [`Event::RoomJoined`] with what we know.
-pub async fn join(ctx: &SessionContext, room: BareJid, nick: String, password: Option<String>) {
+pub async fn join(ctx: &SessionContext, room: BareJid, nick: String, password: Option<Password>) {
     if let Some(joined) = joined_event(ctx, &room) {
         return ctx.emit(joined);
     }
@@ -156,7 +157,8 @@ pub async fn join(ctx: &SessionContext, room: BareJid, nick: String, password: O
         .await
         .ok()
         .and_then(|m| m.first().map(|m| m.message.timestamp_ms));
-    let Some(presence) = join_presence(&room, &nick, password.as_deref(), since_ms) else {
+    let Some(presence) = join_presence(&room, &nick, password.as_ref().map(Password::expose), since_ms)
+    else {
         return ctx.emit(Event::RoomJoinFailed {
             jid: ctx.account.clone(),
             room,
@@ -243,7 +245,12 @@ pub fn rejoin_all(ctx: &SessionContext) {
                 requested: r.nick.clone(),
             };
             r.occupants.clear();
-            joins.extend(join_presence(jid, &r.nick, r.password.as_deref(), r.since_ms));
+            joins.extend(join_presence(
+                jid,
+                &r.nick,
+                r.password.as_ref().map(Password::expose),
+                r.since_ms,
+            ));
             true
         });
     }
@@ -445,7 +452,7 @@ fn on_error(ctx: &SessionContext, room: &BareJid, nick: &str, presence: &Presenc
             attempt: attempt + 1,
             requested,
         };
-        if let Some(p) = join_presence(room, &next, r.password.as_deref(), r.since_ms) {
+        if let Some(p) = join_presence(room, &next, r.password.as_ref().map(Password::expose), r.since_ms) {
             ctx.out.send(p);
         }
         return;

@@ -25,8 +25,9 @@ pub struct CommandItem {
 }
 
 /// One step of a command: the node, the session (none to start), the
-/// action, and the filled-in form, if any.
-#[derive(Debug, Clone)]
+/// action, and the filled-in form, if any. `Debug` leaves the form's
+/// values out.
+#[derive(Clone)]
 pub struct CommandStep {
     /// The command's node.
     pub node: String,
@@ -36,6 +37,17 @@ pub struct CommandStep {
     pub action: Action,
     /// The submission (`<x type='submit'/>`), if any.
     pub form: Option<Element>,
+}
+
+impl std::fmt::Debug for CommandStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandStep")
+            .field("node", &self.node)
+            .field("sessionid", &self.sessionid)
+            .field("action", &self.action)
+            .field("form", &crate::core::redact::outline(&self.form))
+            .finish()
+    }
 }
 
 /// Reads a disco#items answer on the commands node.

@@ -92,8 +92,9 @@ pub struct Note {
     pub text: String,
 }
 
-/// A `<command/>` element, sent or received.
-#[derive(Debug, Clone, PartialEq)]
+/// A `<command/>` element, sent or received. `Debug` leaves the form's
+/// values out.
+#[derive(Clone, PartialEq)]
 pub struct CommandPayload {
     /// The command's node.
     pub node: String,
@@ -109,6 +110,20 @@ pub struct CommandPayload {
     pub notes: Vec<Note>,
     /// The data form, if any, as XML (read it with [`CommandPayload::form`]).
     pub form: Option<Element>,
+}
+
+impl std::fmt::Debug for CommandPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandPayload")
+            .field("node", &self.node)
+            .field("sessionid", &self.sessionid)
+            .field("status", &self.status)
+            .field("action", &self.action)
+            .field("actions", &self.actions)
+            .field("notes", &self.notes)
+            .field("form", &crate::core::redact::outline(&self.form))
+            .finish()
+    }
 }
 
 /// Why a command could not be run, listed or continued.

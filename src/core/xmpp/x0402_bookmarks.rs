@@ -23,7 +23,7 @@ use super::{
     outgoing::IqError,
     x0045_muc,
 };
-use crate::core::{bridge::Event, rooms::Bookmark};
+use crate::core::{bridge::Event, credentials::Password, rooms::Bookmark};
 
 /// `urn:xmpp:bookmarks:1+notify`: the server sends us changes.
 const NOTIFY: &str = "urn:xmpp:bookmarks:1+notify";
@@ -92,7 +92,13 @@ pub async fn autojoin(ctx: &SessionContext, bookmarks: &[Bookmark]) {
         .iter()
         .filter(|b| b.autojoin && !ctx.rooms.knows(&b.room))
     {
-        x0045_muc::join(ctx, b.room.clone(), nick_for(ctx, b), b.password.clone()).await;
+        x0045_muc::join(
+            ctx,
+            b.room.clone(),
+            nick_for(ctx, b),
+            b.password.clone().map(Password::from),
+        )
+        .await;
     }
 }
 
