@@ -40,7 +40,8 @@ pub struct Prosody {
     pub leaf_der: Vec<u8>,
 }
 
-fn free_port() -> u16 {
+/// A loopback port that was free a moment ago.
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -57,14 +58,15 @@ fn unique_dir() -> PathBuf {
     ))
 }
 
-struct TestPki {
-    ca_pem: String,
-    leaf_pem: String,
-    leaf_key_pem: String,
-    leaf_der: Vec<u8>,
+/// A test CA and a leaf certificate for [`DOMAIN`] signed by it.
+pub(crate) struct TestPki {
+    pub(crate) ca_pem: String,
+    pub(crate) leaf_pem: String,
+    pub(crate) leaf_key_pem: String,
+    pub(crate) leaf_der: Vec<u8>,
 }
 
-fn make_pki() -> TestPki {
+pub(crate) fn make_pki() -> TestPki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params

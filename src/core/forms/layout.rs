@@ -4,7 +4,13 @@ use std::collections::HashSet;
 
 use xmpp_parsers::minidom::Element;
 
-use super::{parse::FormWarning, Field, FieldKind, NS_LAYOUT};
+use super::{
+    parse::{FormError, FormWarning},
+    Field, FieldKind, NS_LAYOUT,
+};
+
+/// How deep XEP-0141 sections may nest, in pages and in what is written.
+pub const MAX_SECTION_DEPTH: usize = 16;
 
 /// One step of a paged form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +44,13 @@ fn content(
     fields: &[Field],
     used: &mut HashSet<usize>,
     warnings: &mut Vec<FormWarning>,
-) -> Vec<LayoutItem> {
+    depth: usize,
+) -> Result<Vec<LayoutItem>, FormError> {
+    if depth > MAX_SECTION_DEPTH {
+        return Err(FormError::TooDeep {
+            limit: MAX_SECTION_DEPTH,
+        });
+    }
     let mut items = Vec::new();
     for child in element.children().filter(|c| c.ns() == NS_LAYOUT) {
         match child.name() {
@@ -46,7 +58,7 @@ fn content(
             "reportedref" => items.push(LayoutItem::Reported),
             "section" => items.push(LayoutItem::Section {
                 label: child.attr("label").map(str::to_owned),
-                content: content(child, fields, used, warnings),
+                content: content(child, fields, used, warnings, depth + 1)?,
             }),
             "fieldref" => {
                 let var = child.attr("var").unwrap_or_default();
@@ -59,21 +71,24 @@ fn content(
             other => warnings.push(FormWarning::UnknownLayout(other.to_owned())),
         }
     }
-    items
+    Ok(items)
 }
 
 /// Reads the form's `<page/>` children. Fields that no page refers to are
 /// added to the last page, so that nothing the form asks for is hidden.
-pub(super) fn pages(x: &Element, fields: &[Field], warnings: &mut Vec<FormWarning>) -> Vec<Page> {
+pub(super) fn pages(
+    x: &Element,
+    fields: &[Field],
+    warnings: &mut Vec<FormWarning>,
+) -> Result<Vec<Page>, FormError> {
     let mut used = HashSet::new();
-    let mut pages: Vec<Page> = x
-        .children()
-        .filter(|c| c.is("page", NS_LAYOUT))
-        .map(|page| Page {
+    let mut pages = Vec::new();
+    for page in x.children().filter(|c| c.is("page", NS_LAYOUT)) {
+        pages.push(Page {
             label: page.attr("label").map(str::to_owned),
-            content: content(page, fields, &mut used, warnings),
-        })
-        .collect();
+            content: content(page, fields, &mut used, warnings, 0)?,
+        });
+    }
     if let Some(last) = pages.last_mut() {
         for (i, field) in fields.iter().enumerate() {
             if !used.contains(&i) && field.kind != FieldKind::Hidden {
@@ -82,5 +97,5 @@ pub(super) fn pages(x: &Element, fields: &[Field], warnings: &mut Vec<FormWarnin
             }
         }
     }
-    pages
+    Ok(pages)
 }

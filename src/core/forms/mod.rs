@@ -10,8 +10,8 @@ mod parse;
 mod validate;
 mod write;
 
-pub use layout::{LayoutItem, Page};
-pub use parse::{parse, FormError, FormWarning};
+pub use layout::{LayoutItem, Page, MAX_SECTION_DEPTH};
+pub use parse::{parse, FormError, FormWarning, MAX_FIELDS, MAX_ITEMS, MAX_OPTIONS, MAX_VALUES};
 pub use validate::{Invalid, Problem};
 
 /// The namespace of data forms.

@@ -21,6 +21,42 @@ pub enum FormError {
     /// Two fields share a name, so a submission could not tell them apart.
     #[error("two fields are named “{0}”")]
     DuplicateVar(String),
+    /// More of something than Balcony reads from one form.
+    #[error("the form has more {what} than the {limit} Balcony reads")]
+    TooLarge {
+        /// What there is too much of: `fields`, `options`, …
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// XEP-0141 sections nested deeper than Balcony follows.
+    #[error("the form's sections are nested deeper than {limit} levels")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Fields a form (or its result table's columns, or one row) may have.
+pub const MAX_FIELDS: usize = 2_000;
+/// Options one list field may have.
+pub const MAX_OPTIONS: usize = 5_000;
+/// Values one field may have.
+pub const MAX_VALUES: usize = 5_000;
+/// Rows a result table may have.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// The children of `parent` that `keep` picks, refused past `limit`.
+fn at_most<'a>(
+    parent: &'a Element,
+    keep: impl Fn(&Element) -> bool,
+    what: &'static str,
+    limit: usize,
+) -> Result<impl Iterator<Item = &'a Element>, FormError> {
+    if parent.children().filter(|c| keep(c)).nth(limit).is_some() {
+        return Err(FormError::TooLarge { what, limit });
+    }
+    Ok(parent.children().filter(move |c| keep(c)))
 }
 
 /// What the parser tolerated; the form is still usable.
@@ -104,7 +140,7 @@ fn media(element: &Element) -> Vec<Media> {
         .collect()
 }
 
-fn field(element: &Element, default: FieldKind, warnings: &mut Vec<FormWarning>) -> Field {
+fn field(element: &Element, default: FieldKind, warnings: &mut Vec<FormWarning>) -> Result<Field, FormError> {
     let var = element.attr("var").map(str::to_owned);
     let declared_type = element.attr("type").map(str::to_owned);
     let name = var.clone().unwrap_or_default();
@@ -119,7 +155,7 @@ fn field(element: &Element, default: FieldKind, warnings: &mut Vec<FormWarning>)
         }),
     };
     let mut options = Vec::new();
-    for option in element.children().filter(|c| c.is("option", NS)) {
+    for option in at_most(element, |c| c.is("option", NS), "options", MAX_OPTIONS)? {
         match text_of(option, "value") {
             Some(value) => options.push(FieldOption {
                 label: option.attr("label").map(str::to_owned),
@@ -128,33 +164,31 @@ fn field(element: &Element, default: FieldKind, warnings: &mut Vec<FormWarning>)
             None => warnings.push(FormWarning::OptionWithoutValue(name.clone())),
         }
     }
-    Field {
+    Ok(Field {
         kind,
         declared_type,
         label: element.attr("label").map(str::to_owned),
         desc: text_of(element, "desc"),
         required: element.has_child("required", NS),
-        values: element
-            .children()
-            .filter(|c| c.is("value", NS))
+        values: at_most(element, |c| c.is("value", NS), "values", MAX_VALUES)?
             .map(Element::text)
             .collect(),
         options,
         validation: validation(element, &name, warnings),
         media: media(element),
         var,
-    }
+    })
 }
 
-fn fields<'a>(
-    elements: impl Iterator<Item = &'a Element>,
+fn fields(
+    parent: &Element,
     default: FieldKind,
     warnings: &mut Vec<FormWarning>,
 ) -> Result<Vec<Field>, FormError> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for element in elements.filter(|c| c.is("field", NS)) {
-        let f = field(element, default, warnings);
+    for element in at_most(parent, |c| c.is("field", NS), "fields", MAX_FIELDS)? {
+        let f = field(element, default, warnings)?;
         match &f.var {
             Some(var) if !seen.insert(var.clone()) => return Err(FormError::DuplicateVar(var.clone())),
             None if f.kind != FieldKind::Fixed => {
@@ -182,16 +216,16 @@ pub fn parse(x: &Element) -> Result<Form, FormError> {
     let mut warnings = Vec::new();
     // XEP-0004 §3.3: a field without a type is text-single, except in
     // submissions and results where the form defined it.
-    let fields = fields(x.children(), FieldKind::TextSingle, &mut warnings)?;
+    let fields = fields(x, FieldKind::TextSingle, &mut warnings)?;
     let reported = match x.get_child("reported", NS) {
         Some(r) => fields_of(r, &mut warnings)?,
         None => Vec::new(),
     };
     let mut items = Vec::new();
-    for item in x.children().filter(|c| c.is("item", NS)) {
+    for item in at_most(x, |c| c.is("item", NS), "result rows", MAX_ITEMS)? {
         items.push(fields_of(item, &mut warnings)?);
     }
-    let pages = layout::pages(x, &fields, &mut warnings);
+    let pages = layout::pages(x, &fields, &mut warnings)?;
     Ok(Form {
         kind,
         title: text_of(x, "title"),
@@ -209,5 +243,5 @@ pub fn parse(x: &Element) -> Result<Form, FormError> {
 }
 
 fn fields_of(parent: &Element, warnings: &mut Vec<FormWarning>) -> Result<Vec<Field>, FormError> {
-    fields(parent.children(), FieldKind::TextSingle, warnings)
+    fields(parent, FieldKind::TextSingle, warnings)
 }

@@ -8,7 +8,10 @@ use xmpp_parsers::minidom::{
     Element, ElementBuilder,
 };
 
-use super::{Field, FieldKind, Form, LayoutItem, Method, Validation, NS, NS_LAYOUT, NS_MEDIA, NS_VALIDATE};
+use super::{
+    layout::MAX_SECTION_DEPTH, Field, FieldKind, Form, LayoutItem, Method, Validation, NS, NS_LAYOUT,
+    NS_MEDIA, NS_VALIDATE,
+};
 
 fn text(name: &str, ns: &str, value: &str) -> Element {
     Element::builder(name, ns).append(value).build()
@@ -112,9 +115,14 @@ fn field(field: &Field, full: bool) -> Element {
     b.build()
 }
 
-fn layout(form: &Form, name: &str, label: Option<&String>, content: &[LayoutItem]) -> Element {
+/// Writes a page or section; sections deeper than [`MAX_SECTION_DEPTH`]
+/// (which parsing refuses) are left out.
+fn layout(form: &Form, name: &str, label: Option<&String>, content: &[LayoutItem], depth: usize) -> Element {
     let mut b = attr(Element::builder(name, NS_LAYOUT), xml_ncname!("label"), label);
     for item in content {
+        if depth >= MAX_SECTION_DEPTH && matches!(item, LayoutItem::Section { .. }) {
+            continue;
+        }
         b = b.append(match item {
             LayoutItem::Text(t) => text("text", NS_LAYOUT, t),
             LayoutItem::Reported => Element::builder("reportedref", NS_LAYOUT).build(),
@@ -122,7 +130,9 @@ fn layout(form: &Form, name: &str, label: Option<&String>, content: &[LayoutItem
                 let var = form.fields.get(*i).and_then(|f| f.var.as_ref());
                 attr(Element::builder("fieldref", NS_LAYOUT), xml_ncname!("var"), var).build()
             }
-            LayoutItem::Section { label, content } => layout(form, "section", label.as_ref(), content),
+            LayoutItem::Section { label, content } => {
+                layout(form, "section", label.as_ref(), content, depth + 1)
+            }
         });
     }
     b.build()
@@ -143,7 +153,7 @@ impl Form {
             x = x.append(text("instructions", NS, i));
         }
         for page in &self.pages {
-            x = x.append(layout(self, "page", page.label.as_ref(), &page.content));
+            x = x.append(layout(self, "page", page.label.as_ref(), &page.content, 0));
         }
         if !self.reported.is_empty() {
             let r = self.reported.iter().map(|f| field(f, true));

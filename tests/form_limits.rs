@@ -1,0 +1,177 @@
+//! Data forms from the network are bounded: nested XEP-0141 sections,
+//! fields, options, values and result rows each have a limit, named in the
+//! error; each is tested at the limit and one past it. A form nested far
+//! deeper (about 6,500 levels, which overflowed a 2 MiB worker stack
+//! before) is refused on such a stack, and writing never recurses past the
+//! limit either.
+
+use balcony::core::forms::{
+    parse, FormError, LayoutItem, MAX_FIELDS, MAX_ITEMS, MAX_OPTIONS, MAX_SECTION_DEPTH, MAX_VALUES,
+};
+use xmpp_parsers::minidom::Element;
+
+const NS: &str = "jabber:x:data";
+const LAYOUT: &str = "http://jabber.org/protocol/xdata-layout";
+
+fn form(inner: &str) -> Element {
+    format!("<x xmlns='{NS}' type='form'><field var='a' type='text-single'/>{inner}</x>")
+        .parse()
+        .expect("test XML")
+}
+
+fn nested_sections(depth: usize) -> String {
+    let mut s = format!("<page xmlns='{LAYOUT}' label='p'>");
+    for i in 0..depth {
+        s.push_str(&format!("<section label='s{i}'>"));
+    }
+    s.push_str("<fieldref var='a'/>");
+    for _ in 0..depth {
+        s.push_str("</section>");
+    }
+    s.push_str("</page>");
+    s
+}
+
+fn depth_of(items: &[LayoutItem]) -> usize {
+    items
+        .iter()
+        .map(|i| match i {
+            LayoutItem::Section { content, .. } => 1 + depth_of(content),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn sections_at_the_limit_are_read_and_written_one_more_is_refused() {
+    let ok = parse(&form(&nested_sections(MAX_SECTION_DEPTH))).expect("at the limit");
+    assert_eq!(depth_of(&ok.pages[0].content), MAX_SECTION_DEPTH);
+    // Written back and read again: the same layout.
+    let again = parse(&ok.to_element()).expect("round trip");
+    assert_eq!(again.pages, ok.pages);
+    let err = parse(&form(&nested_sections(MAX_SECTION_DEPTH + 1))).expect_err("one past");
+    assert_eq!(
+        err,
+        FormError::TooDeep {
+            limit: MAX_SECTION_DEPTH
+        }
+    );
+    assert!(err.to_string().contains("16 levels"), "{err}");
+}
+
+#[test]
+fn a_form_nested_thousands_deep_is_refused_on_a_worker_sized_stack() {
+    let xml = format!(
+        "<x xmlns='{NS}' type='form'><field var='a'/>{}</x>",
+        nested_sections(6_500)
+    );
+    assert!(xml.len() > 120_000, "{}", xml.len());
+    let outcome = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            // minidom builds and drops the element within this stack at
+            // this depth; the recursion that overflowed was ours.
+            let element: Element = xml.parse().expect("XML");
+            parse(&element).map(|_| ())
+        })
+        .expect("thread")
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(
+        outcome,
+        Err(FormError::TooDeep {
+            limit: MAX_SECTION_DEPTH
+        })
+    );
+}
+
+fn repeated(tag: &str, n: usize) -> String {
+    (0..n).map(|i| tag.replace("{i}", &i.to_string())).collect()
+}
+
+#[test]
+fn fields_options_values_and_rows_are_limited_by_name() {
+    let fields = |n| {
+        format!(
+            "<x xmlns='{NS}' type='form'>{}</x>",
+            repeated("<field var='f{i}'/>", n)
+        )
+    };
+    assert_eq!(
+        parse(&fields(MAX_FIELDS).parse().unwrap())
+            .expect("at the limit")
+            .fields
+            .len(),
+        MAX_FIELDS
+    );
+    let err = parse(&fields(MAX_FIELDS + 1).parse().unwrap()).expect_err("one past");
+    assert_eq!(
+        err,
+        FormError::TooLarge {
+            what: "fields",
+            limit: MAX_FIELDS
+        }
+    );
+    assert!(err.to_string().contains("more fields than the 2000"), "{err}");
+
+    let options = |n| {
+        form(&format!(
+            "<field var='l' type='list-multi'>{}</field>",
+            repeated("<option><value>o{i}</value></option>", n)
+        ))
+    };
+    assert_eq!(
+        parse(&options(MAX_OPTIONS)).expect("at the limit").fields[1]
+            .options
+            .len(),
+        MAX_OPTIONS
+    );
+    assert_eq!(
+        parse(&options(MAX_OPTIONS + 1)),
+        Err(FormError::TooLarge {
+            what: "options",
+            limit: MAX_OPTIONS
+        })
+    );
+
+    let values = |n| {
+        form(&format!(
+            "<field var='j' type='jid-multi'>{}</field>",
+            repeated("<value>v{i}@x</value>", n)
+        ))
+    };
+    assert_eq!(
+        parse(&values(MAX_VALUES)).expect("at the limit").fields[1]
+            .values
+            .len(),
+        MAX_VALUES
+    );
+    assert_eq!(
+        parse(&values(MAX_VALUES + 1)),
+        Err(FormError::TooLarge {
+            what: "values",
+            limit: MAX_VALUES
+        })
+    );
+
+    let rows = |n| {
+        format!(
+            "<x xmlns='{NS}' type='result'><reported><field var='c'/></reported>{}</x>",
+            repeated("<item><field var='c'><value>{i}</value></field></item>", n)
+        )
+        .parse::<Element>()
+        .unwrap()
+    };
+    assert_eq!(
+        parse(&rows(MAX_ITEMS)).expect("at the limit").items.len(),
+        MAX_ITEMS
+    );
+    assert_eq!(
+        parse(&rows(MAX_ITEMS + 1)),
+        Err(FormError::TooLarge {
+            what: "result rows",
+            limit: MAX_ITEMS
+        })
+    );
+}
