@@ -40,9 +40,9 @@ pub enum FormError {
 /// Fields a form (or its result table's columns, or one row) may have.
 pub const MAX_FIELDS: usize = 2_000;
 /// Options one list field may have.
-pub const MAX_OPTIONS: usize = 5_000;
+pub const MAX_OPTIONS: usize = 20_000;
 /// Values one field may have.
-pub const MAX_VALUES: usize = 5_000;
+pub const MAX_VALUES: usize = 20_000;
 /// Rows a result table may have.
 pub const MAX_ITEMS: usize = 10_000;
 
