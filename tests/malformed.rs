@@ -186,3 +186,100 @@ async fn avatar_metadata_with_a_non_ascii_id_does_not_crash_the_session() {
     assert_eq!(stored[0].message.body, "still there?");
     juliet.worker.shutdown();
 }
+
+fn nested_payload(levels: usize) -> Element {
+    format!(
+        "<deep xmlns='urn:balcony:test:deep'>{}x{}</deep>",
+        "<a>".repeat(levels - 1),
+        "</a>".repeat(levels - 1)
+    )
+    .parse()
+    .expect("test XML")
+}
+
+#[test]
+fn stanzas_nested_past_the_depth_limit_are_refused_and_the_session_goes_on() {
+    // Only this test's own peer needs deep stacks to write such stanzas;
+    // Balcony's worker runs on its own runtime with ordinary ones.
+    const BIG: usize = 256 << 20;
+    std::thread::Builder::new()
+        .stack_size(BIG)
+        .spawn(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .thread_stack_size(BIG)
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(deep_stanzas())
+        })
+        .expect("thread")
+        .join()
+        .expect("the test passed");
+}
+
+async fn deep_stanzas() {
+    use balcony::core::xmpp::depth_limit::MAX_DEPTH;
+    use tokio_xmpp::IqRequest;
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("mallory", "pw-m");
+    let juliet = online(&server, "malformed-deep-juliet", "juliet", "pw-j").await;
+    let target = Jid::from(juliet.full.clone());
+    let mut mallory = Peer::login(&server, "mallory", "pw-m").await;
+
+    // The stream's root is level 1 and the IQ level 2: a payload of
+    // MAX_DEPTH - 2 levels is at the limit, one more is past it.
+    let at_limit = mallory
+        .iq(
+            Some(target.clone()),
+            IqRequest::Get(nested_payload(MAX_DEPTH - 2)),
+        )
+        .await
+        .expect_err("an unknown request");
+    assert_eq!(at_limit.defined_condition, DefinedCondition::ServiceUnavailable);
+    let past = mallory
+        .iq(
+            Some(target.clone()),
+            IqRequest::Get(nested_payload(MAX_DEPTH - 1)),
+        )
+        .await
+        .expect_err("refused");
+    assert_eq!(past.defined_condition, DefinedCondition::BadRequest);
+    let deep = mallory
+        .iq(Some(target.clone()), IqRequest::Set(nested_payload(5_000)))
+        .await
+        .expect_err("refused");
+    assert_eq!(deep.defined_condition, DefinedCondition::BadRequest);
+    assert!(
+        deep.texts.values().any(|t| t.contains("nested too deeply")),
+        "{deep:?}"
+    );
+
+    // A message and a presence 5,000 deep are dropped, quickly (Balcony
+    // took 1.5 s to parse such a message before the limit).
+    let mut message = Message::chat(Some(target.clone()));
+    message.bodies.insert(Lang::default(), "deep".into());
+    message.payloads.push(nested_payload(5_000));
+    mallory.send(message).await;
+    let mut presence = xmpp_parsers::presence::Presence::available().with_to(target.clone());
+    presence.payloads.push(nested_payload(5_000));
+    mallory.send(presence).await;
+    let started = std::time::Instant::now();
+    let mut real = Message::chat(Some(target.clone()));
+    real.bodies.insert(Lang::default(), "after the deep ones".into());
+    mallory.send(real).await;
+    let stored = juliet
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => Some(messages.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].message.body, "after the deep ones");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    juliet.worker.shutdown();
+}

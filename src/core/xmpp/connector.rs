@@ -19,6 +19,7 @@ use tokio_xmpp::{
 };
 
 use super::{
+    depth_limit::DepthLimited,
     tls::AccountTls,
     x0352_csi::{CsiSwitch, CsiWriter},
 };
@@ -99,7 +100,7 @@ fn header(domain: &str) -> StreamHeader<'_> {
 }
 
 impl ServerConnector for AccountConnector {
-    type Stream = BufStream<CsiWriter<TlsStream<TcpStream>>>;
+    type Stream = BufStream<CsiWriter<DepthLimited<TlsStream<TcpStream>>>>;
 
     async fn connect(
         &self,
@@ -140,8 +141,13 @@ impl ServerConnector for AccountConnector {
                 self.handshake(stream.into_inner().into_inner(), domain).await?
             }
         };
-        let stream =
-            initiate_stream(BufStream::new(self.csi.wrap(tls)), ns, header(domain), timeouts).await?;
+        let stream = initiate_stream(
+            BufStream::new(self.csi.wrap(DepthLimited::new(tls))),
+            ns,
+            header(domain),
+            timeouts,
+        )
+        .await?;
         Ok((stream, binding))
     }
 }

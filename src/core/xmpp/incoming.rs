@@ -4,12 +4,13 @@
 use xmpp_parsers::{
     iq::Iq,
     message::{Message, MessageType},
+    stanza_error::{DefinedCondition, ErrorType},
 };
 
 use super::{
     chat::{self, Source},
     context::SessionContext,
-    modules,
+    depth_limit, modules,
     outgoing::IqTracker,
     roster, x0045_muc_messages, x0084_user_avatar, x0184_receipts, x0191_blocking,
     x0280_carbons::{self, Carbon, Unwrapped},
@@ -17,8 +18,59 @@ use super::{
 };
 use crate::core::{bridge::Event, store::Placement};
 
+/// What is said of a stanza with elements nested past the stream's limit.
+const TOO_DEEP: &str = "The stanza is nested too deeply";
+
+/// An IQ from which [`depth_limit`] cut elements: a request gets
+/// `bad-request`, an answer reaches its asker as that error.
+fn refuse_too_deep(iq: Iq) -> Result<Iq, Option<Iq>> {
+    let error = || modules::stanza_error(ErrorType::Modify, DefinedCondition::BadRequest, TOO_DEEP);
+    match iq {
+        Iq::Get { ref payload, .. } | Iq::Set { ref payload, .. } if depth_limit::holds_marker(payload) => {
+            tracing::warn!(from = ?iq_from(&iq), "IQ request nested too deeply refused");
+            let (_, from, id, _) = modules::request_parts(&iq).ok_or(None)?;
+            Err(Some(modules::reply(from, id, modules::Answer::Error(error()))))
+        }
+        Iq::Result {
+            from,
+            to,
+            id,
+            payload: Some(payload),
+        } if depth_limit::holds_marker(&payload) => Ok(Iq::Error {
+            from,
+            to,
+            id,
+            payload: None,
+            error: error(),
+        }),
+        other => Ok(other),
+    }
+}
+
+fn iq_from(iq: &Iq) -> Option<&xmpp_parsers::jid::Jid> {
+    match iq {
+        Iq::Get { from, .. } | Iq::Set { from, .. } | Iq::Result { from, .. } | Iq::Error { from, .. } => {
+            from.as_ref()
+        }
+    }
+}
+
+/// True (and logged) when elements were cut out of a message or presence
+/// for nesting too deep: it is dropped.
+pub fn too_deep(kind: &str, payloads: &[xmpp_parsers::minidom::Element]) -> bool {
+    let cut = payloads.iter().any(depth_limit::holds_marker);
+    if cut {
+        tracing::warn!(kind, "stanza nested too deeply dropped");
+    }
+    cut
+}
+
 /// Handles an IQ; the reply to send, if any.
 pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Option<Iq> {
+    let iq = match refuse_too_deep(iq) {
+        Ok(iq) => iq,
+        Err(reply) => return reply,
+    };
     if matches!(iq, Iq::Result { .. } | Iq::Error { .. }) {
         if !tracker.on_answer(iq) {
             tracing::debug!("unexpected IQ answer ignored");
@@ -43,6 +95,9 @@ pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Opt
 
 /// Handles a live message (not an archive result).
 pub async fn on_message(ctx: &SessionContext, message: Message) {
+    if too_deep("message", &message.payloads) {
+        return;
+    }
     if message.type_ == MessageType::Groupchat {
         if !x0045_muc_messages::on_message(ctx, &message).await {
             tracing::debug!(from = ?message.from, "groupchat message from a room we are not in");

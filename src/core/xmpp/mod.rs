@@ -7,6 +7,7 @@ pub mod chat;
 pub mod connector;
 pub mod contact_presence;
 pub mod context;
+pub mod depth_limit;
 pub mod error;
 pub mod incoming;
 pub mod link;

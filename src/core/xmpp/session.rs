@@ -348,7 +348,9 @@ async fn run(
                     }
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Presence(presence))) => {
-                    if let Some(presence) = x0045_muc::on_presence(&ctx, presence) {
+                    if incoming::too_deep("presence", &presence.payloads) {
+                        // Dropped, as logged.
+                    } else if let Some(presence) = x0045_muc::on_presence(&ctx, presence) {
                         caps.on_presence(&ctx, presence);
                     }
                 }
