@@ -23,27 +23,36 @@ const TOO_DEEP: &str = "The stanza is nested too deeply";
 
 /// An IQ from which [`depth_limit`] cut elements: a request gets
 /// `bad-request`, an answer reaches its asker as that error.
-fn refuse_too_deep(iq: Iq) -> Result<Iq, Option<Iq>> {
+/// What to do with an IQ after the depth check.
+enum DepthChecked {
+    /// Route it as usual.
+    Route(Iq),
+    /// Send this reply (or nothing) instead.
+    Refused(Option<Iq>),
+}
+
+fn refuse_too_deep(iq: Iq) -> DepthChecked {
     let error = || modules::stanza_error(ErrorType::Modify, DefinedCondition::BadRequest, TOO_DEEP);
     match iq {
         Iq::Get { ref payload, .. } | Iq::Set { ref payload, .. } if depth_limit::holds_marker(payload) => {
             tracing::warn!(from = ?iq_from(&iq), "IQ request nested too deeply refused");
-            let (_, from, id, _) = modules::request_parts(&iq).ok_or(None)?;
-            Err(Some(modules::reply(from, id, modules::Answer::Error(error()))))
+            let reply = modules::request_parts(&iq)
+                .map(|(_, from, id, _)| modules::reply(from, id, modules::Answer::Error(error())));
+            DepthChecked::Refused(reply)
         }
         Iq::Result {
             from,
             to,
             id,
             payload: Some(payload),
-        } if depth_limit::holds_marker(&payload) => Ok(Iq::Error {
+        } if depth_limit::holds_marker(&payload) => DepthChecked::Route(Iq::Error {
             from,
             to,
             id,
             payload: None,
             error: error(),
         }),
-        other => Ok(other),
+        other => DepthChecked::Route(other),
     }
 }
 
@@ -68,8 +77,8 @@ pub fn too_deep(kind: &str, payloads: &[xmpp_parsers::minidom::Element]) -> bool
 /// Handles an IQ; the reply to send, if any.
 pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Option<Iq> {
     let iq = match refuse_too_deep(iq) {
-        Ok(iq) => iq,
-        Err(reply) => return reply,
+        DepthChecked::Route(iq) => iq,
+        DepthChecked::Refused(reply) => return reply,
     };
     if matches!(iq, Iq::Result { .. } | Iq::Error { .. }) {
         if !tracker.on_answer(iq) {
