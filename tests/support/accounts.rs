@@ -77,7 +77,7 @@ pub struct Online {
 }
 
 /// Logs `user` in with a fresh profile named `name`, over STARTTLS.
-pub async fn online(server: &Prosody, name: &str, user: &str, password: &str) -> Online {
+pub async fn online(server: &impl super::TestServer, name: &str, user: &str, password: &str) -> Online {
     online_at(
         server,
         &server.c2s_addr(),
@@ -89,7 +89,13 @@ pub async fn online(server: &Prosody, name: &str, user: &str, password: &str) ->
 }
 
 /// Logs `user` in with `profile`, connecting to `addr`.
-pub async fn online_at(server: &Prosody, addr: &str, profile: Profile, user: &str, password: &str) -> Online {
+pub async fn online_at(
+    server: &impl super::TestServer,
+    addr: &str,
+    profile: Profile,
+    user: &str,
+    password: &str,
+) -> Online {
     static QUIET: std::sync::Once = std::sync::Once::new();
     QUIET.call_once(balcony::core::xmpp::link::quiet_expected_stream_panic);
     let options = WorkerOptions {
@@ -100,7 +106,7 @@ pub async fn online_at(server: &Prosody, addr: &str, profile: Profile, user: &st
         },
     };
     let worker = worker::spawn(profile.clone(), options).expect("worker");
-    let cfg = config(user, addr, TlsMode::StartTls, Some(&server.ca_pem));
+    let cfg = config(user, addr, TlsMode::StartTls, Some(server.ca_pem()));
     let jid = cfg.jid.clone();
     add(&worker, cfg, password);
     let events = worker.events();

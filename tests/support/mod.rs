@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod command_line;
+pub mod ejabberd;
 pub mod events;
 pub mod memory;
 pub mod notifications;
@@ -12,3 +13,29 @@ pub mod profiles;
 pub mod prosody;
 pub mod proxy;
 pub mod ui;
+
+/// What the account helpers need of a test server, Prosody or ejabberd.
+pub trait TestServer {
+    /// `host:port` of the STARTTLS listener.
+    fn c2s_addr(&self) -> String;
+    /// PEM of the test CA.
+    fn ca_pem(&self) -> &str;
+}
+
+impl TestServer for prosody::Prosody {
+    fn c2s_addr(&self) -> String {
+        prosody::Prosody::c2s_addr(self)
+    }
+    fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+}
+
+impl TestServer for ejabberd::Ejabberd {
+    fn c2s_addr(&self) -> String {
+        ejabberd::Ejabberd::c2s_addr(self)
+    }
+    fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+}

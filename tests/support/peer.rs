@@ -23,7 +23,7 @@ use tokio_xmpp::{
     IqRequest, Stanza,
 };
 
-use super::prosody::{Prosody, DOMAIN};
+use super::prosody::DOMAIN;
 
 const TIMEOUTS: Timeouts = Timeouts {
     read_timeout: Duration::from_secs(600),
@@ -44,12 +44,12 @@ pub struct Peer {
 
 impl Peer {
     /// Logs `user` in to `server` and binds a resource.
-    pub async fn login(server: &Prosody, user: &str, password: &str) -> Self {
+    pub async fn login(server: &impl super::TestServer, user: &str, password: &str) -> Self {
         let config = AccountConfig {
             jid: BareJid::from_str(&format!("{user}@{DOMAIN}")).expect("jid"),
             server: Some(ServerAddress::from_str(&server.c2s_addr()).expect("addr")),
             tls: TlsMode::StartTls,
-            extra_ca_pem: Some(server.ca_pem.clone()),
+            extra_ca_pem: Some(server.ca_pem().to_owned()),
         };
         let tls = AccountTls::new(config.extra_ca_pem.as_deref(), vec![]).expect("tls");
         let connector = AccountConnector::new(&config, tls);

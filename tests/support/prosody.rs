@@ -66,8 +66,21 @@ pub(crate) struct TestPki {
     pub(crate) leaf_der: Vec<u8>,
 }
 
+/// A validity from a year ago to 30 days ahead. rcgen's default ends in
+/// 4096, and ejabberd's certificate store crashes on that: it sets a timer
+/// for the expiry, and Erlang's timers reach about 49 days.
+fn validity(params: &mut CertificateParams) {
+    use chrono::Datelike;
+    let ymd =
+        |t: chrono::DateTime<chrono::Utc>| rcgen::date_time_ymd(t.year(), t.month() as u8, t.day() as u8);
+    let now = chrono::Utc::now();
+    params.not_before = ymd(now - chrono::Duration::days(365));
+    params.not_after = ymd(now + chrono::Duration::days(30));
+}
+
 pub(crate) fn make_pki() -> TestPki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    validity(&mut ca_params);
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
@@ -76,6 +89,7 @@ pub(crate) fn make_pki() -> TestPki {
     let ca = ca_params.self_signed(&ca_key).expect("ca cert");
     let mut leaf_params = CertificateParams::new(vec![DOMAIN.to_owned()]).expect("leaf params");
     leaf_params.distinguished_name.push(DnType::CommonName, DOMAIN);
+    validity(&mut leaf_params);
     let leaf_key = KeyPair::generate().expect("leaf key");
     let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).expect("leaf cert");
     TestPki {

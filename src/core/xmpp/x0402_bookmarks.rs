@@ -102,21 +102,40 @@ pub async fn autojoin(ctx: &SessionContext, bookmarks: &[Bookmark]) {
     }
 }
 
-/// The publish options XEP-0402 §3 requires: only we may read the node.
-fn publish_options() -> PublishOptions {
-    let field = |var: &str, value: &str| Field::new(var, FieldType::TextSingle).with_value(value);
+/// The publish options XEP-0402 §3 asks for. The first two keep the node
+/// private and are always sent; the others a server may not know (ejabberd
+/// 23.01 refuses both as unknown fields, and its PEP nodes keep many items
+/// and send none on subscription anyway), so they can be left out.
+const REQUIRED_OPTIONS: &[(&str, &str)] = &[
+    ("pubsub#persist_items", "true"),
+    ("pubsub#access_model", "whitelist"),
+];
+const OPTIONAL_OPTIONS: &[(&str, &str)] = &[
+    ("pubsub#max_items", "max"),
+    ("pubsub#send_last_published_item", "never"),
+];
+
+fn publish_options(optional: &[(&str, &str)]) -> PublishOptions {
+    let field = |(var, value): &(&str, &str)| Field::new(var, FieldType::TextSingle).with_value(value);
     PublishOptions {
         form: Some(DataForm::new(
             DataFormType::Submit,
             "http://jabber.org/protocol/pubsub#publish-options",
-            vec![
-                field("pubsub#persist_items", "true"),
-                field("pubsub#max_items", "max"),
-                field("pubsub#send_last_published_item", "never"),
-                field("pubsub#access_model", "whitelist"),
-            ],
+            REQUIRED_OPTIONS.iter().chain(optional).map(field).collect(),
         )),
     }
+}
+
+/// The optional publish option that `error` says the server does not know.
+/// ejabberd answers precondition-not-met, as for a node configured
+/// differently, so only its text ("Unknown field 'pubsub#max_items' …")
+/// tells the two apart.
+fn refused_option(error: &IqError, optional: &[(&'static str, &'static str)]) -> Option<&'static str> {
+    let IqError::Stanza(e) = error else { return None };
+    optional
+        .iter()
+        .map(|(var, _)| *var)
+        .find(|var| e.texts.values().any(|t| t.contains(&format!("'{var}'"))))
 }
 
 /// Adds or replaces a bookmark.
@@ -138,14 +157,30 @@ pub async fn publish(ctx: &SessionContext, bookmark: &Bookmark) -> Result<(), Iq
         publisher: None,
         payload: Some(conference.into()),
     };
-    let request = PubSub::Publish {
+    let request = |optional: &[(&str, &str)]| PubSub::Publish {
         publish: Publish {
             node: NodeName(ns::BOOKMARKS2.to_owned()),
-            items: vec![item],
+            items: vec![item.clone()],
         },
-        publish_options: Some(publish_options()),
+        publish_options: Some(publish_options(optional)),
     };
-    ctx.out.set(None, request).await.map(|_| ())
+    // Each try leaves out one more option the server refused: bounded.
+    let mut optional = OPTIONAL_OPTIONS.to_vec();
+    loop {
+        match ctx.out.set(None, request(&optional)).await {
+            Err(e) => match refused_option(&e, &optional) {
+                Some(var) => {
+                    tracing::info!(
+                        option = var,
+                        "the server does not know a publish option; publishing without it"
+                    );
+                    optional.retain(|(v, _)| *v != var);
+                }
+                None => return Err(e),
+            },
+            Ok(_) => return Ok(()),
+        }
+    }
 }
 
 /// Removes a bookmark.
