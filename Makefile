@@ -4,7 +4,7 @@ SCREEN := -screen 0 1280x1024x24
 UI_ENV := env GDK_BACKEND=x11 GDK_DEBUG=gl-disable GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 LC_ALL=C.UTF-8
 MESON_DIR := target/meson
 
-.PHONY: all deps build run test test-cargo check-data check-meson lint bench po install demo clean
+.PHONY: all deps build run test test-cargo check-data check-meson lint bench fuzz po install demo clean
 
 all: build
 
@@ -52,6 +52,11 @@ lint:
 # Performance budgets from DESIGN.md: one `bench:` line per figure.
 bench: deps
 	@bash tests/bench/report.sh
+
+# cargo-fuzz targets (fuzz/), each for FUZZ_SECONDS (default 60); fails on
+# any crash. Not part of `make test`.
+fuzz: deps
+	@bash fuzz/run.sh
 
 po:
 	bash po/update-pot.sh

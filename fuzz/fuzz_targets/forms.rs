@@ -1,0 +1,7 @@
+#![no_main]
+//! See `fuzz/src/entries.rs`: forms.
+
+#[path = "../src/entries.rs"]
+mod entries;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| entries::forms(data));
