@@ -64,6 +64,14 @@ fn account_setup_reaches_the_connected_main_window() {
     let dialog = dialog_of::<adw::MessageDialog>(&window).expect("dialog");
     let shown = find::<gtk::Label>(&dialog, "fingerprint").label();
     assert_eq!(shown.as_str(), fingerprint_hex(&sha256(&server.leaf_der)));
+    // It says why: the test CA is no authority this computer trusts.
+    assert!(
+        dialog
+            .body()
+            .contains("not issued by an authority this computer trusts"),
+        "{}",
+        dialog.body()
+    );
     screenshot(&dialog, "certificate-prompt");
     MessageDialogExt::response(&dialog, "trust");
 

@@ -121,7 +121,11 @@ impl AdhocCommand for Stages {
         let mut form = Form::new(FormKind::Form);
         form.fields.push(Field::new("answer", FieldKind::TextSingle));
         Ok(StepReply {
-            status: if state.stage >= 3 { Status::Completed } else { Status::Executing },
+            status: if state.stage >= 3 {
+                Status::Completed
+            } else {
+                Status::Executing
+            },
             form: Some(form),
             notes: Vec::new(),
             actions: Some(Actions {
@@ -175,7 +179,9 @@ pub fn avatar_caps(data: &[u8]) {
                         xmpp_parsers::minidom::rxml::xml_ncname!("node").to_owned(),
                         "urn:xmpp:avatar:metadata",
                     )
-                    .append(Element::builder("item", "http://jabber.org/protocol/pubsub#event").append(payload)),
+                    .append(
+                        Element::builder("item", "http://jabber.org/protocol/pubsub#event").append(payload),
+                    ),
             )
             .build();
         let mut message = Message::headline(Some(Jid::new("juliet@balcony.test/desk").expect("jid")));

@@ -8,6 +8,7 @@ pub mod bridge;
 pub mod contacts;
 pub mod credentials;
 pub mod forms;
+pub mod limits;
 pub mod logging;
 pub mod message;
 pub mod profile;

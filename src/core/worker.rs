@@ -267,6 +267,27 @@ impl Worker {
                     None => tracing::warn!(%jid, "directed presence while offline is dropped"),
                 }
             }
+            Command::CertificatePins { jid, reply } => {
+                let pins = self.store.run(move |s| s.pinned_certificates(&jid)).await;
+                let _ = reply.send(pins.map_err(|e| e.to_string()));
+            }
+            Command::ForgetCertificate { jid, sha256, reply } => {
+                let store_jid = jid.clone();
+                let outcome = self
+                    .store
+                    .run(move |s| {
+                        s.unpin_certificate(&store_jid, &sha256)?;
+                        s.pinned_certificates(&store_jid)
+                    })
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(outcome);
+                if self.accounts.get(&jid).is_some_and(|e| e.session.is_some()) {
+                    tracing::info!(%jid, "a pinned certificate was removed; connecting again");
+                    self.stop_session(&jid);
+                    self.start_session(&jid, false).await;
+                }
+            }
             Command::TrustCertificate { jid, der } => {
                 let pin_jid = jid.clone();
                 if let Err(e) = self.store.run(move |s| s.pin_certificate(&pin_jid, &der)).await {

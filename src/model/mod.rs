@@ -2,6 +2,7 @@
 
 mod account;
 mod cache_prefetch;
+mod certificate_pins;
 mod client;
 mod command_session;
 mod connection_status;
@@ -21,6 +22,7 @@ mod store_reader;
 
 pub use self::{
     account::Account,
+    certificate_pins::PinnedCertificate,
     client::Client,
     command_session::CommandSession,
     connection_status::ConnectionStatus,

@@ -128,6 +128,9 @@ mod imp {
             klass.install_action("main.room-settings", None, |view, _, _| {
                 view.open_room_settings();
             });
+            klass.install_action("main.account-details", None, |view, _, _| {
+                view.open_account_details();
+            });
             klass.install_action("main.server-commands", None, |view, _, _| {
                 view.open_server_commands();
             });

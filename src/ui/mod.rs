@@ -1,11 +1,12 @@
 //! Widgets, dialogs and the application. Binds to [`crate::model`].
 
+pub mod account_details;
 mod account_setup;
 mod account_switcher;
 pub mod add_contact_dialog;
 mod application;
 mod avatar_image;
-mod certificate_dialog;
+pub mod certificate_dialog;
 pub mod command_dialog;
 pub mod connection_text;
 mod contact_row;

@@ -70,15 +70,38 @@ pub(crate) struct TestPki {
 /// 4096, and ejabberd's certificate store crashes on that: it sets a timer
 /// for the expiry, and Erlang's timers reach about 49 days.
 fn validity(params: &mut CertificateParams) {
+    valid_between(params, -365, 30);
+}
+
+/// Valid from `from` days to `to` days from today.
+fn valid_between(params: &mut CertificateParams, from: i64, to: i64) {
     use chrono::Datelike;
-    let ymd =
-        |t: chrono::DateTime<chrono::Utc>| rcgen::date_time_ymd(t.year(), t.month() as u8, t.day() as u8);
-    let now = chrono::Utc::now();
-    params.not_before = ymd(now - chrono::Duration::days(365));
-    params.not_after = ymd(now + chrono::Duration::days(30));
+    let day = |offset: i64| {
+        let t = chrono::Utc::now() + chrono::Duration::days(offset);
+        rcgen::date_time_ymd(t.year(), t.month() as u8, t.day() as u8)
+    };
+    params.not_before = day(from);
+    params.not_after = day(to);
+}
+
+/// What the server's leaf certificate is like.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Leaf {
+    /// For [`DOMAIN`], valid now.
+    #[default]
+    Good,
+    /// For another name.
+    WrongName,
+    /// For [`DOMAIN`], expired a month ago.
+    Expired,
 }
 
 pub(crate) fn make_pki() -> TestPki {
+    make_pki_with(Leaf::Good)
+}
+
+/// A new test CA and a leaf of the `leaf` kind signed by it.
+pub(crate) fn make_pki_with(leaf: Leaf) -> TestPki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     validity(&mut ca_params);
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -87,9 +110,17 @@ pub(crate) fn make_pki() -> TestPki {
         .push(DnType::CommonName, "Balcony Test CA");
     let ca_key = KeyPair::generate().expect("ca key");
     let ca = ca_params.self_signed(&ca_key).expect("ca cert");
-    let mut leaf_params = CertificateParams::new(vec![DOMAIN.to_owned()]).expect("leaf params");
-    leaf_params.distinguished_name.push(DnType::CommonName, DOMAIN);
+    let name = if leaf == Leaf::WrongName {
+        "wrong.example"
+    } else {
+        DOMAIN
+    };
+    let mut leaf_params = CertificateParams::new(vec![name.to_owned()]).expect("leaf params");
+    leaf_params.distinguished_name.push(DnType::CommonName, name);
     validity(&mut leaf_params);
+    if leaf == Leaf::Expired {
+        valid_between(&mut leaf_params, -90, -30);
+    }
     let leaf_key = KeyPair::generate().expect("leaf key");
     let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).expect("leaf cert");
     TestPki {
@@ -120,12 +151,37 @@ impl Prosody {
         panic!("Prosody did not start after 5 tries");
     }
 
+    /// Starts a server whose certificate is of the `leaf` kind.
+    pub fn start_with_leaf(leaf: Leaf) -> Self {
+        for _ in 0..5 {
+            if let Some(p) = Self::try_start_with(&[], "", leaf) {
+                return p;
+            }
+        }
+        panic!("Prosody did not start after 5 tries");
+    }
+
+    /// Gives the server a new CA and leaf of the `leaf` kind, and restarts it.
+    pub fn replace_certificate(&mut self, leaf: Leaf) {
+        let pki = make_pki_with(leaf);
+        fs::write(self.dir.join(format!("certs/{DOMAIN}.crt")), &pki.leaf_pem).expect("crt");
+        fs::write(self.dir.join(format!("certs/{DOMAIN}.key")), &pki.leaf_key_pem).expect("key");
+        fs::write(self.dir.join("ca.pem"), &pki.ca_pem).expect("ca");
+        self.ca_pem = pki.ca_pem;
+        self.leaf_der = pki.leaf_der;
+        self.restart();
+    }
+
     fn try_start(extra_modules: &[&str], extra_config: &str) -> Option<Self> {
+        Self::try_start_with(extra_modules, extra_config, Leaf::Good)
+    }
+
+    fn try_start_with(extra_modules: &[&str], extra_config: &str, leaf: Leaf) -> Option<Self> {
         let dir = unique_dir();
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("data")).expect("data dir");
         fs::create_dir_all(dir.join("certs")).expect("certs dir");
-        let pki = make_pki();
+        let pki = make_pki_with(leaf);
         fs::write(dir.join(format!("certs/{DOMAIN}.crt")), &pki.leaf_pem).expect("crt");
         fs::write(dir.join(format!("certs/{DOMAIN}.key")), &pki.leaf_key_pem).expect("key");
         fs::write(dir.join("ca.pem"), &pki.ca_pem).expect("ca");

@@ -27,6 +27,9 @@ pub type CommandsReply = oneshot::Sender<Result<Vec<CommandItem>, CommandError>>
 pub type RoomConfigReply = oneshot::Sender<Result<crate::core::forms::Form, RoomConfigError>>;
 /// Where the outcome of saving a room's configuration is sent.
 pub type RoomConfigSaved = oneshot::Sender<Result<(), RoomConfigError>>;
+/// Where an account's pinned certificates (SHA-256 digests) are sent, or
+/// why they could not be read or changed.
+pub type PinsReply = oneshot::Sender<Result<Vec<[u8; 32]>, String>>;
 /// Where the answer to one command step is sent.
 pub type CommandStepReply = oneshot::Sender<Result<CommandPayload, CommandError>>;
 
@@ -281,6 +284,24 @@ pub enum Command {
         /// Where the outcome goes.
         reply: RoomConfigSaved,
     },
+    /// List the certificates pinned for the account (SHA-256 digests).
+    CertificatePins {
+        /// The account.
+        jid: BareJid,
+        /// Where the list goes.
+        reply: PinsReply,
+    },
+    /// Stop trusting a pinned certificate; a connected account connects
+    /// again, so that the change applies at once. The remaining pins are
+    /// the answer.
+    ForgetCertificate {
+        /// The account.
+        jid: BareJid,
+        /// The pin's SHA-256 digest.
+        sha256: [u8; 32],
+        /// Where the remaining pins go.
+        reply: PinsReply,
+    },
     /// Close every connection and stop the worker.
     Shutdown,
 }
@@ -492,6 +513,15 @@ impl fmt::Debug for Command {
                 .field("jid", jid)
                 .field("room", room)
                 .field("submission", &Outline(submission))
+                .finish_non_exhaustive(),
+            Self::CertificatePins { jid, .. } => f
+                .debug_struct("CertificatePins")
+                .field("jid", jid)
+                .finish_non_exhaustive(),
+            Self::ForgetCertificate { jid, sha256, .. } => f
+                .debug_struct("ForgetCertificate")
+                .field("jid", jid)
+                .field("sha256", &crate::core::xmpp::tls::fingerprint_hex(sha256))
                 .finish_non_exhaustive(),
             Self::Shutdown => f.write_str("Shutdown"),
         }

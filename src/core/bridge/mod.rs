@@ -10,7 +10,9 @@ use xmpp_parsers::jid::FullJid;
 
 use super::xmpp::error::ConnectError;
 
-pub use commands::{Command, CommandStepReply, CommandsReply, RequestKind, RoomConfigReply, RoomConfigSaved};
+pub use commands::{
+    Command, CommandStepReply, CommandsReply, PinsReply, RequestKind, RoomConfigReply, RoomConfigSaved,
+};
 pub use events::{AccountSummary, Event};
 
 /// The user's own availability (XMPP `<show/>`).

@@ -21,19 +21,54 @@ pub struct AvatarImage {
     pub data: Vec<u8>,
 }
 
+/// Why an avatar image was not kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AvatarRefused {
+    /// No bytes.
+    #[error("the avatar image is empty")]
+    Empty,
+    /// Over [`MAX_AVATAR_BYTES`].
+    #[error("the avatar image has {size} bytes, more than the {limit} Balcony keeps")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Its SHA-1 is not the one announced.
+    #[error("the avatar image does not match its announced hash")]
+    WrongHash,
+}
+
 impl AvatarImage {
     /// The image, if `data` has the SHA-1 `hash` announced for it and is
     /// not too large.
-    pub fn checked(hash: &str, mime: &str, data: Vec<u8>) -> Option<Self> {
-        let actual = hex::encode(Sha1::digest(&data));
-        if data.is_empty() || data.len() > MAX_AVATAR_BYTES || !actual.eq_ignore_ascii_case(hash) {
-            return None;
+    pub fn check(hash: &str, mime: &str, data: Vec<u8>) -> Result<Self, AvatarRefused> {
+        if data.is_empty() {
+            return Err(AvatarRefused::Empty);
         }
-        Some(Self {
+        if data.len() > MAX_AVATAR_BYTES {
+            return Err(AvatarRefused::TooLarge {
+                size: data.len(),
+                limit: MAX_AVATAR_BYTES,
+            });
+        }
+        let actual = hex::encode(Sha1::digest(&data));
+        if !actual.eq_ignore_ascii_case(hash) {
+            return Err(AvatarRefused::WrongHash);
+        }
+        Ok(Self {
             hash: actual,
             mime: mime.to_owned(),
             data,
         })
+    }
+
+    /// [`AvatarImage::check`], logging why an image was refused.
+    pub fn checked(hash: &str, mime: &str, data: Vec<u8>) -> Option<Self> {
+        Self::check(hash, mime, data)
+            .map_err(|e| tracing::info!(error = %e, "avatar image not kept"))
+            .ok()
     }
 }
 

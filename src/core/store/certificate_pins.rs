@@ -16,6 +16,15 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the pin with digest `sha256`; false if there was none.
+    pub fn unpin_certificate(&self, account: &BareJid, sha256: &[u8; 32]) -> Result<bool, StoreError> {
+        let removed = self.conn.execute(
+            "DELETE FROM certificate_pins WHERE account_jid = ?1 AND sha256 = ?2",
+            params![account.as_str(), &sha256[..]],
+        )?;
+        Ok(removed > 0)
+    }
+
     /// SHA-256 digests of the certificates pinned for `account`.
     pub fn pinned_certificates(&self, account: &BareJid) -> Result<Vec<[u8; 32]>, StoreError> {
         let mut stmt = self

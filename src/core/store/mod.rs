@@ -135,7 +135,7 @@ impl Store {
 }
 
 pub use accounts::StoredAccount;
-pub use avatars::{AvatarImage, ContactAvatar};
+pub use avatars::{AvatarImage, AvatarRefused, ContactAvatar, MAX_AVATAR_BYTES};
 pub use conversations::ConversationSummary;
 pub use handle::StoreHandle;
 pub use mam_ranges::{ArchivePoint, MamRange};

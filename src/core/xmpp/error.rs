@@ -174,6 +174,7 @@ mod tests {
         let cert = UntrustedCertificate {
             der: vec![1, 2],
             sha256: [7; 32],
+            problem: crate::core::xmpp::tls::CertificateProblem::UnknownIssuer,
             reason: "UnknownIssuer".into(),
         };
         let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "bad cert");

@@ -61,6 +61,9 @@ fn set_payload(jid: BareJid, name: Option<String>, groups: Vec<String>, remove: 
 
 /// Fetches the roster, sending the cached version so that an unchanged
 /// roster transfers nothing. Emits [`Event::RosterReplaced`].
+/// The most roster items Balcony reads (the roster bench has 5,000).
+pub const MAX_ROSTER_ITEMS: usize = 50_000;
+
 pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
     let account = ctx.account.clone();
     let (version, cached) = ctx
@@ -87,6 +90,8 @@ pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
         None => cached,
         Some(payload) => {
             let roster = Roster::try_from(payload).map_err(|e| IqError::Malformed(e.to_string()))?;
+            crate::core::limits::at_most("roster items", roster.items.len(), MAX_ROSTER_ITEMS)
+                .map_err(IqError::Malformed)?;
             let items: Vec<RosterItem> = roster.items.into_iter().filter_map(from_wire).collect();
             let account = ctx.account.clone();
             let stored = items.clone();

@@ -338,13 +338,14 @@ async fn run(
                     });
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Iq(iq))) => {
-                    if let Some(reply) = incoming::on_iq(&ctx, &mut tracker, iq).await {
+                    let handled = isolated("IQ", incoming::on_iq(&ctx, &mut tracker, iq)).await;
+                    if let Some(reply) = handled.flatten() {
                         link::send_on(&stream, Box::new(reply.into())).await;
                     }
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Message(message))) => {
                     if let Some(message) = tracker.on_message(message) {
-                        incoming::on_message(&ctx, message).await;
+                        isolated("message", incoming::on_message(&ctx, message)).await;
                     }
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Presence(presence))) => {
@@ -467,4 +468,34 @@ async fn run(
     drop(link_rx);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
     ended(&mut session, outcome);
+}
+
+/// Runs the handling of one incoming stanza so that a panic in it (a bug,
+/// or a dependency's parser meeting input it cannot take) loses that
+/// stanza, logged, instead of the whole session. Known panics are guarded
+/// where they are called; this is the net under them.
+async fn isolated<T>(kind: &'static str, handling: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(handling).catch_unwind().await {
+        Ok(done) => Some(done),
+        Err(_) => {
+            tracing::error!(kind, "handling an incoming stanza panicked; it was dropped");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isolated;
+
+    #[tokio::test]
+    async fn a_panicking_handler_loses_its_stanza_not_the_session() {
+        assert_eq!(isolated("IQ", async { 7 }).await, Some(7));
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let lost: Option<()> = isolated("message", async { panic!("a parser bug") }).await;
+        std::panic::set_hook(quiet);
+        assert_eq!(lost, None);
+    }
 }

@@ -28,6 +28,40 @@ pub fn fingerprint_hex(digest: &[u8]) -> String {
         .join(":")
 }
 
+/// Why a server certificate did not verify, as people can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// It is for another server name.
+    WrongName,
+    /// It has expired.
+    Expired,
+    /// It is not valid yet.
+    NotYetValid,
+    /// No trusted authority signed it (self-signed, or a private CA).
+    UnknownIssuer,
+    /// The user trusted (pinned) another certificate for this account, and
+    /// this one is new and does not verify either.
+    ChangedSincePinned,
+    /// Anything else (a bad signature, a revoked or malformed certificate).
+    Other,
+}
+
+impl CertificateProblem {
+    fn of(error: &rustls::Error) -> Self {
+        use rustls::CertificateError as C;
+        match error {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::NotValidForName | C::NotValidForNameContext { .. } => Self::WrongName,
+                C::Expired | C::ExpiredContext { .. } => Self::Expired,
+                C::NotValidYet | C::NotValidYetContext { .. } => Self::NotYetValid,
+                C::UnknownIssuer => Self::UnknownIssuer,
+                _ => Self::Other,
+            },
+            _ => Self::Other,
+        }
+    }
+}
+
 /// A server certificate that did not verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UntrustedCertificate {
@@ -35,6 +69,8 @@ pub struct UntrustedCertificate {
     pub der: Vec<u8>,
     /// Its SHA-256 digest.
     pub sha256: [u8; 32],
+    /// Why, for people.
+    pub problem: CertificateProblem,
     /// Why verification failed (rustls' words, for logs and details).
     pub reason: String,
 }
@@ -86,6 +122,8 @@ pub fn parse_pem_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>,
 struct PinningVerifier {
     webpki: Option<Arc<WebPkiServerVerifier>>,
     pins: Vec<[u8; 32]>,
+    /// Whether the user pinned a certificate for this account.
+    user_pinned: bool,
     provider: Arc<CryptoProvider>,
     rejected: Arc<Mutex<Option<UntrustedCertificate>>>,
 }
@@ -112,9 +150,15 @@ impl ServerCertVerifier for PinningVerifier {
         };
         if let Err(e) = &result {
             if let Ok(mut slot) = self.rejected.lock() {
+                let problem = if self.user_pinned {
+                    CertificateProblem::ChangedSincePinned
+                } else {
+                    CertificateProblem::of(e)
+                };
                 *slot = Some(UntrustedCertificate {
                     der: end_entity.to_vec(),
                     sha256: digest,
+                    problem,
                     reason: e.to_string(),
                 });
             }
@@ -173,6 +217,7 @@ impl AccountTls {
         let provider = provider();
         let mut roots = RootCertStore::empty();
         roots.add_parsable_certificates(system_roots().iter().cloned());
+        let user_pinned = !pins.is_empty();
         let mut pins = pins;
         if let Some(pem) = extra_ca_pem {
             for cert in parse_pem_certificates(pem)? {
@@ -198,6 +243,7 @@ impl AccountTls {
         let verifier = PinningVerifier {
             webpki,
             pins,
+            user_pinned,
             provider: provider.clone(),
             rejected: rejected.clone(),
         };

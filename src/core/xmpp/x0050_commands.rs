@@ -92,6 +92,9 @@ pub struct Note {
     pub text: String,
 }
 
+/// The most notes one command stage may carry.
+pub const MAX_NOTES: usize = 32;
+
 /// A `<command/>` element, sent or received. `Debug` leaves the form's
 /// values out.
 #[derive(Clone, PartialEq)]
@@ -270,6 +273,8 @@ impl CommandPayload {
                     .collect(),
             }),
         };
+        let count = element.children().filter(|c| c.is("note", NS)).count();
+        crate::core::limits::at_most("notes", count, MAX_NOTES).map_err(CommandError::Malformed)?;
         let notes = element
             .children()
             .filter(|c| c.is("note", NS))

@@ -55,15 +55,22 @@ fn from_item(id: Option<&ItemId>, payload: Option<&Element>) -> Option<Bookmark>
 
 /// Fetches every bookmark and emits [`Event::BookmarksReplaced`]. A node
 /// that does not exist yet means none.
+/// The most bookmarks Balcony reads.
+pub const MAX_BOOKMARKS: usize = 1_000;
+
 pub async fn fetch(ctx: &SessionContext) -> Result<Vec<Bookmark>, IqError> {
     let request = PubSub::Items(Items::new(ns::BOOKMARKS2));
     let bookmarks = match ctx.out.get(None, request).await {
         Ok(Some(payload)) => match PubSub::try_from(payload) {
-            Ok(PubSub::Items(items)) => items
-                .items
-                .iter()
-                .filter_map(|i| from_item(i.id.as_ref(), i.payload.as_ref()))
-                .collect(),
+            Ok(PubSub::Items(items)) => {
+                crate::core::limits::at_most("bookmarks", items.items.len(), MAX_BOOKMARKS)
+                    .map_err(IqError::Malformed)?;
+                items
+                    .items
+                    .iter()
+                    .filter_map(|i| from_item(i.id.as_ref(), i.payload.as_ref()))
+                    .collect()
+            }
             Ok(_) | Err(_) => return Err(IqError::Malformed("unreadable bookmarks".into())),
         },
         Ok(None) => Vec::new(),

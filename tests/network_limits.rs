@@ -1,3 +1,7 @@
+//! Sizes from the network are bounded, and a refusal names the limit:
+//! command notes and avatar bytes here (roster items and bookmarks use the
+//! same `core::limits::at_most`, unit-tested there).
+//!
 //! Data forms from the network are bounded: nested XEP-0141 sections,
 //! fields, options, values and result rows each have a limit, named in the
 //! error; each is tested at the limit and one past it. A form nested far
@@ -173,5 +177,45 @@ fn fields_options_values_and_rows_are_limited_by_name() {
             what: "result rows",
             limit: MAX_ITEMS
         })
+    );
+}
+
+#[test]
+fn command_notes_and_avatar_bytes_are_limited_by_name() {
+    use balcony::core::{
+        store::{AvatarImage, AvatarRefused, MAX_AVATAR_BYTES},
+        xmpp::x0050_commands::{CommandError, CommandPayload, MAX_NOTES},
+    };
+    let command = |notes: usize| -> Element {
+        format!(
+            "<command xmlns='http://jabber.org/protocol/commands' node='n' status='completed'>{}</command>",
+            repeated("<note type='info'>{i}</note>", notes)
+        )
+        .parse()
+        .unwrap()
+    };
+    assert_eq!(
+        CommandPayload::parse(&command(MAX_NOTES))
+            .expect("at the limit")
+            .notes
+            .len(),
+        MAX_NOTES
+    );
+    match CommandPayload::parse(&command(MAX_NOTES + 1)) {
+        Err(CommandError::Malformed(text)) => assert!(text.contains("more than the 32"), "{text}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let big = vec![0u8; MAX_AVATAR_BYTES + 1];
+    let refused = AvatarImage::check("00", "image/png", big).expect_err("too large");
+    assert_eq!(
+        refused,
+        AvatarRefused::TooLarge {
+            size: MAX_AVATAR_BYTES + 1,
+            limit: MAX_AVATAR_BYTES
+        }
+    );
+    assert!(
+        refused.to_string().contains(&MAX_AVATAR_BYTES.to_string()),
+        "{refused}"
     );
 }

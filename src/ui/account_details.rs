@@ -1,0 +1,146 @@
+//! The account's details. For now its trusted certificates: the ones the
+//! user pinned when they could not be verified, each with its SHA-256
+//! fingerprint and a button to stop trusting it.
+
+use adw::prelude::*;
+use xmpp_parsers::jid::BareJid;
+
+use super::MainView;
+use crate::{
+    i18n::{gettext, gettext_f},
+    model::{Client, PinnedCertificate},
+};
+
+impl MainView {
+    /// Opens the details of the selected account.
+    pub fn open_account_details(&self) -> Option<adw::PreferencesWindow> {
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let client = self.imp_client()?;
+        let account: BareJid = self.account()?.jid().parse().ok()?;
+        Some(open(&window, &client, account))
+    }
+}
+
+/// Builds and shows the details window of `account`.
+pub fn open(parent: &gtk::Window, client: &Client, account: BareJid) -> adw::PreferencesWindow {
+    let group = adw::PreferencesGroup::builder()
+        .title(gettext("Trusted Certificates"))
+        .description(gettext(
+            "Certificates you chose to trust for this account although they could not be verified. Remove one to be asked again at the next connection.",
+        ))
+        .name("pins")
+        .build();
+    let page = adw::PreferencesPage::builder()
+        .icon_name("dialog-information-symbolic")
+        .build();
+    page.set_title(&gettext("Details"));
+    page.add(&group);
+    let window = adw::PreferencesWindow::builder()
+        .title(gettext_f("{account} Details", &[("account", account.as_str())]))
+        .transient_for(parent)
+        .modal(true)
+        .default_width(560)
+        .default_height(480)
+        .search_enabled(false)
+        .build();
+    window.add(&page);
+    let rows = gtk::ListBox::builder()
+        .selection_mode(gtk::SelectionMode::None)
+        .css_classes(["boxed-list"])
+        .name("pin-list")
+        .build();
+    group.add(&rows);
+    let shown = Shown {
+        window: window.clone(),
+        rows,
+        client: client.clone(),
+        account: account.clone(),
+    };
+    shown.loading();
+    let loader = shown.clone();
+    glib::spawn_future_local(async move {
+        let pins = loader.client.certificate_pins(&loader.account).await;
+        loader.show(pins);
+    });
+    window.present();
+    window
+}
+
+#[derive(Clone)]
+struct Shown {
+    window: adw::PreferencesWindow,
+    rows: gtk::ListBox,
+    client: Client,
+    account: BareJid,
+}
+
+impl Shown {
+    fn clear(&self) {
+        while let Some(row) = self.rows.first_child() {
+            self.rows.remove(&row);
+        }
+    }
+
+    fn loading(&self) {
+        self.clear();
+        self.rows
+            .append(&adw::ActionRow::builder().title(gettext("Loading…")).build());
+    }
+
+    fn show(&self, pins: Result<Vec<PinnedCertificate>, String>) {
+        self.clear();
+        let pins = match pins {
+            Ok(p) => p,
+            Err(e) => {
+                let row = adw::ActionRow::builder()
+                    .title(gettext("The trusted certificates could not be read."))
+                    .subtitle(e)
+                    .name("pins-error")
+                    .build();
+                self.rows.append(&row);
+                return;
+            }
+        };
+        if pins.is_empty() {
+            let row = adw::ActionRow::builder()
+                .title(gettext("No certificates are pinned for this account."))
+                .name("no-pins")
+                .build();
+            self.rows.append(&row);
+            return;
+        }
+        for pin in pins {
+            let row = adw::ActionRow::builder()
+                .title(pin.fingerprint())
+                .subtitle(gettext("SHA-256 fingerprint"))
+                .title_selectable(true)
+                .name("pin")
+                .build();
+            row.add_css_class("monospace");
+            let remove = gtk::Button::builder()
+                .icon_name("user-trash-symbolic")
+                .tooltip_text(gettext("Stop Trusting"))
+                .valign(gtk::Align::Center)
+                .css_classes(["flat"])
+                .name("forget-pin")
+                .build();
+            let shown = self.clone();
+            remove.connect_clicked(move |button| {
+                button.set_sensitive(false);
+                let shown = shown.clone();
+                let pin = pin.clone();
+                glib::spawn_future_local(async move {
+                    let left = shown.client.forget_certificate(&shown.account, &pin).await;
+                    if left.is_ok() {
+                        shown.window.add_toast(adw::Toast::new(&gettext(
+                            "Certificate no longer trusted. The account connects again.",
+                        )));
+                    }
+                    shown.show(left);
+                });
+            });
+            row.add_suffix(&remove);
+            self.rows.append(&row);
+        }
+    }
+}
