@@ -1,7 +1,9 @@
 //! What may be logged. Raw XML never is: tokio-xmpp logs every stanza it
 //! sends and receives at trace level (SASL exchanges, room passwords in
 //! join presences, form submissions, message text), so its stream modules
-//! are switched off whatever the user's filter says.
+//! are switched off whatever the user's filter says; and its stanza
+//! stream, which prints whole stanzas at debug and trace level (a message
+//! discarded after the stream closed, with its text), is kept at info.
 
 use tracing_subscriber::EnvFilter;
 
@@ -15,6 +17,17 @@ const RAW_XML_TARGETS: &[&str] = &[
     "tokio_xmpp::xmlstream::xmpp",
 ];
 
+/// The modules of tokio-xmpp that print whole stanzas below info level.
+const STANZA_TARGETS: &[&str] = &[
+    "tokio_xmpp",
+    "tokio_xmpp::stanzastream",
+    "tokio_xmpp::stanzastream::connected",
+    "tokio_xmpp::stanzastream::negotiation",
+    "tokio_xmpp::stanzastream::queue",
+    "tokio_xmpp::stanzastream::stream_management",
+    "tokio_xmpp::stanzastream::worker",
+];
+
 /// The filter for `spec` (`BALCONY_LOG`'s syntax; `warn` when absent or
 /// unreadable), with raw XML switched off. Directives added last replace
 /// the user's for the same target, and no target is more specific than a
@@ -25,6 +38,11 @@ pub fn filter(spec: Option<&str>) -> EnvFilter {
         .unwrap_or_else(|| EnvFilter::new("warn"));
     for target in RAW_XML_TARGETS {
         if let Ok(directive) = format!("{target}=off").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    for target in STANZA_TARGETS {
+        if let Ok(directive) = format!("{target}=info").parse() {
             filter = filter.add_directive(directive);
         }
     }

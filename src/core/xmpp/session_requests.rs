@@ -190,10 +190,16 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             }
             SessionRequest::SetBookmark(bookmark) => {
                 let r = x0402_bookmarks::publish(&ctx, &bookmark).await;
+                if r.is_ok() {
+                    x0402_bookmarks::apply(&ctx, x0402_bookmarks::Change::Set(bookmark)).await;
+                }
                 report(&ctx, RequestKind::Bookmarks, r);
             }
             SessionRequest::RemoveBookmark(room) => {
                 let r = x0402_bookmarks::retract(&ctx, &room).await;
+                if r.is_ok() {
+                    x0402_bookmarks::apply(&ctx, x0402_bookmarks::Change::Removed(room)).await;
+                }
                 report(&ctx, RequestKind::Bookmarks, r);
             }
             SessionRequest::FetchRoomConfig(room, reply) => {

@@ -257,21 +257,30 @@ pub async fn on_message(ctx: &SessionContext, message: &Message) -> bool {
         return false;
     };
     for change in changes {
-        match change {
-            Change::Set(bookmark) => {
-                autojoin(ctx, std::slice::from_ref(&bookmark)).await;
-                ctx.emit(Event::BookmarkChanged {
-                    jid: ctx.account.clone(),
-                    bookmark,
-                });
-            }
-            Change::Removed(room) => ctx.emit(Event::BookmarkRemoved {
-                jid: ctx.account.clone(),
-                room,
-            }),
-        }
+        apply(ctx, change).await;
     }
     true
+}
+
+/// Applies a change the server accepted or told us of: the UI learns of
+/// it, and a bookmark to autojoin is joined (once: a room we are in is
+/// not joined again). Our own changes are applied when the server accepts
+/// them, as well as when its notification comes: ejabberd sends none to a
+/// resource whose `+notify` it has not learnt from caps yet.
+pub async fn apply(ctx: &SessionContext, change: Change) {
+    match change {
+        Change::Set(bookmark) => {
+            autojoin(ctx, std::slice::from_ref(&bookmark)).await;
+            ctx.emit(Event::BookmarkChanged {
+                jid: ctx.account.clone(),
+                bookmark,
+            });
+        }
+        Change::Removed(room) => ctx.emit(Event::BookmarkRemoved {
+            jid: ctx.account.clone(),
+            room,
+        }),
+    }
 }
 
 #[cfg(test)]
