@@ -10,7 +10,7 @@ use crate::{
         credentials::{self, Password, PasswordStorage},
         profile::Profile,
         store::{Store, StoredAccount},
-        xmpp::tls::parse_pem_certificates,
+        xmpp::connection::tls::parse_pem_certificates,
     },
     i18n::{gettext, gettext_f},
 };

@@ -7,7 +7,7 @@ use balcony::{cli, i18n};
 fn main() -> ExitCode {
     balcony::ui::prepare_environment();
     balcony::core::logging::init();
-    balcony::core::xmpp::link::quiet_expected_stream_panic();
+    balcony::core::xmpp::connection::link::quiet_expected_stream_panic();
     i18n::init();
     let argv: Vec<String> = std::env::args().collect();
     match cli::parse(&argv) {

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use balcony::core::{bridge::Event, xmpp::x0313_mam::MAX_CATCH_UP_PAGES};
+use balcony::core::{bridge::Event, xmpp::modules::x0313_mam::MAX_CATCH_UP_PAGES};
 use support::{
     accounts::{online, online_at, Online},
     prosody::Prosody,

@@ -14,7 +14,7 @@ use balcony::{
     core::{
         account::TlsMode,
         bridge::{ConnectionState, Event},
-        xmpp::error::ConnectError,
+        xmpp::connection::error::ConnectError,
     },
     ui::connection_text::describe_error,
 };

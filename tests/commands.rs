@@ -8,8 +8,8 @@ use balcony::core::{
     bridge::Command,
     forms::{FieldKind, Form, Problem},
     xmpp::{
-        x0050_command_client::{CommandItem, CommandStep},
-        x0050_commands::{Action, CommandError, CommandPayload, NoteKind, Status},
+        modules::x0050_command_client::{CommandItem, CommandStep},
+        modules::x0050_commands::{Action, CommandError, CommandPayload, NoteKind, Status},
     },
 };
 use support::{

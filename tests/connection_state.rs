@@ -12,7 +12,7 @@ use balcony::core::{
     account::TlsMode,
     bridge::{Command, ConnectionState, Event},
     worker::{self, WorkerOptions},
-    xmpp::{error::ConnectError, link::Backoff},
+    xmpp::{connection::error::ConnectError, connection::link::Backoff},
 };
 use support::{
     accounts::{add, config, online_at, online_jid, wait_online},

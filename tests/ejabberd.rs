@@ -18,8 +18,8 @@ use balcony::core::{
     message::DeliveryState,
     rooms::Bookmark,
     xmpp::{
-        x0050_command_client::CommandStep,
-        x0050_commands::{Action, Status},
+        modules::x0050_command_client::CommandStep,
+        modules::x0050_commands::{Action, Status},
     },
 };
 use support::{

@@ -7,7 +7,7 @@ use std::{fs, path::PathBuf, time::Instant};
 
 use balcony::core::{
     forms::{self, FieldKind, Form, FormError, FormKind, FormWarning, LayoutItem, Method, Problem},
-    xmpp::x0050_commands::{Action, CommandPayload, Status},
+    xmpp::modules::x0050_commands::{Action, CommandPayload, Status},
 };
 use xmpp_parsers::minidom::Element;
 

@@ -8,7 +8,7 @@ use std::{str::FromStr, time::Duration};
 use balcony::core::{
     account::TlsMode,
     bridge::{Command, ConnectionState, Event},
-    xmpp::{error::ConnectError, tls::sha256},
+    xmpp::{connection::error::ConnectError, connection::tls::sha256},
 };
 use support::{
     accounts::{add, autoconnect_worker as start_worker, config},

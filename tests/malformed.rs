@@ -218,7 +218,7 @@ fn stanzas_nested_past_the_depth_limit_are_refused_and_the_session_goes_on() {
 }
 
 async fn deep_stanzas() {
-    use balcony::core::xmpp::depth_limit::MAX_DEPTH;
+    use balcony::core::xmpp::connection::depth_limit::MAX_DEPTH;
     use tokio_xmpp::IqRequest;
     let server = Prosody::start();
     server.register("juliet", "pw-j");

@@ -184,7 +184,7 @@ fn fields_options_values_and_rows_are_limited_by_name() {
 fn command_notes_and_avatar_bytes_are_limited_by_name() {
     use balcony::core::{
         store::{AvatarImage, AvatarRefused, MAX_AVATAR_BYTES},
-        xmpp::x0050_commands::{CommandError, CommandPayload, MAX_NOTES},
+        xmpp::modules::x0050_commands::{CommandError, CommandPayload, MAX_NOTES},
     };
     let command = |notes: usize| -> Element {
         format!(

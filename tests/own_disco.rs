@@ -6,7 +6,7 @@ mod support;
 use balcony::core::{
     account::TlsMode,
     bridge::Command,
-    xmpp::{modules::advertised_features, x0115_caps},
+    xmpp::{modules::advertised_features, modules::x0115_caps},
 };
 use support::{
     accounts::{add, autoconnect_worker, config, wait_online},

@@ -9,7 +9,7 @@ use balcony::core::{
     account::TlsMode,
     bridge::{Command, Event},
     credentials::Password,
-    xmpp::x0077_registration::{Answers, RegistrationError, RegistrationForm},
+    xmpp::modules::x0077_registration::{Answers, RegistrationError, RegistrationForm},
 };
 use support::{accounts::config, events::wait_for, peer::Peer, prosody::Prosody};
 

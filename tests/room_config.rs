@@ -7,7 +7,7 @@ mod support;
 use balcony::core::{
     bridge::{Command, Event},
     forms::{FieldKind, Form},
-    xmpp::x0045_muc_owner::RoomConfigError,
+    xmpp::modules::x0045_muc_owner::RoomConfigError,
 };
 use support::{
     accounts::{online, Online},

@@ -8,7 +8,7 @@ mod support;
 use balcony::core::{
     bridge::{Command, Event},
     contacts::{ContactShow, Subscription, SubscriptionAction},
-    xmpp::x0115_caps,
+    xmpp::modules::x0115_caps,
 };
 use support::{
     accounts::{online, online_at},

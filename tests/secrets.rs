@@ -21,9 +21,9 @@ use balcony::core::{
     message::{ChatKind, Correction, DeliveryState, NewMessage},
     rooms::Bookmark,
     xmpp::{
-        x0050_command_client::CommandStep,
-        x0050_commands::{Action, CommandPayload, Status},
-        x0077_registration::Answers,
+        modules::x0050_command_client::CommandStep,
+        modules::x0050_commands::{Action, CommandPayload, Status},
+        modules::x0077_registration::Answers,
     },
 };
 use support::{

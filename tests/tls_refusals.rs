@@ -12,8 +12,8 @@ use balcony::core::{
     account::TlsMode,
     bridge::{Command, ConnectionState, Event},
     xmpp::{
-        error::ConnectError,
-        tls::{sha256, CertificateProblem},
+        connection::error::ConnectError,
+        connection::tls::{sha256, CertificateProblem},
     },
 };
 use support::{

@@ -13,8 +13,8 @@ use balcony::{
         bridge::{Command, ConnectionState, Event},
         store::Store,
         xmpp::{
-            error::ConnectError,
-            tls::{fingerprint_hex, sha256},
+            connection::error::ConnectError,
+            connection::tls::{fingerprint_hex, sha256},
         },
     },
     model::{Client, ConnectionStatus},

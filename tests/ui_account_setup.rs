@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use adw::prelude::*;
 use balcony::{
-    core::xmpp::tls::{fingerprint_hex, sha256},
+    core::xmpp::connection::tls::{fingerprint_hex, sha256},
     model::{Client, ConnectionStatus},
     ui::{connection_text::describe_error, Window},
 };
@@ -181,9 +181,11 @@ fn wrong_password_is_explained_on_the_setup_page() {
     );
     let error = find::<gtk::Label>(&window, "error");
     pump_until("the error", Duration::from_secs(10), || error.is_visible());
-    let expected = describe_error(&balcony::core::xmpp::error::ConnectError::AuthenticationFailed {
-        condition: String::new(),
-    });
+    let expected = describe_error(
+        &balcony::core::xmpp::connection::error::ConnectError::AuthenticationFailed {
+            condition: String::new(),
+        },
+    );
     assert_eq!(error.label().as_str(), expected);
     assert!(
         find::<gtk::Button>(&window, "login").is_sensitive(),

@@ -6,7 +6,7 @@ mod support;
 
 use adw::prelude::*;
 use balcony::{
-    core::xmpp::tls::{sha256, CertificateProblem, UntrustedCertificate},
+    core::xmpp::connection::tls::{sha256, CertificateProblem, UntrustedCertificate},
     ui::certificate_dialog,
 };
 use support::ui::{find, init, screenshot};

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::{core::xmpp::x0050_commands::Status, ui::command_dialog::CommandDialog};
+use balcony::{core::xmpp::modules::x0050_commands::Status, ui::command_dialog::CommandDialog};
 use support::{
     accounts::online,
     peer::Peer,

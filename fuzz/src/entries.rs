@@ -12,10 +12,17 @@ use balcony::core::{
     forms::{self, Field, FieldKind, Form, FormKind},
     store::Store,
     xmpp::{
-        chat, depth_limit, modules,
-        x0050_command_responder::{AdhocCommand, CommandResponder, CommandState, Requester, StepReply},
-        x0050_commands::{Action, Actions, CommandError, Status},
-        x0084_user_avatar, x0115_caps, x0280_carbons, x0402_bookmarks,
+        connection::depth_limit,
+        modules,
+        modules::chat,
+        modules::x0050_command_responder::{
+            AdhocCommand, CommandResponder, CommandState, Requester, StepReply,
+        },
+        modules::x0050_commands::{Action, Actions, CommandError, Status},
+        modules::x0084_user_avatar,
+        modules::x0115_caps,
+        modules::x0280_carbons,
+        modules::x0402_bookmarks,
     },
 };
 use xmpp_parsers::{
@@ -61,7 +68,7 @@ pub fn stanzas(data: &[u8]) {
         "iq" => {
             if let Ok(iq) = Iq::try_from(stanza) {
                 let _ = modules::answer(&iq);
-                let _ = balcony::core::xmpp::x0050_command_responder::registry().answer(
+                let _ = balcony::core::xmpp::modules::x0050_command_responder::registry().answer(
                     &iq,
                     &account,
                     &Jid::new("juliet@balcony.test/desk").expect("jid"),
@@ -81,7 +88,7 @@ pub fn stanzas(data: &[u8]) {
         }
         "presence" => {
             if let Ok(presence) = Presence::try_from(stanza) {
-                let _ = balcony::core::xmpp::contact_presence::show(&presence);
+                let _ = balcony::core::xmpp::modules::contact_presence::show(&presence);
             }
         }
         _ => {}

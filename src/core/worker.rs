@@ -16,14 +16,14 @@ use super::{
     profile::Profile,
     store::{Store, StoreHandle, StoredAccount},
     xmpp::{
-        chat,
-        error::ConnectError,
-        link::Backoff,
-        registration_flow,
-        session::{self, SessionCommand, SessionHandle, SessionNote, SessionSpec},
-        session_requests::SessionRequest,
-        x0077_registration::{Answers, RegistrationError},
-        x0359_stanza_ids,
+        connection::error::ConnectError,
+        connection::link::Backoff,
+        connection::registration_flow,
+        modules::chat,
+        modules::x0077_registration::{Answers, RegistrationError},
+        modules::x0359_stanza_ids,
+        session::requests::SessionRequest,
+        session::session_loop::{self, SessionCommand, SessionHandle, SessionNote, SessionSpec},
     },
 };
 
@@ -585,7 +585,11 @@ impl Worker {
             store: self.store.clone(),
             inactive: self.inactive,
         };
-        entry.session = Some(session::spawn(spec, self.events.clone(), self.notes_tx.clone()));
+        entry.session = Some(session_loop::spawn(
+            spec,
+            self.events.clone(),
+            self.notes_tx.clone(),
+        ));
     }
 
     async fn load_password(&self, jid: &BareJid) -> Result<Password, ConnectError> {

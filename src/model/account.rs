@@ -8,7 +8,7 @@ use glib::subclass::prelude::*;
 use super::ConnectionStatus;
 use crate::core::{
     bridge::{Availability, ConnectionState, OwnPresence},
-    xmpp::tls::UntrustedCertificate,
+    xmpp::connection::tls::UntrustedCertificate,
 };
 
 mod imp {

@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use xmpp_parsers::jid::BareJid;
 
 use super::Client;
-use crate::core::{bridge::Command, xmpp::tls::fingerprint_hex};
+use crate::core::{bridge::Command, xmpp::connection::tls::fingerprint_hex};
 
 /// One pinned certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]

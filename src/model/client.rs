@@ -18,7 +18,7 @@ use crate::core::{
     profile::Profile,
     store::ConversationSummary,
     worker::{self, WorkerHandle, WorkerOptions},
-    xmpp::error::ConnectError,
+    xmpp::connection::error::ConnectError,
 };
 
 /// The most search results listed.

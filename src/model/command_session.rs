@@ -13,8 +13,8 @@ use crate::core::{
     bridge::Command,
     forms::Form,
     xmpp::{
-        x0050_command_client::{CommandItem, CommandStep},
-        x0050_commands::{Action, CommandError, CommandPayload},
+        modules::x0050_command_client::{CommandItem, CommandStep},
+        modules::x0050_commands::{Action, CommandError, CommandPayload},
     },
 };
 

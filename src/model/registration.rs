@@ -10,7 +10,7 @@ use super::Client;
 use crate::core::{
     bridge::Command,
     forms::Form,
-    xmpp::x0077_registration::{Answers, RegistrationError},
+    xmpp::modules::x0077_registration::{Answers, RegistrationError},
 };
 
 /// Where a registration stands.

@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use xmpp_parsers::jid::BareJid;
 
 use super::{Account, Client};
-use crate::core::{bridge::Command, forms::Form, xmpp::x0045_muc_owner::RoomConfigError};
+use crate::core::{bridge::Command, forms::Form, xmpp::modules::x0045_muc_owner::RoomConfigError};
 
 impl Client {
     /// The configuration form of `room` (we must own it).

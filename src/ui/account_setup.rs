@@ -11,7 +11,7 @@ use crate::{
         account::{parse_account_jid, AccountConfig, AccountJidError, ServerAddress, TlsMode},
         bridge::ConnectionState,
         credentials::{Password, PasswordStorage},
-        xmpp::error::ConnectError,
+        xmpp::connection::error::ConnectError,
     },
     i18n::gettext,
     model::{Account, Client},

@@ -3,7 +3,7 @@
 use adw::prelude::*;
 
 use crate::{
-    core::xmpp::tls::{CertificateProblem, UntrustedCertificate},
+    core::xmpp::connection::tls::{CertificateProblem, UntrustedCertificate},
     i18n::{gettext, gettext_f},
 };
 

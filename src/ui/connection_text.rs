@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::{
-    core::{bridge::ConnectionState, xmpp::error::ConnectError},
+    core::{bridge::ConnectionState, xmpp::connection::error::ConnectError},
     i18n::{gettext, ngettext_f},
 };
 

@@ -12,7 +12,7 @@ use super::{
     form_dialog::{FormDialogFrame, FrameText},
 };
 use crate::{
-    core::{forms::Form, xmpp::x0077_registration::RegistrationError},
+    core::{forms::Form, xmpp::modules::x0077_registration::RegistrationError},
     i18n::{gettext, gettext_f},
     model::{Registration, RegistrationState},
 };

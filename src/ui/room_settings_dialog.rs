@@ -11,7 +11,7 @@ use super::{
     form_dialog::{FormDialogFrame, FrameText},
 };
 use crate::{
-    core::xmpp::x0045_muc_owner::RoomConfigError,
+    core::xmpp::modules::x0045_muc_owner::RoomConfigError,
     i18n::{gettext, gettext_f},
     model::{Account, Client},
 };

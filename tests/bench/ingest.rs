@@ -6,7 +6,7 @@ use std::{str::FromStr, time::Instant};
 use balcony::core::{
     message::{ChatKind, DeliveryState, NewMessage},
     store::{Placement, Store},
-    xmpp::x0313_mam::STORE_BATCH,
+    xmpp::modules::x0313_mam::STORE_BATCH,
 };
 use xmpp_parsers::jid::BareJid;
 

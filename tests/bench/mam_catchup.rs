@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use balcony::core::{bridge::Event, profile::Profile, xmpp::x0313_mam};
+use balcony::core::{bridge::Event, profile::Profile, xmpp::modules::x0313_mam};
 use support::{
     accounts::{online, online_at},
     events::wait_for,

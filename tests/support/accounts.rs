@@ -9,7 +9,7 @@ use balcony::core::{
     profile::Profile,
     store::Store,
     worker::{self, WorkerHandle, WorkerOptions},
-    xmpp::link::Backoff,
+    xmpp::connection::link::Backoff,
 };
 use xmpp_parsers::jid::{BareJid, FullJid};
 
@@ -97,7 +97,7 @@ pub async fn online_at(
     password: &str,
 ) -> Online {
     static QUIET: std::sync::Once = std::sync::Once::new();
-    QUIET.call_once(balcony::core::xmpp::link::quiet_expected_stream_panic);
+    QUIET.call_once(balcony::core::xmpp::connection::link::quiet_expected_stream_panic);
     let options = WorkerOptions {
         autoconnect: true,
         backoff: Backoff {

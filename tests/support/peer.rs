@@ -11,7 +11,7 @@ use std::{collections::VecDeque, str::FromStr, time::Duration};
 use balcony::core::{
     account::{AccountConfig, ServerAddress, TlsMode},
     credentials::Password,
-    xmpp::{connector::AccountConnector, login, tls::AccountTls},
+    xmpp::{connection::connector::AccountConnector, connection::login, connection::tls::AccountTls},
 };
 use futures::{SinkExt, StreamExt};
 use tokio_xmpp::{

@@ -13,7 +13,7 @@ pub fn init() {
     // As the app's `main` does: a stream given up after a fatal error
     // (an untrusted certificate) ends quietly.
     static QUIET: std::sync::Once = std::sync::Once::new();
-    QUIET.call_once(balcony::core::xmpp::link::quiet_expected_stream_panic);
+    QUIET.call_once(balcony::core::xmpp::connection::link::quiet_expected_stream_panic);
     adw::init().expect("libadwaita");
     balcony::i18n::init();
     balcony::ui::init_resources();

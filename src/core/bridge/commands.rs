@@ -14,10 +14,10 @@ use crate::core::{
     redact::{Outline, Redacted},
     rooms::Bookmark,
     xmpp::{
-        x0045_muc_owner::RoomConfigError,
-        x0050_command_client::{CommandItem, CommandStep},
-        x0050_commands::{CommandError, CommandPayload},
-        x0077_registration::Answers,
+        modules::x0045_muc_owner::RoomConfigError,
+        modules::x0050_command_client::{CommandItem, CommandStep},
+        modules::x0050_commands::{CommandError, CommandPayload},
+        modules::x0077_registration::Answers,
     },
 };
 
@@ -521,7 +521,10 @@ impl fmt::Debug for Command {
             Self::ForgetCertificate { jid, sha256, .. } => f
                 .debug_struct("ForgetCertificate")
                 .field("jid", jid)
-                .field("sha256", &crate::core::xmpp::tls::fingerprint_hex(sha256))
+                .field(
+                    "sha256",
+                    &crate::core::xmpp::connection::tls::fingerprint_hex(sha256),
+                )
                 .finish_non_exhaustive(),
             Self::Shutdown => f.write_str("Shutdown"),
         }

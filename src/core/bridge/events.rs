@@ -8,7 +8,7 @@ use crate::core::{
     credentials::PasswordStorage,
     message::{ChatState, Correction, DeliveryState, StoredMessage},
     rooms::{Bookmark, Occupant, RoomExit, RoomJoinError},
-    xmpp::x0077_registration::{RegistrationError, RegistrationForm},
+    xmpp::modules::x0077_registration::{RegistrationError, RegistrationForm},
 };
 
 /// A stored account as the UI first sees it.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use xmpp_parsers::jid::FullJid;
 
-use super::xmpp::error::ConnectError;
+use super::xmpp::connection::error::ConnectError;
 
 pub use commands::{
     Command, CommandStepReply, CommandsReply, PinsReply, RequestKind, RoomConfigReply, RoomConfigSaved,

@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 impl Store {
     /// Pins a DER certificate for `account`.
     pub fn pin_certificate(&self, account: &BareJid, der: &[u8]) -> Result<(), StoreError> {
-        let sha256 = crate::core::xmpp::tls::sha256(der);
+        let sha256 = crate::core::xmpp::connection::tls::sha256(der);
         self.conn.execute(
             "INSERT OR REPLACE INTO certificate_pins (account_jid, sha256, der) VALUES (?1, ?2, ?3)",
             params![account.as_str(), &sha256[..], der],
@@ -59,7 +59,7 @@ mod tests {
         store.pin_certificate(&romeo, b"cert").expect("pin twice");
         assert_eq!(
             store.pinned_certificates(&romeo).expect("list"),
-            vec![crate::core::xmpp::tls::sha256(b"cert")]
+            vec![crate::core::xmpp::connection::tls::sha256(b"cert")]
         );
         assert!(store.pinned_certificates(&juliet).expect("list").is_empty());
     }

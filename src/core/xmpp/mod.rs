@@ -1,47 +1,13 @@
-//! The XMPP side of the worker: connecting, logging in, the session loop,
-//! and one module per XEP, registered in [`modules::REGISTERED`].
+//! The XMPP side of the worker, in three parts:
+//!
+//! - [`connection`]: TCP, TLS, SASL and the reconnecting link; what a
+//!   stream needs before it carries stanzas.
+//! - [`session`]: the session loop, routing in and out, IQ tracking, the
+//!   outbox, the after-login steps and the context the modules share.
+//! - [`modules`]: the protocol modules, one file per XEP, and the one
+//!   explicit list ([`modules::REGISTERED`]) that says what we announce
+//!   and in which order incoming stanzas reach them.
 
-pub mod after_login;
-pub mod avatar_updates;
-pub mod chat;
-pub mod connector;
-pub mod contact_presence;
-pub mod context;
-pub mod depth_limit;
-pub mod error;
-pub mod incoming;
-pub mod link;
-pub mod login;
+pub mod connection;
 pub mod modules;
-pub mod outbox;
-pub mod outgoing;
-pub mod presence;
-pub mod registration_flow;
-pub mod roster;
 pub mod session;
-pub mod session_requests;
-pub mod tls;
-pub mod x0030_disco;
-pub mod x0045_muc;
-pub mod x0045_muc_messages;
-pub mod x0045_muc_owner;
-pub mod x0050_command_client;
-pub mod x0050_command_responder;
-pub mod x0050_commands;
-pub mod x0077_registration;
-pub mod x0084_user_avatar;
-pub mod x0085_chat_states;
-pub mod x0092_version;
-pub mod x0115_caps;
-pub mod x0153_vcard_avatar;
-pub mod x0184_receipts;
-pub mod x0191_blocking;
-pub mod x0199_ping;
-pub mod x0202_time;
-pub mod x0280_carbons;
-pub mod x0308_corrections;
-pub mod x0313_mam;
-pub mod x0333_markers;
-pub mod x0352_csi;
-pub mod x0359_stanza_ids;
-pub mod x0402_bookmarks;

@@ -1,6 +1,6 @@
 //! Ad-hoc command errors (XEP-0050 §4.6), explained in the user's language.
 
-use crate::{core::xmpp::x0050_commands::CommandError, i18n::gettext, i18n::gettext_f};
+use crate::{core::xmpp::modules::x0050_commands::CommandError, i18n::gettext, i18n::gettext_f};
 
 /// A sentence saying what went wrong and, where it helps, what to do.
 pub fn error_text(error: &CommandError) -> String {

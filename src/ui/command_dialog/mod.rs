@@ -17,8 +17,8 @@ use super::{
 };
 use crate::{
     core::xmpp::{
-        x0050_command_client::CommandItem,
-        x0050_commands::{Action, CommandError, CommandPayload},
+        modules::x0050_command_client::CommandItem,
+        modules::x0050_commands::{Action, CommandError, CommandPayload},
     },
     i18n::gettext,
     model::{Client, CommandSession},

@@ -2,7 +2,7 @@
 
 use gtk::prelude::*;
 
-use crate::core::xmpp::x0050_commands::{Note, NoteKind};
+use crate::core::xmpp::modules::x0050_commands::{Note, NoteKind};
 
 /// Replaces what `area` shows with one banner per note.
 pub fn show(area: &gtk::Box, notes: &[Note]) {

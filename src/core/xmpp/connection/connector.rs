@@ -1,0 +1,153 @@
+//! A `ServerConnector` that honours the account's server override, TLS mode,
+//! extra CA and pinned certificates (tokio-xmpp's own connectors cannot).
+
+use std::borrow::Cow;
+
+use futures::{SinkExt, StreamExt};
+use sasl::common::ChannelBinding;
+use tokio::{io::BufStream, net::TcpStream};
+use tokio_rustls::{client::TlsStream, rustls::pki_types::ServerName, TlsConnector};
+use tokio_xmpp::{
+    connect::{DnsConfig, ServerConnector},
+    error::{Error, ProtocolError},
+    jid::Jid,
+    parsers::starttls,
+    xmlstream::{
+        initiate_stream, FallibleStreamElement, PendingFeaturesRecv, ReadError, StreamHeader, Timeouts,
+        XmppStreamElement,
+    },
+};
+
+use crate::core::account::{AccountConfig, TlsMode};
+use crate::core::xmpp::{
+    connection::depth_limit::DepthLimited,
+    connection::tls::AccountTls,
+    modules::x0352_csi::{CsiSwitch, CsiWriter},
+};
+
+/// Connects one account, over STARTTLS or direct TLS.
+#[derive(Clone)]
+pub struct AccountConnector {
+    dns: DnsConfig,
+    mode: TlsMode,
+    tls: AccountTls,
+    csi: CsiSwitch,
+}
+
+impl std::fmt::Debug for AccountConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountConnector")
+            .field("dns", &self.dns)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccountConnector {
+    /// A connector for `account` using `tls`.
+    pub fn new(account: &AccountConfig, tls: AccountTls) -> Self {
+        let domain = account.jid.domain().as_str();
+        let dns = match (&account.server, account.tls) {
+            (Some(server), _) => DnsConfig::no_srv(&server.host, server.port),
+            (None, TlsMode::StartTls) => DnsConfig::srv_default_client(domain),
+            (None, TlsMode::DirectTls) => DnsConfig::srv_xmpps(domain),
+        };
+        Self {
+            dns,
+            mode: account.tls,
+            tls,
+            csi: CsiSwitch::default(),
+        }
+    }
+
+    /// Client state indication for this account's connections.
+    pub fn csi(&self) -> &CsiSwitch {
+        &self.csi
+    }
+
+    /// The TLS settings (and the slot holding a rejected certificate).
+    pub fn tls(&self) -> &AccountTls {
+        &self.tls
+    }
+
+    async fn handshake<S>(&self, io: S, domain: &str) -> Result<(TlsStream<S>, ChannelBinding), Error>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let name = ServerName::try_from(domain.to_owned())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let stream = TlsConnector::from(self.tls.config.clone())
+            .connect(name, io)
+            .await?;
+        let (_, conn) = stream.get_ref();
+        let binding = match conn.protocol_version() {
+            Some(tokio_rustls::rustls::ProtocolVersion::TLSv1_3) => conn
+                .export_keying_material(vec![0u8; 32], b"EXPORTER-Channel-Binding", None)
+                .map(ChannelBinding::TlsExporter)
+                .unwrap_or(ChannelBinding::None),
+            _ => ChannelBinding::None,
+        };
+        Ok((stream, binding))
+    }
+}
+
+fn header(domain: &str) -> StreamHeader<'_> {
+    StreamHeader {
+        to: Some(Cow::Borrowed(domain)),
+        from: None,
+        id: None,
+    }
+}
+
+impl ServerConnector for AccountConnector {
+    type Stream = BufStream<CsiWriter<DepthLimited<TlsStream<TcpStream>>>>;
+
+    async fn connect(
+        &self,
+        jid: &Jid,
+        ns: &'static str,
+        timeouts: Timeouts,
+    ) -> Result<(PendingFeaturesRecv<Self::Stream>, ChannelBinding), Error> {
+        let domain = jid.domain().as_str();
+        let tcp = self.dns.resolve().await?;
+        // Chat is interactive: small stanzas must not wait for Nagle.
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+        let (tls, binding) = match self.mode {
+            TlsMode::DirectTls => self.handshake(tcp, domain).await?,
+            TlsMode::StartTls => {
+                let plain = initiate_stream(BufStream::new(tcp), ns, header(domain), timeouts).await?;
+                let (features, mut stream) = plain.recv_features::<FallibleStreamElement>().await?;
+                if !features.can_starttls() {
+                    return Err(ProtocolError::NoTls.into());
+                }
+                stream
+                    .send(&XmppStreamElement::Starttls(starttls::Nonza::Request(
+                        starttls::Request,
+                    )))
+                    .await?;
+                loop {
+                    match stream.next().await.map(|v| v.and_then(|v| v.into_read_error())) {
+                        Some(Ok(XmppStreamElement::Starttls(starttls::Nonza::Proceed(_)))) => break,
+                        Some(Ok(_)) | Some(Err(ReadError::SoftTimeout)) => (),
+                        Some(Err(ReadError::HardError(e))) => return Err(e.into()),
+                        Some(Err(ReadError::ParseError(e))) => {
+                            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e).into())
+                        }
+                        None | Some(Err(ReadError::StreamFooterReceived)) => return Err(Error::Disconnected),
+                    }
+                }
+                self.handshake(stream.into_inner().into_inner(), domain).await?
+            }
+        };
+        let stream = initiate_stream(
+            BufStream::new(self.csi.wrap(DepthLimited::new(tls))),
+            ns,
+            header(domain),
+            timeouts,
+        )
+        .await?;
+        Ok((stream, binding))
+    }
+}

@@ -1,0 +1,295 @@
+//! Authentication with Balcony's SASL policy: prefer SCRAM, use PLAIN only
+//! inside TLS and only when no SCRAM mechanism is offered. Everything we
+//! connect is TLS.
+//!
+//! Channel binding follows XEP-0440's business rules: a `-PLUS` mechanism
+//! only with a binding type the server announced and we can compute
+//! (`tls-exporter` on TLS 1.3; rustls cannot give `tls-unique`). Without an
+//! announcement the binding type is ambiguous, so we use plain SCRAM and say
+//! `n` (we cannot use what the server's `-PLUS` expects). A server that
+//! announces types we cannot use, or types but no `-PLUS` mechanism, is
+//! refused: that is how a stripped announcement (a downgrade) looks. A login
+//! that fails after a binding attempt is reported as such, never as a wrong
+//! password, and is not retried without the binding.
+
+use std::{borrow::Cow, collections::BTreeSet, time::Duration};
+
+use sasl::common::{ChannelBinding, Credentials};
+use tokio_xmpp::{
+    connect::ServerConnector,
+    jid::Jid,
+    parsers::{ns, sasl_cb, stream_features::StreamFeatures},
+    stanzastream::XmppStream,
+    xmlstream::{StreamHeader, Timeouts},
+};
+
+use crate::core::credentials::Password;
+use crate::core::xmpp::{connection::connector::AccountConnector, connection::error::ConnectError};
+
+/// How long a whole login (TCP, TLS, SASL) may take.
+pub const LOGIN_TIMEOUT: Duration = Duration::new(20, 0);
+
+const SCRAM_PLUS: &[&str] = &["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS"];
+const SCRAM: &[&str] = &["SCRAM-SHA-256", "SCRAM-SHA-1"];
+
+/// How the chosen mechanism uses channel binding (the SCRAM GS2 flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindingUse {
+    /// `p=tls-exporter`: a `-PLUS` mechanism bound to this TLS session.
+    TlsExporter,
+    /// `y`: we could bind, but the server offers no `-PLUS` mechanism.
+    ServerLacks,
+    /// `n`: no binding (none available to us, or none we can use safely).
+    No,
+}
+
+/// The mechanism to authenticate with, and how it binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaslChoice {
+    /// The SASL mechanism's name.
+    pub mechanism: &'static str,
+    /// Its channel binding.
+    pub binding: BindingUse,
+}
+
+fn type_name(t: &sasl_cb::Type) -> &'static str {
+    match t {
+        sasl_cb::Type::TlsUnique => "tls-unique",
+        sasl_cb::Type::TlsServerEndPoint => "tls-server-end-point",
+        sasl_cb::Type::TlsUniqueForTelnet => "tls-unique-for-telnet",
+        sasl_cb::Type::TlsExporter => "tls-exporter",
+    }
+}
+
+/// Picks the mechanism from the `offered` ones.
+///
+/// `announced` are the channel-binding types of the server's XEP-0440
+/// announcement, if it made one; `have_exporter` says whether this TLS
+/// session gives `tls-exporter` data (TLS 1.3).
+pub fn choose_mechanism(
+    offered: &BTreeSet<String>,
+    announced: Option<&[sasl_cb::Type]>,
+    have_exporter: bool,
+) -> Result<SaslChoice, ConnectError> {
+    let plus = SCRAM_PLUS.iter().find(|m| offered.contains(**m)).copied();
+    let scram = SCRAM.iter().find(|m| offered.contains(**m)).copied();
+    let names = |types: &[sasl_cb::Type]| types.iter().map(type_name).collect::<Vec<_>>().join(" ");
+    let binding = match (announced, plus) {
+        // XEP-0440 rule 5: types announced, but the -PLUS mechanisms are gone.
+        (Some(types), None) if offered.iter().any(|m| m.starts_with("SCRAM-")) => {
+            return Err(ConnectError::ChannelBindingUnusable {
+                announced: names(types),
+                reason: "announced without a mechanism that uses it".into(),
+            })
+        }
+        (Some(types), Some(mechanism)) => {
+            if have_exporter && types.contains(&sasl_cb::Type::TlsExporter) {
+                return Ok(SaslChoice {
+                    mechanism,
+                    binding: BindingUse::TlsExporter,
+                });
+            }
+            // Rule 6: none of the announced types is ours. Only when the
+            // server also has tls-server-end-point (which every server must
+            // support, and a stripping attacker would not leave) may we
+            // authenticate without binding.
+            if !types.contains(&sasl_cb::Type::TlsServerEndPoint) {
+                return Err(ConnectError::ChannelBindingUnusable {
+                    announced: names(types),
+                    reason: "none of the announced types is supported".into(),
+                });
+            }
+            tracing::info!(
+                announced = %names(types),
+                "channel binding not used: Balcony cannot compute the announced types"
+            );
+            BindingUse::No
+        }
+        // -PLUS offered without an announcement: the binding type is
+        // ambiguous (tls-unique is all a server could mean on TLS 1.2, and
+        // rustls cannot give it). We cannot use what it offers: say `n`.
+        (None, Some(mechanism)) => {
+            tracing::info!(
+                mechanism,
+                "channel binding not used: the server announced no binding types (XEP-0440)"
+            );
+            BindingUse::No
+        }
+        (_, None) if have_exporter => BindingUse::ServerLacks,
+        (_, None) => BindingUse::No,
+    };
+    if let Some(mechanism) = scram {
+        return Ok(SaslChoice { mechanism, binding });
+    }
+    let any_scram = offered.iter().any(|m| m.starts_with("SCRAM-"));
+    if !any_scram && offered.contains("PLAIN") {
+        return Ok(SaslChoice {
+            mechanism: "PLAIN",
+            binding: BindingUse::No,
+        });
+    }
+    Err(ConnectError::NoAcceptableMechanism {
+        offered: offered.iter().cloned().collect::<Vec<_>>().join(" "),
+    })
+}
+
+/// A logged-in stream, ready for resource binding.
+pub struct LoggedIn {
+    /// Features of the authenticated stream.
+    pub features: StreamFeatures,
+    /// The stream.
+    pub stream: XmppStream,
+    /// The SASL mechanism that was used.
+    pub mechanism: &'static str,
+}
+
+async fn login_inner(
+    connector: &AccountConnector,
+    jid: &Jid,
+    password: &Password,
+    timeouts: Timeouts,
+) -> Result<LoggedIn, ConnectError> {
+    let classify = |e: tokio_xmpp::Error| ConnectError::classify(e, connector.tls().take_rejected());
+    let (pending, binding) = connector
+        .connect(jid, ns::JABBER_CLIENT, timeouts)
+        .await
+        .map_err(classify)?;
+    let (features, stream) = pending.recv_features().await.map_err(|e| classify(e.into()))?;
+    let announced = features.sasl_cb.as_ref().map(|cb| cb.types.as_slice());
+    let have_exporter = matches!(binding, ChannelBinding::TlsExporter(_));
+    let choice = choose_mechanism(&features.sasl_mechanisms, announced, have_exporter)?;
+    let binding = match choice.binding {
+        BindingUse::TlsExporter => binding,
+        BindingUse::ServerLacks => ChannelBinding::Unsupported,
+        BindingUse::No => ChannelBinding::None,
+    };
+    let username = jid.node().map(|n| n.as_str()).unwrap_or_default();
+    let creds = Credentials::default()
+        .with_username(username)
+        .with_password(password.expose())
+        .with_channel_binding(binding);
+    let only = BTreeSet::from([choice.mechanism.to_owned()]);
+    let stream = tokio_xmpp::client_login(stream, only, creds).await.map_err(|e| {
+        match (classify(e), choice.binding) {
+            (ConnectError::AuthenticationFailed { condition }, BindingUse::TlsExporter) => {
+                ConnectError::ChannelBindingRefused {
+                    mechanism: choice.mechanism.to_owned(),
+                    binding: "tls-exporter".to_owned(),
+                    condition,
+                }
+            }
+            (other, _) => other,
+        }
+    })?;
+    let stream = stream
+        .send_header(StreamHeader {
+            to: Some(Cow::Borrowed(jid.domain().as_str())),
+            from: None,
+            id: None,
+        })
+        .await
+        .map_err(|e| classify(e.into()))?;
+    let (features, stream) = stream.recv_features().await.map_err(|e| classify(e.into()))?;
+    tracing::info!(%jid, mechanism = choice.mechanism, binding = ?choice.binding, "authenticated");
+    Ok(LoggedIn {
+        features,
+        stream: stream.box_stream(),
+        mechanism: choice.mechanism,
+    })
+}
+
+/// Connects and authenticates once, within [`LOGIN_TIMEOUT`].
+pub async fn login(
+    connector: &AccountConnector,
+    jid: &Jid,
+    password: &Password,
+    timeouts: Timeouts,
+) -> Result<LoggedIn, ConnectError> {
+    tokio::time::timeout(LOGIN_TIMEOUT, login_inner(connector, jid, password, timeouts))
+        .await
+        .unwrap_or(Err(ConnectError::Timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sasl_cb::Type::{TlsExporter, TlsServerEndPoint, TlsUnique};
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn pick(offered: &[&str], announced: Option<&[sasl_cb::Type]>, exporter: bool) -> Option<SaslChoice> {
+        choose_mechanism(&set(offered), announced, exporter).ok()
+    }
+
+    fn choice(mechanism: &'static str, binding: BindingUse) -> Option<SaslChoice> {
+        Some(SaslChoice { mechanism, binding })
+    }
+
+    #[test]
+    fn prefers_scram_over_plain() {
+        assert_eq!(
+            pick(&["PLAIN", "SCRAM-SHA-1"], None, true),
+            choice("SCRAM-SHA-1", BindingUse::ServerLacks)
+        );
+        assert_eq!(
+            pick(&["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"], None, false),
+            choice("SCRAM-SHA-256", BindingUse::No)
+        );
+    }
+
+    #[test]
+    fn plus_only_with_an_announced_type_we_can_compute() {
+        let offered = [
+            "SCRAM-SHA-1",
+            "SCRAM-SHA-1-PLUS",
+            "SCRAM-SHA-256-PLUS",
+            "SCRAM-SHA-256",
+        ];
+        assert_eq!(
+            pick(&offered, Some(&[TlsServerEndPoint, TlsExporter]), true),
+            choice("SCRAM-SHA-256-PLUS", BindingUse::TlsExporter)
+        );
+        // TLS 1.2: no exporter; tls-server-end-point is announced, so plain
+        // SCRAM (flag n) is allowed.
+        assert_eq!(
+            pick(&offered, Some(&[TlsServerEndPoint, TlsExporter]), false),
+            choice("SCRAM-SHA-256", BindingUse::No)
+        );
+    }
+
+    #[test]
+    fn plus_without_an_announcement_is_not_used_and_the_flag_is_n() {
+        // ejabberd 23.01 over TLS 1.3: SCRAM-SHA-1-PLUS, no XEP-0440.
+        let offered = ["PLAIN", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"];
+        assert_eq!(pick(&offered, None, true), choice("SCRAM-SHA-1", BindingUse::No));
+        assert_eq!(pick(&offered, None, false), choice("SCRAM-SHA-1", BindingUse::No));
+    }
+
+    #[test]
+    fn a_stripped_or_unusable_announcement_is_refused() {
+        // Rule 6: only tls-unique announced over TLS 1.3, no end-point.
+        let offered = set(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"]);
+        let e = choose_mechanism(&offered, Some(&[TlsUnique]), true).unwrap_err();
+        assert!(
+            matches!(e, ConnectError::ChannelBindingUnusable { ref announced, .. } if announced == "tls-unique")
+        );
+        // Rule 5: types announced, -PLUS mechanisms missing.
+        let e = choose_mechanism(&set(&["SCRAM-SHA-1", "PLAIN"]), Some(&[TlsExporter]), true).unwrap_err();
+        assert!(matches!(e, ConnectError::ChannelBindingUnusable { .. }));
+        assert!(e.is_fatal());
+    }
+
+    #[test]
+    fn plain_only_when_no_scram_is_offered() {
+        assert_eq!(pick(&["PLAIN"], None, true), choice("PLAIN", BindingUse::No));
+        assert_eq!(
+            pick(&["PLAIN"], Some(&[TlsExporter]), true),
+            choice("PLAIN", BindingUse::No)
+        );
+        // An unknown SCRAM variant still forbids falling back to PLAIN.
+        assert_eq!(pick(&["PLAIN", "SCRAM-SHA-512"], None, true), None);
+        assert_eq!(pick(&["DIGEST-MD5"], None, true), None);
+    }
+}

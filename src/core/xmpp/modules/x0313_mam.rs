@@ -1,0 +1,360 @@
+//! XEP-0313 Message Archive Management: catch-up from the newest page
+//! backwards until the gap to what is stored is closed, tracked in the
+//! `mam_ranges` table; and backfill of one conversation on demand.
+
+use xmpp_parsers::{
+    data_forms::{DataForm, DataFormType, Field},
+    jid::BareJid,
+    mam::{self, Query},
+    ns,
+    rsm::SetQuery,
+};
+
+use crate::core::store::{ArchivePoint, MamRange, Placement};
+use crate::core::xmpp::{
+    modules::chat::{self, Parsed, Source},
+    modules::Module,
+    session::context::SessionContext,
+    session::outgoing::{IqError, MamPage},
+};
+
+/// The module entry (clients announce nothing for MAM).
+pub const MODULE: Module = Module {
+    name: "XEP-0313 message archive management",
+    features: &[],
+    iq: None,
+};
+
+/// Messages per page we ask for.
+pub const PAGE_SIZE: usize = 100;
+
+/// A backwards page query; `before` empty asks for the newest page.
+pub fn page_query(before: &str, with: Option<&BareJid>) -> Query {
+    Query {
+        queryid: None,
+        node: None,
+        form: with.map(|w| {
+            DataForm::new(
+                DataFormType::Submit,
+                ns::MAM,
+                vec![Field::text_single("with", w.as_str())],
+            )
+        }),
+        set: Some(SetQuery {
+            max: Some(PAGE_SIZE),
+            after: None,
+            before: Some(before.to_owned()),
+            index: None,
+        }),
+        flip_page: false,
+    }
+}
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatchUp {
+    /// Pages fetched.
+    pub pages: usize,
+    /// Archived messages read.
+    pub messages: usize,
+}
+
+fn point(result: &mam::Result_) -> ArchivePoint {
+    ArchivePoint {
+        id: result.id.clone(),
+        ts: result
+            .forwarded
+            .delay
+            .as_ref()
+            .map(|d| d.stamp.0.timestamp_millis())
+            .unwrap_or(0),
+    }
+}
+
+/// Turns archived results into parsed messages (stanza-id = archive id).
+pub fn parse_results(own: &BareJid, results: &[mam::Result_]) -> Vec<(Parsed, Source)> {
+    results
+        .iter()
+        .filter_map(|r| {
+            let mut p = chat::parse(own, &r.forwarded.message)?;
+            p.stanza_id = Some(r.id.clone());
+            p.delayed_ms = r.forwarded.delay.as_ref().map(|d| d.stamp.0.timestamp_millis());
+            p.wants_receipt = false;
+            Some((p, Source::Archive))
+        })
+        .collect()
+}
+
+async fn store_page(ctx: &SessionContext, results: &[mam::Result_], placement: Placement) {
+    let batch = parse_results(&ctx.account, results);
+    let account = ctx.account.clone();
+    match ctx
+        .store
+        .run(move |s| chat::persist(s, &account, &batch, placement))
+        .await
+    {
+        Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
+        Err(e) => tracing::error!(error = %e, "could not store an archive page"),
+    }
+}
+
+/// Archived messages stored per transaction during a catch-up: several
+/// pages at once, written while the next page is on its way.
+pub const STORE_BATCH: usize = 1_000;
+
+/// How a stored page moves the ranges.
+struct RangeStep {
+    oldest: ArchivePoint,
+    newest: ArchivePoint,
+    reaches_start: bool,
+    /// Older ranges this page connects to, newest first.
+    merge_with: Vec<i64>,
+}
+
+struct PendingPage {
+    batch: Vec<(Parsed, Source)>,
+    placement: Placement,
+    range: Option<RangeStep>,
+}
+
+#[derive(Default)]
+struct Pending {
+    pages: Vec<PendingPage>,
+    messages: usize,
+}
+
+/// Writes pending pages and their range steps in one transaction; the
+/// range now being grown.
+async fn flush(ctx: &SessionContext, pending: Pending, current: Option<i64>) -> Option<i64> {
+    let account = ctx.account.clone();
+    let result = ctx
+        .store
+        .run(move |s| {
+            s.batch(|s| {
+                let mut events = Vec::new();
+                let mut current = current;
+                for page in pending.pages {
+                    events.extend(chat::persist(s, &account, &page.batch, page.placement)?);
+                    let Some(step) = page.range else { continue };
+                    let mut id = match current {
+                        None => s.add_mam_range(
+                            &account,
+                            &account,
+                            &step.oldest,
+                            &step.newest,
+                            step.reaches_start,
+                        )?,
+                        Some(id) => {
+                            s.extend_mam_range_down(id, &step.oldest, step.reaches_start)?;
+                            id
+                        }
+                    };
+                    for older in step.merge_with {
+                        s.merge_mam_ranges(id, older)?;
+                        id = older;
+                        if step.reaches_start {
+                            s.extend_mam_range_down(id, &step.oldest, true)?;
+                        }
+                    }
+                    current = Some(id);
+                }
+                Ok((events, current))
+            })
+        })
+        .await;
+    match result {
+        Ok((events, current)) => {
+            events.into_iter().for_each(|e| ctx.emit(e));
+            current
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store archive pages");
+            current
+        }
+    }
+}
+
+/// Pages one catch-up fetches at most (50,000 messages at [`PAGE_SIZE`]):
+/// a server that ignores `before` and never says `complete` cannot keep it
+/// paging. What is left is fetched by the next catch-up, from the ranges.
+pub const MAX_CATCH_UP_PAGES: usize = 500;
+
+/// Stops paging at [`MAX_CATCH_UP_PAGES`], or when the next page would
+/// start before an id already asked for (a page that made no progress).
+fn bounded(
+    next: Option<String>,
+    pages: usize,
+    asked: &mut std::collections::HashSet<String>,
+) -> Option<String> {
+    let before = next?;
+    if pages >= MAX_CATCH_UP_PAGES {
+        tracing::warn!(
+            pages,
+            "archive catch-up stopped at its page limit; the rest comes next time"
+        );
+        return None;
+    }
+    if !asked.insert(before.clone()) {
+        tracing::warn!(%before, "archive catch-up stopped: the server sent a page that made no progress");
+        return None;
+    }
+    Some(before)
+}
+
+/// How far before the oldest live-received message a catch-up without
+/// ranges reaches, for clocks that disagree.
+const FLOOR_MARGIN_MS: i64 = 10 * 60 * 1000;
+
+/// Catches up with our own archive: the newest page first, then older
+/// pages until they reach the newest stored range; merged with it, paging
+/// goes on below it to the next range, and so on, so that gaps left by an
+/// interrupted catch-up are filled too. With nothing stored yet, only the
+/// newest page is fetched; older history comes on demand ([`backfill`]).
+/// With messages but no range (they came live while a first catch-up kept
+/// being cut off), paging reaches back past the oldest of them.
+pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
+    let (account, archive) = (ctx.account.clone(), ctx.account.clone());
+    let ranges: Vec<MamRange> = ctx
+        .store
+        .run(move |s| s.mam_ranges(&account, &archive))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "MAM ranges unreadable");
+            Vec::new()
+        });
+    let base = ctx
+        .store
+        .run(|s| s.reserve_catch_up())
+        .await
+        .map_err(|e| IqError::Malformed(e.to_string()))?;
+    // No range yet, but messages came live: an earlier first catch-up never
+    // finished. Page back to just before the oldest of them, not one page.
+    let floor = if ranges.is_empty() {
+        let account = ctx.account.clone();
+        ctx.store
+            .run(move |s| s.oldest_chat_message_ts(&account))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "stored messages unreadable");
+                None
+            })
+            .map(|ts| ts - FLOOR_MARGIN_MS)
+    } else {
+        None
+    };
+    let first_login = ranges.is_empty() && floor.is_none();
+    let mut targets = ranges.into_iter().peekable();
+    let mut done = CatchUp::default();
+    // The range being grown downwards, once the first page is stored.
+    let mut current: Option<i64> = None;
+    let mut pending = Pending::default();
+    let mut next = ctx.out.mam(None, page_query("", None));
+    let mut asked = std::collections::HashSet::new();
+    loop {
+        let (fin, results): MamPage = next.await?;
+        done.pages += 1;
+        done.messages += results.len();
+        let target = targets.peek().cloned();
+        // A range below the target that paging should still reach.
+        let has_further = targets.clone().nth(1).is_some();
+        let reaches_target = target
+            .as_ref()
+            .is_some_and(|t| !t.newest.id.is_empty() && results.iter().any(|r| r.id == t.newest.id));
+        // Where to go on from, if anywhere.
+        let below_floor = floor.is_some_and(|f| results.first().is_some_and(|r| point(r).ts < f));
+        let continue_before =
+            if fin.complete || first_login || below_floor || (results.is_empty() && !reaches_target) {
+                None
+            } else if reaches_target {
+                target
+                    .as_ref()
+                    .filter(|t| !t.reaches_start && has_further)
+                    .map(|t| t.oldest.id.clone())
+            } else {
+                results.first().map(|r| r.id.clone())
+            };
+        let following = bounded(continue_before, done.pages, &mut asked)
+            .filter(|before| !before.is_empty())
+            .map(|before| ctx.out.mam(None, page_query(&before, None)));
+        let placement = Placement::CatchUpPage {
+            base,
+            page: done.pages as i64 - 1,
+        };
+        let (oldest, newest) = match (results.first(), results.last()) {
+            (Some(o), Some(n)) => (point(o), point(n)),
+            _ => {
+                let now = ArchivePoint {
+                    id: String::new(),
+                    ts: chrono::Utc::now().timestamp_millis(),
+                };
+                (now.clone(), now)
+            }
+        };
+        // Ranges this page joins: the target it reached, or every range
+        // left when the archive's start was reached.
+        let merge_with: Vec<i64> = if reaches_target {
+            target.iter().map(|t| t.id).collect()
+        } else if fin.complete {
+            targets.by_ref().map(|t| t.id).collect()
+        } else {
+            Vec::new()
+        };
+        if reaches_target {
+            targets.next();
+        }
+        let record = !(results.is_empty() && !first_login && merge_with.is_empty());
+        pending.messages += results.len();
+        pending.pages.push(PendingPage {
+            batch: parse_results(&ctx.account, &results),
+            placement,
+            range: record.then_some(RangeStep {
+                oldest,
+                newest,
+                reaches_start: fin.complete,
+                merge_with,
+            }),
+        });
+        if pending.messages >= STORE_BATCH || following.is_none() {
+            current = flush(ctx, std::mem::take(&mut pending), current).await;
+        }
+        match following {
+            Some(f) => next = f,
+            None => break,
+        }
+    }
+    Ok(done)
+}
+
+/// Fetches one older page of a conversation, before the oldest archived
+/// message stored for it. Returns how many messages came and whether the
+/// archive has nothing older.
+pub async fn backfill(ctx: &SessionContext, peer: BareJid) -> Result<(usize, bool), IqError> {
+    let (account, with) = (ctx.account.clone(), peer.clone());
+    let before = ctx
+        .store
+        .run(move |s| s.oldest_stanza_id(&account, &with))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let (fin, results) = ctx.out.mam(None, page_query(&before, Some(&peer))).await?;
+    store_page(ctx, &results, Placement::Oldest).await;
+    Ok((results.len(), fin.complete))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stops_at_the_limit_and_on_a_repeated_page() {
+        let mut asked = std::collections::HashSet::new();
+        assert_eq!(bounded(Some("a".into()), 1, &mut asked), Some("a".into()));
+        assert_eq!(bounded(Some("b".into()), 2, &mut asked), Some("b".into()));
+        assert_eq!(bounded(Some("a".into()), 3, &mut asked), None, "asked before");
+        assert_eq!(bounded(None, 3, &mut asked), None);
+        let last = MAX_CATCH_UP_PAGES - 1;
+        assert_eq!(bounded(Some("c".into()), last, &mut asked), Some("c".into()));
+        assert_eq!(bounded(Some("d".into()), MAX_CATCH_UP_PAGES, &mut asked), None);
+    }
+}

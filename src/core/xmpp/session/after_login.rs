@@ -1,0 +1,77 @@
+//! What a fresh session does after login, in the order of
+//! `xmpp-for-developers-slides.md`: roster, initial presence, carbons,
+//! blocklist, rooms (those we were in, then bookmarked autojoin ones), the
+//! outbox, then the archive catch-up.
+
+use crate::core::bridge::{Event, OwnPresence, RequestKind};
+use crate::core::xmpp::{
+    modules::own_presence::own_presence_stanza, modules::roster, modules::x0045_muc, modules::x0191_blocking,
+    modules::x0280_carbons, modules::x0313_mam, modules::x0402_bookmarks, session::context::SessionContext,
+    session::outgoing::IqError,
+};
+
+fn failed(ctx: &SessionContext, request: RequestKind, error: IqError) {
+    tracing::warn!(?request, %error, "login step failed");
+    ctx.emit(Event::RequestFailed {
+        jid: ctx.account.clone(),
+        request,
+        detail: error.to_string(),
+    });
+}
+
+/// Runs the login steps; aborted when the stream resets again.
+pub async fn run(ctx: SessionContext, presence: OwnPresence) {
+    if let Err(e) = roster::fetch(&ctx).await {
+        failed(&ctx, RequestKind::Roster, e);
+    }
+    ctx.out.send(own_presence_stanza(&presence));
+    ctx.emit(Event::PresenceChanged {
+        jid: ctx.account.clone(),
+        presence,
+    });
+    if let Err(e) = x0280_carbons::enable(&ctx).await {
+        failed(&ctx, RequestKind::Carbons, e);
+    }
+    match x0191_blocking::fetch(&ctx).await {
+        Ok(()) => {}
+        // Servers without XEP-0191 are fine: there is just no blocklist.
+        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no blocklist"),
+        Err(e) => failed(&ctx, RequestKind::Blocking, e),
+    }
+    // Rooms before the outbox, which may hold messages for them.
+    x0045_muc::rejoin_all(&ctx);
+    match x0402_bookmarks::fetch(&ctx).await {
+        Ok(bookmarks) => x0402_bookmarks::autojoin(&ctx, &bookmarks).await,
+        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no bookmarks"),
+        Err(e) => failed(&ctx, RequestKind::Bookmarks, e),
+    }
+    ctx.out.flush_outbox();
+    match x0313_mam::catch_up(&ctx).await {
+        Ok(done) => ctx.emit(Event::CatchUpFinished {
+            jid: ctx.account.clone(),
+            pages: done.pages,
+            messages: done.messages,
+        }),
+        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no archive"),
+        Err(e) => failed(&ctx, RequestKind::History, e),
+    }
+    index_for_search(&ctx).await;
+}
+
+/// Adds what was stored to the search index, a slice at a time so that
+/// other writes get their turn.
+async fn index_for_search(ctx: &SessionContext) {
+    loop {
+        match ctx.store.run(|s| s.index_for_search(SEARCH_INDEX_SLICE)).await {
+            Ok(0) => break,
+            Ok(_) => tokio::task::yield_now().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not index messages for search");
+                break;
+            }
+        }
+    }
+}
+
+/// Messages indexed per store call (a few tens of milliseconds).
+const SEARCH_INDEX_SLICE: usize = 2_000;

@@ -1,0 +1,12 @@
+//! One account's session: the loop that owns the stream, routing in
+//! ([`incoming`]) and out ([`outgoing`]), the outbox, the steps after login,
+//! the requests the UI makes of a running session, and the context that
+//! every flow and module shares.
+
+pub mod after_login;
+pub mod context;
+pub mod incoming;
+pub mod outbox;
+pub mod outgoing;
+pub mod requests;
+pub mod session_loop;

@@ -1,0 +1,237 @@
+//! Requests from the UI that a running session carries out, each in a task
+//! of its own so that the session loop never waits for an answer.
+
+use std::fmt;
+
+use xmpp_parsers::jid::{BareJid, Jid};
+
+use crate::core::xmpp::{
+    modules::chat,
+    modules::roster,
+    modules::x0045_muc,
+    modules::x0045_muc_owner::{self, RoomConfigError},
+    modules::x0050_command_client::{self, CommandStep},
+    modules::x0050_commands::CommandError,
+    modules::x0191_blocking,
+    modules::x0313_mam,
+    modules::x0333_markers,
+    modules::x0402_bookmarks,
+    session::context::SessionContext,
+    session::outgoing::IqError,
+};
+use crate::core::{
+    bridge::{CommandStepReply, CommandsReply, Event, RequestKind, RoomConfigReply, RoomConfigSaved},
+    contacts::SubscriptionAction,
+    credentials::Password,
+    message::ChatState,
+    redact::Outline,
+    rooms::Bookmark,
+};
+
+/// What a session can be asked to do. `Debug` leaves out passwords and
+/// form values.
+pub enum SessionRequest {
+    /// See [`crate::core::bridge::Command::SetContact`].
+    SetContact {
+        /// The contact.
+        contact: BareJid,
+        /// Display name.
+        name: Option<String>,
+        /// Groups.
+        groups: Vec<String>,
+    },
+    /// See [`crate::core::bridge::Command::RemoveContact`].
+    RemoveContact(BareJid),
+    /// See [`crate::core::bridge::Command::Subscription`].
+    Subscription(BareJid, SubscriptionAction),
+    /// See [`crate::core::bridge::Command::SetBlocked`].
+    SetBlocked(Vec<Jid>, bool),
+    /// See [`crate::core::bridge::Command::SendChatState`].
+    ChatState(BareJid, ChatState),
+    /// See [`crate::core::bridge::Command::MarkDisplayed`].
+    MarkDisplayed(BareJid, String),
+    /// See [`crate::core::bridge::Command::LoadOlderMessages`].
+    LoadOlder(BareJid),
+    /// See [`crate::core::bridge::Command::JoinRoom`].
+    JoinRoom {
+        /// The room.
+        room: BareJid,
+        /// Our nickname.
+        nick: String,
+        /// The room's password.
+        password: Option<Password>,
+    },
+    /// See [`crate::core::bridge::Command::LeaveRoom`].
+    LeaveRoom(BareJid),
+    /// See [`crate::core::bridge::Command::SetRoomSubject`].
+    RoomSubject(BareJid, String),
+    /// See [`crate::core::bridge::Command::SetBookmark`].
+    SetBookmark(Bookmark),
+    /// See [`crate::core::bridge::Command::RemoveBookmark`].
+    RemoveBookmark(BareJid),
+    /// See [`crate::core::bridge::Command::FetchRoomConfig`].
+    FetchRoomConfig(BareJid, RoomConfigReply),
+    /// See [`crate::core::bridge::Command::SaveRoomConfig`].
+    SaveRoomConfig(BareJid, xmpp_parsers::minidom::Element, RoomConfigSaved),
+    /// See [`crate::core::bridge::Command::ListCommands`].
+    ListCommands(Jid, CommandsReply),
+    /// See [`crate::core::bridge::Command::RunCommand`].
+    RunCommand(Jid, CommandStep, CommandStepReply),
+}
+
+/// Debug output that can reach a log: message text is shown by size, form
+/// submissions by outline, passwords (a [`Password`]) not at all.
+impl fmt::Debug for SessionRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SetContact {
+                contact,
+                name,
+                groups,
+            } => f
+                .debug_struct("SetContact")
+                .field("contact", contact)
+                .field("name", name)
+                .field("groups", groups)
+                .finish(),
+            Self::RemoveContact(a0) => f.debug_tuple("RemoveContact").field(a0).finish(),
+            Self::Subscription(a0, a1) => f.debug_tuple("Subscription").field(a0).field(a1).finish(),
+            Self::SetBlocked(a0, a1) => f.debug_tuple("SetBlocked").field(a0).field(a1).finish(),
+            Self::ChatState(a0, a1) => f.debug_tuple("ChatState").field(a0).field(a1).finish(),
+            Self::MarkDisplayed(a0, a1) => f.debug_tuple("MarkDisplayed").field(a0).field(a1).finish(),
+            Self::LoadOlder(a0) => f.debug_tuple("LoadOlder").field(a0).finish(),
+            Self::JoinRoom { room, nick, password } => f
+                .debug_struct("JoinRoom")
+                .field("room", room)
+                .field("nick", nick)
+                .field("password", password)
+                .finish(),
+            Self::LeaveRoom(a0) => f.debug_tuple("LeaveRoom").field(a0).finish(),
+            Self::RoomSubject(a0, a1) => f.debug_tuple("RoomSubject").field(a0).field(a1).finish(),
+            Self::SetBookmark(a0) => f.debug_tuple("SetBookmark").field(a0).finish(),
+            Self::RemoveBookmark(a0) => f.debug_tuple("RemoveBookmark").field(a0).finish(),
+            Self::FetchRoomConfig(a0, _) => {
+                f.debug_tuple("FetchRoomConfig").field(a0).finish_non_exhaustive()
+            }
+            Self::SaveRoomConfig(a0, a1, _) => f
+                .debug_tuple("SaveRoomConfig")
+                .field(a0)
+                .field(&Outline(a1))
+                .finish_non_exhaustive(),
+            Self::ListCommands(a0, _) => f.debug_tuple("ListCommands").field(a0).finish_non_exhaustive(),
+            Self::RunCommand(a0, a1, _) => f
+                .debug_tuple("RunCommand")
+                .field(a0)
+                .field(a1)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl SessionRequest {
+    /// Tells the asker that there is no session to carry this out; false
+    /// when the request has no one waiting for an answer.
+    pub fn answer_offline(self) -> bool {
+        match self {
+            SessionRequest::ListCommands(_, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
+            SessionRequest::RunCommand(_, _, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
+            SessionRequest::FetchRoomConfig(_, reply) => reply.send(Err(RoomConfigError::Offline)).is_ok(),
+            SessionRequest::SaveRoomConfig(_, _, reply) => reply.send(Err(RoomConfigError::Offline)).is_ok(),
+            _ => false,
+        }
+    }
+}
+
+fn report(ctx: &SessionContext, request: RequestKind, result: Result<(), IqError>) {
+    if let Err(e) = result {
+        tracing::warn!(?request, error = %e, "request failed");
+        ctx.emit(Event::RequestFailed {
+            jid: ctx.account.clone(),
+            request,
+            detail: e.to_string(),
+        });
+    }
+}
+
+/// Carries out `request`: stanzas without answers go out at once, in
+/// order; requests that wait for an answer run on a task of their own.
+pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
+    match request {
+        SessionRequest::Subscription(contact, action) => {
+            return ctx.out.send(roster::subscription_presence(action, contact));
+        }
+        SessionRequest::ChatState(to, state) => return ctx.out.send(chat::chat_state(to, state)),
+        SessionRequest::MarkDisplayed(to, id) => {
+            return ctx.out.send(x0333_markers::displayed_marker(Jid::from(to), id));
+        }
+        SessionRequest::LeaveRoom(room) => return x0045_muc::leave(ctx, &room),
+        SessionRequest::RoomSubject(room, subject) => {
+            return ctx.out.send(x0045_muc::subject_message(room, subject));
+        }
+        _ => {}
+    }
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        match request {
+            SessionRequest::SetContact {
+                contact,
+                name,
+                groups,
+            } => {
+                let r = roster::set_item(&ctx, contact, name, groups).await;
+                report(&ctx, RequestKind::SetContact, r);
+            }
+            SessionRequest::RemoveContact(contact) => {
+                let r = roster::remove_item(&ctx, contact).await;
+                report(&ctx, RequestKind::RemoveContact, r);
+            }
+            SessionRequest::SetBlocked(items, blocked) => {
+                let r = x0191_blocking::change(&ctx, items, blocked).await;
+                report(&ctx, RequestKind::Blocking, r);
+            }
+            SessionRequest::JoinRoom { room, nick, password } => {
+                x0045_muc::join(&ctx, room, nick, password).await;
+            }
+            SessionRequest::SetBookmark(bookmark) => {
+                let r = x0402_bookmarks::publish(&ctx, &bookmark).await;
+                if r.is_ok() {
+                    x0402_bookmarks::apply(&ctx, x0402_bookmarks::Change::Set(bookmark)).await;
+                }
+                report(&ctx, RequestKind::Bookmarks, r);
+            }
+            SessionRequest::RemoveBookmark(room) => {
+                let r = x0402_bookmarks::retract(&ctx, &room).await;
+                if r.is_ok() {
+                    x0402_bookmarks::apply(&ctx, x0402_bookmarks::Change::Removed(room)).await;
+                }
+                report(&ctx, RequestKind::Bookmarks, r);
+            }
+            SessionRequest::FetchRoomConfig(room, reply) => {
+                let _ = reply.send(x0045_muc_owner::fetch(&ctx, room).await);
+            }
+            SessionRequest::SaveRoomConfig(room, submission, reply) => {
+                let _ = reply.send(x0045_muc_owner::submit(&ctx, room, submission).await);
+            }
+            SessionRequest::ListCommands(entity, reply) => {
+                let _ = reply.send(x0050_command_client::list(&ctx, entity).await);
+            }
+            SessionRequest::RunCommand(entity, step, reply) => {
+                let _ = reply.send(x0050_command_client::execute(&ctx, entity, step).await);
+            }
+            SessionRequest::Subscription(..)
+            | SessionRequest::ChatState(..)
+            | SessionRequest::MarkDisplayed(..)
+            | SessionRequest::LeaveRoom(..)
+            | SessionRequest::RoomSubject(..) => {}
+            SessionRequest::LoadOlder(peer) => match x0313_mam::backfill(&ctx, peer.clone()).await {
+                Ok((count, complete)) => ctx.emit(Event::HistoryLoaded {
+                    jid: ctx.account.clone(),
+                    peer,
+                    count,
+                    complete,
+                }),
+                Err(e) => report(&ctx, RequestKind::History, Err(e)),
+            },
+        }
+    });
+}
