@@ -19,7 +19,7 @@ use crate::core::xmpp::{
     modules::x0280_carbons::{self, Carbon, Unwrapped},
     modules::x0402_bookmarks,
     session::context::SessionContext,
-    session::outgoing::IqTracker,
+    session::iq_tracker::IqTracker,
 };
 use crate::core::{bridge::Event, store::Placement};
 

@@ -6,6 +6,7 @@
 pub mod after_login;
 pub mod context;
 pub mod incoming;
+pub mod iq_tracker;
 pub mod outbox;
 pub mod outgoing;
 pub mod requests;

@@ -25,8 +25,9 @@ use crate::core::xmpp::{
     session::after_login,
     session::context::SessionContext,
     session::incoming,
+    session::iq_tracker::IqTracker,
     session::outbox::{self, OutboxState},
-    session::outgoing::{IqError, IqTracker, Outbound, Outgoing},
+    session::outgoing::{IqError, Outbound, Outgoing},
     session::requests::{self, SessionRequest},
 };
 use crate::core::{
