@@ -10,7 +10,14 @@ use std::{
 
 use xmpp_parsers::jid::BareJid;
 
-use crate::core::xmpp::session::context::SessionContext;
+use crate::core::xmpp::{modules::Module, session::context::SessionContext};
+
+/// The module entry: keeps the fetches in progress for a session.
+pub const MODULE: Module = Module {
+    name: "avatar updates (XEP-0084, XEP-0153)",
+    state: Some(|| Box::new(AvatarFetches::default())),
+    ..Module::NONE
+};
 use crate::core::{bridge::Event, store::AvatarImage};
 
 /// Fetches in progress, by contact and hash, so that a hash repeated in
@@ -67,11 +74,11 @@ where
         Ok(Some(image)) => image,
         _ => {
             let key = (contact.clone(), hash.clone());
-            if !ctx.avatars.begin(&key) {
+            if !ctx.state::<AvatarFetches>().begin(&key) {
                 return;
             }
             let fetched = fetch(hash.clone()).await;
-            ctx.avatars.end(&key);
+            ctx.state::<AvatarFetches>().end(&key);
             let Some(image) = fetched.and_then(|(mime, data)| AvatarImage::checked(&hash, &mime, data))
             else {
                 tracing::info!(%contact, %hash, "avatar missing, too large, or not matching its hash");

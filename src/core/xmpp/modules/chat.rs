@@ -9,9 +9,71 @@ use xmpp_parsers::{
 };
 
 use crate::core::xmpp::{
-    modules::x0085_chat_states, modules::x0184_receipts, modules::x0280_carbons::Carbon,
-    modules::x0308_corrections, modules::x0333_markers, modules::x0359_stanza_ids,
+    modules::x0085_chat_states,
+    modules::x0184_receipts,
+    modules::x0280_carbons::Carbon,
+    modules::x0308_corrections,
+    modules::x0333_markers,
+    modules::x0359_stanza_ids,
+    modules::{Flow, Incoming, Module},
+    session::context::SessionContext,
 };
+
+/// The module entry: one-to-one messages, live or carbon copies, last in
+/// the list: stored, a chat state told, a receipt sent when asked.
+pub const MODULE: Module = Module {
+    name: "RFC 6121 chat",
+    message: Some(|ctx, incoming| {
+        Box::pin(async move {
+            on_message(ctx, incoming).await;
+            Flow::Handled
+        })
+    }),
+    ..Module::NONE
+};
+
+async fn on_message(ctx: &SessionContext, incoming: Incoming) {
+    let Incoming { message, source } = incoming;
+    if message.type_ == xmpp_parsers::message::MessageType::Error {
+        tracing::info!(from = ?message.from, id = ?message.id, "message bounced");
+        return;
+    }
+    let Some(parsed) = parse(&ctx.account, &message) else {
+        tracing::trace!(from = ?message.from, "message not for a chat");
+        return;
+    };
+    if let (Some(state), false, Source::Live | Source::Carbon(Carbon::Received)) =
+        (parsed.chat_state, parsed.outgoing, source)
+    {
+        ctx.emit(Event::ChatStateChanged {
+            jid: ctx.account.clone(),
+            peer: parsed.peer.clone(),
+            state,
+        });
+    }
+    let receipt =
+        (source == Source::Live && parsed.wants_receipt && !parsed.outgoing && parsed.body.is_some())
+            .then(|| parsed.id.clone())
+            .flatten()
+            .map(|id| x0184_receipts::receipt(parsed.peer_jid.clone(), id));
+    let account = ctx.account.clone();
+    let batch = vec![(parsed, source)];
+    match ctx
+        .store
+        .run(move |s| persist(s, &account, &batch, Placement::Newest))
+        .await
+    {
+        Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
+        // Not stored: no receipt, so the sender knows it did not arrive.
+        Err(e) => {
+            tracing::error!(error = %e, "could not store a message");
+            return;
+        }
+    }
+    if let Some(receipt) = receipt {
+        ctx.out.send(receipt);
+    }
+}
 use crate::core::{
     bridge::Event,
     message::{ChatKind, ChatState, Correction, DeliveryState, NewMessage, StoredMessage},

@@ -17,7 +17,24 @@ use xmpp_parsers::{
     presence::{Presence, Show, Type as PresenceType},
 };
 
-use crate::core::xmpp::{modules::x0115_caps, modules::x0153_vcard_avatar, session::context::SessionContext};
+use crate::core::xmpp::{
+    modules::{x0115_caps, x0153_vcard_avatar, Flow, Module},
+    session::context::SessionContext,
+};
+
+/// The module entry: every presence that reaches it (subscriptions,
+/// contacts' resources, their caps and vCard avatars).
+pub const MODULE: Module = Module {
+    name: "RFC 6121 contact presence",
+    presence: Some(|ctx, presence| {
+        Box::pin(async move {
+            ctx.state::<CapsResolver>().on_presence(ctx, presence);
+            Flow::Handled
+        })
+    }),
+    state: Some(|| Box::new(CapsResolver::default())),
+    ..Module::NONE
+};
 use crate::core::{
     bridge::Event,
     contacts::{ContactShow, ResourcePresence},

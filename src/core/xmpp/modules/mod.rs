@@ -1,6 +1,12 @@
-//! The one explicit list of protocol modules. What we advertise in
-//! disco#info (and so in the caps hash) is derived from this list, so we
-//! advertise exactly what we implement.
+//! The protocol modules, and the one explicit list of them ([`REGISTERED`]).
+//!
+//! The list says what we announce: disco#info (and so the caps hash) is
+//! derived from it, so we advertise exactly what we implement. It also
+//! routes: each module declares the handlers it has (IQ requests, pushes
+//! and other requests that need the session, messages, presences) and the
+//! state it keeps for a session, and incoming stanzas walk the list in its
+//! order until a module handles them ([`route_iq`], [`route_message`],
+//! [`route_presence`]). Adding a XEP is its file and one line here.
 
 pub mod avatar_updates;
 pub mod chat;
@@ -34,12 +40,17 @@ pub mod x0402_bookmarks;
 
 use std::collections::BTreeSet;
 
+use futures::future::BoxFuture;
 use xmpp_parsers::{
     iq::Iq,
     jid::{BareJid, Jid},
+    message::Message,
     minidom::Element,
+    presence::Presence,
     stanza_error::{DefinedCondition, ErrorType, StanzaError},
 };
+
+use crate::core::xmpp::session::context::{ModuleState, SessionContext, StateMaker};
 
 /// How a module answers an IQ get or set addressed to us.
 pub enum Answer {
@@ -62,35 +73,170 @@ pub struct IqRequest<'a> {
 /// Answers a request, or `None` when the payload is not this module's.
 pub type IqHandler = fn(&IqRequest<'_>) -> Option<Answer>;
 
-/// A protocol module: its name, the features it announces, and its IQ handler.
+/// What a handler did with a stanza: took it, or passed it on (perhaps
+/// changed: carbons pass on the message they carried).
+#[derive(Debug)]
+pub enum Flow<T> {
+    /// Handled; the walk stops.
+    Handled,
+    /// Not this module's; the next one gets it.
+    Next(T),
+}
+
+/// A message on its way through the list, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The message.
+    pub message: Message,
+    /// Live, or unwrapped from a carbon.
+    pub source: chat::Source,
+}
+
+/// Answers an IQ get or set that needs the session (a push, an ad-hoc
+/// command): `Some(reply)` when the request is this module's, including a
+/// refusal by its own rule.
+pub type RequestHandler = for<'a> fn(&'a SessionContext, &'a Iq) -> BoxFuture<'a, Option<Iq>>;
+/// Handles a message, or passes it on.
+pub type MessageHandler = for<'a> fn(&'a SessionContext, Incoming) -> BoxFuture<'a, Flow<Incoming>>;
+/// Handles a presence, or passes it on.
+pub type PresenceHandler = for<'a> fn(&'a SessionContext, Presence) -> BoxFuture<'a, Flow<Presence>>;
+
+/// A protocol module: its name, the features it announces, its handlers,
+/// and the state it keeps for a session.
 pub struct Module {
     /// Name for logs, e.g. `XEP-0199 ping`.
     pub name: &'static str,
     /// disco#info features this module announces.
     pub features: &'static [&'static str],
-    /// The IQ handler, if the module answers IQs.
+    /// Answers IQ requests from the request alone (ping, time, …).
     pub iq: Option<IqHandler>,
+    /// Answers IQ requests that need the session (pushes, commands).
+    pub request: Option<RequestHandler>,
+    /// Handles messages.
+    pub message: Option<MessageHandler>,
+    /// Handles presences.
+    pub presence: Option<PresenceHandler>,
+    /// Makes the state it keeps for a session ([`SessionContext::state`]).
+    pub state: Option<StateMaker>,
 }
 
-/// Every registered module.
+impl Module {
+    /// A module with a name and nothing else, to build the others from.
+    pub const NONE: Module = Module {
+        name: "",
+        features: &[],
+        iq: None,
+        request: None,
+        message: None,
+        presence: None,
+        state: None,
+    };
+}
+
+/// Every registered module. The order is the order in which incoming
+/// stanzas reach them, and it matters where commented.
 pub const REGISTERED: &[&Module] = &[
-    &x0030_disco::MODULE,
-    &x0045_muc::MODULE,
+    // IQ pushes only our own account may send come first; each module
+    // refuses a stranger's by its own rule.
+    &roster::MODULE,
+    &x0191_blocking::MODULE,
+    // Ad-hoc commands answer disco#info and disco#items on their own
+    // nodes, so they come before disco.
     &x0050_command_responder::MODULE,
-    &x0084_user_avatar::MODULE,
-    &x0085_chat_states::MODULE,
+    &x0030_disco::MODULE,
     &x0092_version::MODULE,
-    &x0115_caps::MODULE,
-    &x0184_receipts::MODULE,
     &x0199_ping::MODULE,
     &x0202_time::MODULE,
+    // Presence: rooms take their occupants' presences before contacts'
+    // presence handling sees them.
+    &x0045_muc::MODULE,
+    &contact_presence::MODULE,
+    // Messages: group chat first (a room's messages go nowhere else), then
+    // PEP notifications, then carbons, which unwrap the message they carry
+    // and pass it on, and chat last.
+    &x0045_muc_messages::MODULE,
+    &x0402_bookmarks::MODULE,
+    &x0084_user_avatar::MODULE,
     &x0280_carbons::MODULE,
+    &chat::MODULE,
+    // Announce features or keep state, and route nothing.
+    &avatar_updates::MODULE,
+    &x0085_chat_states::MODULE,
+    &x0115_caps::MODULE,
+    &x0184_receipts::MODULE,
     &x0308_corrections::MODULE,
     &x0313_mam::MODULE,
     &x0333_markers::MODULE,
     &x0359_stanza_ids::MODULE,
-    &x0402_bookmarks::MODULE,
 ];
+
+/// The state of every module in `list`, for a new session.
+pub fn session_state(list: &[&Module]) -> ModuleState {
+    ModuleState::new(list.iter().filter_map(|m| m.state))
+}
+
+/// Routes an IQ get or set addressed to us through `list`: the first
+/// module that takes it answers; nobody's gets `service-unavailable`
+/// (RFC 6120 §8.4). `None` for results and errors, which are not requests.
+pub async fn route_iq(list: &[&Module], ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
+    let (is_set, from, id, payload) = request_parts(iq)?;
+    let request = IqRequest {
+        is_set,
+        from: from.as_ref(),
+        payload,
+    };
+    for module in list {
+        if let Some(handler) = module.request {
+            if let Some(reply) = handler(ctx, iq).await {
+                return Some(reply);
+            }
+        }
+        if let Some(answer) = module.iq.and_then(|handler| handler(&request)) {
+            return Some(reply(from, id, answer));
+        }
+    }
+    tracing::debug!(ns = %payload.ns(), name = %payload.name(), "IQ not supported");
+    Some(reply(
+        from,
+        id,
+        Answer::Error(stanza_error(
+            ErrorType::Cancel,
+            DefinedCondition::ServiceUnavailable,
+            "This request is not supported",
+        )),
+    ))
+}
+
+/// Routes a message through `list` until a module handles it.
+pub async fn route_message(list: &[&Module], ctx: &SessionContext, message: Message) {
+    let mut incoming = Incoming {
+        message,
+        source: chat::Source::Live,
+    };
+    for module in list {
+        if let Some(handler) = module.message {
+            match handler(ctx, incoming).await {
+                Flow::Handled => return,
+                Flow::Next(passed) => incoming = passed,
+            }
+        }
+    }
+    tracing::trace!(from = ?incoming.message.from, "message no module handled");
+}
+
+/// Routes a presence through `list` until a module handles it.
+pub async fn route_presence(list: &[&Module], ctx: &SessionContext, presence: Presence) {
+    let mut presence = presence;
+    for module in list {
+        if let Some(handler) = module.presence {
+            match handler(ctx, presence).await {
+                Flow::Handled => return,
+                Flow::Next(passed) => presence = passed,
+            }
+        }
+    }
+    tracing::trace!(from = ?presence.from, "presence no module handled");
+}
 
 /// The features we announce, from [`REGISTERED`].
 pub fn advertised_features() -> BTreeSet<String> {
@@ -119,12 +265,13 @@ pub fn request_parts(iq: &Iq) -> Option<(bool, &Option<Jid>, &str, &Element)> {
     }
 }
 
-/// The reply to an IQ get/set addressed to us; `None` for results and errors.
-/// Unknown payloads get `service-unavailable` (RFC 6120 §8.4).
+/// The reply to an IQ get/set addressed to us from the modules that need
+/// no session (see [`route_iq`] for the whole list); `None` for results
+/// and errors. Unknown payloads get `service-unavailable`.
 pub fn answer(iq: &Iq) -> Option<Iq> {
-    let (is_set, from, id, payload) = request_parts(iq)?;
+    let (_, from, id, payload) = request_parts(iq)?;
     let request = IqRequest {
-        is_set,
+        is_set: matches!(iq, Iq::Set { .. }),
         from: from.as_ref(),
         payload,
     };
@@ -133,7 +280,6 @@ pub fn answer(iq: &Iq) -> Option<Iq> {
         .filter_map(|m| m.iq)
         .find_map(|handler| handler(&request))
         .unwrap_or_else(|| {
-            tracing::debug!(ns = %payload.ns(), name = %payload.name(), "IQ not supported");
             Answer::Error(stanza_error(
                 ErrorType::Cancel,
                 DefinedCondition::ServiceUnavailable,

@@ -10,9 +10,17 @@ use xmpp_parsers::{
 };
 
 use crate::core::xmpp::{
-    modules::{pushed_by_own_account, reply, stanza_error, Answer},
+    modules::{pushed_by_own_account, reply, stanza_error, Answer, Module},
     session::context::SessionContext,
     session::outgoing::IqError,
+};
+
+/// The module entry: roster pushes (RFC 6121 §2.1.6), from our own
+/// account only.
+pub const MODULE: Module = Module {
+    name: "RFC 6121 roster",
+    request: Some(|ctx, iq| Box::pin(on_push(ctx, iq))),
+    ..Module::NONE
 };
 use crate::core::{
     bridge::Event,

@@ -17,6 +17,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0030 service discovery",
     features: &[ns::DISCO_INFO],
     iq: Some(answer),
+    ..Module::NONE
 };
 
 /// Our disco#info, for `node` (`None`, or our caps `node#ver`).

@@ -22,7 +22,10 @@ use xmpp_parsers::{
     stanza_error::{DefinedCondition, StanzaError},
 };
 
-use crate::core::xmpp::{modules::contact_presence, modules::Module, session::context::SessionContext};
+use crate::core::xmpp::{
+    modules::{contact_presence, Flow, Module},
+    session::context::SessionContext,
+};
 use crate::core::{
     bridge::Event,
     credentials::Password,
@@ -33,8 +36,18 @@ use crate::core::{
 pub const MODULE: Module = Module {
     name: "XEP-0045 multi-user chat",
     features: &[ns::MUC],
-    iq: None,
+    presence: Some(|ctx, p| Box::pin(async move { route_presence(ctx, p) })),
+    state: Some(|| Box::new(Rooms::default())),
+    ..Module::NONE
 };
+
+/// A room's presence is handled here; anything else goes on.
+fn route_presence(ctx: &SessionContext, presence: Presence) -> Flow<Presence> {
+    match on_presence(ctx, presence) {
+        Some(other) => Flow::Next(other),
+        None => Flow::Handled,
+    }
+}
 
 /// Nicknames tried before a join fails with a conflict: the one asked for,
 /// then with one to three underscores appended.
@@ -165,7 +178,7 @@ pub async fn join(ctx: &SessionContext, room: BareJid, nick: String, password: O
             error: RoomJoinError::Other(format!("“{nick}” cannot be a nickname")),
         });
     };
-    ctx.rooms.lock().insert(
+    ctx.state::<Rooms>().lock().insert(
         room,
         Room {
             nick: nick.clone(),
@@ -184,7 +197,7 @@ pub async fn join(ctx: &SessionContext, room: BareJid, nick: String, password: O
 }
 
 fn joined_event(ctx: &SessionContext, room: &BareJid) -> Option<Event> {
-    let rooms = ctx.rooms.lock();
+    let rooms = ctx.state::<Rooms>().lock();
     let r = rooms.get(room).filter(|r| r.phase == Phase::Joined)?;
     Some(Event::RoomJoined {
         jid: ctx.account.clone(),
@@ -198,7 +211,7 @@ fn joined_event(ctx: &SessionContext, room: &BareJid) -> Option<Event> {
 /// Leaves `room`; [`Event::RoomLeft`] follows when the room confirms.
 pub fn leave(ctx: &SessionContext, room: &BareJid) {
     let nick = {
-        let mut rooms = ctx.rooms.lock();
+        let mut rooms = ctx.state::<Rooms>().lock();
         let Some(r) = rooms.get_mut(room) else {
             tracing::debug!(%room, "leaving a room we are not in");
             return;
@@ -221,7 +234,10 @@ pub fn subject_message(room: BareJid, subject: String) -> Message {
 /// A new stream (not a resumption) began: the server has forgotten the
 /// rooms we know so far. Called before that stream's login steps start.
 pub fn stream_restarted(ctx: &SessionContext) {
-    ctx.rooms.lock().values_mut().for_each(|r| r.stale = true);
+    ctx.state::<Rooms>()
+        .lock()
+        .values_mut()
+        .for_each(|r| r.stale = true);
 }
 
 /// Joins again the rooms the server forgot with the last stream (see
@@ -230,7 +246,7 @@ pub fn rejoin_all(ctx: &SessionContext) {
     let mut left = Vec::new();
     let mut joins = Vec::new();
     {
-        let mut rooms = ctx.rooms.lock();
+        let mut rooms = ctx.state::<Rooms>().lock();
         rooms.retain(|jid, r| {
             if !r.stale {
                 return true;
@@ -343,7 +359,7 @@ pub fn on_presence(ctx: &SessionContext, presence: Presence) -> Option<Presence>
         return Some(presence);
     };
     let room = from.to_bare();
-    if !ctx.rooms.knows(&room) {
+    if !ctx.state::<Rooms>().knows(&room) {
         return Some(presence);
     }
     let nick = from.resource().as_str().to_owned();
@@ -372,7 +388,7 @@ pub fn on_presence(ctx: &SessionContext, presence: Presence) -> Option<Presence>
     let account = ctx.account.clone();
     let mut events = Vec::new();
     {
-        let mut rooms = ctx.rooms.lock();
+        let mut rooms = ctx.state::<Rooms>().lock();
         let r = rooms.get_mut(&room)?;
         let unavailable = presence.type_ == PresenceType::Unavailable;
         let renamed_to = muc
@@ -434,7 +450,7 @@ fn on_error(ctx: &SessionContext, room: &BareJid, nick: &str, presence: &Presenc
         .iter()
         .find(|p| p.is("error", ns::DEFAULT_NS))
         .and_then(|p| StanzaError::try_from(p.clone()).ok());
-    let mut rooms = ctx.rooms.lock();
+    let mut rooms = ctx.state::<Rooms>().lock();
     let Some(r) = rooms.get_mut(room) else { return };
     let Phase::Joining { attempt, requested } = r.phase.clone() else {
         tracing::debug!(%room, ?error, "error presence from a room we are in");

@@ -11,9 +11,28 @@ use crate::core::xmpp::{
     modules::chat::{self, Parsed, Source},
     modules::x0308_corrections,
     modules::x0359_stanza_ids,
+    modules::{x0045_muc::Rooms, Flow, Module},
     session::context::SessionContext,
 };
 use crate::core::{bridge::Event, message::ChatKind, store::Placement};
+
+/// The module entry: a room's messages (a group chat message goes no
+/// further, whether or not we are in the room).
+pub const MODULE: Module = Module {
+    name: "XEP-0045 room messages",
+    message: Some(|ctx, incoming| {
+        Box::pin(async move {
+            if incoming.message.type_ != xmpp_parsers::message::MessageType::Groupchat {
+                return Flow::Next(incoming);
+            }
+            if !on_message(ctx, &incoming.message).await {
+                tracing::debug!(from = ?incoming.message.from, "groupchat message from a room we are not in");
+            }
+            Flow::Handled
+        })
+    }),
+    ..Module::NONE
+};
 
 /// What a groupchat message from a room we know carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,12 +103,12 @@ pub async fn on_message(ctx: &SessionContext, message: &Message) -> bool {
     let Some(room) = message.from.as_ref().map(|f| f.to_bare()) else {
         return false;
     };
-    let Some(our_nick) = ctx.rooms.nick(&room) else {
+    let Some(our_nick) = ctx.state::<Rooms>().nick(&room) else {
         return false;
     };
     match parse(message, &our_nick) {
         Some(RoomMessage::Subject { room, subject, by }) => {
-            ctx.rooms
+            ctx.state::<Rooms>()
                 .set_subject(&room, Some(subject.clone()).filter(|s| !s.is_empty()));
             ctx.emit(Event::RoomSubjectChanged {
                 jid: ctx.account.clone(),
@@ -100,7 +119,8 @@ pub async fn on_message(ctx: &SessionContext, message: &Message) -> bool {
         }
         Some(RoomMessage::Chat(parsed)) => {
             let now = chrono::Utc::now().timestamp_millis();
-            ctx.rooms.saw_message(&room, parsed.delayed_ms.unwrap_or(now));
+            ctx.state::<Rooms>()
+                .saw_message(&room, parsed.delayed_ms.unwrap_or(now));
             let account = ctx.account.clone();
             let batch = vec![(*parsed, Source::Live)];
             match ctx

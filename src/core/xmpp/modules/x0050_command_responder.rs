@@ -21,6 +21,7 @@ use crate::core::forms::{self, Form};
 use crate::core::xmpp::{
     modules::x0050_commands::{Action, Actions, CommandError, CommandPayload, Note, Status, NS},
     modules::{reply, request_parts, stanza_error, Answer, Module},
+    session::context::SessionContext,
 };
 
 /// How long a session may wait for its next step.
@@ -32,8 +33,19 @@ const REMEMBERED_ENDS: usize = 256;
 pub const MODULE: Module = Module {
     name: "XEP-0050 ad-hoc commands",
     features: &[NS],
-    iq: None,
+    request: Some(|ctx, iq| Box::pin(async move { answer_request(ctx, iq) })),
+    state: Some(|| Box::new(registry())),
+    ..Module::NONE
 };
+
+/// Command execution, and disco on the command nodes, for this session.
+fn answer_request(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
+    let us = match iq {
+        Iq::Get { to: Some(to), .. } | Iq::Set { to: Some(to), .. } => to.clone(),
+        _ => ctx.account.clone().into(),
+    };
+    ctx.state::<CommandResponder>().answer(iq, &ctx.account, &us)
+}
 
 /// The commands this version of Balcony offers, with the default session
 /// timeout. Each command's own policy decides who sees it.

@@ -15,7 +15,10 @@ use xmpp_parsers::{
     },
 };
 
-use crate::core::xmpp::{modules::avatar_updates, modules::Module, session::context::SessionContext};
+use crate::core::xmpp::{
+    modules::{avatar_updates, Flow, Module},
+    session::context::SessionContext,
+};
 
 /// `urn:xmpp:avatar:metadata+notify`: the server sends us avatar changes.
 const NOTIFY: &str = "urn:xmpp:avatar:metadata+notify";
@@ -25,6 +28,15 @@ pub const MODULE: Module = Module {
     name: "XEP-0084 user avatar",
     features: &[NOTIFY],
     iq: None,
+    message: Some(|ctx, incoming| {
+        Box::pin(async move {
+            match on_message(ctx, &incoming.message) {
+                true => Flow::Handled,
+                false => Flow::Next(incoming),
+            }
+        })
+    }),
+    ..Module::NONE
 };
 
 /// What a metadata notification says: the hash and type of the image to

@@ -10,6 +10,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0085 chat states",
     features: &[ns::CHATSTATES],
     iq: None,
+    ..Module::NONE
 };
 
 /// The chat state a message carries, if any.

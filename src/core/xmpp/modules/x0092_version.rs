@@ -10,6 +10,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0092 software version",
     features: &[ns::VERSION],
     iq: Some(answer),
+    ..Module::NONE
 };
 
 fn answer(request: &IqRequest<'_>) -> Option<Answer> {

@@ -20,6 +20,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0115 entity capabilities",
     features: &[ns::CAPS],
     iq: None,
+    ..Module::NONE
 };
 
 /// Our `<c/>` element (computed once from the registry).

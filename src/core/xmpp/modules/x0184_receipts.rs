@@ -14,6 +14,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0184 delivery receipts",
     features: &[ns::RECEIPTS],
     iq: None,
+    ..Module::NONE
 };
 
 /// True when the sender asks for a receipt.

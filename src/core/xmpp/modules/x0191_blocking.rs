@@ -11,9 +11,16 @@ use xmpp_parsers::{
 
 use crate::core::bridge::Event;
 use crate::core::xmpp::{
-    modules::{pushed_by_own_account, reply, stanza_error, Answer},
+    modules::{pushed_by_own_account, reply, stanza_error, Answer, Module},
     session::context::SessionContext,
     session::outgoing::IqError,
+};
+
+/// The module entry: blocklist pushes, from our own account only.
+pub const MODULE: Module = Module {
+    name: "XEP-0191 blocking",
+    request: Some(|ctx, iq| Box::pin(on_push(ctx, iq))),
+    ..Module::NONE
 };
 
 /// Fetches the blocklist, caches it and emits [`Event::BlocklistReplaced`].

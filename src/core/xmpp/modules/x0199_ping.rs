@@ -9,6 +9,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0199 ping",
     features: &[ns::PING],
     iq: Some(answer),
+    ..Module::NONE
 };
 
 fn answer(request: &IqRequest<'_>) -> Option<Answer> {

@@ -10,6 +10,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0202 entity time",
     features: &[ns::TIME],
     iq: Some(answer),
+    ..Module::NONE
 };
 
 fn answer(request: &IqRequest<'_>) -> Option<Answer> {

@@ -7,14 +7,34 @@ use xmpp_parsers::{
     ns,
 };
 
-use crate::core::xmpp::{modules::Module, session::context::SessionContext, session::outgoing::IqError};
+use crate::core::xmpp::{
+    modules::{chat::Source, Flow, Incoming, Module},
+    session::{context::SessionContext, outgoing::IqError},
+};
 
 /// The module entry.
 pub const MODULE: Module = Module {
     name: "XEP-0280 message carbons",
     features: &[ns::CARBONS],
     iq: None,
+    message: Some(|ctx, incoming| Box::pin(async move { route(ctx, incoming) })),
+    ..Module::NONE
 };
+
+/// A carbon is unwrapped and its message passed on; a forged one ends here.
+fn route(ctx: &SessionContext, incoming: Incoming) -> Flow<Incoming> {
+    match unwrap(&ctx.account, incoming.message) {
+        Unwrapped::Plain(message) => Flow::Next(Incoming {
+            message,
+            source: incoming.source,
+        }),
+        Unwrapped::Carbon(message, direction) => Flow::Next(Incoming {
+            message,
+            source: Source::Carbon(direction),
+        }),
+        Unwrapped::Forged => Flow::Handled,
+    }
+}
 
 /// Which way a carbon copy went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,6 +9,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0308 last message correction",
     features: &[ns::MESSAGE_CORRECT],
     iq: None,
+    ..Module::NONE
 };
 
 /// The id a correction replaces, if the message is one.

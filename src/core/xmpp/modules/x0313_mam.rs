@@ -23,6 +23,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0313 message archive management",
     features: &[],
     iq: None,
+    ..Module::NONE
 };
 
 /// Messages per page we ask for.

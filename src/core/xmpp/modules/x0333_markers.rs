@@ -14,6 +14,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0333 displayed markers",
     features: &[ns::DISPLAYED_MARKERS],
     iq: None,
+    ..Module::NONE
 };
 
 /// True when the sender wants a displayed marker.

@@ -15,6 +15,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0359 stanza ids",
     features: &[ns::SID],
     iq: None,
+    ..Module::NONE
 };
 
 /// A fresh origin-id (also used as the message's `id`).

@@ -18,8 +18,8 @@ use xmpp_parsers::{
 };
 
 use crate::core::xmpp::{
-    modules::x0045_muc,
-    modules::{pushed_by_own_account, Module},
+    modules::x0045_muc::{self, Rooms},
+    modules::{pushed_by_own_account, Flow, Module},
     session::context::SessionContext,
     session::outgoing::IqError,
 };
@@ -33,6 +33,15 @@ pub const MODULE: Module = Module {
     name: "XEP-0402 bookmarks",
     features: &[NOTIFY],
     iq: None,
+    message: Some(|ctx, incoming| {
+        Box::pin(async move {
+            match on_message(ctx, &incoming.message).await {
+                true => Flow::Handled,
+                false => Flow::Next(incoming),
+            }
+        })
+    }),
+    ..Module::NONE
 };
 
 fn to_bookmark(room: &str, conference: Conference) -> Option<Bookmark> {
@@ -97,7 +106,7 @@ fn nick_for(ctx: &SessionContext, bookmark: &Bookmark) -> String {
 pub async fn autojoin(ctx: &SessionContext, bookmarks: &[Bookmark]) {
     for b in bookmarks
         .iter()
-        .filter(|b| b.autojoin && !ctx.rooms.knows(&b.room))
+        .filter(|b| b.autojoin && !ctx.state::<Rooms>().knows(&b.room))
     {
         x0045_muc::join(
             ctx,

@@ -1,13 +1,49 @@
 //! What every session flow needs: the account, the way out, the UI's
-//! event channel and the store.
+//! event channel, the store, and the state each protocol module keeps for
+//! the session. The context knows no module: the module list creates their
+//! state ([`crate::core::xmpp::modules::Module::state`]) and a module finds
+//! its own by type.
+
+use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
+    sync::Arc,
+};
 
 use xmpp_parsers::jid::BareJid;
 
-use crate::core::xmpp::{
-    modules::avatar_updates::AvatarFetches, modules::x0045_muc::Rooms,
-    modules::x0050_command_responder::CommandResponder, session::outgoing::Outbound,
-};
-use crate::core::{bridge::Event, store::StoreHandle};
+use crate::core::{bridge::Event, store::StoreHandle, xmpp::session::outgoing::Outbound};
+
+/// Creates one module's state for a new session.
+pub type StateMaker = fn() -> Box<dyn Any + Send + Sync>;
+
+/// The modules' state for one session, by type; made once, when the
+/// session starts, from the makers the module list gives.
+#[derive(Clone, Default)]
+pub struct ModuleState(Arc<HashMap<TypeId, Box<dyn Any + Send + Sync>>>);
+
+impl ModuleState {
+    /// The state of every maker in `makers`.
+    pub fn new(makers: impl IntoIterator<Item = StateMaker>) -> Self {
+        let mut map = HashMap::new();
+        for make in makers {
+            let state = make();
+            map.insert((*state).type_id(), state);
+        }
+        Self(Arc::new(map))
+    }
+
+    /// The state of type `T`, if a module made one.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>()).and_then(|s| s.downcast_ref())
+    }
+}
+
+impl std::fmt::Debug for ModuleState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ModuleState({} kinds)", self.0.len())
+    }
+}
 
 /// Shared by the session loop and the tasks it starts. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -20,17 +56,26 @@ pub struct SessionContext {
     pub events: async_channel::Sender<Event>,
     /// The store.
     pub store: StoreHandle,
-    /// Rooms we are in, joining or leaving.
-    pub rooms: Rooms,
-    /// The ad-hoc commands we answer.
-    pub commands: CommandResponder,
-    /// Avatar images being fetched.
-    pub avatars: AvatarFetches,
+    /// What the modules keep for this session.
+    pub modules: ModuleState,
 }
 
 impl SessionContext {
     /// Emits an event to the UI (dropped if the UI is gone).
     pub fn emit(&self, event: Event) {
         let _ = self.events.try_send(event);
+    }
+
+    /// The session state of type `T`. Every module that keeps state
+    /// declares its maker in the module list, so this is there for every
+    /// registered module (a unit test of the list checks it).
+    pub fn state<T: 'static>(&self) -> &T {
+        match self.modules.get::<T>() {
+            Some(state) => state,
+            None => panic!(
+                "{} has no maker in modules::REGISTERED",
+                std::any::type_name::<T>()
+            ),
+        }
     }
 }

@@ -1,27 +1,18 @@
-//! Routing what arrives: IQ answers to their askers, pushes to their
-//! modules, requests to the module registry, and messages to storage.
+//! What arrives, before the modules: stanzas with elements cut for nesting
+//! too deep are refused, IQ answers go to their askers (the tracker), and
+//! everything else walks the module list ([`modules::route_iq`],
+//! [`modules::route_message`], [`modules::route_presence`]).
 
 use xmpp_parsers::{
     iq::Iq,
-    message::{Message, MessageType},
+    message::Message,
+    presence::Presence,
     stanza_error::{DefinedCondition, ErrorType},
 };
 
 use crate::core::xmpp::{
-    connection::depth_limit,
-    modules,
-    modules::chat::{self, Source},
-    modules::roster,
-    modules::x0045_muc_messages,
-    modules::x0084_user_avatar,
-    modules::x0184_receipts,
-    modules::x0191_blocking,
-    modules::x0280_carbons::{self, Carbon, Unwrapped},
-    modules::x0402_bookmarks,
-    session::context::SessionContext,
-    session::iq_tracker::IqTracker,
+    connection::depth_limit, modules, session::context::SessionContext, session::iq_tracker::IqTracker,
 };
-use crate::core::{bridge::Event, store::Placement};
 
 /// What is said of a stanza with elements nested past the stream's limit.
 const TOO_DEEP: &str = "The stanza is nested too deeply";
@@ -91,81 +82,23 @@ pub async fn on_iq(ctx: &SessionContext, tracker: &mut IqTracker, iq: Iq) -> Opt
         }
         return None;
     }
-    if let Some(reply) = roster::on_push(ctx, &iq).await {
-        return Some(reply);
-    }
-    if let Some(reply) = x0191_blocking::on_push(ctx, &iq).await {
-        return Some(reply);
-    }
-    let us = match &iq {
-        Iq::Get { to: Some(to), .. } | Iq::Set { to: Some(to), .. } => to.clone(),
-        _ => ctx.account.clone().into(),
-    };
-    if let Some(reply) = ctx.commands.answer(&iq, &ctx.account, &us) {
-        return Some(reply);
-    }
-    modules::answer(&iq)
+    modules::route_iq(modules::REGISTERED, ctx, &iq).await
 }
 
-/// Handles a live message (not an archive result).
+/// Handles a live message (not an archive result): through the module
+/// list, unless elements were cut from it for nesting too deep.
 pub async fn on_message(ctx: &SessionContext, message: Message) {
     if too_deep("message", &message.payloads) {
         return;
     }
-    if message.type_ == MessageType::Groupchat {
-        if !x0045_muc_messages::on_message(ctx, &message).await {
-            tracing::debug!(from = ?message.from, "groupchat message from a room we are not in");
-        }
+    modules::route_message(modules::REGISTERED, ctx, message).await;
+}
+
+/// Handles a presence: through the module list, unless elements were cut
+/// from it for nesting too deep.
+pub async fn on_presence(ctx: &SessionContext, presence: Presence) {
+    if too_deep("presence", &presence.payloads) {
         return;
     }
-    if x0402_bookmarks::on_message(ctx, &message).await {
-        return;
-    }
-    if x0084_user_avatar::on_message(ctx, &message) {
-        return;
-    }
-    let (message, source) = match x0280_carbons::unwrap(&ctx.account, message) {
-        Unwrapped::Plain(m) => (m, Source::Live),
-        Unwrapped::Carbon(m, direction) => (m, Source::Carbon(direction)),
-        Unwrapped::Forged => return,
-    };
-    if message.type_ == MessageType::Error {
-        tracing::info!(from = ?message.from, id = ?message.id, "message bounced");
-        return;
-    }
-    let Some(parsed) = chat::parse(&ctx.account, &message) else {
-        tracing::trace!(from = ?message.from, "message not for a chat");
-        return;
-    };
-    if let (Some(state), false, Source::Live | Source::Carbon(Carbon::Received)) =
-        (parsed.chat_state, parsed.outgoing, source)
-    {
-        ctx.emit(Event::ChatStateChanged {
-            jid: ctx.account.clone(),
-            peer: parsed.peer.clone(),
-            state,
-        });
-    }
-    let receipt =
-        (source == Source::Live && parsed.wants_receipt && !parsed.outgoing && parsed.body.is_some())
-            .then(|| parsed.id.clone())
-            .flatten()
-            .map(|id| x0184_receipts::receipt(parsed.peer_jid.clone(), id));
-    let account = ctx.account.clone();
-    let batch = vec![(parsed, source)];
-    match ctx
-        .store
-        .run(move |s| chat::persist(s, &account, &batch, Placement::Newest))
-        .await
-    {
-        Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
-        // Not stored: no receipt, so the sender knows it did not arrive.
-        Err(e) => {
-            tracing::error!(error = %e, "could not store a message");
-            return;
-        }
-    }
-    if let Some(receipt) = receipt {
-        ctx.out.send(receipt);
-    }
+    modules::route_presence(modules::REGISTERED, ctx, presence).await;
 }

@@ -17,10 +17,9 @@ use crate::core::xmpp::{
     connection::error::ConnectError,
     connection::link::{self, reconnector, Backoff, LinkEvent, LinkSpec, NegotiationWatch},
     connection::tls::AccountTls,
-    modules::contact_presence::CapsResolver,
+    modules,
     modules::own_presence::{directed_presence_stanza, own_presence_stanza},
     modules::x0045_muc,
-    modules::x0050_command_responder,
     modules::x0352_csi,
     session::after_login,
     session::context::SessionContext,
@@ -281,13 +280,10 @@ async fn run(
         out: Outbound::new(out_tx),
         events: session.events.clone(),
         store: spec.store.clone(),
-        rooms: Default::default(),
-        commands: x0050_command_responder::registry(),
-        avatars: Default::default(),
+        modules: modules::session_state(modules::REGISTERED),
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::new(watch.clone());
-    let caps = CapsResolver::default();
     let mut login_flow: Option<tokio::task::JoinHandle<()>> = None;
 
     let outcome: Option<ConnectError> = loop {
@@ -352,11 +348,7 @@ async fn run(
                     }
                 }
                 Some(StreamEventOrStanza::Stanza(Stanza::Presence(presence))) => {
-                    if incoming::too_deep("presence", &presence.payloads) {
-                        // Dropped, as logged.
-                    } else if let Some(presence) = x0045_muc::on_presence(&ctx, presence) {
-                        caps.on_presence(&ctx, presence);
-                    }
+                    isolated("presence", incoming::on_presence(&ctx, presence)).await;
                 }
                 None => {
                     // The stream ended: a fatal link failure may be queued.
