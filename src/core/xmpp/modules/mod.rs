@@ -357,3 +357,7 @@ mod tests {
         assert!(answer(&result).is_none());
     }
 }
+
+#[cfg(test)]
+#[path = "routing_tests.rs"]
+mod routing_tests;
