@@ -1,0 +1,241 @@
+//! Applying the worker's events to the account models.
+
+use gio::prelude::*;
+use glib::subclass::prelude::*;
+use xmpp_parsers::jid::BareJid;
+
+use crate::core::{
+    bridge::{Command, ConnectionState, Event},
+    message::{ChatState, StoredMessage},
+    xmpp::connection::error::ConnectError,
+};
+use crate::model::{conversation_list, MessageList};
+
+use super::Client;
+
+impl Client {
+    fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage], live: bool) {
+        let account = self.account_or_insert(jid, false);
+        if live {
+            for m in messages.iter().filter(|m| !m.message.outgoing) {
+                self.emit_by_name::<()>(
+                    "message-received",
+                    &[
+                        &account,
+                        &m.message.peer.to_string(),
+                        &m.message.sender,
+                        &m.message.body,
+                    ],
+                );
+            }
+        }
+        let open = self.imp().open.borrow().clone();
+        let open_peer = open
+            .as_ref()
+            .filter(|(a, _)| a == &account)
+            .and_then(|(_, list)| list.peer());
+        conversation_list::record(&account.conversations(), messages, open_peer.as_ref());
+        let mut peers: Vec<&str> = messages.iter().map(|m| m.message.peer.as_str()).collect();
+        peers.dedup();
+        for peer in peers {
+            account.name_conversation(peer);
+        }
+        if let (Some((_, list)), Some(peer)) = (open, open_peer) {
+            list.on_added(messages, live);
+            if messages
+                .iter()
+                .any(|m| m.message.peer == peer && !m.message.outgoing)
+            {
+                self.send(Command::MarkConversationRead {
+                    jid: jid.clone(),
+                    peer,
+                });
+            }
+        }
+    }
+
+    fn open_list_of(&self, jid: &BareJid) -> Option<MessageList> {
+        let open = self.imp().open.borrow();
+        let (account, list) = open.as_ref()?;
+        (account.jid() == jid.as_str()).then(|| list.clone())
+    }
+
+    /// Applies one worker event (called by the dispatcher).
+    pub fn apply_event(&self, event: Event) {
+        let imp = self.imp();
+        match event {
+            Event::Started {
+                accounts,
+                secret_service,
+            } => {
+                let enabled = accounts
+                    .iter()
+                    .filter(|a| a.enabled)
+                    .map(|a| a.jid.clone())
+                    .collect();
+                let accounts = accounts
+                    .iter()
+                    .map(|a| self.account_or_insert(&a.jid, true))
+                    .collect();
+                self.load_cached_lists(accounts, enabled);
+                imp.secret_service_available.set(secret_service);
+                imp.started.set(true);
+                self.notify_secret_service_available();
+                self.notify_started();
+            }
+            Event::StartFailed { detail } => {
+                imp.start_error.replace(Some(detail));
+                self.notify_start_error();
+            }
+            Event::AccountAdded { jid, .. } => {
+                let account = self.account_or_insert(&jid, true);
+                account.set_saved(true);
+                self.load_conversations(&account);
+                self.emit_by_name::<()>("account-added", &[&account]);
+            }
+            Event::AccountSaveFailed { jid, detail } => {
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("account-save-failed", &[&account, &detail]);
+            }
+            Event::ConnectionChanged { jid, state } => {
+                let account = self.account_or_insert(&jid, false);
+                let untrusted = match &state {
+                    ConnectionState::Offline {
+                        error: Some(ConnectError::UntrustedCertificate(cert)),
+                    } => Some((**cert).clone()),
+                    _ => None,
+                };
+                account.apply_state(state);
+                if let Some(cert) = untrusted {
+                    account.set_pending_certificate(Some(cert));
+                    self.emit_by_name::<()>("certificate-untrusted", &[&account]);
+                }
+            }
+            Event::PresenceChanged { jid, presence } => {
+                self.account_or_insert(&jid, false).apply_presence(&presence);
+            }
+            Event::MessagesAdded { jid, messages, live } => self.on_messages_added(&jid, &messages, live),
+            Event::MessageStateChanged {
+                jid,
+                origin_id,
+                state,
+                ..
+            } => {
+                if let Some(list) = self.open_list_of(&jid) {
+                    list.on_state(&origin_id, state);
+                }
+            }
+            Event::RosterReplaced { jid, items, .. } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().replace(&items);
+                account.name_conversations();
+            }
+            Event::RosterItemChanged { jid, item } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().upsert(&item);
+                account.name_conversation(item.jid.as_str());
+            }
+            Event::RosterItemRemoved { jid, contact } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().remove(contact.as_str());
+                account.name_conversation(contact.as_str());
+            }
+            Event::ContactAvatar { jid, contact, image } => {
+                let account = self.account_or_insert(&jid, false);
+                account.set_avatar(contact.as_str(), image.map(|i| glib::Bytes::from_owned(i.data)));
+            }
+            Event::ContactPresence {
+                jid,
+                contact,
+                presence,
+            } => {
+                let account = self.account_or_insert(&jid, false);
+                account.roster().apply_presence(contact.as_str(), &presence);
+                account.name_conversation(contact.as_str());
+            }
+            Event::RoomJoined {
+                jid,
+                room,
+                nick,
+                occupants,
+                subject,
+            } => {
+                let account = self.account_or_insert(&jid, false);
+                let r = account.room_or_insert(room.as_str());
+                r.set_nick(nick);
+                r.set_occupants(&occupants);
+                if let Some(subject) = subject {
+                    r.set_subject(subject);
+                }
+                r.set_joined(true);
+                self.emit_by_name::<()>("room-joined", &[&account, &room.to_string()]);
+            }
+            Event::RoomJoinFailed { jid, room, error } => {
+                let account = self.account_or_insert(&jid, false);
+                account.forget_room(room.as_str());
+                self.emit_by_name::<()>(
+                    "room-join-failed",
+                    &[
+                        &account,
+                        &room.to_string(),
+                        &crate::model::room_text::join_error(&error),
+                    ],
+                );
+            }
+            Event::RoomLeft { jid, room, .. } => {
+                let account = self.account_or_insert(&jid, false);
+                if let Some(r) = account.room(room.as_str()) {
+                    r.set_joined(false);
+                }
+                account.forget_room(room.as_str());
+            }
+            Event::OccupantChanged { jid, room, occupant } => {
+                if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
+                    r.upsert_occupant(&occupant);
+                }
+            }
+            Event::OccupantLeft { jid, room, nick } => {
+                if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
+                    r.remove_occupant(&nick);
+                }
+            }
+            Event::RoomSubjectChanged {
+                jid, room, subject, ..
+            } => {
+                if let Some(r) = self.account_or_insert(&jid, false).room(room.as_str()) {
+                    r.set_subject(subject);
+                }
+            }
+            Event::RegistrationForm { jid, form } => {
+                self.registration_step(&jid, || crate::model::RegistrationState::Form(form.to_form()))
+            }
+            Event::Registered { jid } => {
+                self.registration_step(&jid, || crate::model::RegistrationState::Registered)
+            }
+            Event::RegistrationFailed { jid, error } => {
+                self.registration_step(&jid, || crate::model::RegistrationState::Failed(error))
+            }
+            Event::SubscriptionRequest { jid, from, status } => {
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("subscription-request", &[&account, &from.to_string(), &status]);
+            }
+            Event::ChatStateChanged { jid, peer, state } => {
+                let account = self.account_or_insert(&jid, false);
+                if let Some((_, c)) = account.conversation(peer.as_str()) {
+                    c.set_typing(state == ChatState::Composing);
+                }
+            }
+            Event::MessageCorrected { jid, correction } => {
+                if let Some(account) = self.account(jid.as_str()) {
+                    conversation_list::correct(&account.conversations(), &correction);
+                }
+                if let Some(list) = self.open_list_of(&jid) {
+                    list.on_corrected(&correction);
+                }
+            }
+            // Contacts, rooms and the blocklist get their models with the
+            // rest of the chat UI; until then they live in the store only.
+            other => tracing::trace!(?other, "event without a model yet"),
+        }
+    }
+}
