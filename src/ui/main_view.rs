@@ -5,17 +5,8 @@ use adw::{prelude::*, subclass::prelude::*};
 use gettextrs::gettext;
 use gtk::{gio, glib};
 
-use super::{
-    connection_text::{describe_state, short_state},
-    contact_row, conversation_row,
-    growing_slice::GrowingSlice,
-    status_menu::OFFLINE,
-    ConversationView, StatusMenu,
-};
-use crate::{
-    core::bridge::{Availability, ConnectionState, OwnPresence},
-    model::{Account, Client, ConnectionStatus, ConversationObject, RosterRow},
-};
+use super::{contact_row, conversation_row, growing_slice::GrowingSlice, ConversationView, StatusMenu};
+use crate::model::{Account, Client, RosterRow};
 
 mod imp {
     use std::cell::RefCell;
@@ -346,43 +337,6 @@ impl MainView {
         self.refresh();
     }
 
-    /// Gives the roster view its rows once it is first shown: until then
-    /// there is no need to build them.
-    fn attach_contact_list(&self) {
-        let imp = self.imp();
-        let shown = imp.sidebar_views.visible_child_name().as_deref() == Some("contacts");
-        let Some(account) = self
-            .account()
-            .filter(|_| shown && imp.contact_slice.borrow().is_none())
-        else {
-            return;
-        };
-        let slice = GrowingSlice::new(&imp.contact_list, &account.roster().rows());
-        imp.contact_list
-            .set_model(Some(&gtk::NoSelection::new(Some(slice.model().clone()))));
-        imp.contact_slice.replace(Some(slice));
-    }
-
-    fn show_sidebar_page(&self, conversations: u32) {
-        let page = if conversations == 0 {
-            "empty"
-        } else {
-            "conversations"
-        };
-        self.imp().sidebar_stack.set_visible_child_name(page);
-    }
-
-    fn on_conversation_activated(&self, list: &gtk::ListView, position: u32) {
-        let Some(conversation) = list
-            .model()
-            .and_then(|m| m.item(position))
-            .and_downcast::<ConversationObject>()
-        else {
-            return;
-        };
-        self.open_conversation(&conversation.peer());
-    }
-
     /// Opens the conversation with `peer` in the content pane.
     pub fn open_conversation(&self, peer: &str) {
         self.open_conversation_at(peer, None);
@@ -459,113 +413,8 @@ impl MainView {
         Some(dialog)
     }
 
-    /// Opens the message search (Ctrl+F); within the open conversation
-    /// when one is open.
-    pub fn start_search(&self) {
-        let imp = self.imp();
-        imp.search_bar.set_search_mode(true);
-        imp.search_here
-            .set_sensitive(imp.conversation_view.messages().is_some());
-        imp.search_entry.grab_focus();
-    }
-
-    /// The search field and the "only this conversation" switch.
-    pub fn search_widgets(&self) -> (gtk::SearchEntry, gtk::CheckButton) {
-        let imp = self.imp();
-        (imp.search_entry.clone(), imp.search_here.clone())
-    }
-
-    /// The messages found.
-    pub fn search_results(&self) -> gtk::ListView {
-        self.imp().search_results.clone()
-    }
-
-    fn search(&self) {
-        let imp = self.imp();
-        let text = imp.search_entry.text().to_string();
-        let serial = imp.search_serial.get() + 1;
-        imp.search_serial.set(serial);
-        let Some(found) = imp.found.borrow().clone() else {
-            return;
-        };
-        if text.trim().is_empty() {
-            found.remove_all();
-            let conversations = self.account().map_or(0, |a| a.conversations().n_items());
-            self.show_sidebar_page(conversations);
-            return;
-        }
-        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
-            return;
-        };
-        let peer = (imp.search_here.is_active() && imp.search_here.is_sensitive())
-            .then(|| imp.conversation_view.messages().and_then(|m| m.peer()))
-            .flatten()
-            .map(|p| p.to_string());
-        imp.sidebar_views.set_visible_child_name("chats");
-        imp.sidebar_stack.set_visible_child_name("results");
-        let view = self.clone();
-        glib::spawn_future_local(async move {
-            let results = client.search(&account, peer, text).await;
-            if view.imp().search_serial.get() != serial {
-                return; // a newer search is under way
-            }
-            let rows: Vec<crate::model::MessageObject> =
-                results.iter().map(crate::model::MessageObject::new).collect();
-            found.splice(0, found.n_items(), &rows);
-        });
-    }
-
-    /// Shows the room controls and subject for `room`, or hides them.
-    fn show_room(&self, room: Option<crate::model::RoomObject>) {
-        let imp = self.imp();
-        if let Some((old, handlers)) = imp.room_handlers.take() {
-            handlers.into_iter().for_each(|h| old.disconnect(h));
-        }
-        imp.leave_button.set_visible(room.is_some());
-        imp.occupants_button.set_visible(room.is_some());
-        imp.settings_button.set_visible(room.is_some());
-        imp.commands_button
-            .set_visible(room.is_none() && imp.conversation_view.messages().is_some());
-        let Some(room) = room else { return };
-        let refresh = glib::clone!(
-            #[weak(rename_to = view)]
-            self,
-            move |room: &crate::model::RoomObject| {
-                let imp = view.imp();
-                imp.content_title.set_subtitle(&room.subject());
-                imp.occupants_label.set_label(&room.occupant_nicks().join("\n"));
-            }
-        );
-        refresh(&room);
-        let on_subject = refresh.clone();
-        let handlers = vec![
-            room.connect_subject_notify(move |r| on_subject(r)),
-            room.connect_local("occupants-changed", false, move |args| {
-                if let Some(r) = args
-                    .first()
-                    .and_then(|v| v.get::<crate::model::RoomObject>().ok())
-                {
-                    refresh(&r);
-                }
-                None
-            }),
-        ];
-        imp.room_handlers.replace(Some((room, handlers)));
-    }
-
-    fn leave_open_room(&self) {
-        let imp = self.imp();
-        let room = imp.room_handlers.borrow().as_ref().map(|(r, _)| r.jid());
-        let (Some(client), Some(account), Some(room)) = (imp.client.borrow().clone(), self.account(), room)
-        else {
-            return;
-        };
-        client.leave_room(&account, &room);
-        self.close_conversation();
-    }
-
     /// Closes the open conversation or room: the welcome page shows.
-    fn close_conversation(&self) {
+    pub(super) fn close_conversation(&self) {
         let imp = self.imp();
         self.show_room(None);
         imp.conversation_view.close();
@@ -573,45 +422,6 @@ impl MainView {
         imp.content_title.set_title("");
         imp.content_title.set_subtitle("");
         imp.content_stack.set_visible_child_name("welcome");
-    }
-
-    /// Asks for a room to join (Ctrl+J); it opens once joined.
-    pub fn ask_for_room(&self) -> Option<adw::MessageDialog> {
-        let window = self.root().and_downcast::<gtk::Window>()?;
-        let account = self.account()?;
-        let nick = account.jid().split('@').next().unwrap_or_default().to_owned();
-        let dialog = super::join_room_dialog::build(
-            &window,
-            &nick,
-            glib::clone!(
-                #[weak(rename_to = view)]
-                self,
-                move |room, nick| {
-                    let (Some(client), Some(account)) = (view.imp().client.borrow().clone(), view.account())
-                    else {
-                        return;
-                    };
-                    view.imp().pending_room.replace(Some(room.to_string()));
-                    client.join_room(&account, &room, &nick);
-                }
-            ),
-        );
-        dialog.present();
-        Some(dialog)
-    }
-
-    /// A room was joined: opened if the user asked for it.
-    pub fn on_room_joined(&self, room: &str) {
-        let wanted = self.imp().pending_room.borrow().as_deref() == Some(room);
-        if wanted {
-            self.imp().pending_room.replace(None);
-            self.open_conversation(room);
-        }
-    }
-
-    /// The open room's people, as listed.
-    pub fn occupants_shown(&self) -> String {
-        self.imp().occupants_label.label().to_string()
     }
 
     /// Opens the quick switcher (Ctrl+K).
@@ -663,44 +473,9 @@ impl MainView {
         self.imp().content_title.subtitle().to_string()
     }
 
-    /// Shows the contacts (true) or the conversations.
-    pub fn show_contacts(&self, contacts: bool) {
-        self.imp()
-            .sidebar_views
-            .set_visible_child_name(if contacts { "contacts" } else { "chats" });
-    }
-
-    /// The roster view's filter field.
-    pub fn contact_filter(&self) -> gtk::SearchEntry {
-        self.imp().contact_filter.clone()
-    }
-
-    /// The roster view.
-    pub fn contact_list(&self) -> gtk::ListView {
-        self.imp().contact_list.clone()
-    }
-
-    /// The sidebar's conversation list.
-    pub fn conversation_list(&self) -> gtk::ListView {
-        self.imp().conversation_list.clone()
-    }
-
     /// The client, once set.
     pub(super) fn imp_client(&self) -> Option<Client> {
         self.imp().client.borrow().clone()
-    }
-
-    /// The settings of the open room.
-    pub fn open_room_settings(&self) -> Option<super::room_settings_dialog::RoomSettingsDialog> {
-        let imp = self.imp();
-        let room = imp.room_handlers.borrow().as_ref().map(|(r, _)| r.jid())?;
-        let window = self.root().and_downcast::<gtk::Window>()?;
-        let client = imp.client.borrow().clone()?;
-        let account = self.account()?;
-        let room: xmpp_parsers::jid::BareJid = room.parse().ok()?;
-        Some(super::room_settings_dialog::RoomSettingsDialog::open(
-            &window, &client, &account, room,
-        ))
     }
 
     /// The peer of the open one-to-one conversation, if any.
@@ -715,93 +490,5 @@ impl MainView {
     /// The account shown.
     pub fn account(&self) -> Option<Account> {
         self.imp().account.borrow().as_ref().map(|(a, _)| a.clone())
-    }
-
-    fn refresh(&self) {
-        let imp = self.imp();
-        let Some(account) = self.account() else { return };
-        let state = account.connection_state();
-        // The row says it in a word; the line below explains whenever
-        // something is not simply online or offline.
-        imp.account_row.set_subtitle(&short_state(&state));
-        imp.connection_label
-            .set_label(&describe_state(&state, account.retry_at()));
-        imp.connection_label.set_visible(!matches!(
-            state,
-            ConnectionState::Online { .. } | ConnectionState::Offline { error: None }
-        ));
-        let (dot, shown) = match account.status() {
-            ConnectionStatus::Online => (account.availability(), account.availability()),
-            ConnectionStatus::Connecting => ("connecting".into(), account.availability()),
-            ConnectionStatus::Reconnecting => ("reconnecting".into(), account.availability()),
-            ConnectionStatus::Failed => ("failed".into(), OFFLINE.to_owned()),
-            ConnectionStatus::Offline => (OFFLINE.to_owned(), OFFLINE.to_owned()),
-        };
-        for class in imp.presence_dot.css_classes() {
-            if class != "presence-dot" {
-                imp.presence_dot.remove_css_class(&class);
-            }
-        }
-        imp.presence_dot.add_css_class(&dot);
-        imp.status_menu.show_status(&shown, &account.status_message());
-        if matches!(state, ConnectionState::Reconnecting { .. }) {
-            self.start_countdown();
-        } else {
-            self.stop_countdown();
-        }
-    }
-
-    fn start_countdown(&self) {
-        let imp = self.imp();
-        if imp.countdown.borrow().is_some() {
-            return;
-        }
-        let id = glib::timeout_add_seconds_local(
-            1,
-            glib::clone!(
-                #[weak(rename_to = view)]
-                self,
-                #[upgrade_or]
-                glib::ControlFlow::Break,
-                move || {
-                    let Some(account) = view.account() else {
-                        return glib::ControlFlow::Break;
-                    };
-                    let state = account.connection_state();
-                    view.imp()
-                        .connection_label
-                        .set_label(&describe_state(&state, account.retry_at()));
-                    glib::ControlFlow::Continue
-                }
-            ),
-        );
-        imp.countdown.replace(Some(id));
-    }
-
-    fn stop_countdown(&self) {
-        if let Some(id) = self.imp().countdown.take() {
-            id.remove();
-        }
-    }
-
-    fn on_status_chosen(&self, name: &str, message: String) {
-        let imp = self.imp();
-        let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
-            return;
-        };
-        if name == OFFLINE {
-            client.disconnect(&account);
-            return;
-        }
-        let Some(availability) = Availability::from_name(name) else {
-            return;
-        };
-        client.set_presence(
-            &account,
-            OwnPresence {
-                availability,
-                status: message,
-            },
-        );
     }
 }
