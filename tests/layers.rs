@@ -1,5 +1,8 @@
 //! The layer rule: `ui → model → core`. `core` never imports gtk, glib,
-//! gio or adw; `model` never imports `ui`.
+//! gio or adw; `model` never imports `ui`. And the file-length rule: files
+//! in `src/` stay under 600 lines, so that each is about one thing and can
+//! be read whole; one that truly cannot be split goes on an allow-list,
+//! with its reason.
 
 use std::{fs, path::Path};
 
@@ -82,4 +85,37 @@ fn the_checker_catches_violations() {
     let found = offending_lines(sample, GUI_CRATES);
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(offending_lines("use crate::core::bridge;", GUI_CRATES).is_empty());
+}
+
+/// The most lines a file in `src/` has.
+const LIMIT: usize = 600;
+
+/// `(path under src/, reason)`: none today.
+const ALLOWED: &[(&str, &str)] = &[];
+
+#[test]
+fn no_file_in_src_passes_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 100, "found only {} files", files.len());
+    let mut long = Vec::new();
+    for file in &files {
+        let lines = std::fs::read_to_string(file).expect("source").lines().count();
+        let name = file
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .into_owned();
+        if lines > LIMIT && !ALLOWED.iter().any(|(allowed, _)| *allowed == name) {
+            long.push(format!("{name}: {lines} lines"));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "over {LIMIT} lines (split them, or allow-list with a reason): {long:#?}"
+    );
+    for (name, reason) in ALLOWED {
+        assert!(!reason.trim().is_empty(), "{name} is allowed without a reason");
+    }
 }

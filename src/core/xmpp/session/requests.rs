@@ -20,7 +20,9 @@ use crate::core::xmpp::{
     session::outgoing::IqError,
 };
 use crate::core::{
-    bridge::{CommandStepReply, CommandsReply, Event, RequestKind, RoomConfigReply, RoomConfigSaved},
+    bridge::{
+        Command, CommandStepReply, CommandsReply, Event, RequestKind, RoomConfigReply, RoomConfigSaved,
+    },
     contacts::SubscriptionAction,
     credentials::Password,
     message::ChatState,
@@ -125,6 +127,74 @@ impl fmt::Debug for SessionRequest {
                 .field(a1)
                 .finish_non_exhaustive(),
         }
+    }
+}
+
+/// Where a command is carried out.
+pub enum Routed {
+    /// By the account's running session, as this request.
+    Session(BareJid, SessionRequest),
+    /// By the worker itself.
+    Worker(Command),
+}
+
+impl Command {
+    /// The account and the session request for a command that a running
+    /// session carries out as it is; any other command is the worker's.
+    pub fn route(self) -> Routed {
+        use SessionRequest as R;
+        let (jid, request) = match self {
+            Command::JoinRoom {
+                jid,
+                room,
+                nick,
+                password,
+            } => {
+                let nick = nick
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| jid.node().map(|n| n.to_string()).unwrap_or_else(|| "me".into()));
+                (jid, R::JoinRoom { room, nick, password })
+            }
+            Command::LeaveRoom { jid, room } => (jid, R::LeaveRoom(room)),
+            Command::SetRoomSubject { jid, room, subject } => (jid, R::RoomSubject(room, subject)),
+            Command::SetBookmark { jid, bookmark } => (jid, R::SetBookmark(bookmark)),
+            Command::RemoveBookmark { jid, room } => (jid, R::RemoveBookmark(room)),
+            Command::FetchRoomConfig { jid, room, reply } => (jid, R::FetchRoomConfig(room, reply)),
+            Command::SaveRoomConfig {
+                jid,
+                room,
+                submission,
+                reply,
+            } => (jid, R::SaveRoomConfig(room, submission, reply)),
+            Command::ListCommands { jid, entity, reply } => (jid, R::ListCommands(entity, reply)),
+            Command::RunCommand {
+                jid,
+                entity,
+                step,
+                reply,
+            } => (jid, R::RunCommand(entity, step, reply)),
+            Command::SendChatState { jid, to, state } => (jid, R::ChatState(to, state)),
+            Command::MarkDisplayed { jid, to, id } => (jid, R::MarkDisplayed(to, id)),
+            Command::SetContact {
+                jid,
+                contact,
+                name,
+                groups,
+            } => (
+                jid,
+                R::SetContact {
+                    contact,
+                    name,
+                    groups,
+                },
+            ),
+            Command::RemoveContact { jid, contact } => (jid, R::RemoveContact(contact)),
+            Command::Subscription { jid, contact, action } => (jid, R::Subscription(contact, action)),
+            Command::SetBlocked { jid, items, blocked } => (jid, R::SetBlocked(items, blocked)),
+            Command::LoadOlderMessages { jid, peer } => (jid, R::LoadOlder(peer)),
+            other => return Routed::Worker(other),
+        };
+        Routed::Session(jid, request)
     }
 }
 

@@ -1,29 +1,29 @@
 //! The worker: owns the connections and the store on a tokio runtime of its
 //! own. The UI talks to it only through [`Command`]s and [`Event`]s.
 
+mod messages;
+mod sessions;
+
 use std::{collections::HashMap, thread};
 
 use tokio::sync::mpsc;
 use xmpp_parsers::jid::BareJid;
-use xmpp_parsers::minidom::Element;
 
 use super::{
     account::AccountConfig,
     background_priority,
     bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence, RequestKind},
     credentials::{self, Password, PasswordStorage},
-    message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage},
+    message::ChatKind,
     profile::Profile,
-    store::{Store, StoreHandle, StoredAccount},
+    store::{Store, StoreHandle},
     xmpp::{
         connection::error::ConnectError,
         connection::link::Backoff,
         connection::registration_flow,
-        modules::chat,
         modules::x0077_registration::{Answers, RegistrationError},
-        modules::x0359_stanza_ids,
-        session::requests::SessionRequest,
-        session::session_loop::{self, SessionCommand, SessionHandle, SessionNote, SessionSpec},
+        session::requests::{Routed, SessionRequest},
+        session::session_loop::{SessionCommand, SessionHandle, SessionNote},
     },
 };
 
@@ -36,6 +36,13 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
+    /// Asks the worker to stop and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
     /// Sends a command; never blocks.
     pub fn send(&self, command: Command) {
         if self.commands.try_send(command).is_err() {
@@ -46,14 +53,6 @@ impl WorkerHandle {
     /// The event stream (one consumer: the dispatcher).
     pub fn events(&self) -> async_channel::Receiver<Event> {
         self.events.clone()
-    }
-
-    /// Asks the worker to stop and waits for its thread.
-    pub fn shutdown(mut self) {
-        self.send(Command::Shutdown);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -215,6 +214,11 @@ impl Worker {
     }
 
     async fn handle(&mut self, cmd: Command) {
+        // Requests a running session carries out go straight to it.
+        let cmd = match cmd.route() {
+            Routed::Session(jid, request) => return self.request(jid, request),
+            Routed::Worker(other) => other,
+        };
         match cmd {
             Command::AddAccount {
                 config,
@@ -337,48 +341,11 @@ impl Worker {
             Command::CancelRegistration { jid } => {
                 self.registrations.remove(&jid);
             }
-            Command::JoinRoom {
-                jid,
-                room,
-                nick,
-                password,
-            } => {
-                let nick = nick
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| jid.node().map(|n| n.to_string()).unwrap_or_else(|| "me".into()));
-                self.request(jid, SessionRequest::JoinRoom { room, nick, password })
-            }
             Command::MarkConversationRead { jid, peer } => {
                 if let Err(e) = self.store.run(move |s| s.mark_read(&jid, &peer)).await {
                     tracing::warn!(error = %e, "could not mark a conversation read");
                 }
             }
-            Command::LeaveRoom { jid, room } => self.request(jid, SessionRequest::LeaveRoom(room)),
-            Command::SetRoomSubject { jid, room, subject } => {
-                self.request(jid, SessionRequest::RoomSubject(room, subject))
-            }
-            Command::SetBookmark { jid, bookmark } => {
-                self.request(jid, SessionRequest::SetBookmark(bookmark))
-            }
-            Command::RemoveBookmark { jid, room } => self.request(jid, SessionRequest::RemoveBookmark(room)),
-            Command::FetchRoomConfig { jid, room, reply } => {
-                self.request(jid, SessionRequest::FetchRoomConfig(room, reply))
-            }
-            Command::SaveRoomConfig {
-                jid,
-                room,
-                submission,
-                reply,
-            } => self.request(jid, SessionRequest::SaveRoomConfig(room, submission, reply)),
-            Command::ListCommands { jid, entity, reply } => {
-                self.request(jid, SessionRequest::ListCommands(entity, reply))
-            }
-            Command::RunCommand {
-                jid,
-                entity,
-                step,
-                reply,
-            } => self.request(jid, SessionRequest::RunCommand(entity, step, reply)),
             Command::CorrectMessage {
                 jid,
                 to,
@@ -388,35 +355,6 @@ impl Worker {
                 self.queue_message(jid, ChatKind::Chat, to, body, Some(replaces))
                     .await
             }
-            Command::SendChatState { jid, to, state } => {
-                self.request(jid, SessionRequest::ChatState(to, state))
-            }
-            Command::MarkDisplayed { jid, to, id } => {
-                self.request(jid, SessionRequest::MarkDisplayed(to, id))
-            }
-            Command::SetContact {
-                jid,
-                contact,
-                name,
-                groups,
-            } => self.request(
-                jid,
-                SessionRequest::SetContact {
-                    contact,
-                    name,
-                    groups,
-                },
-            ),
-            Command::RemoveContact { jid, contact } => {
-                self.request(jid, SessionRequest::RemoveContact(contact))
-            }
-            Command::Subscription { jid, contact, action } => {
-                self.request(jid, SessionRequest::Subscription(contact, action))
-            }
-            Command::SetBlocked { jid, items, blocked } => {
-                self.request(jid, SessionRequest::SetBlocked(items, blocked))
-            }
-            Command::LoadOlderMessages { jid, peer } => self.request(jid, SessionRequest::LoadOlder(peer)),
             Command::SetInteractive { active } => {
                 self.inactive = !active;
                 for session in self.accounts.values().filter_map(|e| e.session.as_ref()) {
@@ -424,6 +362,8 @@ impl Worker {
                 }
             }
             Command::Shutdown => {}
+            // Carried out by the sessions: Command::route sent them there.
+            other => tracing::error!(?other, "a session request reached the worker's own commands"),
         }
     }
 
@@ -439,243 +379,6 @@ impl Worker {
                 request: RequestKind::Offline,
                 detail: "the account is offline".into(),
             }),
-        }
-    }
-
-    /// Stores an outgoing message (or correction) in the outbox, shows it,
-    /// and lets the session send it when it can.
-    async fn queue_message(
-        &mut self,
-        jid: BareJid,
-        kind: ChatKind,
-        to: BareJid,
-        body: String,
-        replaces: Option<String>,
-    ) {
-        if !self.accounts.contains_key(&jid) {
-            tracing::warn!(%jid, "message for an unknown account dropped");
-            return;
-        }
-        let origin_id = x0359_stanza_ids::new_origin_id();
-        let stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
-        let xml = String::from(&Element::from(stanza));
-        let account = jid.clone();
-        let result = match replaces {
-            None => {
-                let message = NewMessage {
-                    peer: to,
-                    kind,
-                    outgoing: true,
-                    sender: jid.to_string(),
-                    body,
-                    origin_id: Some(origin_id),
-                    stanza_id: None,
-                    timestamp_ms: chrono::Utc::now().timestamp_millis(),
-                    state: DeliveryState::Pending,
-                };
-                self.store
-                    .run(move |s| {
-                        let id = s.queue_outgoing(&account, &message, &xml)?;
-                        Ok(vec![Event::MessagesAdded {
-                            jid: account.clone(),
-                            live: false,
-                            messages: vec![StoredMessage {
-                                id,
-                                message,
-                                corrected: false,
-                            }],
-                        }])
-                    })
-                    .await
-            }
-            Some(replaces) => {
-                let correction = Correction {
-                    peer: to,
-                    outgoing: true,
-                    replaces,
-                    body,
-                };
-                self.store
-                    .run(move |s| {
-                        s.queue_stanza(&account, &origin_id, &xml)?;
-                        s.apply_correction(&account, &correction)?;
-                        Ok(vec![Event::MessageCorrected {
-                            jid: account.clone(),
-                            correction,
-                        }])
-                    })
-                    .await
-            }
-        };
-        match result {
-            Ok(events) => events.into_iter().for_each(|e| self.emit(e)),
-            Err(e) => {
-                tracing::error!(error = %e, "could not queue a message");
-                self.emit(Event::RequestFailed {
-                    jid: jid.clone(),
-                    request: RequestKind::Message,
-                    detail: e.to_string(),
-                });
-                return;
-            }
-        }
-        if let Some(s) = self.accounts.get(&jid).and_then(|e| e.session.as_ref()) {
-            let _ = s.commands.send(SessionCommand::FlushOutbox);
-        }
-    }
-
-    async fn connect(&mut self, jid: &BareJid) {
-        if self.accounts.get(jid).is_some_and(|e| e.session.is_some()) {
-            return;
-        }
-        self.start_session(jid, false).await;
-    }
-
-    /// Stops a running session; true if there was one.
-    fn stop_session(&mut self, jid: &BareJid) -> bool {
-        match self.accounts.get_mut(jid).and_then(|e| e.session.take()) {
-            Some(s) => {
-                let _ = s.commands.send(SessionCommand::Close);
-                true
-            }
-            None => false,
-        }
-    }
-
-    async fn start_session(&mut self, jid: &BareJid, give_up_before_first_login: bool) {
-        let Some(entry) = self.accounts.get(jid) else {
-            tracing::warn!(%jid, "connect for an unknown account");
-            return;
-        };
-        let password = match &entry.password {
-            Some(p) => p.clone(),
-            None => match self.load_password(jid).await {
-                Ok(p) => p,
-                Err(error) => {
-                    self.emit(Event::ConnectionChanged {
-                        jid: jid.clone(),
-                        state: ConnectionState::Offline { error: Some(error) },
-                    });
-                    return;
-                }
-            },
-        };
-        let pins_jid = jid.clone();
-        let pins = self
-            .store
-            .run(move |s| s.pinned_certificates(&pins_jid))
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "could not read pinned certificates");
-                Vec::new()
-            });
-        self.generation += 1;
-        let Some(entry) = self.accounts.get_mut(jid) else {
-            return;
-        };
-        entry.password = Some(password.clone());
-        let spec = SessionSpec {
-            config: entry.config.clone(),
-            password,
-            pins,
-            presence: entry.presence.clone(),
-            give_up_before_first_login,
-            generation: self.generation,
-            backoff: self.options.backoff,
-            store: self.store.clone(),
-            inactive: self.inactive,
-        };
-        entry.session = Some(session_loop::spawn(
-            spec,
-            self.events.clone(),
-            self.notes_tx.clone(),
-        ));
-    }
-
-    async fn load_password(&self, jid: &BareJid) -> Result<Password, ConnectError> {
-        let lookup = jid.clone();
-        let storage = self
-            .store
-            .run(move |s| s.account(&lookup))
-            .await
-            .ok()
-            .flatten()
-            .map(|a| a.password_storage)
-            .unwrap_or(PasswordStorage::None);
-        credentials::load_password(&self.profile, storage, jid)
-            .await
-            .map_err(|e| ConnectError::PasswordUnavailable {
-                detail: e.to_string(),
-            })
-    }
-
-    async fn on_note(&mut self, note: SessionNote) {
-        match note {
-            SessionNote::LoggedIn { jid } => self.save_new_account(&jid).await,
-            SessionNote::Ended { jid, generation } => {
-                if let Some(entry) = self.accounts.get_mut(&jid) {
-                    if entry.session.as_ref().is_some_and(|s| s.generation == generation) {
-                        entry.session = None;
-                    }
-                }
-            }
-        }
-    }
-
-    async fn save_new_account(&mut self, jid: &BareJid) {
-        let Some(entry) = self.accounts.get_mut(jid) else {
-            return;
-        };
-        let Some(storage) = entry.pending_storage.take() else {
-            return;
-        };
-        let Some(password) = entry.password.clone() else {
-            return;
-        };
-        let account = StoredAccount {
-            config: entry.config.clone(),
-            enabled: true,
-            password_storage: storage,
-        };
-        let result = match credentials::save_password(&self.profile, storage, jid, &password).await {
-            Ok(()) => self
-                .store
-                .run(move |s| s.save_account(&account))
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        match result {
-            Ok(()) => self.emit(Event::AccountAdded {
-                jid: jid.clone(),
-                storage,
-            }),
-            Err(detail) => {
-                tracing::error!(%jid, %detail, "could not save the new account");
-                self.emit(Event::AccountSaveFailed {
-                    jid: jid.clone(),
-                    detail,
-                });
-            }
-        }
-    }
-
-    async fn shutdown(&mut self, notes: &mut mpsc::UnboundedReceiver<SessionNote>) {
-        let mut running: Vec<u64> = Vec::new();
-        let jids: Vec<BareJid> = self.accounts.keys().cloned().collect();
-        for jid in jids {
-            if let Some(s) = self.accounts.get_mut(&jid).and_then(|e| e.session.take()) {
-                running.push(s.generation);
-                let _ = s.commands.send(SessionCommand::Close);
-            }
-        }
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(4);
-        while !running.is_empty() {
-            match tokio::time::timeout_at(deadline, notes.recv()).await {
-                Ok(Some(SessionNote::Ended { generation, .. })) => running.retain(|g| *g != generation),
-                Ok(Some(SessionNote::LoggedIn { jid })) => self.save_new_account(&jid).await,
-                Ok(None) | Err(_) => break,
-            }
         }
     }
 }
