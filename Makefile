@@ -49,7 +49,7 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-# Performance budgets from DESIGN.md: one `bench:` line per figure.
+# Performance budgets (docs/PERFORMANCE.md): one `bench:` line per figure.
 bench: deps
 	@bash tests/bench/report.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints one `bench:` line per DESIGN.md budget. Measurable figures come
+# Prints one `bench:` line per budget (docs/PERFORMANCE.md). Measurable figures come
 # from the release benchmarks in tests/bench/; the others say n/a and why.
 set -euo pipefail
 na() { echo "bench: $1 n/a $2 budget $3 n/a ($4)"; }
