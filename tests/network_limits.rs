@@ -219,3 +219,28 @@ fn command_notes_and_avatar_bytes_are_limited_by_name() {
         "{refused}"
     );
 }
+
+#[test]
+fn writing_stops_at_the_section_limit() {
+    use balcony::core::forms::{Form, FormKind, Page};
+    // A form built in code (parsing refuses it) with sections one past the
+    // limit, and two past: the writer leaves out what is deeper.
+    for extra in [1, 2] {
+        let mut content = vec![LayoutItem::Text("deepest".into())];
+        for _ in 0..MAX_SECTION_DEPTH + extra {
+            content = vec![LayoutItem::Section { label: None, content }];
+        }
+        let mut form = Form::new(FormKind::Form);
+        form.pages.push(Page { label: None, content });
+        let written = form.to_element();
+        let page = written.get_child("page", LAYOUT).expect("page");
+        let mut depth = 0;
+        let mut at = page;
+        while let Some(section) = at.get_child("section", LAYOUT) {
+            depth += 1;
+            at = section;
+        }
+        assert_eq!(depth, MAX_SECTION_DEPTH);
+        assert!(parse(&written).is_ok(), "what is written reads back");
+    }
+}
