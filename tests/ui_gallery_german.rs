@@ -1,7 +1,8 @@
 //! Every sidebar screen, dialog and popover in German, in light and dark
 //! style (the app started offline from a cached profile): the main window,
 //! roster, a conversation, the status menu, the account switcher, the
-//! add-contact and contact-request dialogs, preferences and shortcuts.
+//! add-contact and contact-request dialogs, preferences and shortcuts, the
+//! account details and the certificate prompt.
 //! Each is checked for its German text and saved as a screenshot.
 
 mod support;
@@ -141,6 +142,43 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
     let shortcuts = visible_toplevel::<gtk::ShortcutsWindow>().expect("shortcuts");
     shot(shortcuts.upcast_ref(), "shortcuts");
     shortcuts.close();
+
+    main_view
+        .activate_action("main.account-details", None)
+        .expect("action");
+    pump_until("the account details", Duration::from_secs(5), || {
+        dialog_of::<adw::PreferencesWindow>(window).is_some_and(|d| {
+            all::<adw::ActionRow>(&d)
+                .iter()
+                .any(|r| r.widget_name() == "no-pins")
+        })
+    });
+    let details = dialog_of::<adw::PreferencesWindow>(window).expect("details");
+    let empty = find::<adw::ActionRow>(&details, "no-pins");
+    assert_eq!(
+        empty.title(),
+        "Für dieses Konto sind keine Zertifikate hinterlegt."
+    );
+    gtk::test_widget_wait_for_draw(&details);
+    shot(details.upcast_ref(), "account-details");
+    details.close();
+
+    let cert = balcony::core::xmpp::connection::tls::UntrustedCertificate {
+        der: vec![1, 2, 3],
+        sha256: balcony::core::xmpp::connection::tls::sha256(&[1, 2, 3]),
+        problem: balcony::core::xmpp::connection::tls::CertificateProblem::Expired,
+        reason: "expired".into(),
+    };
+    let prompt = balcony::ui::certificate_dialog::build(window, "juliet@balcony.test", &cert);
+    assert!(
+        prompt.body().contains("Das Zertifikat ist abgelaufen."),
+        "{}",
+        prompt.body()
+    );
+    prompt.present();
+    gtk::test_widget_wait_for_draw(&prompt);
+    shot(prompt.upcast_ref(), "certificate-prompt");
+    prompt.close();
 }
 
 #[gtk::test]
