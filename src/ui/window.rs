@@ -49,6 +49,24 @@ mod imp {
         fn class_init(klass: &mut Self::Class) {
             MainView::ensure_type();
             klass.bind_template();
+            // The main view's shortcuts, also here: an accelerator is looked
+            // up from the focused widget upwards, so with the focus outside
+            // the main view (or nowhere) its own actions are not found.
+            klass.install_action("main.start-conversation", None, |window, _, _| {
+                window.main_view().ask_for_conversation();
+            });
+            klass.install_action("main.add-contact", None, |window, _, _| {
+                window.main_view().ask_for_contact();
+            });
+            klass.install_action("main.search", None, |window, _, _| {
+                window.main_view().start_search();
+            });
+            klass.install_action("main.quick-switch", None, |window, _, _| {
+                window.main_view().quick_switch();
+            });
+            klass.install_action("main.join-room", None, |window, _, _| {
+                window.main_view().ask_for_room();
+            });
         }
 
         fn instance_init(obj: &glib::subclass::InitializingObject<Self>) {
