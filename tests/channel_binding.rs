@@ -11,39 +11,15 @@ mod support;
 use std::time::Duration;
 
 use balcony::{
-    core::{
-        account::TlsMode,
-        bridge::{ConnectionState, Event},
-        xmpp::connection::error::ConnectError,
-    },
+    core::{account::TlsMode, xmpp::connection::error::ConnectError},
     ui::connection_text::describe_error,
 };
 use support::{
     accounts::{add, autoconnect_worker as start_worker, config},
-    events::{drain_for, wait_for},
+    events::{drain_for, offline_error, online_mechanism, wait_for},
     profiles::fresh as profile,
     prosody::Prosody,
 };
-
-fn offline_error(ev: &Event) -> Option<ConnectError> {
-    match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Offline { error: Some(e) },
-            ..
-        } => Some(e.clone()),
-        _ => None,
-    }
-}
-
-fn online_mechanism(ev: &Event) -> Option<&'static str> {
-    match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { mechanism, .. },
-            ..
-        } => Some(*mechanism),
-        _ => None,
-    }
-}
 
 fn announcing(types: &[&str], offer_plus: bool) -> Prosody {
     let types: Vec<String> = types.iter().map(|t| format!("{t:?}")).collect();

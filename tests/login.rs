@@ -7,37 +7,17 @@ use std::{str::FromStr, time::Duration};
 
 use balcony::core::{
     account::TlsMode,
-    bridge::{Command, ConnectionState, Event},
+    bridge::{Command, Event},
     xmpp::{connection::error::ConnectError, connection::tls::sha256},
 };
 use support::{
     accounts::{add, autoconnect_worker as start_worker, config},
-    events::{drain_for, wait_for},
+    events::{drain_for, offline_error, online_mechanism, wait_for},
     prosody::{Prosody, DOMAIN},
 };
 use xmpp_parsers::jid::BareJid;
 
 use support::profiles::fresh as profile;
-
-fn online_mechanism(ev: &Event) -> Option<&'static str> {
-    match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { mechanism, .. },
-            ..
-        } => Some(*mechanism),
-        _ => None,
-    }
-}
-
-fn offline_error(ev: &Event) -> Option<ConnectError> {
-    match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Offline { error: Some(e) },
-            ..
-        } => Some(e.clone()),
-        _ => None,
-    }
-}
 
 async fn login_works(tls: TlsMode) {
     let server = Prosody::start();

@@ -10,7 +10,7 @@ use std::{str::FromStr, time::Duration};
 
 use balcony::core::{
     account::TlsMode,
-    bridge::{Command, ConnectionState, Event},
+    bridge::Command,
     xmpp::{
         connection::error::ConnectError,
         connection::tls::{sha256, CertificateProblem},
@@ -18,31 +18,11 @@ use balcony::core::{
 };
 use support::{
     accounts::{add, autoconnect_worker, config},
-    events::wait_for,
+    events::{offline_error, online_mechanism, wait_for},
     profiles::fresh as profile,
     prosody::{Leaf, Prosody, DOMAIN},
 };
 use xmpp_parsers::jid::BareJid;
-
-fn offline_error(ev: &Event) -> Option<ConnectError> {
-    match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Offline { error: Some(e) },
-            ..
-        } => Some(e.clone()),
-        _ => None,
-    }
-}
-
-fn online_mechanism(ev: &Event) -> Option<&'static str> {
-    match ev {
-        Event::ConnectionChanged {
-            state: ConnectionState::Online { mechanism, .. },
-            ..
-        } => Some(*mechanism),
-        _ => None,
-    }
-}
 
 fn no_credentials_sent(server: &Prosody) {
     let attempts: Vec<String> = server

@@ -2,7 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use balcony::core::bridge::Event;
+use balcony::core::{
+    bridge::{ConnectionState, Event},
+    xmpp::connection::error::ConnectError,
+};
 
 /// Receives events until one matches, failing after `timeout`.
 /// Returns the match and every event seen before it.
@@ -38,4 +41,26 @@ pub async fn drain_for(events: &async_channel::Receiver<Event>, window: Duration
         seen.push(ev);
     }
     seen
+}
+
+/// The error of an `Offline` connection state, for [`wait_for`].
+pub fn offline_error(ev: &Event) -> Option<ConnectError> {
+    match ev {
+        Event::ConnectionChanged {
+            state: ConnectionState::Offline { error: Some(e) },
+            ..
+        } => Some(e.clone()),
+        _ => None,
+    }
+}
+
+/// The SASL mechanism of an `Online` connection state, for [`wait_for`].
+pub fn online_mechanism(ev: &Event) -> Option<&'static str> {
+    match ev {
+        Event::ConnectionChanged {
+            state: ConnectionState::Online { mechanism, .. },
+            ..
+        } => Some(*mechanism),
+        _ => None,
+    }
 }
