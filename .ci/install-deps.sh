@@ -9,7 +9,7 @@ packages=(
   meson ninja-build desktop-file-utils appstream libglib2.0-bin
   # tests: X server, D-Bus session, XMPP server, screenshots, locales
   xvfb xauth dbus dbus-x11 prosody lua-dbi-sqlite3 ejabberd imagemagick xdotool x11-utils librsvg2-bin locales openssl
-  gnome-keyring libsecret-tools
+  gnome-keyring libsecret-tools prosody-modules
 )
 
 missing=()

@@ -11,6 +11,7 @@ pub mod forms;
 pub mod limits;
 pub mod logging;
 pub mod message;
+pub mod privacy;
 pub mod profile;
 pub mod redact;
 pub mod rooms;

@@ -160,6 +160,7 @@ impl MainView {
             OwnPresence {
                 availability,
                 status: message,
+                invisible: false,
             },
         );
     }

@@ -338,6 +338,30 @@ Component "{MUC_DOMAIN}" "muc"
         assert!(status.success(), "prosodyctl register {user} failed");
     }
 
+    /// Makes `a` and `b` (users of [`DOMAIN`]) contacts subscribed to each
+    /// other both ways, by writing both rosters into the server's store.
+    /// Call it before either logs in: Prosody reads a roster at login.
+    pub fn befriend(&self, a: &str, b: &str) {
+        let host = DOMAIN.replace('.', "%2e");
+        let dir = self.dir.join("data").join(host).join("roster");
+        fs::create_dir_all(&dir).expect("roster dir");
+        for (user, contact) in [(a, b), (b, a)] {
+            let path = dir.join(format!("{user}.dat"));
+            let mut items = fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| {
+                    t.strip_prefix("return {\n")
+                        .and_then(|t| t.strip_suffix("};\n"))
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "\t[false] = { version = 1; pending = {}; };\n".to_owned());
+            items.push_str(&format!(
+                "\t[\"{contact}@{DOMAIN}\"] = {{ subscription = \"both\"; groups = {{}}; }};\n"
+            ));
+            fs::write(&path, format!("return {{\n{items}}};\n")).expect("roster file");
+        }
+    }
+
     /// The server log so far.
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("prosody.log")).unwrap_or_default()

@@ -11,6 +11,9 @@ use crate::core::{
     contacts::SubscriptionAction,
     credentials::{Password, PasswordStorage},
     message::ChatState,
+    privacy::{
+        DecloakAnswer, DecloakPolicy, DecloakReason, DecloakRule, PresenceAnswer, PresenceRequestError,
+    },
     redact::{Outline, Redacted},
     rooms::Bookmark,
     xmpp::{
@@ -30,6 +33,10 @@ pub type RoomConfigSaved = oneshot::Sender<Result<(), RoomConfigError>>;
 /// Where an account's pinned certificates (SHA-256 digests) are sent, or
 /// why they could not be read or changed.
 pub type PinsReply = oneshot::Sender<Result<Vec<[u8; 32]>, String>>;
+/// Where the resources that answered a presence request are sent.
+pub type PresenceAnswersReply = oneshot::Sender<Result<Vec<PresenceAnswer>, PresenceRequestError>>;
+/// Where an account's remembered decloak decisions are sent.
+pub type DecloakRulesReply = oneshot::Sender<Result<Vec<DecloakRule>, String>>;
 /// Where the answer to one command step is sent.
 pub type CommandStepReply = oneshot::Sender<Result<CommandPayload, CommandError>>;
 
@@ -161,6 +168,55 @@ pub enum Command {
         jid: BareJid,
         /// The conversation.
         peer: BareJid,
+    },
+    /// Answer the open decloak question about `from` (XEP-0276).
+    AnswerDecloak {
+        /// The account.
+        jid: BareJid,
+        /// Who asked.
+        from: BareJid,
+        /// The user's answer.
+        answer: DecloakAnswer,
+    },
+    /// Ask `to` to share their presence with us (XEP-0276) and wait for
+    /// the resources that answer.
+    RequestPresence {
+        /// The account.
+        jid: BareJid,
+        /// Whom to ask (a bare JID).
+        to: BareJid,
+        /// Why.
+        reason: DecloakReason,
+        /// The answers, or why there are none.
+        reply: PresenceAnswersReply,
+    },
+    /// Stop sharing presence with `peer` (their conversation was closed).
+    WithdrawPresence {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+    },
+    /// List the account's remembered "always share" decisions.
+    ListDecloakRules {
+        /// The account.
+        jid: BareJid,
+        /// The rules, or why they could not be read.
+        reply: DecloakRulesReply,
+    },
+    /// Forget one remembered decision.
+    RevokeDecloakRule {
+        /// The account.
+        jid: BareJid,
+        /// The decision.
+        rule: DecloakRule,
+        /// The rules left, or why the change failed.
+        reply: DecloakRulesReply,
+    },
+    /// What to do with decloak requests no decision covers.
+    SetDecloakPolicy {
+        /// The policy.
+        policy: DecloakPolicy,
     },
     /// Fetch an older page of a conversation from the archive.
     LoadOlderMessages {
@@ -325,6 +381,8 @@ pub enum RequestKind {
     Message,
     /// Fetching, adding or removing bookmarks.
     Bookmarks,
+    /// Becoming invisible or visible, or visible to one entity.
+    Invisibility,
     /// Anything that needs a connection while offline.
     Offline,
 }
@@ -425,6 +483,36 @@ impl fmt::Debug for Command {
                 .debug_struct("MarkConversationRead")
                 .field("jid", jid)
                 .field("peer", peer)
+                .finish(),
+            Self::AnswerDecloak { jid, from, answer } => f
+                .debug_struct("AnswerDecloak")
+                .field("jid", jid)
+                .field("from", from)
+                .field("answer", answer)
+                .finish(),
+            Self::RequestPresence { jid, to, reason, .. } => f
+                .debug_struct("RequestPresence")
+                .field("jid", jid)
+                .field("to", to)
+                .field("reason", reason)
+                .finish_non_exhaustive(),
+            Self::WithdrawPresence { jid, peer } => f
+                .debug_struct("WithdrawPresence")
+                .field("jid", jid)
+                .field("peer", peer)
+                .finish(),
+            Self::ListDecloakRules { jid, .. } => f
+                .debug_struct("ListDecloakRules")
+                .field("jid", jid)
+                .finish_non_exhaustive(),
+            Self::RevokeDecloakRule { jid, rule, .. } => f
+                .debug_struct("RevokeDecloakRule")
+                .field("jid", jid)
+                .field("rule", rule)
+                .finish_non_exhaustive(),
+            Self::SetDecloakPolicy { policy } => f
+                .debug_struct("SetDecloakPolicy")
+                .field("policy", policy)
                 .finish(),
             Self::LoadOlderMessages { jid, peer } => f
                 .debug_struct("LoadOlderMessages")

@@ -7,6 +7,7 @@ use crate::core::{
     contacts::{ResourcePresence, RosterItem},
     credentials::PasswordStorage,
     message::{ChatState, Correction, DeliveryState, StoredMessage},
+    privacy::{DecloakRequest, InvisibilityMethod},
     rooms::{Bookmark, Occupant, RoomExit, RoomJoinError},
     xmpp::modules::x0077_registration::{RegistrationError, RegistrationForm},
 };
@@ -170,6 +171,38 @@ pub enum Event {
         peer: BareJid,
         /// The state.
         state: ChatState,
+    },
+    /// Which invisibility the server offers, found before initial presence
+    /// (`None`: none, so Invisible is unavailable).
+    InvisibilitySupport {
+        /// The account.
+        jid: BareJid,
+        /// The method Balcony uses.
+        method: Option<InvisibilityMethod>,
+    },
+    /// Whom we are visible to while invisible (empty when visible to all
+    /// or to none).
+    VisibleTo {
+        /// The account.
+        jid: BareJid,
+        /// The entities that see our presence.
+        to: Vec<Jid>,
+    },
+    /// Someone asks to see our presence (XEP-0276) and the user decides.
+    DecloakRequested {
+        /// The account.
+        jid: BareJid,
+        /// Who asks, why, and what we know of them.
+        request: DecloakRequest,
+    },
+    /// Our presence was shared with someone who asked.
+    DecloakShared {
+        /// The account.
+        jid: BareJid,
+        /// Who sees it now.
+        with: BareJid,
+        /// True when a remembered decision answered, without asking.
+        automatic: bool,
     },
     /// The blocklist as fetched at login.
     BlocklistReplaced {

@@ -11,7 +11,8 @@ use xmpp_parsers::jid::FullJid;
 use super::xmpp::connection::error::ConnectError;
 
 pub use commands::{
-    Command, CommandStepReply, CommandsReply, PinsReply, RequestKind, RoomConfigReply, RoomConfigSaved,
+    Command, CommandStepReply, CommandsReply, DecloakRulesReply, PinsReply, PresenceAnswersReply,
+    RequestKind, RoomConfigReply, RoomConfigSaved,
 };
 pub use events::{AccountSummary, Event};
 
@@ -65,6 +66,9 @@ pub struct OwnPresence {
     pub availability: Availability,
     /// Free-text status message (may be empty).
     pub status: String,
+    /// Invisible (XEP-0186 or XEP-0126): online, but our presence reaches
+    /// only those we chose.
+    pub invisible: bool,
 }
 
 /// The state of one account's connection, always known to the UI.

@@ -9,6 +9,7 @@ mod blocklist;
 mod caps_cache;
 mod certificate_pins;
 mod conversations;
+mod decloak_rules;
 mod handle;
 mod mam_ranges;
 mod message_pages;

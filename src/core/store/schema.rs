@@ -154,6 +154,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE conversations ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
     UPDATE conversations SET unread = (SELECT count(*) FROM messages u
         WHERE u.conversation = conversations.id AND u.outgoing = 0 AND u.id > conversations.last_read);",
+    // 7 -> 8: presence decloaking (XEP-0276): the "always share" decisions
+    // per account, and the settings the worker obeys without the UI (the
+    // policy for requests no decision covers).
+    "CREATE TABLE decloak_rules (
+        account TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('contact', 'domain')),
+        target TEXT NOT NULL,
+        PRIMARY KEY (account, scope, target)
+    ) WITHOUT ROWID;
+    CREATE TABLE worker_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

@@ -361,6 +361,25 @@ impl Worker {
                     let _ = session.commands.send(SessionCommand::SetInactive(!active));
                 }
             }
+            Command::ListDecloakRules { jid, reply } => {
+                let rules = self.store.run(move |s| s.decloak_rules(&jid)).await;
+                let _ = reply.send(rules.map_err(|e| e.to_string()));
+            }
+            Command::RevokeDecloakRule { jid, rule, reply } => {
+                let outcome = self
+                    .store
+                    .run(move |s| {
+                        s.remove_decloak_rule(&jid, &rule)?;
+                        s.decloak_rules(&jid)
+                    })
+                    .await;
+                let _ = reply.send(outcome.map_err(|e| e.to_string()));
+            }
+            Command::SetDecloakPolicy { policy } => {
+                if let Err(e) = self.store.run(move |s| s.set_decloak_policy(policy)).await {
+                    tracing::warn!(error = %e, "could not save the decloak policy");
+                }
+            }
             Command::Shutdown => {}
             // Carried out by the sessions: Command::route sent them there.
             other => tracing::error!(?other, "a session request reached the worker's own commands"),

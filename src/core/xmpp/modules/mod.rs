@@ -25,11 +25,14 @@ pub mod x0084_user_avatar;
 pub mod x0085_chat_states;
 pub mod x0092_version;
 pub mod x0115_caps;
+pub mod x0126_invisibility_lists;
 pub mod x0153_vcard_avatar;
 pub mod x0184_receipts;
+pub mod x0186_invisible;
 pub mod x0191_blocking;
 pub mod x0199_ping;
 pub mod x0202_time;
+pub mod x0276_decloak;
 pub mod x0280_carbons;
 pub mod x0308_corrections;
 pub mod x0313_mam;
@@ -150,6 +153,9 @@ pub const REGISTERED: &[&Module] = &[
     // Presence: rooms take their occupants' presences before contacts'
     // presence handling sees them.
     &x0045_muc::MODULE,
+    // Decloak requests are answered (or asked about) here, never shown as
+    // a contact's presence; answers to our own requests pass on.
+    &x0276_decloak::MODULE,
     &contact_presence::MODULE,
     // Messages: group chat first (a room's messages go nowhere else), then
     // PEP notifications, then carbons, which unwrap the message they carry
@@ -163,7 +169,9 @@ pub const REGISTERED: &[&Module] = &[
     &avatar_updates::MODULE,
     &x0085_chat_states::MODULE,
     &x0115_caps::MODULE,
+    &x0126_invisibility_lists::MODULE,
     &x0184_receipts::MODULE,
+    &x0186_invisible::MODULE,
     &x0308_corrections::MODULE,
     &x0313_mam::MODULE,
     &x0333_markers::MODULE,

@@ -25,6 +25,12 @@ pub fn own_presence_stanza(own: &OwnPresence) -> Presence {
     p
 }
 
+/// Minimal available presence: caps only, no show, status or priority
+/// (what a decloak answer carries, XEP-0276 §7).
+pub fn caps_only_presence() -> Presence {
+    Presence::available().with_payload(x0115_caps::our_caps())
+}
+
 /// Presence for one entity: our presence (with caps), or unavailable.
 pub fn directed_presence_stanza(own: &OwnPresence, to: Jid, available: bool) -> Presence {
     let p = if available {
@@ -44,6 +50,7 @@ mod tests {
         let p = own_presence_stanza(&OwnPresence {
             availability: Availability::Away,
             status: "lunch".into(),
+            invisible: false,
         });
         assert_eq!(p.show, Some(Show::Away));
         assert_eq!(p.statuses.values().next().map(String::as_str), Some("lunch"));

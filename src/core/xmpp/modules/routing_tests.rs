@@ -195,6 +195,8 @@ fn every_modules_state_is_made_for_a_session() {
     let _ = ctx.state::<x0050_command_responder::CommandResponder>();
     let _ = ctx.state::<avatar_updates::AvatarFetches>();
     let _ = ctx.state::<contact_presence::CapsResolver>();
+    let _ = ctx.state::<x0186_invisible::Invisibility>();
+    let _ = ctx.state::<x0276_decloak::Decloak>();
     let makers = REGISTERED.iter().filter(|m| m.state.is_some()).count();
-    assert_eq!(makers, 4);
+    assert_eq!(makers, 6);
 }

@@ -5,8 +5,9 @@
 
 use crate::core::bridge::{Event, OwnPresence, RequestKind};
 use crate::core::xmpp::{
-    modules::own_presence::own_presence_stanza, modules::roster, modules::x0045_muc, modules::x0191_blocking,
-    modules::x0280_carbons, modules::x0313_mam, modules::x0402_bookmarks, session::context::SessionContext,
+    modules::own_presence::own_presence_stanza, modules::roster, modules::x0045_muc,
+    modules::x0186_invisible, modules::x0191_blocking, modules::x0276_decloak, modules::x0280_carbons,
+    modules::x0313_mam, modules::x0402_bookmarks, session::context::SessionContext,
     session::outgoing::IqError,
 };
 
@@ -21,14 +22,36 @@ fn failed(ctx: &SessionContext, request: RequestKind, error: IqError) {
 
 /// Runs the login steps; aborted when the stream resets again.
 pub async fn run(ctx: SessionContext, presence: OwnPresence) {
-    if let Err(e) = roster::fetch(&ctx).await {
+    // What invisibility the server offers is known before any presence.
+    let (roster, _) = tokio::join!(roster::fetch(&ctx), x0186_invisible::discover(&ctx));
+    if let Err(e) = roster {
         failed(&ctx, RequestKind::Roster, e);
     }
-    ctx.out.send(own_presence_stanza(&presence));
-    ctx.emit(Event::PresenceChanged {
-        jid: ctx.account.clone(),
-        presence,
-    });
+    if presence.invisible {
+        // Invisible before any available presence; if that cannot be,
+        // no presence at all (connected, but offline to everyone).
+        match x0186_invisible::enter(&ctx, &presence, false).await {
+            Ok(()) => ctx.emit(Event::PresenceChanged {
+                jid: ctx.account.clone(),
+                presence,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not be invisible at login; no presence sent");
+                ctx.emit(Event::RequestFailed {
+                    jid: ctx.account.clone(),
+                    request: RequestKind::Invisibility,
+                    detail: e.to_string(),
+                });
+            }
+        }
+    } else {
+        ctx.out.send(own_presence_stanza(&presence));
+        ctx.emit(Event::PresenceChanged {
+            jid: ctx.account.clone(),
+            presence,
+        });
+    }
+    x0276_decloak::share_again(&ctx).await;
     if let Err(e) = x0280_carbons::enable(&ctx).await {
         failed(&ctx, RequestKind::Carbons, e);
     }

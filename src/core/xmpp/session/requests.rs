@@ -13,6 +13,7 @@ use crate::core::xmpp::{
     modules::x0050_command_client::{self, CommandStep},
     modules::x0050_commands::CommandError,
     modules::x0191_blocking,
+    modules::x0276_decloak,
     modules::x0313_mam,
     modules::x0333_markers,
     modules::x0402_bookmarks,
@@ -21,11 +22,13 @@ use crate::core::xmpp::{
 };
 use crate::core::{
     bridge::{
-        Command, CommandStepReply, CommandsReply, Event, RequestKind, RoomConfigReply, RoomConfigSaved,
+        Command, CommandStepReply, CommandsReply, Event, PresenceAnswersReply, RequestKind, RoomConfigReply,
+        RoomConfigSaved,
     },
     contacts::SubscriptionAction,
     credentials::Password,
     message::ChatState,
+    privacy::{DecloakAnswer, DecloakReason, PresenceRequestError},
     redact::Outline,
     rooms::Bookmark,
 };
@@ -79,6 +82,12 @@ pub enum SessionRequest {
     ListCommands(Jid, CommandsReply),
     /// See [`crate::core::bridge::Command::RunCommand`].
     RunCommand(Jid, CommandStep, CommandStepReply),
+    /// See [`crate::core::bridge::Command::AnswerDecloak`].
+    AnswerDecloak(BareJid, DecloakAnswer),
+    /// See [`crate::core::bridge::Command::RequestPresence`].
+    RequestPresence(BareJid, DecloakReason, PresenceAnswersReply),
+    /// See [`crate::core::bridge::Command::WithdrawPresence`].
+    WithdrawPresence(BareJid),
 }
 
 /// Debug output that can reach a log: message text is shown by size, form
@@ -126,6 +135,13 @@ impl fmt::Debug for SessionRequest {
                 .field(a0)
                 .field(a1)
                 .finish_non_exhaustive(),
+            Self::AnswerDecloak(a0, a1) => f.debug_tuple("AnswerDecloak").field(a0).field(a1).finish(),
+            Self::RequestPresence(a0, a1, _) => f
+                .debug_tuple("RequestPresence")
+                .field(a0)
+                .field(a1)
+                .finish_non_exhaustive(),
+            Self::WithdrawPresence(a0) => f.debug_tuple("WithdrawPresence").field(a0).finish(),
         }
     }
 }
@@ -192,6 +208,14 @@ impl Command {
             Command::Subscription { jid, contact, action } => (jid, R::Subscription(contact, action)),
             Command::SetBlocked { jid, items, blocked } => (jid, R::SetBlocked(items, blocked)),
             Command::LoadOlderMessages { jid, peer } => (jid, R::LoadOlder(peer)),
+            Command::AnswerDecloak { jid, from, answer } => (jid, R::AnswerDecloak(from, answer)),
+            Command::RequestPresence {
+                jid,
+                to,
+                reason,
+                reply,
+            } => (jid, R::RequestPresence(to, reason, reply)),
+            Command::WithdrawPresence { jid, peer } => (jid, R::WithdrawPresence(peer)),
             other => return Routed::Worker(other),
         };
         Routed::Session(jid, request)
@@ -207,6 +231,9 @@ impl SessionRequest {
             SessionRequest::RunCommand(_, _, reply) => reply.send(Err(CommandError::Offline)).is_ok(),
             SessionRequest::FetchRoomConfig(_, reply) => reply.send(Err(RoomConfigError::Offline)).is_ok(),
             SessionRequest::SaveRoomConfig(_, _, reply) => reply.send(Err(RoomConfigError::Offline)).is_ok(),
+            SessionRequest::RequestPresence(_, _, reply) => {
+                reply.send(Err(PresenceRequestError::Offline)).is_ok()
+            }
             _ => false,
         }
     }
@@ -288,6 +315,12 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             SessionRequest::RunCommand(entity, step, reply) => {
                 let _ = reply.send(x0050_command_client::execute(&ctx, entity, step).await);
             }
+            SessionRequest::AnswerDecloak(from, answer) => x0276_decloak::answer(&ctx, from, answer).await,
+            SessionRequest::RequestPresence(to, reason, reply) => {
+                let answers = x0276_decloak::request(&ctx, to, reason, x0276_decloak::ANSWER_WAIT).await;
+                let _ = reply.send(Ok(answers));
+            }
+            SessionRequest::WithdrawPresence(peer) => x0276_decloak::withdraw(&ctx, &peer).await,
             SessionRequest::Subscription(..)
             | SessionRequest::ChatState(..)
             | SessionRequest::MarkDisplayed(..)

@@ -18,8 +18,10 @@ use crate::core::xmpp::{
     connection::link::{self, reconnector, Backoff, LinkEvent, LinkSpec, NegotiationWatch},
     connection::tls::AccountTls,
     modules,
-    modules::own_presence::{directed_presence_stanza, own_presence_stanza},
+    modules::own_presence::own_presence_stanza,
     modules::x0045_muc,
+    modules::x0186_invisible::{self, Shown},
+    modules::x0276_decloak,
     modules::x0352_csi,
     session::after_login,
     session::context::SessionContext,
@@ -315,6 +317,7 @@ async fn run(
                         flow.abort();
                     }
                     x0045_muc::stream_restarted(&ctx);
+                    x0186_invisible::stream_restarted(&ctx);
                     login_flow = Some(tokio::spawn(after_login::run(ctx.clone(), session.presence.clone())));
                 }
                 Some(StreamEventOrStanza::Stream(StreamEvent::Resumed)) => {
@@ -417,16 +420,20 @@ async fn run(
             },
             cmd = commands.recv() => match cmd {
                 Some(SessionCommand::SetPresence(p)) => {
-                    session.presence = p.clone();
+                    let before = std::mem::replace(&mut session.presence, p.clone());
                     if matches!(session.state, ConnectionState::Online { .. }) {
-                        link::send_on(&stream, Box::new(own_presence_stanza(&p).into())).await;
-                        let _ = session.events.try_send(Event::PresenceChanged { jid: jid.clone(), presence: p });
+                        if before.invisible || p.invisible {
+                            // Needs the server's answer first: on a task.
+                            tokio::spawn(x0186_invisible::change(ctx.clone(), before, p));
+                        } else {
+                            link::send_on(&stream, Box::new(own_presence_stanza(&p).into())).await;
+                            let _ = session.events.try_send(Event::PresenceChanged { jid: jid.clone(), presence: p });
+                        }
                     }
                 }
                 Some(SessionCommand::DirectedPresence { to, available }) => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
-                        let presence = directed_presence_stanza(&session.presence, to, available);
-                        link::send_on(&stream, Box::new(presence.into())).await;
+                        tokio::spawn(directed_presence(ctx.clone(), session.presence.clone(), to, available));
                     }
                 }
                 Some(SessionCommand::FlushOutbox) => {
@@ -442,6 +449,9 @@ async fn run(
                 }
                 Some(SessionCommand::Close) | None => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
+                        for withdrawn in x0276_decloak::withdraw_all(&ctx) {
+                            link::send_on(&stream, Box::new(withdrawn.into())).await;
+                        }
                         link::send_on(&stream, Box::new(Presence::unavailable().into())).await;
                     }
                     break None;
@@ -463,6 +473,25 @@ async fn run(
     drop(link_rx);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), stream.close()).await;
     ended(&mut session, outcome);
+}
+
+/// Sends our presence to one entity, or ends it, through invisibility's
+/// bookkeeping (while invisible, the entity is remembered as one who sees
+/// us, and a privacy list lets the presence out).
+async fn directed_presence(ctx: SessionContext, own: OwnPresence, to: Jid, available: bool) {
+    let outcome = if available {
+        x0186_invisible::reveal(&ctx, to, own_presence_stanza(&own), Shown::Presence).await
+    } else {
+        x0186_invisible::conceal(&ctx, to).await
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "directed presence failed");
+        ctx.emit(Event::RequestFailed {
+            jid: ctx.account.clone(),
+            request: crate::core::bridge::RequestKind::Invisibility,
+            detail: e.to_string(),
+        });
+    }
 }
 
 /// Runs the handling of one incoming stanza so that a panic in it (a bug,
