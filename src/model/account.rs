@@ -6,6 +6,15 @@ use gio::prelude::*;
 use glib::subclass::prelude::*;
 
 use super::ConnectionStatus;
+
+/// Availability name shown while invisible.
+pub const INVISIBLE: &str = "invisible";
+/// [`Account::invisibility`] before the server was asked.
+pub const INVISIBILITY_UNKNOWN: &str = "unknown";
+/// [`Account::invisibility`] when the server offers none.
+pub const INVISIBILITY_NONE: &str = "none";
+/// [`Account::invisibility`] when the server offers it.
+pub const INVISIBILITY_SUPPORTED: &str = "supported";
 use crate::core::{
     bridge::{Availability, ConnectionState, OwnPresence},
     xmpp::connection::tls::UntrustedCertificate,
@@ -53,6 +62,15 @@ mod imp {
         pub roster: super::super::Roster,
         /// Rooms we are in or joining.
         pub rooms: RefCell<std::collections::BTreeMap<String, super::super::RoomObject>>,
+        /// Whether we are invisible now.
+        #[property(get)]
+        pub invisible: Cell<bool>,
+        /// Invisibility on this server: `unknown` (not connected yet),
+        /// `none`, or `supported`.
+        #[property(get)]
+        pub invisibility: RefCell<String>,
+        /// Whom we are visible to while invisible (bare or full JIDs).
+        pub visible_to: RefCell<Vec<String>>,
     }
 
     impl Default for Account {
@@ -69,6 +87,9 @@ mod imp {
                 conversations: gio::ListStore::new::<super::super::ConversationObject>(),
                 roster: super::super::Roster::default(),
                 rooms: RefCell::default(),
+                invisible: Cell::new(false),
+                invisibility: RefCell::new(INVISIBILITY_UNKNOWN.to_owned()),
+                visible_to: RefCell::default(),
             }
         }
     }
@@ -83,7 +104,13 @@ mod imp {
     impl ObjectImpl for Account {
         fn signals() -> &'static [Signal] {
             static SIGNALS: OnceLock<Vec<Signal>> = OnceLock::new();
-            SIGNALS.get_or_init(|| vec![Signal::builder("connection-changed").build()])
+            SIGNALS.get_or_init(|| {
+                vec![
+                    Signal::builder("connection-changed").build(),
+                    // Whom we are visible to changed.
+                    Signal::builder("visible-to-changed").build(),
+                ]
+            })
         }
     }
 }
@@ -130,11 +157,50 @@ impl Account {
     /// Records the presence the worker sent.
     pub fn apply_presence(&self, presence: &OwnPresence) {
         let imp = self.imp();
-        imp.availability
-            .replace(presence.availability.as_str().to_owned());
+        if imp.invisible.replace(presence.invisible) != presence.invisible {
+            self.notify_invisible();
+        }
+        let shown = if presence.invisible {
+            INVISIBLE
+        } else {
+            presence.availability.as_str()
+        };
+        imp.availability.replace(shown.to_owned());
         imp.status_message.replace(presence.status.clone());
         self.notify_availability();
         self.notify_status_message();
+    }
+
+    /// Records which invisibility the server offers (`None`: none).
+    pub fn set_invisibility(&self, supported: bool) {
+        let value = if supported {
+            INVISIBILITY_SUPPORTED
+        } else {
+            INVISIBILITY_NONE
+        };
+        if self.imp().invisibility.replace(value.to_owned()) != value {
+            self.notify_invisibility();
+        }
+    }
+
+    /// Records whom we are visible to while invisible.
+    pub fn set_visible_to(&self, to: Vec<String>) {
+        self.imp().visible_to.replace(to);
+        self.emit_by_name::<()>("visible-to-changed", &[]);
+    }
+
+    /// Whom we are visible to while invisible.
+    pub fn visible_to(&self) -> Vec<String> {
+        self.imp().visible_to.borrow().clone()
+    }
+
+    /// Whether `peer` (a bare JID) sees us while we are invisible.
+    pub fn is_visible_to(&self, peer: &str) -> bool {
+        self.imp()
+            .visible_to
+            .borrow()
+            .iter()
+            .any(|j| j == peer || j.split('/').next() == Some(peer))
     }
 
     /// The room `jid`, if we are in it or joining it.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use glib::subclass::prelude::*;
 
-use crate::core::contacts::{ContactShow, RosterItem};
+use crate::core::contacts::{ContactShow, RosterItem, Subscription};
 
 mod imp {
     use std::cell::RefCell;
@@ -33,6 +33,8 @@ mod imp {
         pub groups: RefCell<Vec<String>>,
         /// Each online resource's availability.
         pub resources: RefCell<BTreeMap<String, ContactShow>>,
+        /// The presence subscription between us.
+        pub subscription: std::cell::Cell<Subscription>,
     }
 
     #[glib::object_subclass]
@@ -99,6 +101,12 @@ impl ContactObject {
             self.set_name(name);
         }
         self.imp().groups.replace(item.groups.clone());
+        self.imp().subscription.set(item.subscription);
+    }
+
+    /// The presence subscription between us.
+    pub fn subscription(&self) -> Subscription {
+        self.imp().subscription.get()
     }
 
     /// Roster groups, sorted.

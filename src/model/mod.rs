@@ -1,6 +1,6 @@
 //! GObject models fed by the worker's events. No widgets here.
 
-mod account;
+pub mod account;
 mod cache_prefetch;
 mod certificate_pins;
 mod client;
@@ -9,6 +9,7 @@ mod connection_status;
 mod contact_object;
 mod conversation_list;
 mod conversation_object;
+mod decloak_request;
 mod dispatcher;
 mod message_list;
 mod message_object;
@@ -28,6 +29,7 @@ pub use self::{
     connection_status::ConnectionStatus,
     contact_object::{show_name, ContactObject, SHOW_NAMES},
     conversation_object::ConversationObject,
+    decloak_request::DecloakRequestObject,
     message_list::{MessageList, MAX_LOADED, PAGE},
     message_object::MessageObject,
     registration::{Registration, RegistrationState},

@@ -59,6 +59,8 @@ mod imp {
         #[template_child]
         pub commands_button: TemplateChild<gtk::Button>,
         #[template_child]
+        pub presence_button: TemplateChild<gtk::MenuButton>,
+        #[template_child]
         pub settings_button: TemplateChild<gtk::Button>,
         #[template_child]
         pub occupants_button: TemplateChild<gtk::MenuButton>,
@@ -127,6 +129,15 @@ mod imp {
             });
             klass.install_action("main.run-command", None, |view, _, _| {
                 view.ask_for_command_target();
+            });
+            klass.install_action("main.show-presence", None, |view, _, _| {
+                view.set_visible_to_open_peer(true);
+            });
+            klass.install_action("main.hide-presence", None, |view, _, _| {
+                view.set_visible_to_open_peer(false);
+            });
+            klass.install_action("main.request-presence", None, |view, _, _| {
+                view.request_open_peer_presence();
             });
             klass.install_action("main.contact-commands", None, |view, _, _| {
                 if let Some(peer) = view.open_peer() {
@@ -309,7 +320,10 @@ impl MainView {
         let handlers = vec![
             account.connect_local("connection-changed", false, refresh.clone()),
             account.connect_local("notify::availability", false, refresh.clone()),
-            account.connect_local("notify::status-message", false, refresh),
+            account.connect_local("notify::status-message", false, refresh.clone()),
+            account.connect_local("notify::invisibility", false, refresh.clone()),
+            account.connect_local("notify::invisible", false, refresh.clone()),
+            account.connect_local("visible-to-changed", false, refresh),
         ];
         imp.account.replace(Some((account.clone(), handlers)));
         let conversations = account.conversations();
@@ -348,6 +362,9 @@ impl MainView {
         let (Some(client), Some(account)) = (imp.client.borrow().clone(), self.account()) else {
             return;
         };
+        if self.open_peer().is_some_and(|open| open != peer) {
+            self.withdraw_from_open_peer();
+        }
         let unread = account.conversation(peer).map_or(0, |(_, c)| c.unread());
         imp.conversation_view
             .open_at(&client, &account, peer, around, unread);
@@ -391,6 +408,7 @@ impl MainView {
         }
         imp.content_stack.set_visible_child_name("conversation");
         imp.leaflet.navigate(adw::NavigationDirection::Forward);
+        self.update_presence_menu();
     }
 
     /// The conversation pane.
@@ -416,9 +434,11 @@ impl MainView {
     /// Closes the open conversation or room: the welcome page shows.
     pub(super) fn close_conversation(&self) {
         let imp = self.imp();
+        self.withdraw_from_open_peer();
         self.show_room(None);
         imp.conversation_view.close();
         imp.commands_button.set_visible(false);
+        self.update_presence_menu();
         imp.content_title.set_title("");
         imp.content_title.set_subtitle("");
         imp.content_stack.set_visible_child_name("welcome");

@@ -7,11 +7,14 @@ use gtk::glib;
 use super::{
     connection_text::{describe_state, short_state},
     growing_slice::GrowingSlice,
-    status_menu::OFFLINE,
+    status_menu::{INVISIBLE, OFFLINE},
 };
 use crate::{
     core::bridge::{Availability, ConnectionState, OwnPresence},
-    model::{ConnectionStatus, ConversationObject},
+    model::{
+        account::{INVISIBILITY_NONE, INVISIBILITY_SUPPORTED},
+        ConnectionStatus, ConversationObject,
+    },
 };
 
 use super::MainView;
@@ -103,6 +106,15 @@ impl MainView {
         }
         imp.presence_dot.add_css_class(&dot);
         imp.status_menu.show_status(&shown, &account.status_message());
+        imp.status_menu
+            .set_invisibility(match account.invisibility().as_str() {
+                INVISIBILITY_SUPPORTED => Some(true),
+                INVISIBILITY_NONE => Some(false),
+                _ => None,
+            });
+        imp.status_menu
+            .set_visible_to(account.invisible(), &account.visible_to());
+        self.update_presence_menu();
         if matches!(state, ConnectionState::Reconnecting { .. }) {
             self.start_countdown();
         } else {
@@ -152,15 +164,19 @@ impl MainView {
             client.disconnect(&account);
             return;
         }
-        let Some(availability) = Availability::from_name(name) else {
-            return;
+        let invisible = name == INVISIBLE;
+        // Invisible keeps the availability we had, for those who see us.
+        let availability = match Availability::from_name(name) {
+            Some(a) => a,
+            None if invisible => Availability::from_name(&account.availability()).unwrap_or_default(),
+            None => return,
         };
         client.set_presence(
             &account,
             OwnPresence {
                 availability,
                 status: message,
-                invisible: false,
+                invisible,
             },
         );
     }

@@ -1,11 +1,10 @@
-//! Preferences: notifications and sounds, and privacy (remote control by
-//! one's other devices, presence decloaking). These are the GSettings keys
-//! that remote control's set-options command (XEP-0146) changes too.
+//! Preferences: notifications and sounds, and privacy (who may ask to see
+//! one's presence, and the decisions remembered for them).
 
 use adw::prelude::*;
 use gtk::gio;
 
-use crate::i18n::gettext;
+use crate::{i18n::gettext, model::Client};
 
 fn switch_row(
     settings: &gio::Settings,
@@ -28,8 +27,13 @@ fn switch_row(
     row
 }
 
-/// The preferences window for `settings`, over `parent`.
-pub fn build(parent: &impl IsA<gtk::Window>, settings: &gio::Settings) -> adw::PreferencesWindow {
+/// The preferences window for `settings`, over `parent`; `client` lists
+/// the remembered privacy decisions.
+pub fn build(
+    parent: &impl IsA<gtk::Window>,
+    settings: &gio::Settings,
+    client: Option<&Client>,
+) -> adw::PreferencesWindow {
     let window = adw::PreferencesWindow::builder()
         .transient_for(parent)
         .modal(true)
@@ -60,13 +64,6 @@ pub fn build(parent: &impl IsA<gtk::Window>, settings: &gio::Settings) -> adw::P
     page.add(&alerts);
 
     let privacy = adw::PreferencesGroup::builder().title(gettext("Privacy")).build();
-    privacy.add(&switch_row(
-        settings,
-        "remote-control-enabled",
-        "pref-remote-control",
-        &gettext("Remote Control by Your Devices"),
-        &gettext("Your other devices on this account may change status or forward messages here. Nobody else ever may."),
-    ));
     let policies = ["ask", "ignore"];
     let decloak = adw::ComboRow::builder()
         .title(gettext("Requests to See Your Presence"))
@@ -85,6 +82,9 @@ pub fn build(parent: &impl IsA<gtk::Window>, settings: &gio::Settings) -> adw::P
     });
     privacy.add(&decloak);
     page.add(&privacy);
+    if let Some(client) = client {
+        page.add(&crate::ui::privacy_preferences::group(client));
+    }
     window.add(&page);
     window
 }

@@ -1,5 +1,6 @@
-//! The status menu: availability choices, Invisible (disabled, with its
-//! reason, until the invisibility work lands), Offline, and a message.
+//! The status menu: availability choices, Invisible (offered where the
+//! server supports it, otherwise disabled with the reason), Offline, and a
+//! message; while invisible, whom we are visible to.
 
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
@@ -50,6 +51,8 @@ mod imp {
         pub choices: TemplateChild<gtk::ListBox>,
         #[template_child]
         pub message_entry: TemplateChild<gtk::Entry>,
+        #[template_child]
+        pub visible_to_label: TemplateChild<gtk::Label>,
     }
 
     #[glib::object_subclass]
@@ -117,12 +120,9 @@ impl StatusMenu {
                 .name(name)
                 .build();
             row.add_prefix(&dot(name));
-            if name == INVISIBLE {
-                row.set_sensitive(false);
-                row.set_subtitle(&gettext("Not supported by this version of Balcony yet"));
-            }
             imp.choices.append(&row);
         }
+        self.set_invisibility(None);
         imp.choices.connect_row_activated(glib::clone!(
             #[weak(rename_to = menu)]
             self,
@@ -144,6 +144,51 @@ impl StatusMenu {
                 menu.choose(&name);
             }
         ));
+    }
+
+    fn row(&self, name: &str) -> Option<adw::ActionRow> {
+        let mut child = self.imp().choices.first_child();
+        while let Some(widget) = child {
+            if widget.widget_name() == name {
+                return widget.downcast().ok();
+            }
+            child = widget.next_sibling();
+        }
+        None
+    }
+
+    /// Offers Invisible when the server supports it (`Some(true)`);
+    /// otherwise disables it and says why (`None`: not known yet).
+    pub fn set_invisibility(&self, supported: Option<bool>) {
+        let Some(row) = self.row(INVISIBLE) else { return };
+        row.set_sensitive(supported == Some(true));
+        row.set_subtitle(&match supported {
+            Some(true) => gettext("Appear offline, and still chat"),
+            Some(false) => gettext("Your server does not support invisibility"),
+            None => gettext("Available once connected, if your server supports it"),
+        });
+    }
+
+    /// Shows whom we are visible to while invisible (nothing otherwise).
+    pub fn set_visible_to(&self, invisible: bool, to: &[String]) {
+        let label = &self.imp().visible_to_label;
+        label.set_visible(invisible);
+        label.set_label(&if to.is_empty() {
+            gettext("Visible to nobody")
+        } else {
+            crate::i18n::gettext_f("Visible to {contacts}", &[("contacts", &to.join(", "))])
+        });
+    }
+
+    /// The line saying whom we are visible to, as shown.
+    pub fn visible_to_text(&self) -> Option<String> {
+        let label = &self.imp().visible_to_label;
+        label.is_visible().then(|| label.label().to_string())
+    }
+
+    /// Whether the Invisible choice can be picked.
+    pub fn invisible_offered(&self) -> bool {
+        self.row(INVISIBLE).is_some_and(|r| r.is_sensitive())
     }
 
     /// Emits `status-chosen` as if the user picked `name`.

@@ -318,6 +318,13 @@ impl Window {
                 move |_: Client, _account: Account, _room: String, why: String| win.toast(&why)
             ),
         );
+        let settings = self.imp().settings.borrow().clone();
+        let weak = self.downgrade();
+        super::decloak_dialog::watch(self.upcast_ref(), client, settings.as_ref(), move |text| {
+            if let Some(win) = weak.upgrade() {
+                win.toast(text);
+            }
+        });
         client.connect_closure(
             "subscription-request",
             false,
@@ -368,7 +375,8 @@ impl Window {
     /// Opens the preferences, when there are settings to keep them in.
     pub fn show_preferences(&self) -> Option<adw::PreferencesWindow> {
         let settings = self.imp().settings.borrow().clone()?;
-        let preferences = super::preferences_window::build(self, &settings);
+        let client = self.imp().client.borrow().clone();
+        let preferences = super::preferences_window::build(self, &settings, client.as_ref());
         preferences.present();
         Some(preferences)
     }

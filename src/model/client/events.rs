@@ -63,6 +63,9 @@ impl Client {
     /// Applies one worker event (called by the dispatcher).
     pub fn apply_event(&self, event: Event) {
         let imp = self.imp();
+        let Some(event) = self.apply_privacy_event(event) else {
+            return;
+        };
         match event {
             Event::Started {
                 accounts,

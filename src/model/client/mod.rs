@@ -5,6 +5,7 @@
 mod actions;
 mod cached_lists;
 mod events;
+mod privacy;
 
 use gio::prelude::*;
 use glib::subclass::prelude::*;
@@ -85,6 +86,8 @@ mod imp {
         pub open: RefCell<Option<(Account, MessageList)>>,
         /// The account being created, if any.
         pub registration: RefCell<Option<super::super::Registration>>,
+        /// Decloak requests waiting for the user, the one asked first.
+        pub decloak_queue: RefCell<std::collections::VecDeque<super::super::DecloakRequestObject>>,
     }
 
     impl Default for Client {
@@ -103,6 +106,7 @@ mod imp {
                 pending_connect: RefCell::default(),
                 open: RefCell::default(),
                 registration: RefCell::default(),
+                decloak_queue: RefCell::default(),
             }
         }
     }
@@ -155,6 +159,19 @@ mod imp {
                             String::static_type(),
                             String::static_type(),
                         ])
+                        .build(),
+                    // Someone asks to see an account's presence; the first
+                    // waiting request (more wait until it is answered).
+                    Signal::builder("decloak-requested")
+                        .param_types([super::super::DecloakRequestObject::static_type()])
+                        .build(),
+                    // Our presence was shared: (account, with whom, by a remembered decision).
+                    Signal::builder("decloak-shared")
+                        .param_types([Account::static_type(), String::static_type(), bool::static_type()])
+                        .build(),
+                    // Invisibility could not be changed: (account, the server's words).
+                    Signal::builder("invisibility-failed")
+                        .param_types([Account::static_type(), String::static_type()])
                         .build(),
                     // A new account logged in but could not be saved.
                     Signal::builder("account-save-failed")
