@@ -13,6 +13,7 @@ pub mod profiles;
 pub mod prosody;
 pub mod proxy;
 pub mod ui;
+pub mod xinput;
 
 /// What the account helpers need of a test server, Prosody or ejabberd.
 pub trait TestServer {

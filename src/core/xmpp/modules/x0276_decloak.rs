@@ -412,6 +412,8 @@ pub fn withdraw_all(ctx: &SessionContext) -> Vec<Presence> {
 
 /// How long [`request`] waits for a first answer.
 pub const ANSWER_WAIT: Duration = Duration::from_secs(10);
+/// How long a resource that answered gets to say what it is.
+const DESCRIBE_WAIT: Duration = Duration::from_secs(5);
 /// How long it waits after the first answer for more resources.
 const MORE_ANSWERS: Duration = Duration::from_millis(700);
 
@@ -461,11 +463,10 @@ async fn describe(ctx: &SessionContext, from: FullJid) -> PresenceAnswer {
         features: 0,
         files: false,
     };
-    let info = ctx
-        .out
-        .get(Some(Jid::from(from)), DiscoInfoQuery { node: None })
-        .await;
-    if let Ok(Some(payload)) = info {
+    let query = ctx.out.get(Some(Jid::from(from)), DiscoInfoQuery { node: None });
+    // A resource that shows presence but does not answer is still listed.
+    let info = tokio::time::timeout(DESCRIBE_WAIT, query).await;
+    if let Ok(Ok(Some(payload))) = info {
         if let Ok(info) = DiscoInfoResult::try_from(payload) {
             if let Some(identity) = info.identities.iter().find(|i| i.category == "client") {
                 answer.client = identity.name.clone().filter(|n| !n.is_empty());

@@ -1,0 +1,104 @@
+//! Real input for UI tests: pointer clicks and key presses injected into
+//! the X server (XTEST, by `xdotool`), so that they reach widgets the way a
+//! person's do: hit-testing, focus, accelerators, popovers and all.
+//!
+//! The main loop keeps running while `xdotool` works, so nothing waits on
+//! a frozen app. Without a window manager nobody gives a window the input
+//! focus, so key presses first focus the X window of the toplevel they
+//! are for, as a window manager would when that window is raised.
+
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use gdk4_x11::X11Surface;
+use gtk::{glib, graphene, prelude::*};
+
+/// Runs `xdotool` with `args` while the main loop keeps running.
+fn xdotool(args: &[String]) {
+    let mut child = Command::new("xdotool")
+        .args(args)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("xdotool (the xdotool package; run `make test`)");
+    let ctx = glib::MainContext::default();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().expect("xdotool status") {
+            assert!(status.success(), "xdotool {args:?} failed");
+            break;
+        }
+        assert!(Instant::now() < deadline, "xdotool {args:?} hung");
+        while ctx.pending() {
+            ctx.iteration(false);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Let the app handle what arrived.
+    let until = Instant::now() + Duration::from_millis(60);
+    while Instant::now() < until {
+        while ctx.pending() {
+            ctx.iteration(false);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The X window of `widget`'s surface, and the widget's centre in it.
+fn target(widget: &impl IsA<gtk::Widget>) -> (u64, i32, i32) {
+    let widget = widget.as_ref();
+    assert!(widget.is_mapped(), "{} is not on screen", widget.widget_name());
+    gtk::test_widget_wait_for_draw(widget);
+    let native = widget.native().expect("a native ancestor");
+    let surface = native.surface().expect("a surface");
+    let xid = surface
+        .downcast_ref::<X11Surface>()
+        .expect("UI tests run on X11 (GDK_BACKEND=x11)")
+        .xid();
+    let centre = graphene::Point::new(widget.width() as f32 / 2.0, widget.height() as f32 / 2.0);
+    let at = widget
+        .compute_point(&native, &centre)
+        .expect("the widget is in its native");
+    let (dx, dy) = native.surface_transform();
+    (
+        xid as u64,
+        (at.x() as f64 + dx) as i32,
+        (at.y() as f64 + dy) as i32,
+    )
+}
+
+/// Clicks the primary button on the middle of `widget`.
+pub fn click(widget: &impl IsA<gtk::Widget>) {
+    let (xid, x, y) = target(widget);
+    xdotool(&[
+        "mousemove".into(),
+        "--sync".into(),
+        "--window".into(),
+        xid.to_string(),
+        x.to_string(),
+        y.to_string(),
+        "click".into(),
+        "1".into(),
+    ]);
+}
+
+/// Gives the X input focus to `window`, as a window manager would.
+pub fn focus(window: &impl IsA<gtk::Window>) {
+    let window: &gtk::Window = window.as_ref();
+    let (xid, _, _) = target(window);
+    xdotool(&["windowfocus".into(), "--sync".into(), xid.to_string()]);
+}
+
+/// Presses and releases `keys` (xdotool names: `ctrl+comma`, `Escape`)
+/// with the focus on `window`.
+pub fn key(window: &impl IsA<gtk::Window>, keys: &str) {
+    focus(window);
+    xdotool(&["key".into(), "--clearmodifiers".into(), keys.into()]);
+}
+
+/// Types `text` into whatever has the focus in `window`.
+pub fn type_text(window: &impl IsA<gtk::Window>, text: &str) {
+    focus(window);
+    xdotool(&["type".into(), "--delay".into(), "20".into(), text.into()]);
+}
