@@ -194,12 +194,13 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
         .await;
     juliet.send(Command::Connect { jid: me.clone() });
     wait_online(&juliet).await;
-    juliet
+    let after_reconnect = juliet
         .expect(|ev| match ev {
-            Event::PresenceChanged { presence, .. } => Some(assert!(presence.invisible)),
+            Event::PresenceChanged { presence, .. } => Some(presence.invisible),
             _ => None,
         })
         .await;
+    assert!(after_reconnect, "invisible again on the new session");
     let leaked = presences_from(&mut nurse, &me, Duration::from_secs(3)).await;
     assert_eq!(
         available(&leaked),
@@ -211,13 +212,14 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
     server.restart();
     let mut nurse = logged_in_peer(server, "nurse").await;
     wait_online(&juliet).await;
-    juliet
+    let after_restart = juliet
         .expect(|ev| match ev {
-            Event::PresenceChanged { presence, .. } => Some(assert!(presence.invisible)),
+            Event::PresenceChanged { presence, .. } => Some(presence.invisible),
             Event::RequestFailed { detail, .. } => panic!("invisible after the restart failed: {detail}"),
             _ => None,
         })
         .await;
+    assert!(after_restart, "invisible again after the restart");
     let leaked = presences_from(&mut nurse, &me, Duration::from_secs(3)).await;
     assert_eq!(
         available(&leaked),

@@ -2,7 +2,8 @@
 //! style (the app started offline from a cached profile): the main window,
 //! roster, a conversation, the status menu, the account switcher, the
 //! add-contact and contact-request dialogs, preferences and shortcuts, the
-//! account details and the certificate prompt.
+//! account details, the certificate prompt, and privacy: the decloak
+//! consent dialog, asking for someone's presence and their answer.
 //! Each is checked for its German text and saved as a screenshot.
 
 mod support;
@@ -162,6 +163,58 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
     gtk::test_widget_wait_for_draw(&details);
     shot(details.upcast_ref(), "account-details");
     details.close();
+
+    // Privacy: the consent dialog, asking for presence and its answer.
+    let request = balcony::core::privacy::DecloakRequest {
+        from: "tybalt@balcony.test".parse().expect("jid"),
+        resources: vec!["tybalt@balcony.test/phone".parse().expect("jid")],
+        reason: balcony::core::privacy::DecloakReason::File,
+        in_roster: false,
+        fingerprint: Some("AB12 CD34 EF56".into()),
+    };
+    let consent = balcony::ui::decloak_dialog::build(window, &request, 2);
+    assert_eq!(
+        consent.heading().as_deref(),
+        Some("tybalt@balcony.test zeigen, dass Sie online sind?")
+    );
+    assert!(
+        consent.body().contains("Sie möchten Ihnen eine Datei senden."),
+        "{}",
+        consent.body()
+    );
+    assert!(
+        consent.body().contains("2 weitere Anfragen warten."),
+        "{}",
+        consent.body()
+    );
+    consent.present();
+    gtk::test_widget_wait_for_draw(&consent);
+    shot(consent.upcast_ref(), "decloak-consent");
+    consent.close();
+    let ask = main_view.request_open_peer_presence().expect("request dialog");
+    assert_eq!(
+        ask.heading().as_deref(),
+        Some("romeo@balcony.test bitten, die Anwesenheit zu zeigen?")
+    );
+    shot(ask.upcast_ref(), "request-presence");
+    ask.close();
+    let answers = adw::MessageDialog::builder()
+        .transient_for(window)
+        .modal(true)
+        .build();
+    let answer = balcony::core::privacy::PresenceAnswer {
+        from: "romeo@balcony.test/laptop".parse().expect("jid"),
+        client: Some("Gajim".into()),
+        kind: Some("pc".into()),
+        features: 40,
+        files: true,
+    };
+    balcony::ui::request_presence_dialog::show_answers(&answers, "romeo@balcony.test", &Ok(vec![answer]));
+    assert_eq!(answers.heading().as_deref(), Some("Sie haben geantwortet"));
+    answers.present();
+    gtk::test_widget_wait_for_draw(&answers);
+    shot(answers.upcast_ref(), "presence-answers");
+    answers.close();
 
     let cert = balcony::core::xmpp::connection::tls::UntrustedCertificate {
         der: vec![1, 2, 3],

@@ -15,8 +15,8 @@
 --  * presence probes from contacts are answered as if the resource were
 --    offline, unless the prober is in `visible_to`.
 -- The user's own other resources are not "others": they keep seeing it.
--- Hooks run at priority 10: before mod_presence (0), after the privacy and
--- blocking checks (500), so a blocked stanza stays blocked.
+-- Hooks run at priority 10: before mod_presence (0), after mod_blocklist
+-- (100) and mod_privacy_lists (500), so a blocked stanza stays blocked.
 
 if module:get_host_type() ~= "local" then return; end -- users only live on VirtualHosts
 
@@ -36,10 +36,14 @@ local KNOWN = { [SEED] = true, [V0] = true, [V1] = true };
 
 local function bare_of(session) return session.username.."@"..session.host; end
 
--- Does `jid` get our presence broadcasts (subscription from or both)?
-local function gets_broadcasts(roster, jid)
-	local item = roster and roster[jid_bare(jid)];
-	return item and (item.subscription == "both" or item.subscription == "from");
+-- Roster JIDs of `session` whose subscription is in `subs`, as a set.
+local FROM, TO = { from = true, both = true }, { to = true, both = true };
+local function contacts(session, subs)
+	local set = {};
+	for jid, item in pairs(session.roster or {}) do
+		if jid and subs[item.subscription] then set[jid] = true; end
+	end
+	return set;
 end
 
 -- Sends `stanza` from `session` to each JID of the set `targets`, through the
@@ -72,10 +76,7 @@ local function go_invisible(session, probe)
 	if state then state.probe = probe; return; end -- already invisible
 	session.balcony_invisible = { probe = probe, visible_to = {} };
 	if not session.presence then return; end
-	local own, targets = bare_of(session), {};
-	for jid, item in pairs(session.roster or {}) do
-		if jid and (item.subscription == "both" or item.subscription == "from") then targets[jid] = true; end
-	end
+	local own, targets = bare_of(session), contacts(session, FROM);
 	for jid in pairs(session.directed or {}) do
 		if jid_bare(jid) ~= own then targets[jid] = true; end
 	end
@@ -90,9 +91,9 @@ local function go_visible(session)
 	local state = session.balcony_invisible;
 	if not state then return; end
 	session.balcony_invisible = nil;
-	local reveal = {};
+	local reveal, broadcast_to = {}, contacts(session, FROM);
 	for jid in pairs(state.visible_to) do
-		if not gets_broadcasts(session.roster, jid) then
+		if not broadcast_to[jid_bare(jid)] then
 			reveal[jid] = true;
 			session.directed = session.directed or {};
 			session.directed[jid] = true;
@@ -170,12 +171,7 @@ local function invisible_presence(origin, stanza, state)
 	if initial then
 		module:fire_event("presence/initial", { origin = origin, stanza = stanza });
 		if state.probe then -- so the user still sees their contacts
-			local probe = st.presence({ type = "probe" });
-			local targets = {};
-			for jid, item in pairs(origin.roster or {}) do
-				if jid and (item.subscription == "both" or item.subscription == "to") then targets[jid] = true; end
-			end
-			send_to_all(origin, probe, targets);
+			send_to_all(origin, st.presence({ type = "probe" }), contacts(origin, TO));
 		end
 		for _, res in pairs(user and user.sessions or {}) do -- own resources' presence
 			if res ~= origin and res.presence then

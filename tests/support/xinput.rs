@@ -61,11 +61,7 @@ fn target(widget: &impl IsA<gtk::Widget>) -> (u64, i32, i32) {
         .compute_point(&native, &centre)
         .expect("the widget is in its native");
     let (dx, dy) = native.surface_transform();
-    (
-        xid as u64,
-        (at.x() as f64 + dx) as i32,
-        (at.y() as f64 + dy) as i32,
-    )
+    (xid, (at.x() as f64 + dx) as i32, (at.y() as f64 + dy) as i32)
 }
 
 /// Clicks the primary button on the middle of `widget`.

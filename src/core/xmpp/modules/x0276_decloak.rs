@@ -216,7 +216,7 @@ async fn on_presence(ctx: &SessionContext, presence: Presence) -> Flow<Presence>
         .store
         .run(move |s| {
             let blocked = s.blocklist(&account)?.into_iter().any(|j| {
-                j == Jid::from(who.clone())
+                j == who.clone()
                     || j.as_str() == who.domain().as_str()
                     || j.try_as_full().is_ok_and(|f| f.to_bare() == who)
             });
