@@ -31,6 +31,7 @@ fn invisible() -> OwnPresence {
         availability: Availability::Away,
         status: "not really here".into(),
         invisible: true,
+        priority: 0,
     }
 }
 
@@ -39,6 +40,7 @@ fn visible() -> OwnPresence {
         availability: Availability::Available,
         status: String::new(),
         invisible: false,
+        priority: 0,
     }
 }
 

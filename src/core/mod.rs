@@ -14,6 +14,7 @@ pub mod message;
 pub mod privacy;
 pub mod profile;
 pub mod redact;
+pub mod remote_control;
 pub mod rooms;
 pub mod store;
 pub mod worker;

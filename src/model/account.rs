@@ -71,6 +71,8 @@ mod imp {
         pub invisibility: RefCell<String>,
         /// Whom we are visible to while invisible (bare or full JIDs).
         pub visible_to: RefCell<Vec<String>>,
+        /// Our presence priority.
+        pub priority: Cell<i8>,
     }
 
     impl Default for Account {
@@ -90,6 +92,7 @@ mod imp {
                 invisible: Cell::new(false),
                 invisibility: RefCell::new(INVISIBILITY_UNKNOWN.to_owned()),
                 visible_to: RefCell::default(),
+                priority: Cell::new(0),
             }
         }
     }
@@ -166,9 +169,15 @@ impl Account {
             presence.availability.as_str()
         };
         imp.availability.replace(shown.to_owned());
+        imp.priority.set(presence.priority);
         imp.status_message.replace(presence.status.clone());
         self.notify_availability();
         self.notify_status_message();
+    }
+
+    /// Our presence priority (0 unless a device of ours set another).
+    pub fn priority(&self) -> i8 {
+        self.imp().priority.get()
     }
 
     /// Records which invisibility the server offers (`None`: none).

@@ -177,6 +177,8 @@ impl MainView {
                 availability,
                 status: message,
                 invisible,
+                // The priority stays what it was (a device may have set it).
+                priority: account.priority(),
             },
         );
     }

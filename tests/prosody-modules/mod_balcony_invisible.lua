@@ -117,6 +117,11 @@ local function probe_wish(ns, el)
 	return nil;
 end
 
+local function bad_get(event)
+	event.origin.send(st.error_reply(event.stanza, "modify", "bad-request", "Use an IQ of type 'set'"));
+	return true;
+end
+
 local namespaces = module:get_option_array("balcony_invisible_namespaces", { SEED, V0, V1 });
 for _, ns in ipairs(namespaces) do
 	if not KNOWN[ns] then
@@ -139,10 +144,6 @@ for _, ns in ipairs(namespaces) do
 			event.origin.send(st.reply(event.stanza));
 			return true;
 		end);
-		local function bad_get(event)
-			event.origin.send(st.error_reply(event.stanza, "modify", "bad-request", "Use an IQ of type 'set'"));
-			return true;
-		end
 		module:hook("iq-get/self/"..ns..":invisible", bad_get);
 		module:hook("iq-get/self/"..ns..":visible", bad_get);
 	end

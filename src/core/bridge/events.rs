@@ -8,6 +8,7 @@ use crate::core::{
     credentials::PasswordStorage,
     message::{ChatState, Correction, DeliveryState, StoredMessage},
     privacy::{DecloakRequest, InvisibilityMethod},
+    remote_control::RemoteAction,
     rooms::{Bookmark, Occupant, RoomExit, RoomJoinError},
     xmpp::modules::x0077_registration::{RegistrationError, RegistrationForm},
 };
@@ -203,6 +204,15 @@ pub enum Event {
         with: BareJid,
         /// True when a remembered decision answered, without asking.
         automatic: bool,
+    },
+    /// Another device of ours controlled this client (XEP-0146).
+    RemoteControlled {
+        /// The account.
+        jid: BareJid,
+        /// The device (its resource).
+        device: String,
+        /// What it did.
+        action: RemoteAction,
     },
     /// The blocklist as fetched at login.
     BlocklistReplaced {

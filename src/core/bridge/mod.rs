@@ -1,6 +1,7 @@
 //! The typed messages that cross between the GTK side and the worker.
 //! Only plain, owned, `Send` data lives here.
 
+mod command_debug;
 mod commands;
 mod events;
 
@@ -69,6 +70,8 @@ pub struct OwnPresence {
     /// Invisible (XEP-0186 or XEP-0126): online, but our presence reaches
     /// only those we chose.
     pub invisible: bool,
+    /// Priority (RFC 6121 §4.7.2.3), 0 unless remote control set another.
+    pub priority: i8,
 }
 
 /// The state of one account's connection, always known to the UI.

@@ -91,6 +91,22 @@ impl FieldKind {
         })
     }
 
+    /// The `type` attribute that names it.
+    pub fn as_attr(self) -> &'static str {
+        match self {
+            FieldKind::Boolean => "boolean",
+            FieldKind::Fixed => "fixed",
+            FieldKind::Hidden => "hidden",
+            FieldKind::JidMulti => "jid-multi",
+            FieldKind::JidSingle => "jid-single",
+            FieldKind::ListMulti => "list-multi",
+            FieldKind::ListSingle => "list-single",
+            FieldKind::TextMulti => "text-multi",
+            FieldKind::TextPrivate => "text-private",
+            FieldKind::TextSingle => "text-single",
+        }
+    }
+
     /// Whether the field holds several values.
     pub fn is_multi(self) -> bool {
         matches!(

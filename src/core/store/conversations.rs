@@ -6,8 +6,11 @@ use std::str::FromStr;
 use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
-use super::{Store, StoreError};
-use crate::core::message::ChatKind;
+use super::{
+    messages::{collect_messages, from_row, COLUMNS},
+    Store, StoreError,
+};
+use crate::core::message::{ChatKind, StoredMessage};
 
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +76,18 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Up to `limit` incoming messages not read yet, across every
+    /// conversation of `account`, oldest first.
+    pub fn unread_incoming(&self, account: &BareJid, limit: usize) -> Result<Vec<StoredMessage>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation
+             WHERE c.account = ?1 AND c.unread > 0 AND m.outgoing = 0 AND m.id > c.last_read
+             ORDER BY m.timestamp, m.seq LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![account.as_str(), limit as i64], from_row)?;
+        collect_messages(rows)
     }
 
     /// Marks everything in a conversation as read.

@@ -8,6 +8,7 @@ mod avatars;
 mod blocklist;
 mod caps_cache;
 mod certificate_pins;
+mod client_options;
 mod conversations;
 mod decloak_rules;
 mod handle;

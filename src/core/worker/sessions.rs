@@ -106,6 +106,11 @@ impl Worker {
     pub(super) async fn on_note(&mut self, note: SessionNote) {
         match note {
             SessionNote::LoggedIn { jid } => self.save_new_account(&jid).await,
+            SessionNote::PresenceChanged { jid, presence } => {
+                if let Some(entry) = self.accounts.get_mut(&jid) {
+                    entry.presence = presence;
+                }
+            }
             SessionNote::Ended { jid, generation } => {
                 if let Some(entry) = self.accounts.get_mut(&jid) {
                     if entry.session.as_ref().is_some_and(|s| s.generation == generation) {
@@ -168,6 +173,7 @@ impl Worker {
             match tokio::time::timeout_at(deadline, notes.recv()).await {
                 Ok(Some(SessionNote::Ended { generation, .. })) => running.retain(|g| *g != generation),
                 Ok(Some(SessionNote::LoggedIn { jid })) => self.save_new_account(&jid).await,
+                Ok(Some(SessionNote::PresenceChanged { .. })) => {}
                 Ok(None) | Err(_) => break,
             }
         }

@@ -14,6 +14,7 @@ pub mod contact_presence;
 pub mod own_presence;
 pub mod roster;
 pub mod x0030_disco;
+pub mod x0033_addresses;
 pub mod x0045_muc;
 pub mod x0045_muc_messages;
 pub mod x0045_muc_owner;
@@ -26,6 +27,7 @@ pub mod x0085_chat_states;
 pub mod x0092_version;
 pub mod x0115_caps;
 pub mod x0126_invisibility_lists;
+pub mod x0146_remote_control;
 pub mod x0153_vcard_avatar;
 pub mod x0184_receipts;
 pub mod x0186_invisible;
@@ -166,10 +168,13 @@ pub const REGISTERED: &[&Module] = &[
     &x0280_carbons::MODULE,
     &chat::MODULE,
     // Announce features or keep state, and route nothing.
+    &own_presence::MODULE,
     &avatar_updates::MODULE,
     &x0085_chat_states::MODULE,
     &x0115_caps::MODULE,
+    &x0033_addresses::MODULE,
     &x0126_invisibility_lists::MODULE,
+    &x0146_remote_control::MODULE,
     &x0184_receipts::MODULE,
     &x0186_invisible::MODULE,
     &x0308_corrections::MODULE,

@@ -8,6 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use futures::future::BoxFuture;
 use xmpp_parsers::{
     disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult, Identity, Item},
     iq::Iq,
@@ -33,24 +34,28 @@ const REMEMBERED_ENDS: usize = 256;
 pub const MODULE: Module = Module {
     name: "XEP-0050 ad-hoc commands",
     features: &[NS],
-    request: Some(|ctx, iq| Box::pin(async move { answer_request(ctx, iq) })),
+    request: Some(|ctx, iq| Box::pin(answer_request(ctx, iq))),
     state: Some(|| Box::new(registry())),
     ..Module::NONE
 };
 
 /// Command execution, and disco on the command nodes, for this session.
-fn answer_request(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
+async fn answer_request(ctx: &SessionContext, iq: &Iq) -> Option<Iq> {
     let us = match iq {
         Iq::Get { to: Some(to), .. } | Iq::Set { to: Some(to), .. } => to.clone(),
         _ => ctx.account.clone().into(),
     };
-    ctx.state::<CommandResponder>().answer(iq, &ctx.account, &us)
+    let responder = ctx.state::<CommandResponder>().clone();
+    responder.answer(ctx, iq, &us).await
 }
 
 /// The commands this version of Balcony offers, with the default session
 /// timeout. Each command's own policy decides who sees it.
 pub fn registry() -> CommandResponder {
-    CommandResponder::new(Vec::new(), SESSION_TIMEOUT)
+    CommandResponder::new(
+        crate::core::xmpp::modules::x0146_remote_control::commands(),
+        SESSION_TIMEOUT,
+    )
 }
 
 /// What a command answers to one step.
@@ -122,18 +127,26 @@ pub trait AdhocCommand: Send + Sync {
     fn node(&self) -> &str;
     /// Its name for people.
     fn name(&self) -> String;
-    /// The access policy: whether `requester` may see and run it.
-    fn allowed(&self, requester: Requester<'_>) -> bool;
-    /// Carries out one step. `action` is never `Execute` (it is resolved to
-    /// the stage's default first) and never `Cancel` (the responder ends
-    /// the session itself). `form` is the submitted form, if any.
-    fn step(
-        &self,
-        requester: Requester<'_>,
-        state: &mut CommandState,
+    /// The access policy: whether `requester` may see and run it now.
+    fn allowed<'a>(&'a self, ctx: &'a SessionContext, requester: Requester<'a>) -> BoxFuture<'a, bool>;
+    /// Carries out one step, with the session to act on. `action` is
+    /// `Execute` only for the first step (later ones are resolved to the
+    /// stage's default first) and never `Cancel` (the responder ends the
+    /// session itself). `form` is the submitted form, if any.
+    fn step<'a>(
+        &'a self,
+        ctx: &'a SessionContext,
+        requester: Requester<'a>,
+        state: &'a mut CommandState,
         action: Action,
         form: Option<Form>,
-    ) -> Result<StepReply, CommandError>;
+    ) -> BoxFuture<'a, Result<StepReply, CommandError>>;
+}
+
+/// A session taken out of the table for its step, or ended by a cancel.
+enum Taken {
+    Run(String, Session, Action),
+    Canceled(CommandPayload),
 }
 
 struct Session {
@@ -204,19 +217,24 @@ impl CommandResponder {
         }
     }
 
-    fn visible<'a>(
-        &'a self,
-        requester: Requester<'a>,
-    ) -> impl Iterator<Item = &'a Arc<dyn AdhocCommand>> + 'a {
-        self.commands.iter().filter(move |c| c.allowed(requester))
+    async fn visible(&self, ctx: &SessionContext, requester: Requester<'_>) -> Vec<Arc<dyn AdhocCommand>> {
+        let mut out = Vec::new();
+        for command in self.commands.iter() {
+            if command.allowed(ctx, requester).await {
+                out.push(command.clone());
+            }
+        }
+        out
     }
 
     /// The disco#items answer on the commands node: what `requester` may run.
-    pub fn items(&self, requester: Requester<'_>, us: &Jid) -> DiscoItemsResult {
+    pub async fn items(&self, ctx: &SessionContext, requester: Requester<'_>, us: &Jid) -> DiscoItemsResult {
         DiscoItemsResult {
             node: Some(NS.to_owned()),
             items: self
-                .visible(requester)
+                .visible(ctx, requester)
+                .await
+                .iter()
                 .map(|c| Item {
                     jid: us.clone(),
                     node: Some(c.node().to_owned()),
@@ -228,8 +246,14 @@ impl CommandResponder {
     }
 
     /// The disco#info answer for a command's node, if `requester` may see it.
-    pub fn info(&self, requester: Requester<'_>, node: &str) -> Option<DiscoInfoResult> {
-        let command = self.visible(requester).find(|c| c.node() == node)?;
+    pub async fn info(
+        &self,
+        ctx: &SessionContext,
+        requester: Requester<'_>,
+        node: &str,
+    ) -> Option<DiscoInfoResult> {
+        let visible = self.visible(ctx, requester).await;
+        let command = visible.iter().find(|c| c.node() == node)?;
         Some(DiscoInfoResult {
             node: Some(node.to_owned()),
             identities: vec![Identity::new("automation", "command-node", "en", command.name())],
@@ -239,8 +263,9 @@ impl CommandResponder {
     }
 
     /// Carries out one `<command/>` request.
-    pub fn execute(
+    pub async fn execute(
         &self,
+        ctx: &SessionContext,
         requester: Requester<'_>,
         request: &Element,
     ) -> Result<CommandPayload, CommandError> {
@@ -249,8 +274,9 @@ impl CommandResponder {
             .commands
             .iter()
             .find(|c| c.node() == request.node)
+            .cloned()
             .ok_or(CommandError::ItemNotFound)?;
-        if !command.allowed(requester) {
+        if !command.allowed(ctx, requester).await {
             tracing::info!(from = %requester.from, node = %request.node, "command refused by policy");
             return Err(CommandError::Forbidden);
         }
@@ -263,61 +289,14 @@ impl CommandResponder {
             None => None,
         };
         let action = request.action.unwrap_or(Action::Execute);
+        let (id, mut session, action) = match self.take_session(&request, requester, action)? {
+            Taken::Run(id, session, action) => (id, session, action),
+            Taken::Canceled(reply) => return Ok(reply),
+        };
+        let result = command
+            .step(ctx, requester, &mut session.state, action, form)
+            .await;
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.sweep(self.timeout);
-        let (id, mut session) = match request.sessionid {
-            None if action == Action::Execute => (
-                new_session_id(),
-                Session {
-                    node: request.node.clone(),
-                    requester: requester.from.clone(),
-                    state: CommandState::default(),
-                    actions: None,
-                    touched: Instant::now(),
-                },
-            ),
-            None => return Err(CommandError::BadSessionId),
-            Some(id) => match sessions.open.remove(&id) {
-                Some(s) if s.requester == *requester.from && s.node == request.node => (id, s),
-                Some(s) => {
-                    sessions.open.insert(id, s);
-                    return Err(CommandError::BadSessionId);
-                }
-                None if sessions.ended.contains(&id) => return Err(CommandError::SessionExpired),
-                None => return Err(CommandError::BadSessionId),
-            },
-        };
-        let started = session.state.stage == 0;
-        let action = match action {
-            Action::Cancel => {
-                sessions.end(id.clone());
-                return Ok(reply_payload(
-                    &request.node,
-                    id,
-                    Status::Canceled,
-                    None,
-                    Vec::new(),
-                    None,
-                ));
-            }
-            // The first step; what the command does with it is its own.
-            Action::Execute if started => Action::Execute,
-            Action::Execute => match &session.actions {
-                None => Action::Complete,
-                Some(a) => a.default.unwrap_or(Action::Next),
-            },
-            other => other,
-        };
-        let allowed = started
-            || match &session.actions {
-                None => action == Action::Complete,
-                Some(a) => a.allowed.contains(&action),
-            };
-        if !allowed {
-            sessions.open.insert(id, session);
-            return Err(CommandError::BadAction);
-        }
-        let result = command.step(requester, &mut session.state, action, form);
         match result {
             Ok(step) if step.status == Status::Executing => {
                 session.state.stage += 1;
@@ -353,9 +332,76 @@ impl CommandResponder {
         }
     }
 
+    /// Finds (or opens) the session of `request` and resolves its action;
+    /// the session is out of the table while its step runs. A cancel ends
+    /// it here, answered as `Err(CommandError::Canceled)`.
+    fn take_session(
+        &self,
+        request: &CommandPayload,
+        requester: Requester<'_>,
+        action: Action,
+    ) -> Result<Taken, CommandError> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.sweep(self.timeout);
+        let (id, session) = match request.sessionid.clone() {
+            None if action == Action::Execute => (
+                new_session_id(),
+                Session {
+                    node: request.node.clone(),
+                    requester: requester.from.clone(),
+                    state: CommandState::default(),
+                    actions: None,
+                    touched: Instant::now(),
+                },
+            ),
+            None => return Err(CommandError::BadSessionId),
+            Some(id) => match sessions.open.remove(&id) {
+                Some(s) if s.requester == *requester.from && s.node == request.node => (id, s),
+                Some(s) => {
+                    sessions.open.insert(id, s);
+                    return Err(CommandError::BadSessionId);
+                }
+                None if sessions.ended.contains(&id) => return Err(CommandError::SessionExpired),
+                None => return Err(CommandError::BadSessionId),
+            },
+        };
+        let started = session.state.stage == 0;
+        let action = match action {
+            Action::Cancel => {
+                sessions.end(id.clone());
+                return Ok(Taken::Canceled(reply_payload(
+                    &request.node,
+                    id,
+                    Status::Canceled,
+                    None,
+                    Vec::new(),
+                    None,
+                )));
+            }
+            // The first step; what the command does with it is its own.
+            Action::Execute if started => Action::Execute,
+            Action::Execute => match &session.actions {
+                None => Action::Complete,
+                Some(a) => a.default.unwrap_or(Action::Next),
+            },
+            other => other,
+        };
+        let allowed = started
+            || match &session.actions {
+                None => action == Action::Complete,
+                Some(a) => a.allowed.contains(&action),
+            };
+        if !allowed {
+            sessions.open.insert(id, session);
+            return Err(CommandError::BadAction);
+        }
+        Ok(Taken::Run(id, session, action))
+    }
+
     /// Answers an IQ meant for the responder: disco#items and disco#info on
     /// command nodes, and `<command/>` sets. `None` when it is not ours.
-    pub fn answer(&self, iq: &Iq, account: &BareJid, us: &Jid) -> Option<Iq> {
+    pub async fn answer(&self, ctx: &SessionContext, iq: &Iq, us: &Jid) -> Option<Iq> {
+        let account = &ctx.account;
         let (is_set, from, id, payload) = request_parts(iq)?;
         // Without a from, the request comes from our own account (server).
         let sender = from.clone().unwrap_or_else(|| Jid::from(account.clone()));
@@ -364,7 +410,7 @@ impl CommandResponder {
             account,
         };
         let answer = if is_set && payload.is("command", NS) {
-            match self.execute(requester, payload) {
+            match self.execute(ctx, requester, payload).await {
                 Ok(reply) => Answer::Result(Some(reply.to_element())),
                 Err(e) => Answer::Error(error_for(&e)),
             }
@@ -373,7 +419,7 @@ impl CommandResponder {
             if query.node.as_deref() != Some(NS) {
                 return None;
             }
-            Answer::Result(Some(self.items(requester, us).into()))
+            Answer::Result(Some(self.items(ctx, requester, us).await.into()))
         } else if !is_set && payload.is("query", ns::DISCO_INFO) {
             let node = DiscoInfoQuery::try_from(payload.clone()).ok()?.node?;
             if node == NS {
@@ -385,7 +431,7 @@ impl CommandResponder {
                 };
                 Answer::Result(Some(info.into()))
             } else if self.commands.iter().any(|c| c.node() == node) {
-                match self.info(requester, &node) {
+                match self.info(ctx, requester, &node).await {
                     Some(info) => Answer::Result(Some(info.into())),
                     None => Answer::Error(error_for(&CommandError::ItemNotFound)),
                 }

@@ -28,16 +28,27 @@ impl AdhocCommand for Greet {
     fn name(&self) -> String {
         "Greet".into()
     }
-    fn allowed(&self, requester: Requester<'_>) -> bool {
-        requester.is_own_resource()
+    fn allowed<'a>(&'a self, _ctx: &'a SessionContext, requester: Requester<'a>) -> BoxFuture<'a, bool> {
+        Box::pin(async move { requester.is_own_resource() })
     }
-    fn step(
-        &self,
-        _requester: Requester<'_>,
-        state: &mut CommandState,
+    fn step<'a>(
+        &'a self,
+        _ctx: &'a SessionContext,
+        _requester: Requester<'a>,
+        state: &'a mut CommandState,
         action: Action,
         form: Option<Form>,
-    ) -> Result<StepReply, CommandError> {
+    ) -> BoxFuture<'a, Result<StepReply, CommandError>> {
+        Box::pin(async move { greet_step(state, action, form) })
+    }
+}
+
+fn greet_step(
+    state: &mut CommandState,
+    action: Action,
+    form: Option<Form>,
+) -> Result<StepReply, CommandError> {
+    {
         if let Some(form) = &form {
             // A submission carries no <required/>: check against our own
             // form (every field of it is required).
@@ -91,6 +102,20 @@ impl AdhocCommand for Greet {
     }
 }
 
+fn test_ctx() -> SessionContext {
+    let (out, _) = tokio::sync::mpsc::unbounded_channel();
+    let (events, _) = async_channel::unbounded();
+    SessionContext {
+        account: account(),
+        out: crate::core::xmpp::session::outgoing::Outbound::new(out),
+        events,
+        store: crate::core::store::StoreHandle::new(
+            crate::core::store::Store::open_in_memory().expect("store"),
+        ),
+        modules: crate::core::xmpp::modules::session_state(crate::core::xmpp::modules::REGISTERED),
+    }
+}
+
 fn responder(timeout: Duration) -> CommandResponder {
     CommandResponder::new(vec![Arc::new(Greet)], timeout)
 }
@@ -119,8 +144,9 @@ fn filled(reply: &CommandPayload, var: &str, value: &str) -> Form {
     form
 }
 
-#[test]
-fn own_resources_run_a_two_stage_command_back_and_forth() {
+#[tokio::test]
+async fn own_resources_run_a_two_stage_command_back_and_forth() {
+    let ctx = test_ctx();
     let r = responder(SESSION_TIMEOUT);
     let (from, account) = (phone(), account());
     let me = Requester {
@@ -128,22 +154,27 @@ fn own_resources_run_a_two_stage_command_back_and_forth() {
         account: &account,
     };
     let us: Jid = "juliet@capulet.lit/balcony".parse().expect("jid");
-    let items = r.items(me, &us);
+    let items = r.items(&ctx, me, &us).await;
     assert_eq!(items.items.len(), 1);
     assert_eq!(items.items[0].node.as_deref(), Some("greet"));
     assert_eq!(
-        r.info(me, "greet")
+        r.info(&ctx, me, "greet")
+            .await
             .map(|i| i.identities[0].type_.clone())
             .as_deref(),
         Some("command-node")
     );
 
-    let one = r.execute(me, &request(None, None, None)).expect("stage 1");
+    let one = r
+        .execute(&ctx, me, &request(None, None, None))
+        .await
+        .expect("stage 1");
     assert_eq!(one.status, Some(Status::Executing));
     assert_eq!(one.default_action(), Some(Action::Next));
     let id = one.sessionid.clone().expect("session");
     let two = r
         .execute(
+            &ctx,
             me,
             &request(
                 Some(&id),
@@ -151,10 +182,12 @@ fn own_resources_run_a_two_stage_command_back_and_forth() {
                 Some(filled(&one, "name", "Juliet")),
             ),
         )
+        .await
         .expect("stage 2");
     assert!(two.allows(Action::Prev) && two.allows(Action::Complete) && !two.allows(Action::Next));
     let back = r
-        .execute(me, &request(Some(&id), Some(Action::Prev), None))
+        .execute(&ctx, me, &request(Some(&id), Some(Action::Prev), None))
+        .await
         .expect("back");
     assert_eq!(
         back.form().expect("form").expect("valid").fields[0]
@@ -164,6 +197,7 @@ fn own_resources_run_a_two_stage_command_back_and_forth() {
     );
     let two = r
         .execute(
+            &ctx,
             me,
             &request(
                 Some(&id),
@@ -171,10 +205,12 @@ fn own_resources_run_a_two_stage_command_back_and_forth() {
                 Some(filled(&back, "name", "Jules")),
             ),
         )
+        .await
         .expect("stage 2 again");
     // "execute" is the stage's default: complete.
     let done = r
         .execute(
+            &ctx,
             me,
             &request(
                 Some(&id),
@@ -182,53 +218,63 @@ fn own_resources_run_a_two_stage_command_back_and_forth() {
                 Some(filled(&two, "colour", "blue")),
             ),
         )
+        .await
         .expect("done");
     assert_eq!(done.status, Some(Status::Completed));
     assert_eq!(done.notes[0].text, "Hello Jules in blue");
     // The session has ended.
     assert_eq!(
-        r.execute(me, &request(Some(&id), Some(Action::Next), None)),
+        r.execute(&ctx, me, &request(Some(&id), Some(Action::Next), None))
+            .await,
         Err(CommandError::SessionExpired)
     );
 }
 
-#[test]
-fn strangers_see_nothing_and_are_forbidden() {
+#[tokio::test]
+async fn strangers_see_nothing_and_are_forbidden() {
+    let ctx = test_ctx();
     let r = responder(SESSION_TIMEOUT);
     let (stranger, account) = ("tybalt@capulet.lit/sword".parse::<Jid>().expect("jid"), account());
     let them = Requester {
         from: &stranger,
         account: &account,
     };
-    assert!(r.items(them, &phone()).items.is_empty());
-    assert!(r.info(them, "greet").is_none());
+    assert!(r.items(&ctx, them, &phone()).await.items.is_empty());
+    assert!(r.info(&ctx, them, "greet").await.is_none());
     assert_eq!(
-        r.execute(them, &request(None, None, None)),
+        r.execute(&ctx, them, &request(None, None, None)).await,
         Err(CommandError::Forbidden)
     );
 }
 
-#[test]
-fn wrong_steps_are_refused_and_leave_the_session_usable() {
+#[tokio::test]
+async fn wrong_steps_are_refused_and_leave_the_session_usable() {
+    let ctx = test_ctx();
     let r = responder(SESSION_TIMEOUT);
     let (from, account) = (phone(), account());
     let me = Requester {
         from: &from,
         account: &account,
     };
-    let one = r.execute(me, &request(None, None, None)).expect("stage 1");
+    let one = r
+        .execute(&ctx, me, &request(None, None, None))
+        .await
+        .expect("stage 1");
     let id = one.sessionid.clone().expect("session");
     // Stage 1 allows next only.
     assert_eq!(
-        r.execute(me, &request(Some(&id), Some(Action::Complete), None)),
+        r.execute(&ctx, me, &request(Some(&id), Some(Action::Complete), None))
+            .await,
         Err(CommandError::BadAction)
     );
     // An empty required field: the command refuses the payload.
     assert_eq!(
         r.execute(
+            &ctx,
             me,
             &request(Some(&id), Some(Action::Next), Some(filled(&one, "name", "")))
-        ),
+        )
+        .await,
         Err(CommandError::BadPayload)
     );
     // Someone else's session, an unknown one, and an unknown command.
@@ -238,39 +284,51 @@ fn wrong_steps_are_refused_and_leave_the_session_usable() {
         account: &account,
     };
     assert_eq!(
-        r.execute(other, &request(Some(&id), Some(Action::Next), None)),
+        r.execute(&ctx, other, &request(Some(&id), Some(Action::Next), None))
+            .await,
         Err(CommandError::BadSessionId)
     );
     assert_eq!(
-        r.execute(me, &request(Some("made-up"), Some(Action::Next), None)),
+        r.execute(&ctx, me, &request(Some("made-up"), Some(Action::Next), None))
+            .await,
         Err(CommandError::BadSessionId)
     );
     let mut unknown = CommandPayload::parse(&request(None, None, None)).expect("payload");
     unknown.node = "nothing".into();
     assert_eq!(
-        r.execute(me, &unknown.to_element()),
+        r.execute(&ctx, me, &unknown.to_element()).await,
         Err(CommandError::ItemNotFound)
     );
     let malformed: Element =
         "<command xmlns='http://jabber.org/protocol/commands' node='greet' action='jump'/>"
             .parse()
             .expect("xml");
-    assert_eq!(r.execute(me, &malformed), Err(CommandError::MalformedAction));
+    assert_eq!(
+        r.execute(&ctx, me, &malformed).await,
+        Err(CommandError::MalformedAction)
+    );
     let bad_form: Element =
         "<command xmlns='http://jabber.org/protocol/commands' node='greet'><x xmlns='jabber:x:data' type='odd'/></command>"
             .parse()
             .expect("xml");
-    assert_eq!(r.execute(me, &bad_form), Err(CommandError::BadPayload));
-    // Still usable.
-    let two = r.execute(
-        me,
-        &request(Some(&id), Some(Action::Next), Some(filled(&one, "name", "J"))),
+    assert_eq!(
+        r.execute(&ctx, me, &bad_form).await,
+        Err(CommandError::BadPayload)
     );
+    // Still usable.
+    let two = r
+        .execute(
+            &ctx,
+            me,
+            &request(Some(&id), Some(Action::Next), Some(filled(&one, "name", "J"))),
+        )
+        .await;
     assert_eq!(two.map(|t| t.status), Ok(Some(Status::Executing)));
 }
 
-#[test]
-fn cancel_and_timeout_end_sessions() {
+#[tokio::test]
+async fn cancel_and_timeout_end_sessions() {
+    let ctx = test_ctx();
     let r = responder(SESSION_TIMEOUT);
     let (from, account) = (phone(), account());
     let me = Requester {
@@ -278,36 +336,42 @@ fn cancel_and_timeout_end_sessions() {
         account: &account,
     };
     let id = r
-        .execute(me, &request(None, None, None))
+        .execute(&ctx, me, &request(None, None, None))
+        .await
         .expect("1")
         .sessionid
         .expect("id");
     let canceled = r
-        .execute(me, &request(Some(&id), Some(Action::Cancel), None))
+        .execute(&ctx, me, &request(Some(&id), Some(Action::Cancel), None))
+        .await
         .expect("cancel");
     assert_eq!(canceled.status, Some(Status::Canceled));
     assert_eq!(
-        r.execute(me, &request(Some(&id), Some(Action::Next), None)),
+        r.execute(&ctx, me, &request(Some(&id), Some(Action::Next), None))
+            .await,
         Err(CommandError::SessionExpired)
     );
 
     let quick = responder(Duration::from_millis(20));
     let id = quick
-        .execute(me, &request(None, None, None))
+        .execute(&ctx, me, &request(None, None, None))
+        .await
         .expect("1")
         .sessionid
         .expect("id");
     std::thread::sleep(Duration::from_millis(40));
     assert_eq!(
-        quick.execute(me, &request(Some(&id), Some(Action::Next), None)),
+        quick
+            .execute(&ctx, me, &request(Some(&id), Some(Action::Next), None))
+            .await,
         Err(CommandError::SessionExpired)
     );
 }
 
-#[test]
-fn iq_answers_carry_the_specific_condition_and_read_back_as_the_same_error() {
+#[tokio::test]
+async fn iq_answers_carry_the_specific_condition_and_read_back_as_the_same_error() {
+    let ctx = test_ctx();
     let r = responder(SESSION_TIMEOUT);
-    let account = account();
     let us: Jid = "juliet@capulet.lit/balcony".parse().expect("jid");
     let iq = Iq::Set {
         from: Some(phone()),
@@ -315,7 +379,7 @@ fn iq_answers_carry_the_specific_condition_and_read_back_as_the_same_error() {
         id: "x1".into(),
         payload: request(Some("made-up"), Some(Action::Next), None),
     };
-    let Some(Iq::Error { error, .. }) = r.answer(&iq, &account, &us) else {
+    let Some(Iq::Error { error, .. }) = r.answer(&ctx, &iq, &us).await else {
         panic!("an error answer")
     };
     assert_eq!(error.defined_condition, DefinedCondition::BadRequest);
@@ -347,7 +411,7 @@ fn iq_answers_carry_the_specific_condition_and_read_back_as_the_same_error() {
         }
         .into(),
     };
-    let Some(Iq::Result { payload: Some(p), .. }) = r.answer(&items, &account, &us) else {
+    let Some(Iq::Result { payload: Some(p), .. }) = r.answer(&ctx, &items, &us).await else {
         panic!("a result")
     };
     assert_eq!(DiscoItemsResult::try_from(p).expect("items").items.len(), 1);
@@ -361,5 +425,5 @@ fn iq_answers_carry_the_specific_condition_and_read_back_as_the_same_error() {
         }
         .into(),
     };
-    assert!(r.answer(&other_node, &account, &us).is_none());
+    assert!(r.answer(&ctx, &other_node, &us).await.is_none());
 }

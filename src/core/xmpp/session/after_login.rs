@@ -5,9 +5,16 @@
 
 use crate::core::bridge::{Event, OwnPresence, RequestKind};
 use crate::core::xmpp::{
-    modules::own_presence::own_presence_stanza, modules::roster, modules::x0045_muc,
-    modules::x0186_invisible, modules::x0191_blocking, modules::x0276_decloak, modules::x0280_carbons,
-    modules::x0313_mam, modules::x0402_bookmarks, session::context::SessionContext,
+    modules::own_presence::{self, own_presence_stanza},
+    modules::roster,
+    modules::x0045_muc,
+    modules::x0186_invisible,
+    modules::x0191_blocking,
+    modules::x0276_decloak,
+    modules::x0280_carbons,
+    modules::x0313_mam,
+    modules::x0402_bookmarks,
+    session::context::SessionContext,
     session::outgoing::IqError,
 };
 
@@ -22,6 +29,7 @@ fn failed(ctx: &SessionContext, request: RequestKind, error: IqError) {
 
 /// Runs the login steps; aborted when the stream resets again.
 pub async fn run(ctx: SessionContext, presence: OwnPresence) {
+    own_presence::remember(&ctx, &presence);
     // What invisibility the server offers is known before any presence.
     let (roster, _) = tokio::join!(roster::fetch(&ctx), x0186_invisible::discover(&ctx));
     if let Err(e) = roster {

@@ -76,6 +76,9 @@ pub enum Outgoing {
     },
     /// Send what waits in the outbox and was not handed to the stream yet.
     FlushOutbox,
+    /// Change our presence as the user would (remote control): `None`
+    /// goes offline.
+    SetPresence(Option<crate::core::bridge::OwnPresence>),
     /// An outbox entry's transmission failed; send it again.
     HandOverFailed {
         /// The entry.
@@ -132,7 +135,13 @@ impl Outbound {
         let _ = self.tx.send(Outgoing::SettleAcks);
     }
 
-    /// Asks the loop to send the outbox.
+    /// Asks the loop to change our presence as the user would (remote
+    /// control); `None` goes offline.
+    pub fn set_presence(&self, presence: Option<crate::core::bridge::OwnPresence>) {
+        let _ = self.tx.send(Outgoing::SetPresence(presence));
+    }
+
+    /// Asks the loop to send what waits in the outbox.
     pub fn flush_outbox(&self) {
         let _ = self.tx.send(Outgoing::FlushOutbox);
     }

@@ -18,7 +18,7 @@ use crate::core::xmpp::{
     connection::link::{self, reconnector, Backoff, LinkEvent, LinkSpec, NegotiationWatch},
     connection::tls::AccountTls,
     modules,
-    modules::own_presence::own_presence_stanza,
+    modules::own_presence::{self, own_presence_stanza},
     modules::x0045_muc,
     modules::x0186_invisible::{self, Shown},
     modules::x0276_decloak,
@@ -68,6 +68,13 @@ pub enum SessionNote {
     LoggedIn {
         /// The account.
         jid: BareJid,
+    },
+    /// A device of ours changed our presence (remote control).
+    PresenceChanged {
+        /// The account.
+        jid: BareJid,
+        /// The new presence.
+        presence: OwnPresence,
     },
     /// The session ended.
     Ended {
@@ -184,6 +191,27 @@ impl Session {
                 error,
                 retry_in: None,
             } => Some(error),
+        }
+    }
+}
+
+impl Session {
+    /// Our presence is now `p`: sent at once, or through invisibility when
+    /// either side of the change is invisible (that waits for the server).
+    async fn set_presence(&mut self, ctx: &SessionContext, stream: &StanzaStream, p: OwnPresence) {
+        let before = std::mem::replace(&mut self.presence, p.clone());
+        own_presence::remember(ctx, &p);
+        if !matches!(self.state, ConnectionState::Online { .. }) {
+            return;
+        }
+        if before.invisible || p.invisible {
+            tokio::spawn(x0186_invisible::change(ctx.clone(), before, p));
+        } else {
+            link::send_on(stream, Box::new(own_presence_stanza(&p).into())).await;
+            let _ = self.events.try_send(Event::PresenceChanged {
+                jid: self.jid.clone(),
+                presence: p,
+            });
         }
     }
 }
@@ -389,6 +417,20 @@ async fn run(
                     let iq = tracker.mam(to, query, reply);
                     link::send_on(&stream, Box::new(iq.into())).await;
                 }
+                Outgoing::SetPresence(Some(p)) => {
+                    // A device of ours chose it: the worker keeps it for reconnects.
+                    let _ = notes.send(SessionNote::PresenceChanged { jid: jid.clone(), presence: p.clone() });
+                    session.set_presence(&ctx, &stream, p).await;
+                }
+                Outgoing::SetPresence(None) => {
+                    if matches!(session.state, ConnectionState::Online { .. }) {
+                        for withdrawn in x0276_decloak::withdraw_all(&ctx) {
+                            link::send_on(&stream, Box::new(withdrawn.into())).await;
+                        }
+                        link::send_on(&stream, Box::new(Presence::unavailable().into())).await;
+                    }
+                    break None;
+                }
                 Outgoing::FlushOutbox => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         outbox::flush(&ctx, &stream, &mut outbox_state).await;
@@ -419,18 +461,7 @@ async fn run(
                 }
             },
             cmd = commands.recv() => match cmd {
-                Some(SessionCommand::SetPresence(p)) => {
-                    let before = std::mem::replace(&mut session.presence, p.clone());
-                    if matches!(session.state, ConnectionState::Online { .. }) {
-                        if before.invisible || p.invisible {
-                            // Needs the server's answer first: on a task.
-                            tokio::spawn(x0186_invisible::change(ctx.clone(), before, p));
-                        } else {
-                            link::send_on(&stream, Box::new(own_presence_stanza(&p).into())).await;
-                            let _ = session.events.try_send(Event::PresenceChanged { jid: jid.clone(), presence: p });
-                        }
-                    }
-                }
+                Some(SessionCommand::SetPresence(p)) => session.set_presence(&ctx, &stream, p).await,
                 Some(SessionCommand::DirectedPresence { to, available }) => {
                     if matches!(session.state, ConnectionState::Online { .. }) {
                         tokio::spawn(directed_presence(ctx.clone(), session.presence.clone(), to, available));

@@ -1,0 +1,85 @@
+//! The options remote control reads and changes (XEP-0146 §4.3), and
+//! whether it is on: settings the worker obeys without the UI. The UI
+//! writes them from GSettings at start and on every change; a change made
+//! by remote control goes back to the UI as an event.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::core::remote_control::RcOptions;
+
+const ENABLED: &str = "remote-control-enabled";
+const KEYS: [&str; 4] = ["rc-sounds", "rc-auto-offline", "rc-auto-msg", "rc-auto-auth"];
+
+impl Store {
+    fn flag(&self, key: &str) -> Result<Option<bool>, StoreError> {
+        let value: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM worker_settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        Ok(value.map(|v| v == "true"))
+    }
+
+    fn set_flag(&self, key: &str, on: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO worker_settings (key, value) VALUES (?1, ?2)",
+            params![key, if on { "true" } else { "false" }],
+        )?;
+        Ok(())
+    }
+
+    /// Whether our other devices may control this client (on by default).
+    pub fn remote_control_enabled(&self) -> Result<bool, StoreError> {
+        Ok(self.flag(ENABLED)?.unwrap_or(true))
+    }
+
+    /// Turns the responder on or off.
+    pub fn set_remote_control_enabled(&self, on: bool) -> Result<(), StoreError> {
+        self.set_flag(ENABLED, on)
+    }
+
+    /// The options, with the schema's defaults for those never set.
+    pub fn rc_options(&self) -> Result<RcOptions, StoreError> {
+        let d = RcOptions::default();
+        Ok(RcOptions {
+            sounds: self.flag(KEYS[0])?.unwrap_or(d.sounds),
+            auto_offline: self.flag(KEYS[1])?.unwrap_or(d.auto_offline),
+            auto_msg: self.flag(KEYS[2])?.unwrap_or(d.auto_msg),
+            auto_auth: self.flag(KEYS[3])?.unwrap_or(d.auto_auth),
+        })
+    }
+
+    /// Stores the options.
+    pub fn set_rc_options(&self, o: RcOptions) -> Result<(), StoreError> {
+        for (key, on) in KEYS
+            .iter()
+            .zip([o.sounds, o.auto_offline, o.auto_msg, o.auto_auth])
+        {
+            self.set_flag(key, on)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_until_set_then_what_was_set() {
+        let store = Store::open_in_memory().expect("store");
+        assert!(store.remote_control_enabled().expect("read"));
+        assert_eq!(store.rc_options().expect("read"), RcOptions::default());
+        store.set_remote_control_enabled(false).expect("set");
+        assert!(!store.remote_control_enabled().expect("read"));
+        let changed = RcOptions {
+            sounds: false,
+            auto_offline: true,
+            auto_msg: true,
+            auto_auth: true,
+        };
+        store.set_rc_options(changed).expect("set");
+        assert_eq!(store.rc_options().expect("read"), changed);
+    }
+}
