@@ -129,6 +129,11 @@ impl fmt::Debug for Command {
                 .field("jid", jid)
                 .field("rule", rule)
                 .finish_non_exhaustive(),
+            Self::SetRemoteControl { enabled, options } => f
+                .debug_struct("SetRemoteControl")
+                .field("enabled", enabled)
+                .field("options", options)
+                .finish(),
             Self::SetDecloakPolicy { policy } => f
                 .debug_struct("SetDecloakPolicy")
                 .field("policy", policy)

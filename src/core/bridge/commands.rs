@@ -12,6 +12,7 @@ use crate::core::{
     privacy::{
         DecloakAnswer, DecloakPolicy, DecloakReason, DecloakRule, PresenceAnswer, PresenceRequestError,
     },
+    remote_control::RcOptions,
     rooms::Bookmark,
     xmpp::{
         modules::x0045_muc_owner::RoomConfigError,
@@ -209,6 +210,14 @@ pub enum Command {
         rule: DecloakRule,
         /// The rules left, or why the change failed.
         reply: DecloakRulesReply,
+    },
+    /// Whether our other devices may control this client, and the options
+    /// they can change (from the preferences, at start and on change).
+    SetRemoteControl {
+        /// The responder is on.
+        enabled: bool,
+        /// The options.
+        options: RcOptions,
     },
     /// What to do with decloak requests no decision covers.
     SetDecloakPolicy {

@@ -97,6 +97,14 @@ pub enum Event {
         /// Their message (may be empty).
         status: String,
     },
+    /// A contact request was approved without asking, as the option
+    /// "authorize contacts automatically" says.
+    SubscriptionApprovedAutomatically {
+        /// The account.
+        jid: BareJid,
+        /// Who may now see our presence.
+        from: BareJid,
+    },
     /// A contact approved or refused our subscription.
     SubscriptionAnswer {
         /// The account.

@@ -375,6 +375,18 @@ impl Worker {
                     .await;
                 let _ = reply.send(outcome.map_err(|e| e.to_string()));
             }
+            Command::SetRemoteControl { enabled, options } => {
+                let saved = self
+                    .store
+                    .run(move |s| {
+                        s.set_remote_control_enabled(enabled)?;
+                        s.set_rc_options(options)
+                    })
+                    .await;
+                if let Err(e) = saved {
+                    tracing::warn!(error = %e, "could not save the remote-control settings");
+                }
+            }
             Command::SetDecloakPolicy { policy } => {
                 if let Err(e) = self.store.run(move |s| s.set_decloak_policy(policy)).await {
                     tracing::warn!(error = %e, "could not save the decloak policy");

@@ -180,11 +180,29 @@ impl CapsResolver {
         let status = p.statuses.values().next().cloned().unwrap_or_default();
         let account = ctx.account.clone();
         match p.type_ {
-            PresenceType::Subscribe => ctx.emit(Event::SubscriptionRequest {
-                jid: account,
-                from: from.to_bare(),
-                status,
-            }),
+            PresenceType::Subscribe => {
+                // The option "authorize contacts automatically" (XEP-0146
+                // set-options `auto-auth`, off by default) answers for the user.
+                let ctx = ctx.clone();
+                tokio::spawn(async move {
+                    let auto = ctx.store.run(|s| s.rc_options()).await.is_ok_and(|o| o.auto_auth);
+                    let from = from.to_bare();
+                    if auto {
+                        tracing::info!(%from, "contact request approved automatically (auto-auth)");
+                        ctx.out.send(super::roster::subscription_presence(
+                            crate::core::contacts::SubscriptionAction::Approve,
+                            from.clone(),
+                        ));
+                        ctx.emit(Event::SubscriptionApprovedAutomatically { jid: account, from });
+                    } else {
+                        ctx.emit(Event::SubscriptionRequest {
+                            jid: account,
+                            from,
+                            status,
+                        });
+                    }
+                });
+            }
             PresenceType::Subscribed | PresenceType::Unsubscribed => ctx.emit(Event::SubscriptionAnswer {
                 jid: account,
                 contact: from.to_bare(),
