@@ -69,6 +69,20 @@ pub enum ContactShow {
     Unavailable,
 }
 
+impl ContactShow {
+    /// Its name in the UI's CSS and icons (`available`, …, `offline`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactShow::Available => "available",
+            ContactShow::Chat => "chat",
+            ContactShow::Away => "away",
+            ContactShow::ExtendedAway => "xa",
+            ContactShow::DoNotDisturb => "dnd",
+            ContactShow::Unavailable => "offline",
+        }
+    }
+}
+
 /// The presence of one resource of a contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourcePresence {

@@ -57,14 +57,7 @@ pub const SHOW_NAMES: &[&str] = &["available", "chat", "away", "xa", "dnd", "off
 
 /// The name a show has in the UI's CSS and icons.
 pub fn show_name(show: ContactShow) -> &'static str {
-    match show {
-        ContactShow::Available => "available",
-        ContactShow::Chat => "chat",
-        ContactShow::Away => "away",
-        ContactShow::ExtendedAway => "xa",
-        ContactShow::DoNotDisturb => "dnd",
-        ContactShow::Unavailable => "offline",
-    }
+    show.as_str()
 }
 
 /// How present a show is, for picking a contact's best resource.

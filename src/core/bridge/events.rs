@@ -8,7 +8,7 @@ use crate::core::{
     credentials::PasswordStorage,
     message::{ChatState, Correction, DeliveryState, StoredMessage},
     privacy::{DecloakRequest, InvisibilityMethod},
-    remote_control::RemoteAction,
+    remote_control::{Device, RemoteAction},
     rooms::{Bookmark, Occupant, RoomExit, RoomJoinError},
     xmpp::modules::x0077_registration::{RegistrationError, RegistrationForm},
 };
@@ -221,6 +221,20 @@ pub enum Event {
         device: String,
         /// What it did.
         action: RemoteAction,
+    },
+    /// One of our account's other resources came online or changed.
+    DeviceChanged {
+        /// The account.
+        jid: BareJid,
+        /// The device as known now.
+        device: Device,
+    },
+    /// One of our account's other resources went offline.
+    DeviceGone {
+        /// The account.
+        jid: BareJid,
+        /// The device.
+        device: FullJid,
     },
     /// The blocklist as fetched at login.
     BlocklistReplaced {

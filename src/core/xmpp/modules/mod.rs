@@ -27,6 +27,7 @@ pub mod x0085_chat_states;
 pub mod x0092_version;
 pub mod x0115_caps;
 pub mod x0126_invisibility_lists;
+pub mod x0146_devices;
 pub mod x0146_remote_control;
 pub mod x0153_vcard_avatar;
 pub mod x0184_receipts;
@@ -158,7 +159,6 @@ pub const REGISTERED: &[&Module] = &[
     // Decloak requests are answered (or asked about) here, never shown as
     // a contact's presence; answers to our own requests pass on.
     &x0276_decloak::MODULE,
-    &contact_presence::MODULE,
     // Messages: group chat first (a room's messages go nowhere else), then
     // PEP notifications, then carbons, which unwrap the message they carry
     // and pass it on, and chat last.
@@ -166,7 +166,12 @@ pub const REGISTERED: &[&Module] = &[
     &x0402_bookmarks::MODULE,
     &x0084_user_avatar::MODULE,
     &x0280_carbons::MODULE,
+    // Our other resources: their presence makes them devices, not
+    // contacts, and the messages they forward us (XEP-0146) go to their
+    // original conversations. Then chat, and contact presence last.
+    &x0146_devices::MODULE,
     &chat::MODULE,
+    &contact_presence::MODULE,
     // Announce features or keep state, and route nothing.
     &own_presence::MODULE,
     &avatar_updates::MODULE,

@@ -198,6 +198,7 @@ fn every_modules_state_is_made_for_a_session() {
     let _ = ctx.state::<x0186_invisible::Invisibility>();
     let _ = ctx.state::<x0276_decloak::Decloak>();
     let _ = ctx.state::<own_presence::CurrentPresence>();
+    let _ = ctx.state::<x0146_devices::Devices>();
     let makers = REGISTERED.iter().filter(|m| m.state.is_some()).count();
-    assert_eq!(makers, 7);
+    assert_eq!(makers, 8);
 }

@@ -20,6 +20,7 @@ use crate::core::xmpp::{
     modules,
     modules::own_presence::{self, own_presence_stanza},
     modules::x0045_muc,
+    modules::x0146_devices,
     modules::x0186_invisible::{self, Shown},
     modules::x0276_decloak,
     modules::x0352_csi,
@@ -336,6 +337,7 @@ async fn run(
                         x0352_csi::kick(&ctx);
                     }
                     session.bound = Some(full.clone());
+                    x0146_devices::stream_restarted(&ctx, &full);
                     session.set_state(ConnectionState::Online {
                         bound_jid: full,
                         mechanism: session.mechanism,
