@@ -73,6 +73,9 @@ mod imp {
         pub visible_to: RefCell<Vec<String>>,
         /// Our presence priority.
         pub priority: Cell<i8>,
+        /// Our account's other online resources.
+        #[property(get)]
+        pub devices: gio::ListStore,
     }
 
     impl Default for Account {
@@ -93,6 +96,7 @@ mod imp {
                 invisibility: RefCell::new(INVISIBILITY_UNKNOWN.to_owned()),
                 visible_to: RefCell::default(),
                 priority: Cell::new(0),
+                devices: gio::ListStore::new::<super::super::DeviceObject>(),
             }
         }
     }
@@ -178,6 +182,32 @@ impl Account {
     /// Our presence priority (0 unless a device of ours set another).
     pub fn priority(&self) -> i8 {
         self.imp().priority.get()
+    }
+
+    /// Adds or updates one of our other devices.
+    pub fn upsert_device(&self, device: &crate::core::remote_control::Device) {
+        let devices = self.devices();
+        let found = devices
+            .iter::<super::DeviceObject>()
+            .flatten()
+            .find(|d| d.jid() == device.jid.as_str());
+        match found {
+            Some(d) => d.update(device),
+            None => devices.append(&super::DeviceObject::new(device)),
+        }
+    }
+
+    /// Forgets a device that went offline.
+    pub fn remove_device(&self, jid: &str) {
+        let devices = self.devices();
+        if let Some(i) = (0..devices.n_items()).find(|i| {
+            devices
+                .item(*i)
+                .and_downcast::<super::DeviceObject>()
+                .is_some_and(|d| d.jid() == jid)
+        }) {
+            devices.remove(i);
+        }
     }
 
     /// Records which invisibility the server offers (`None`: none).

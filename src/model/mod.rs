@@ -10,10 +10,12 @@ mod contact_object;
 mod conversation_list;
 mod conversation_object;
 mod decloak_request;
+mod device_object;
 mod dispatcher;
 mod message_list;
 mod message_object;
 mod registration;
+pub mod remote_text;
 mod room_config;
 mod room_object;
 mod room_text;
@@ -30,6 +32,7 @@ pub use self::{
     contact_object::{show_name, ContactObject, SHOW_NAMES},
     conversation_object::ConversationObject,
     decloak_request::DecloakRequestObject,
+    device_object::DeviceObject,
     message_list::{MessageList, MAX_LOADED, PAGE},
     message_object::MessageObject,
     registration::{Registration, RegistrationState},

@@ -126,6 +126,7 @@ impl Application {
         self.set_accels_for_action("main.search", &["<Primary>f"]);
         self.set_accels_for_action("main.quick-switch", &["<Primary>k"]);
         self.set_accels_for_action("main.join-room", &["<Primary>j"]);
+        self.set_accels_for_action("main.devices", &["<Primary><Shift>d"]);
     }
 
     fn present_window(&self) {

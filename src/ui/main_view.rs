@@ -130,6 +130,9 @@ mod imp {
             klass.install_action("main.run-command", None, |view, _, _| {
                 view.ask_for_command_target();
             });
+            klass.install_action("main.devices", None, |view, _, _| {
+                view.open_devices();
+            });
             klass.install_action("main.show-presence", None, |view, _, _| {
                 view.set_visible_to_open_peer(true);
             });

@@ -88,6 +88,16 @@ impl MainView {
         Some(dialog)
     }
 
+    /// Opens the Devices page of the account shown.
+    pub fn open_devices(&self) -> Option<adw::Window> {
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        Some(super::devices_window::open(
+            &window,
+            &self.imp_client()?,
+            &self.account()?,
+        ))
+    }
+
     /// Ends presence shared with the contact whose conversation is
     /// leaving the screen (nothing happens when none was shared).
     pub(super) fn withdraw_from_open_peer(&self) {

@@ -1,5 +1,8 @@
-//! Preferences: notifications and sounds, and privacy (who may ask to see
-//! one's presence, and the decisions remembered for them).
+//! Preferences: new messages (notifications, sounds, opening them),
+//! presence (going offline when idle), your devices (remote control) and
+//! privacy (contact and presence requests, and the decisions remembered
+//! for them). The options a device of yours may change by remote control
+//! (XEP-0146) are among these keys.
 
 use adw::prelude::*;
 use gtk::gio;
@@ -61,9 +64,51 @@ pub fn build(
         &gettext("Play a Sound"),
         &gettext("The desktop’s alert sound, with each notification"),
     ));
+    alerts.add(&switch_row(
+        settings,
+        "auto-open-messages",
+        "pref-auto-open",
+        &gettext("Open Conversations as Messages Arrive"),
+        &gettext("Unless you are writing in another one"),
+    ));
     page.add(&alerts);
 
+    let presence = adw::PreferencesGroup::builder()
+        .title(gettext("Presence"))
+        .build();
+    let minutes = (settings.int("auto-offline-seconds").max(60) / 60).to_string();
+    presence.add(&switch_row(
+        settings,
+        "auto-offline",
+        "pref-auto-offline",
+        &gettext("Go Offline When Idle"),
+        &crate::i18n::gettext_f(
+            "After {minutes} minutes without input; back online when you return",
+            &[("minutes", &minutes)],
+        ),
+    ));
+    page.add(&presence);
+
+    let devices = adw::PreferencesGroup::builder()
+        .title(gettext("Your Devices"))
+        .build();
+    devices.add(&switch_row(
+        settings,
+        "remote-control-enabled",
+        "pref-remote-control",
+        &gettext("Remote Control by Your Devices"),
+        &gettext("Your other devices on this account may change status, forward unread messages, change these options or leave group chats here. Nobody else ever may."),
+    ));
+    page.add(&devices);
+
     let privacy = adw::PreferencesGroup::builder().title(gettext("Privacy")).build();
+    privacy.add(&switch_row(
+        settings,
+        "auto-authorize",
+        "pref-auto-authorize",
+        &gettext("Accept Contact Requests Automatically"),
+        &gettext("Anyone who asks may then see when you are online"),
+    ));
     let policies = ["ask", "ignore"];
     let decloak = adw::ComboRow::builder()
         .title(gettext("Requests to See Your Presence"))

@@ -26,6 +26,8 @@ mod imp {
         pub sounds_played: std::cell::Cell<u32>,
         /// True while another account is being added.
         pub adding_account: std::cell::Cell<bool>,
+        /// Every toast shown, newest last (for tests and the log).
+        pub toasts: RefCell<Vec<String>>,
         #[template_child]
         pub toast_overlay: TemplateChild<adw::ToastOverlay>,
         #[template_child]
@@ -66,6 +68,9 @@ mod imp {
             });
             klass.install_action("main.join-room", None, |window, _, _| {
                 window.main_view().ask_for_room();
+            });
+            klass.install_action("main.devices", None, |window, _, _| {
+                window.main_view().open_devices();
             });
         }
 
@@ -220,6 +225,12 @@ impl Window {
 
     /// Shows a toast.
     pub fn toast(&self, text: &str) {
+        let mut shown = self.imp().toasts.borrow_mut();
+        if shown.len() >= 100 {
+            shown.remove(0);
+        }
+        shown.push(text.to_owned());
+        drop(shown);
         self.imp().toast_overlay.add_toast(adw::Toast::new(text));
     }
 
@@ -319,6 +330,7 @@ impl Window {
             ),
         );
         let settings = self.imp().settings.borrow().clone();
+        super::remote_settings::watch(self, client, settings.as_ref());
         let weak = self.downgrade();
         super::decloak_dialog::watch(self.upcast_ref(), client, settings.as_ref(), move |text| {
             if let Some(win) = weak.upgrade() {
@@ -365,6 +377,29 @@ impl Window {
             Some(&(account.jid(), peer.to_owned()).to_variant()),
         );
         app.send_notification(Some(&notification_id(&account.jid(), peer)), &notification);
+    }
+
+    /// The app's settings, when there are any.
+    pub fn settings(&self) -> Option<gio::Settings> {
+        self.imp().settings.borrow().clone()
+    }
+
+    /// The toasts shown so far (the last 100), oldest first.
+    pub fn toasts_shown(&self) -> Vec<String> {
+        self.imp().toasts.borrow().clone()
+    }
+
+    /// Tells the user, by a desktop notification when notifications are
+    /// on, that a device of theirs controlled this client.
+    pub fn notify_controlled(&self, text: &str) {
+        let settings = self.imp().settings.borrow().clone();
+        if settings.is_some_and(|s| !s.boolean("notifications-enabled")) {
+            return;
+        }
+        let Some(app) = self.application() else { return };
+        let notification = gio::Notification::new(&gettext("Controlled From Your Other Device"));
+        notification.set_body(Some(text));
+        app.send_notification(Some("remote-control"), &notification);
     }
 
     /// How many alert sounds notifications have played.

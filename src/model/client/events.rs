@@ -66,6 +66,9 @@ impl Client {
         let Some(event) = self.apply_privacy_event(event) else {
             return;
         };
+        let Some(event) = self.apply_remote_event(event) else {
+            return;
+        };
         match event {
             Event::Started {
                 accounts,

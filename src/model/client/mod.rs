@@ -6,6 +6,7 @@ mod actions;
 mod cached_lists;
 mod events;
 mod privacy;
+mod remote_control;
 
 use gio::prelude::*;
 use glib::subclass::prelude::*;
@@ -168,6 +169,28 @@ mod imp {
                     // Our presence was shared: (account, with whom, by a remembered decision).
                     Signal::builder("decloak-shared")
                         .param_types([Account::static_type(), String::static_type(), bool::static_type()])
+                        .build(),
+                    // Another device of ours controlled this client: (account, device, what, in words).
+                    Signal::builder("remote-controlled")
+                        .param_types([
+                            Account::static_type(),
+                            String::static_type(),
+                            String::static_type(),
+                        ])
+                        .build(),
+                    // A device changed the options (XEP-0146 set-options):
+                    // sounds, auto-offline, auto-msg, auto-auth.
+                    Signal::builder("remote-options-changed")
+                        .param_types([
+                            bool::static_type(),
+                            bool::static_type(),
+                            bool::static_type(),
+                            bool::static_type(),
+                        ])
+                        .build(),
+                    // A contact request was approved by the auto-auth option: (account, who).
+                    Signal::builder("subscription-approved-automatically")
+                        .param_types([Account::static_type(), String::static_type()])
                         .build(),
                     // Invisibility could not be changed: (account, the server's words).
                     Signal::builder("invisibility-failed")

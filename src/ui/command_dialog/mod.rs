@@ -2,7 +2,7 @@
 //! device chosen), then runs one command stage by stage with its forms,
 //! notes and results. Closing it cancels a command between stages.
 
-mod error_text;
+pub mod error_text;
 mod notes;
 
 use std::cell::RefCell;
