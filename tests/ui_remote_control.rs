@@ -106,13 +106,18 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
             .is_some_and(|a| a.status() == ConnectionStatus::Online)
     });
     let account = main_view.account().expect("account");
-    let laptop = runtime.block_on(online(&server, "ui-rc-laptop", "juliet", "pw"));
-    let tablet = runtime.block_on(online(&server, "ui-rc-tablet", "juliet", "pw"));
 
-    // Ctrl+Shift+D: the Devices page lists both, described.
+    // Ctrl+Shift+D: the Devices page says no other device is online…
     key(&win, "ctrl+shift+d");
     pump_until("the devices page", WAIT, || devices_window(&win).is_some());
     let page = devices_window(&win).expect("devices");
+    pump_until("the empty page", WAIT, || {
+        find::<adw::StatusPage>(&page, "no-devices").is_mapped()
+    });
+    in_styles(&page, "devices-page-empty");
+    // …then lists two as they come online, described.
+    let laptop = runtime.block_on(online(&server, "ui-rc-laptop", "juliet", "pw"));
+    let tablet = runtime.block_on(online(&server, "ui-rc-tablet", "juliet", "pw"));
     let row_of = |device: &support::accounts::Online| format!("device-{}", device.full.resource());
     pump_until("two devices, described", WAIT, || {
         [&laptop, &tablet].iter().all(|d| {
@@ -241,6 +246,27 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
     pump_until("romeo's conversation opened", WAIT, || {
         main_view.open_peer().as_deref() == Some(&*format!("romeo@{DOMAIN}"))
     });
+    // "Go offline when idle" from the phone: idle, offline; a key, back.
+    settings.set_int("auto-offline-seconds", 2).expect("seconds");
+    runtime.block_on(control(
+        &mut phone,
+        &desk,
+        RcCommand::SetOptions,
+        &[("auto-offline", "boolean", "1")],
+    ));
+    pump_until("auto-offline on", WAIT, || settings.boolean("auto-offline"));
+    pump_until("offline when idle", WAIT, || {
+        account.status() == ConnectionStatus::Offline
+    });
+    key(&win, "shift");
+    pump_until("back online", WAIT, || {
+        account.status() == ConnectionStatus::Online
+    });
+    settings.set_boolean("auto-offline", false).expect("off");
+    let desk = match account.connection_state() {
+        ConnectionState::Online { bound_jid, .. } => Jid::from(bound_jid),
+        other => panic!("{other:?}"),
+    };
     // "Sounds" off from the phone: the next notification is silent.
     runtime.block_on(control(
         &mut phone,
