@@ -216,6 +216,22 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
     shot(answers.upcast_ref(), "presence-answers");
     answers.close();
 
+    // Remote control: the Devices page (offline: no other device).
+    let devices = main_view.open_devices().expect("devices page");
+    assert_eq!(devices.title().as_deref(), Some("Ihre Geräte"));
+    let empty = find::<adw::StatusPage>(&devices, "no-devices");
+    assert_eq!(empty.title(), "Kein anderes Gerät ist online");
+    gtk::test_widget_wait_for_draw(&devices);
+    shot(devices.upcast_ref(), "devices");
+    devices.close();
+    assert_eq!(
+        balcony::model::remote_text::controlled(
+            "Telefon",
+            &balcony::core::remote_control::RemoteAction::Forwarded { count: 3, peers: vec![] }
+        ),
+        "3 ungelesene Nachrichten an Ihr Gerät „Telefon“ weitergeleitet"
+    );
+
     let cert = balcony::core::xmpp::connection::tls::UntrustedCertificate {
         der: vec![1, 2, 3],
         sha256: balcony::core::xmpp::connection::tls::sha256(&[1, 2, 3]),
