@@ -227,7 +227,10 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
     assert_eq!(
         balcony::model::remote_text::controlled(
             "Telefon",
-            &balcony::core::remote_control::RemoteAction::Forwarded { count: 3, peers: vec![] }
+            &balcony::core::remote_control::RemoteAction::Forwarded {
+                count: 3,
+                peers: vec![]
+            }
         ),
         "3 ungelesene Nachrichten an Ihr Gerät „Telefon“ weitergeleitet"
     );

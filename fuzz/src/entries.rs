@@ -23,6 +23,7 @@ use balcony::core::{
         modules::x0115_caps,
         modules::x0280_carbons,
         modules::x0402_bookmarks,
+        session::context::SessionContext,
     },
 };
 use xmpp_parsers::{
@@ -48,6 +49,21 @@ fn own() -> BareJid {
     BareJid::new("juliet@balcony.test").expect("jid")
 }
 
+/// A session context for `own()` whose output goes nowhere.
+fn context() -> SessionContext {
+    SessionContext::detached(own(), Store::open_in_memory().expect("store"))
+}
+
+/// A runtime for the async handlers (the store runs on its blocking pool).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+type Boxed<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// The data-forms reader and validator; what it reads is written and read
 /// back the same.
 pub fn forms(data: &[u8]) {
@@ -68,11 +84,10 @@ pub fn stanzas(data: &[u8]) {
         "iq" => {
             if let Ok(iq) = Iq::try_from(stanza) {
                 let _ = modules::answer(&iq);
-                let _ = balcony::core::xmpp::modules::x0050_command_responder::registry().answer(
-                    &iq,
-                    &account,
-                    &Jid::new("juliet@balcony.test/desk").expect("jid"),
-                );
+                let ctx = context();
+                let us = Jid::new("juliet@balcony.test/desk").expect("jid");
+                let responder = balcony::core::xmpp::modules::x0050_command_responder::registry();
+                let _ = runtime().block_on(responder.answer(&ctx, &iq, &us));
             }
         }
         "message" => {
@@ -105,16 +120,23 @@ impl AdhocCommand for Stages {
     fn name(&self) -> String {
         "Fuzz".into()
     }
-    fn allowed(&self, requester: Requester<'_>) -> bool {
-        requester.is_own_resource()
+    fn allowed<'a>(&'a self, _ctx: &'a SessionContext, requester: Requester<'a>) -> Boxed<'a, bool> {
+        Box::pin(async move { requester.is_own_resource() })
     }
-    fn step(
-        &self,
-        _requester: Requester<'_>,
-        state: &mut CommandState,
+    fn step<'a>(
+        &'a self,
+        _ctx: &'a SessionContext,
+        _requester: Requester<'a>,
+        state: &'a mut CommandState,
         action: Action,
         form: Option<Form>,
-    ) -> Result<StepReply, CommandError> {
+    ) -> Boxed<'a, Result<StepReply, CommandError>> {
+        Box::pin(async move { stage(state, action, form) })
+    }
+}
+
+fn stage(state: &mut CommandState, action: Action, form: Option<Form>) -> Result<StepReply, CommandError> {
+    {
         if let Some(form) = form {
             for f in form.fields {
                 state.values.insert(f.var.unwrap_or_default(), f.values);
@@ -148,7 +170,8 @@ impl AdhocCommand for Stages {
 /// attribute of `*` is replaced by the session the responder opened.
 pub fn command_responder(data: &[u8]) {
     let responder = CommandResponder::new(vec![Arc::new(Stages)], Duration::from_secs(60));
-    let account = own();
+    let ctx = context();
+    let runtime = runtime();
     let us = Jid::new("juliet@balcony.test/desk").expect("jid");
     let mut session: Option<String> = None;
     for part in data.split(|b| *b == 0).take(8) {
@@ -163,7 +186,8 @@ pub fn command_responder(data: &[u8]) {
             }
         }
         let Ok(iq) = Iq::try_from(stanza) else { continue };
-        if let Some(Iq::Result { payload: Some(p), .. }) = responder.answer(&iq, &account, &us) {
+        if let Some(Iq::Result { payload: Some(p), .. }) = runtime.block_on(responder.answer(&ctx, &iq, &us))
+        {
             if let Some(id) = p.attr("sessionid") {
                 session = Some(id.to_owned());
             }

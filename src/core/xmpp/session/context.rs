@@ -61,6 +61,20 @@ pub struct SessionContext {
 }
 
 impl SessionContext {
+    /// A context whose stanzas and events go nowhere, with every module's
+    /// state, over `store`: for driving handlers directly (fuzzing).
+    pub fn detached(account: BareJid, store: crate::core::store::Store) -> Self {
+        let (out, _) = tokio::sync::mpsc::unbounded_channel();
+        let (events, _) = async_channel::unbounded();
+        SessionContext {
+            account,
+            out: Outbound::new(out),
+            events,
+            store: StoreHandle::new(store),
+            modules: crate::core::xmpp::modules::session_state(crate::core::xmpp::modules::REGISTERED),
+        }
+    }
+
     /// Emits an event to the UI (dropped if the UI is gone).
     pub fn emit(&self, event: Event) {
         let _ = self.events.try_send(event);
