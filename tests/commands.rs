@@ -307,8 +307,8 @@ async fn our_responder_answers_through_the_server() {
     let info = DiscoInfoResult::try_from(info).expect("disco#info");
     assert!(info.features.contains("http://jabber.org/protocol/commands"));
 
-    // The commands node answers (no command of ours is registered yet; the
-    // remote-control commands come with their issue).
+    // The commands node answers our own other device with the
+    // remote-control commands (tests/remote_control.rs checks them).
     let items = phone
         .get(
             &us,
@@ -321,7 +321,19 @@ async fn our_responder_answers_through_the_server() {
         .await
         .expect("items")
         .expect("payload");
-    assert!(DiscoItemsResult::try_from(items).expect("items").items.is_empty());
+    let nodes: Vec<String> = DiscoItemsResult::try_from(items)
+        .expect("items")
+        .items
+        .into_iter()
+        .filter_map(|i| i.node)
+        .collect();
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n.starts_with("http://jabber.org/protocol/rc#"))
+            && nodes.len() == 4,
+        "{nodes:?}"
+    );
 
     // Executing an unknown node: item-not-found, as XEP-0050 §4.6 says.
     let request = CommandPayload::request("http://example.org/none", None, Action::Execute, None);
