@@ -176,10 +176,13 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
             key(&dialog, "Escape");
             pump_until("the dialog closed", WAIT, || !dialog.is_visible());
         } else {
-            let complete = all::<gtk::Button>(&dialog)
-                .into_iter()
-                .find(|b| b.is_mapped() && b.widget_name() == "command-complete")
-                .expect("a Complete button");
+            let mapped_complete = || {
+                all::<gtk::Button>(&dialog)
+                    .into_iter()
+                    .find(|b| b.is_mapped() && b.widget_name() == "command-complete")
+            };
+            pump_until("a Complete button", WAIT, || mapped_complete().is_some());
+            let complete = mapped_complete().expect("a Complete button");
             click(&complete);
             let (device, action) = runtime.block_on(laptop.expect(|ev| match ev {
                 Event::RemoteControlled { device, action, .. } => Some((device.clone(), action.clone())),

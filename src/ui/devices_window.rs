@@ -265,9 +265,14 @@ fn load_commands(page: &Rc<Page>, row: &adw::ExpanderRow, jid: &str) {
                 entity.clone(),
             );
             command.connect_activated(move |_| {
-                let dialog =
-                    CommandDialog::open(&window, &client, account.clone(), vec![entity.clone()], &name);
-                dialog.run(&item.node, &name);
+                CommandDialog::open_command(
+                    &window,
+                    &client,
+                    account.clone(),
+                    entity.clone(),
+                    &item.node,
+                    &name,
+                );
             });
             row.add_row(&command);
         }

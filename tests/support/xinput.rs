@@ -64,8 +64,44 @@ fn target(widget: &impl IsA<gtk::Widget>) -> (u64, i32, i32) {
     (xid, (at.x() as f64 + dx) as i32, (at.y() as f64 + dy) as i32)
 }
 
-/// Clicks the primary button on the middle of `widget`.
+/// Scrolls the nearest scrolled window around `widget` so that it is in
+/// view, as a person would before clicking it.
+fn scroll_into_view(widget: &gtk::Widget) {
+    let Some(scrolled) = widget
+        .ancestor(gtk::ScrolledWindow::static_type())
+        .and_downcast::<gtk::ScrolledWindow>()
+    else {
+        return;
+    };
+    let Some(child) = scrolled.child() else { return };
+    // The content inside a viewport, whose coordinates do not scroll.
+    let content = child
+        .downcast_ref::<gtk::Viewport>()
+        .and_then(|v| v.child())
+        .unwrap_or(child);
+    let Some(bounds) = widget.compute_bounds(&content) else {
+        return;
+    };
+    let adj = scrolled.vadjustment();
+    let (top, bottom) = (bounds.y() as f64, (bounds.y() + bounds.height()) as f64);
+    if top < adj.value() || bottom > adj.value() + adj.page_size() {
+        let value = (top - 12.0).clamp(adj.lower(), (adj.upper() - adj.page_size()).max(adj.lower()));
+        adj.set_value(value);
+        let ctx = glib::MainContext::default();
+        let until = Instant::now() + Duration::from_millis(150);
+        while Instant::now() < until {
+            while ctx.pending() {
+                ctx.iteration(false);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Clicks the primary button on the middle of `widget`, scrolled into
+/// view first.
 pub fn click(widget: &impl IsA<gtk::Widget>) {
+    scroll_into_view(widget.as_ref());
     let (xid, x, y) = target(widget);
     xdotool(&[
         "mousemove".into(),

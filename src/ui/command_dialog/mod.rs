@@ -116,6 +116,34 @@ impl CommandDialog {
         dialog
     }
 
+    /// Opens the dialog straight on the command `node` (named `name`) of
+    /// `entity`, without listing the entity's commands first.
+    pub fn open_command(
+        parent: &impl IsA<gtk::Window>,
+        client: &Client,
+        account: BareJid,
+        entity: Jid,
+        node: &str,
+        name: &str,
+    ) -> Self {
+        let dialog: Self = glib::Object::builder()
+            .property("transient-for", parent)
+            .property("modal", true)
+            .property("default-width", 560)
+            .property("default-height", 680)
+            .build();
+        let imp = dialog.imp();
+        imp.session
+            .replace(Some(CommandSession::new(client, account, entity.clone())));
+        imp.entity_row
+            .set_model(Some(&gtk::StringList::new(&[entity.as_str()])));
+        imp.devices.set_visible(false);
+        imp.candidates.replace(vec![entity]);
+        dialog.present();
+        dialog.run(node, name);
+        dialog
+    }
+
     fn build(&self) {
         let imp = self.imp();
         self.set_title(Some(&gettext("Commands")));
