@@ -16,6 +16,7 @@ mod message_list;
 mod message_object;
 mod registration;
 pub mod remote_text;
+pub mod request_text;
 mod room_config;
 mod room_object;
 mod room_text;

@@ -97,6 +97,15 @@ pub fn watch(window: &Window, client: &Client, settings: Option<&gio::Settings>)
         ),
     );
     client.connect_closure(
+        "notice",
+        false,
+        glib::closure_local!(
+            #[weak]
+            window,
+            move |_: Client, _account: Account, text: String| window.toast(&text)
+        ),
+    );
+    client.connect_closure(
         "subscription-approved-automatically",
         false,
         glib::closure_local!(

@@ -226,12 +226,20 @@ impl Window {
     /// Shows a toast.
     pub fn toast(&self, text: &str) {
         let mut shown = self.imp().toasts.borrow_mut();
+        // The same news twice in a row (one action, two failed requests)
+        // is shown once.
+        if shown.last().is_some_and(|last| last == text) {
+            return;
+        }
         if shown.len() >= 100 {
             shown.remove(0);
         }
         shown.push(text.to_owned());
         drop(shown);
-        self.imp().toast_overlay.add_toast(adw::Toast::new(text));
+        // The newest news replaces what is on screen rather than queueing.
+        let toast = adw::Toast::new(text);
+        toast.set_priority(adw::ToastPriority::High);
+        self.imp().toast_overlay.add_toast(toast);
     }
 
     fn set_client(&self, client: &Client) {

@@ -55,19 +55,33 @@ impl Store {
             ))
         })?;
         let mut out = Vec::new();
+        // One bad row must not blank the list: it is logged and skipped.
         for row in rows {
-            let (peer, kind, body, outgoing, ts, unread, origin_id) = row?;
-            let corrupt = |detail: String| StoreError::Corrupt {
-                table: "conversations",
-                detail,
+            let (peer, kind, body, outgoing, ts, unread, origin_id) = match row {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a conversation row is unreadable; skipped");
+                    continue;
+                }
+            };
+            let peer = match BareJid::from_str(&peer) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(%peer, error = %e, "a conversation with an invalid address; skipped");
+                    continue;
+                }
+            };
+            let kind = match kind {
+                0 => ChatKind::Chat,
+                1 => ChatKind::GroupChat,
+                k => {
+                    tracing::warn!(%peer, kind = k, "a conversation of an unknown kind; skipped");
+                    continue;
+                }
             };
             out.push(ConversationSummary {
-                peer: BareJid::from_str(&peer).map_err(|e| corrupt(format!("peer {peer:?}: {e}")))?,
-                kind: match kind {
-                    0 => ChatKind::Chat,
-                    1 => ChatKind::GroupChat,
-                    k => return Err(corrupt(format!("kind {k}"))),
-                },
+                peer,
+                kind,
                 last_body: body,
                 last_outgoing: outgoing.unwrap_or(false),
                 last_timestamp_ms: ts.unwrap_or(0),
@@ -173,6 +187,37 @@ mod tests {
             .expect("insert");
         let romeo = store.conversation_summaries(&me).expect("list").remove(0);
         assert_eq!(romeo.last_origin_id.as_deref(), Some("o7"));
+    }
+
+    #[test]
+    fn a_corrupt_conversation_row_is_skipped_and_the_rest_shown() {
+        let mut store = Store::open_in_memory().expect("store");
+        let me: BareJid = "juliet@example.org".parse().expect("jid");
+        store
+            .insert_messages(
+                &me,
+                &[
+                    message("romeo@example.org", "one", false, 1),
+                    message("nurse@example.org", "two", false, 2),
+                    message("tybalt@example.org", "three", false, 3),
+                ],
+                Placement::Newest,
+            )
+            .expect("insert");
+        store
+            .conn
+            .execute_batch(
+                "UPDATE conversations SET peer = '@@broken' WHERE peer = 'nurse@example.org';
+                 UPDATE conversations SET kind = 9 WHERE peer = 'tybalt@example.org';",
+            )
+            .expect("corrupt");
+        let shown: Vec<String> = store
+            .conversation_summaries(&me)
+            .expect("list")
+            .iter()
+            .map(|c| c.peer.to_string())
+            .collect();
+        assert_eq!(shown, ["romeo@example.org"]);
     }
 
     #[test]

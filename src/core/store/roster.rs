@@ -71,8 +71,10 @@ impl Store {
             .prepare_cached("SELECT jid, name FROM roster_groups WHERE account = ?1 ORDER BY name")?;
         let rows = stmt.query_map([account.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
         for row in rows {
-            let (jid, name) = row?;
-            groups.entry(jid).or_default().push(name);
+            match row {
+                Ok((jid, name)) => groups.entry(jid).or_default().push(name),
+                Err(e) => tracing::warn!(error = %e, "a roster group row is unreadable; skipped"),
+            }
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT jid, name, subscription, ask, approved FROM roster WHERE account = ?1 ORDER BY jid",
@@ -87,11 +89,25 @@ impl Store {
             ))
         })?;
         let mut items = Vec::new();
+        // One bad row (a damaged file, a hand edit) must not blank the
+        // roster: it is logged and skipped, and the rest is shown.
         for row in rows {
-            let (jid_text, name, subscription, ask, approved) = row?;
-            let jid = BareJid::from_str(&jid_text).map_err(|e| corrupt(format!("jid {jid_text:?}: {e}")))?;
-            let subscription = Subscription::from_name(&subscription)
-                .ok_or_else(|| corrupt(format!("subscription {subscription:?}")))?;
+            let parsed =
+                row.map_err(StoreError::from)
+                    .and_then(|(jid_text, name, subscription, ask, approved)| {
+                        let jid = BareJid::from_str(&jid_text)
+                            .map_err(|e| corrupt(format!("jid {jid_text:?}: {e}")))?;
+                        let subscription = Subscription::from_name(&subscription)
+                            .ok_or_else(|| corrupt(format!("subscription {subscription:?}")))?;
+                        Ok((jid_text, jid, name, subscription, ask, approved))
+                    });
+            let (jid_text, jid, name, subscription, ask, approved) = match parsed {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a roster row is unreadable; skipped");
+                    continue;
+                }
+            };
             items.push(RosterItem {
                 groups: groups.remove(&jid_text).unwrap_or_default(),
                 jid,
@@ -160,6 +176,26 @@ mod tests {
             approved: false,
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
         }
+    }
+
+    #[test]
+    fn a_corrupt_row_is_skipped_and_the_rest_shown() {
+        let mut store = Store::open_in_memory().expect("store");
+        let me = BareJid::from_str("me@example.org").expect("jid");
+        let good = item("a@example.org", &["Family"]);
+        let bad = item("b@example.org", &[]);
+        let also_bad = item("c@example.org", &[]);
+        store
+            .replace_roster(&me, Some("v1"), &[good.clone(), bad, also_bad])
+            .expect("replace");
+        store
+            .conn
+            .execute_batch(
+                "UPDATE roster SET subscription = 'bogus' WHERE jid = 'b@example.org';
+                 UPDATE roster SET jid = '@@not a jid' WHERE jid = 'c@example.org';",
+            )
+            .expect("corrupt");
+        assert_eq!(store.roster(&me).expect("read").1, vec![good]);
     }
 
     #[test]

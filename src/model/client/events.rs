@@ -9,7 +9,10 @@ use crate::core::{
     message::{ChatState, StoredMessage},
     xmpp::connection::error::ConnectError,
 };
-use crate::model::{conversation_list, MessageList};
+use crate::{
+    i18n::{gettext, gettext_f},
+    model::{conversation_list, MessageList},
+};
 
 use super::Client;
 
@@ -239,9 +242,63 @@ impl Client {
                     list.on_corrected(&correction);
                 }
             }
-            // Contacts, rooms and the blocklist get their models with the
-            // rest of the chat UI; until then they live in the store only.
-            other => tracing::trace!(?other, "event without a model yet"),
+            Event::SubscriptionAnswer {
+                jid,
+                contact,
+                approved,
+            } => {
+                let contact = contact.to_string();
+                let text = if approved {
+                    gettext_f(
+                        "{contact} accepted your contact request",
+                        &[("contact", &contact)],
+                    )
+                } else {
+                    gettext_f(
+                        "{contact} declined your contact request",
+                        &[("contact", &contact)],
+                    )
+                };
+                self.notice(&jid, &text);
+            }
+            Event::BlocklistChanged { jid, items, blocked } => {
+                let who: Vec<String> = items.iter().map(ToString::to_string).collect();
+                let text = match (blocked, who.is_empty()) {
+                    (true, _) => gettext_f("Blocked {contacts}", &[("contacts", &who.join(", "))]),
+                    (false, true) => gettext("Everyone was unblocked"),
+                    (false, false) => gettext_f("Unblocked {contacts}", &[("contacts", &who.join(", "))]),
+                };
+                self.notice(&jid, &text);
+            }
+            Event::RequestFailed { jid, request, detail } => {
+                self.notice(&jid, &crate::model::request_text::failed(request, &detail));
+            }
+            Event::CatchUpFinished { jid, pages, messages } => {
+                tracing::debug!(%jid, pages, messages, "archive catch-up finished");
+            }
+            // The worker keeps these in the store, where the views read
+            // them; nothing on screen shows them yet.
+            Event::ContactCapabilities { .. }
+            | Event::BlocklistReplaced { .. }
+            | Event::HistoryLoaded { .. }
+            | Event::BookmarksReplaced { .. }
+            | Event::BookmarkChanged { .. }
+            | Event::BookmarkRemoved { .. } => {}
+            // Applied before this match (`privacy.rs`, `remote_control.rs`).
+            Event::InvisibilitySupport { .. }
+            | Event::VisibleTo { .. }
+            | Event::DecloakRequested { .. }
+            | Event::DecloakShared { .. }
+            | Event::RemoteControlled { .. }
+            | Event::DeviceChanged { .. }
+            | Event::DeviceGone { .. }
+            | Event::SubscriptionApprovedAutomatically { .. } => {}
         }
+    }
+
+    /// Shows `text` to the user about `jid`'s account (a toast).
+    fn notice(&self, jid: &BareJid, text: &str) {
+        let account = self.account_or_insert(jid, false);
+        self.emit_by_name::<()>("notice", &[&account, &text]);
     }
 }

@@ -196,6 +196,10 @@ mod imp {
                     Signal::builder("invisibility-failed")
                         .param_types([Account::static_type(), String::static_type()])
                         .build(),
+                    // Something to tell the user (a failure they caused, an answer): (account, text).
+                    Signal::builder("notice")
+                        .param_types([Account::static_type(), String::static_type()])
+                        .build(),
                     // A new account logged in but could not be saved.
                     Signal::builder("account-save-failed")
                         .param_types([Account::static_type(), String::static_type()])
