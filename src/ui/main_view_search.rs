@@ -16,6 +16,11 @@ impl MainView {
         imp.search_entry.grab_focus();
     }
 
+    /// Whether the search bar is open.
+    pub fn is_searching(&self) -> bool {
+        self.imp().search_bar.is_search_mode()
+    }
+
     /// The search field and the "only this conversation" switch.
     pub fn search_widgets(&self) -> (gtk::SearchEntry, gtk::CheckButton) {
         let imp = self.imp();
