@@ -216,6 +216,14 @@ fn a_multi_stage_command_steps_forward_back_and_completes() {
         [format!("Visit planned: juliet@{DOMAIN} at 21")]
     );
 
+    // A command that completes with nothing to show says it is done.
+    find::<gtk::Button>(&dialog, "command-again").emit_clicked();
+    wait_page(&dialog, "list");
+    find::<adw::ActionRow>(&dialog, "command:urn:balcony:test:bell").emit_activate();
+    wait_page(&dialog, "done");
+    assert!(find::<adw::StatusPage>(&dialog, "command-done").is_visible());
+    screenshot(&dialog, "commands-done");
+
     // Cancel mid-way goes back to the list.
     find::<gtk::Button>(&dialog, "command-again").emit_clicked();
     run(&dialog, "command:urn:balcony:test:visit");

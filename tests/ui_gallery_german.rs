@@ -97,6 +97,11 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
         all::<MessageRow>(&view.list_view()).len() == 3
     });
     assert_eq!(main_view.conversation_title(), "Romeo", "named as in the roster");
+    assert_eq!(
+        find::<gtk::Label>(&view, "composer-placeholder").label(),
+        "Nachricht an Romeo",
+        "the composer says who the message goes to"
+    );
     shot(window.upcast_ref(), "conversation");
 
     let status = find::<gtk::MenuButton>(window, "status-menu");

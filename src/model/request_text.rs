@@ -9,18 +9,18 @@ use crate::{
 /// One line for a failed request of `kind`, with `detail` from the server.
 pub fn failed(kind: RequestKind, detail: &str) -> String {
     let detail = detail.trim();
-    let with = |msgid: &str| gettext_f(msgid, &[("detail", detail)]);
+    let d = [("detail", detail)];
     match kind {
         RequestKind::Offline => gettext("You are offline. Connect first, then try again."),
-        RequestKind::Roster => with("Your contacts could not be fetched: {detail}"),
-        RequestKind::SetContact => with("The contact could not be added or changed: {detail}"),
-        RequestKind::RemoveContact => with("The contact could not be removed: {detail}"),
-        RequestKind::Blocking => with("Blocking could not be changed: {detail}"),
-        RequestKind::History => with("Older messages could not be loaded: {detail}"),
-        RequestKind::Carbons => with("Messages from your other devices may not show here: {detail}"),
-        RequestKind::Message => with("A message could not be sent: {detail}"),
-        RequestKind::Bookmarks => with("Your bookmarks could not be changed: {detail}"),
-        RequestKind::Invisibility => with("Could not change who sees you: {detail}"),
+        RequestKind::Roster => gettext_f("Your contacts could not be fetched: {detail}", &d),
+        RequestKind::SetContact => gettext_f("The contact could not be added or changed: {detail}", &d),
+        RequestKind::RemoveContact => gettext_f("The contact could not be removed: {detail}", &d),
+        RequestKind::Blocking => gettext_f("Blocking could not be changed: {detail}", &d),
+        RequestKind::History => gettext_f("Older messages could not be loaded: {detail}", &d),
+        RequestKind::Carbons => gettext_f("Messages from your other devices may not show here: {detail}", &d),
+        RequestKind::Message => gettext_f("A message could not be sent: {detail}", &d),
+        RequestKind::Bookmarks => gettext_f("Your bookmarks could not be changed: {detail}", &d),
+        RequestKind::Invisibility => gettext_f("Could not change who sees you: {detail}", &d),
     }
 }
 

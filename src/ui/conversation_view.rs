@@ -51,6 +51,8 @@ mod imp {
         pub editing: RefCell<Option<String>>,
         /// Says that a message is being edited.
         pub editing_label: gtk::Label,
+        /// "Message Romeo", over the empty composer.
+        pub placeholder: gtk::Label,
         /// We told the contact we are typing.
         pub composing: Cell<bool>,
         /// Turns "typing" into "paused" after a quiet while.
@@ -166,7 +168,18 @@ impl ConversationView {
             .margin_top(6)
             .margin_bottom(12)
             .build();
-        composer_bar.append(&composer_scroller);
+        // GTK 4.8's text view has no placeholder: a label over it.
+        imp.placeholder.set_halign(gtk::Align::Start);
+        imp.placeholder.set_margin_start(10);
+        imp.placeholder.set_can_target(false);
+        imp.placeholder.add_css_class("dim-label");
+        imp.placeholder.set_widget_name("composer-placeholder");
+        let composer_overlay = gtk::Overlay::builder()
+            .child(&composer_scroller)
+            .hexpand(true)
+            .build();
+        composer_overlay.add_overlay(&imp.placeholder);
+        composer_bar.append(&composer_overlay);
         composer_bar.append(&imp.send_button);
         imp.jump_button.set_halign(gtk::Align::Center);
         imp.jump_button.set_valign(gtk::Align::Start);
@@ -202,6 +215,12 @@ impl ConversationView {
             return;
         };
         let imp = self.imp();
+        let name = account
+            .conversation(peer)
+            .map_or_else(|| peer.to_owned(), |(_, c)| c.title());
+        // Translators: over the empty message field; {name} is who it goes to.
+        imp.placeholder
+            .set_label(&crate::i18n::gettext_f("Message {name}", &[("name", &name)]));
         imp.at_bottom.set(around.is_none());
         list.set_reveal_step(ROWS_PER_FRAME);
         let (client_, account_, peer_, view, opened) = (
@@ -387,6 +406,7 @@ impl ConversationView {
 
     fn on_composer_changed(&self, buffer: &gtk::TextBuffer) {
         let imp = self.imp();
+        imp.placeholder.set_visible(buffer.char_count() == 0);
         let Some((client, account, peer, _)) = imp.conversation.borrow().clone() else {
             return;
         };

@@ -52,3 +52,8 @@ local function handler(_, data, state)
 end
 
 module:provides("adhoc", adhoc_new("Plan a Visit", "urn:balcony:test:visit", handler, "any"));
+
+-- Completes at once with nothing to show: no form, no note.
+module:provides("adhoc", adhoc_new("Ring the Bell", "urn:balcony:test:bell", function()
+	return { status = "completed" };
+end, "any"));

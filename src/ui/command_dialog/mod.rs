@@ -179,6 +179,14 @@ impl CommandDialog {
         imp.stack.add_named(&scrolled(&list_box, 640), Some("list"));
         imp.stack.add_named(&scrolled(&form_box, 640), Some("form"));
         imp.stack.add_named(&imp.error_page, Some("error"));
+        // A command that completes with nothing to show still says so.
+        let done = adw::StatusPage::builder()
+            .icon_name("object-select-symbolic")
+            .title(gettext("Done"))
+            .description(gettext("The command finished."))
+            .build();
+        done.set_widget_name("command-done");
+        imp.stack.add_named(&done, Some("done"));
         imp.stack.set_vexpand(true);
 
         for (b, label, name) in [
@@ -442,7 +450,9 @@ impl CommandDialog {
             }
             None => imp.form_view.set_visible(false),
         }
-        imp.stack.set_visible_child_name("form");
+        let nothing_to_show = !reply.is_executing() && reply.notes.is_empty() && reply.form.is_none();
+        imp.stack
+            .set_visible_child_name(if nothing_to_show { "done" } else { "form" });
         if reply.is_executing() {
             let default = reply.default_action();
             self.show_buttons(
