@@ -41,9 +41,23 @@ certificates = "$dir/certs"
 authentication = "internal_hashed"
 c2s_require_encryption = true
 log = { { levels = { min = "info" }, to = "file", filename = "$dir/prosody.log" } }
-modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "carbons", "smacks", "csi_simple", "blocklist", "version", "time", "uptime", "adhoc", "admin_adhoc" }
+plugin_paths = { "$PWD/tests/demo" }
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "carbons", "smacks", "csi_simple", "blocklist", "version", "time", "uptime", "adhoc", "admin_adhoc", "demo_welcome" }
 VirtualHost "$domain"
 CFG
+# juliet and romeo are contacts of each other already (both ways), so
+# each window shows the other's presence.
+roster_dir="$dir/data/$(printf '%s' "$domain" | sed 's/\./%2e/g')/roster"
+mkdir -p "$roster_dir"
+for pair in "juliet romeo" "romeo juliet"; do
+  set -- $pair
+  cat > "$roster_dir/$1.dat" <<ROSTER
+return {
+	[false] = { version = 1; pending = {}; };
+	["$2@$domain"] = { subscription = "both"; name = "${2^}"; groups = {}; };
+};
+ROSTER
+done
 mkdir -p "$dir/data"
 prosody --config "$dir/prosody.cfg.lua" -F &
 prosody_pid=$!
