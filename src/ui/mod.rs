@@ -42,6 +42,7 @@ pub mod start_conversation_dialog;
 mod status_menu;
 pub mod subscription_dialog;
 mod window;
+mod window_subscriptions;
 
 use std::path::PathBuf;
 

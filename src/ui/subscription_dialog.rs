@@ -9,6 +9,32 @@ pub const RESPONSE_ALLOW: &str = "allow";
 /// Response id of the deny button.
 pub const RESPONSE_DENY: &str = "deny";
 
+/// Response id of the "ask to see theirs too" button.
+pub const RESPONSE_ASK_BACK: &str = "ask-back";
+
+/// After allowing `from`, asks whether to ask to see their presence too
+/// (as Dino and Conversations do); the caller connects `response`.
+pub fn build_ask_back(parent: &impl IsA<gtk::Window>, from: &str) -> adw::MessageDialog {
+    let dialog = adw::MessageDialog::builder()
+        .transient_for(parent)
+        .modal(true)
+        .heading(gettext("See When They Are Online Too?"))
+        .body(gettext_f(
+            "{contact} can now see when you are online. Ask to see theirs as well?",
+            &[("contact", from)],
+        ))
+        .build();
+    dialog.set_widget_name("ask-back-dialog");
+    dialog.add_responses(&[
+        ("not-now", &gettext("_Not Now")),
+        (RESPONSE_ASK_BACK, &gettext("_Ask")),
+    ]);
+    dialog.set_response_appearance(RESPONSE_ASK_BACK, adw::ResponseAppearance::Suggested);
+    dialog.set_default_response(Some(RESPONSE_ASK_BACK));
+    dialog.set_close_response("not-now");
+    dialog
+}
+
 /// Builds the dialog; the caller connects `response`. Closing it decides
 /// nothing: the request stays with the server and comes back next login.
 pub fn build(parent: &impl IsA<gtk::Window>, from: &str, message: &str) -> adw::MessageDialog {

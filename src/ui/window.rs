@@ -4,7 +4,7 @@
 use adw::{prelude::*, subclass::prelude::*};
 use gtk::{gio, glib};
 
-use super::{certificate_dialog, subscription_dialog, AccountSetup, MainView};
+use super::{certificate_dialog, AccountSetup, MainView};
 use crate::{
     i18n::{gettext, gettext_f},
     model::{Account, Client},
@@ -436,34 +436,6 @@ impl Window {
             app.withdraw_notification(&notification_id(account_jid, peer));
         }
         self.present();
-    }
-
-    /// Asks whether `from` may see `account`'s presence; the dialog.
-    pub fn ask_about_subscription(
-        &self,
-        client: &Client,
-        account: &Account,
-        from: &str,
-        message: &str,
-    ) -> adw::MessageDialog {
-        let dialog = subscription_dialog::build(self, from, message);
-        let from = from.to_owned();
-        dialog.connect_response(
-            None,
-            glib::clone!(
-                #[weak]
-                client,
-                #[weak]
-                account,
-                move |_, response| match response {
-                    subscription_dialog::RESPONSE_ALLOW => client.answer_subscription(&account, &from, true),
-                    subscription_dialog::RESPONSE_DENY => client.answer_subscription(&account, &from, false),
-                    _ => {}
-                }
-            ),
-        );
-        dialog.present();
-        dialog
     }
 
     fn choose_page(&self) {

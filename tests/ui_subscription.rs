@@ -1,0 +1,87 @@
+//! A contact request answered by real clicks through the X server: Allow,
+//! then Balcony offers to ask to see their presence too, and Ask sends
+//! that request, as the other side observes.
+
+mod support;
+
+use std::time::Duration;
+
+use adw::prelude::*;
+use balcony::model::ConnectionStatus;
+use support::{
+    peer::Peer,
+    prosody::Prosody,
+    ui::{all, app_window, dialog_of, init, pump_until, screenshot},
+    xinput::click,
+};
+use xmpp_parsers::{
+    jid::Jid,
+    presence::{Presence, Type as PresenceType},
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn response(dialog: &adw::MessageDialog, label: &str) -> gtk::Button {
+    all::<gtk::Button>(dialog)
+        .into_iter()
+        .find(|b| b.is_mapped() && b.label().as_deref() == Some(label))
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+}
+
+#[gtk::test]
+fn allowing_a_request_offers_to_ask_back_and_asks() {
+    init();
+    let server = Prosody::start();
+    server.register("juliet", "pw");
+    server.register("romeo", "pw");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let profile = runtime.block_on(async {
+        let setup = support::accounts::online(&server, "ui-subscription", "juliet", "pw").await;
+        let profile = setup.profile.clone();
+        setup.worker.shutdown();
+        profile
+    });
+    let (_app, window) = app_window(profile);
+    window.set_default_size(900, 640);
+    let win: gtk::Window = window.clone().upcast();
+    pump_until("online", WAIT, || {
+        window
+            .main_view()
+            .account()
+            .is_some_and(|a| a.status() == ConnectionStatus::Online)
+    });
+    let mut romeo = runtime.block_on(async {
+        let mut romeo = Peer::login(&server, "romeo", "pw").await;
+        romeo
+            .get_own(
+                xmpp_parsers::roster::Roster {
+                    ver: None,
+                    items: vec![],
+                }
+                .into(),
+            )
+            .await
+            .expect("roster");
+        romeo.available().await;
+        romeo
+    });
+    let juliet: Jid = "juliet@balcony.test".parse().expect("jid");
+    runtime.block_on(romeo.send(Presence::new(PresenceType::Subscribe).with_to(juliet.clone())));
+    pump_until("the contact request", WAIT, || {
+        dialog_of::<adw::MessageDialog>(&win).is_some()
+    });
+    let request = dialog_of::<adw::MessageDialog>(&win).expect("request");
+    click(&response(&request, "_Allow"));
+    runtime.block_on(romeo.presence_where(|p| p.type_ == PresenceType::Subscribed));
+    pump_until("the offer to ask back", WAIT, || {
+        dialog_of::<adw::MessageDialog>(&win).is_some_and(|d| d.widget_name() == "ask-back-dialog")
+    });
+    let offer = dialog_of::<adw::MessageDialog>(&win).expect("offer");
+    assert!(offer.body().contains("romeo@balcony.test"), "{}", offer.body());
+    screenshot(&offer, "subscription-ask-back");
+    click(&response(&offer, "_Ask"));
+    runtime.block_on(romeo.presence_where(|p| {
+        p.type_ == PresenceType::Subscribe && p.from.as_ref().is_some_and(|f| f.to_bare() == juliet.to_bare())
+    }));
+    window.close();
+}
