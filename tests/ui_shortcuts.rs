@@ -100,7 +100,8 @@ fn every_shortcut_works_from_anywhere() {
             Box::new(|m| shown::<gtk::ShortcutsWindow>(m).is_some()),
         ),
     ];
-    let focus: [(&str, Box<dyn Fn()>); 3] = [
+    type Focus<'a> = (&'a str, Box<dyn Fn() + 'a>);
+    let focus: [Focus; 3] = [
         (
             "nothing",
             Box::new(|| gtk::prelude::GtkWindowExt::set_focus(&main, None::<&gtk::Widget>)),

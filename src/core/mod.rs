@@ -19,3 +19,4 @@ pub mod rooms;
 pub mod store;
 pub mod worker;
 pub mod xmpp;
+pub mod xmpp_uri;

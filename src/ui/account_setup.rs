@@ -223,6 +223,14 @@ impl AccountSetup {
         ))
     }
 
+    /// Puts `address` in the address field and the cursor after it.
+    pub fn prefill_address(&self, address: &str) {
+        let row = &self.imp().jid_row;
+        row.set_text(address);
+        row.grab_focus();
+        row.set_position(0);
+    }
+
     /// Creates the account given on the page on its server (XEP-0077),
     /// with the server's form; once created, logs in with it.
     pub fn create_account(&self) -> Option<super::RegistrationDialog> {

@@ -42,9 +42,15 @@ mod imp {
             self.obj().present_window();
         }
 
-        fn open(&self, _files: &[gio::File], _hint: &str) {
-            // xmpp: URIs open the window for now; chats arrive with the chat UI.
+        fn open(&self, files: &[gio::File], _hint: &str) {
+            // xmpp: links, from the desktop or a second `balcony xmpp:…`.
             self.obj().present_window();
+            let window = self.obj().active_window().and_downcast::<Window>();
+            for file in files {
+                if let Some(window) = &window {
+                    window.open_xmpp_link(&file.uri());
+                }
+            }
         }
 
         fn shutdown(&self) {

@@ -70,6 +70,8 @@ mod imp {
         pub room_handlers: RefCell<Option<(crate::model::RoomObject, Vec<glib::SignalHandlerId>)>>,
         /// A room the user asked to join, opened once joined.
         pub pending_room: RefCell<Option<String>>,
+        /// A room password an `xmpp:…?join` link gave, for the next join.
+        pub pending_room_password: RefCell<Option<String>>,
         #[template_child]
         pub search_bar: TemplateChild<gtk::SearchBar>,
         #[template_child]

@@ -73,7 +73,8 @@ impl MainView {
                         return;
                     };
                     view.imp().pending_room.replace(Some(room.to_string()));
-                    client.join_room(&account, &room, &nick);
+                    let password = view.imp().pending_room_password.take();
+                    client.join_room_with_password(&account, &room, &nick, password);
                 }
             ),
         );

@@ -43,6 +43,7 @@ mod status_menu;
 pub mod subscription_dialog;
 mod window;
 mod window_subscriptions;
+pub mod xmpp_links;
 
 use std::path::PathBuf;
 

@@ -85,6 +85,17 @@ impl Client {
 
     /// Joins a room as `nick` (the account's name when empty).
     pub fn join_room(&self, account: &Account, room: &BareJid, nick: &str) {
+        self.join_room_with_password(account, room, nick, None);
+    }
+
+    /// Joins a room, with its password when one is needed.
+    pub fn join_room_with_password(
+        &self,
+        account: &Account,
+        room: &BareJid,
+        nick: &str,
+        password: Option<String>,
+    ) {
         let Ok(jid) = account.jid().parse::<BareJid>() else {
             return;
         };
@@ -93,7 +104,7 @@ impl Client {
             jid,
             room: room.clone(),
             nick: Some(nick.trim().to_owned()).filter(|n| !n.is_empty()),
-            password: None,
+            password: password.map(|p| crate::core::credentials::Password::new(&p)),
         });
     }
 
