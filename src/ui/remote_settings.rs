@@ -97,6 +97,17 @@ pub fn watch(window: &Window, client: &Client, settings: Option<&gio::Settings>)
         ),
     );
     client.connect_closure(
+        "password-needed",
+        false,
+        glib::closure_local!(
+            #[weak]
+            window,
+            move |client: Client, account: Account, refused: bool| {
+                window.ask_for_password(&client, &account, refused);
+            }
+        ),
+    );
+    client.connect_closure(
         "notice",
         false,
         glib::closure_local!(

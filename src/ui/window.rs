@@ -28,6 +28,10 @@ mod imp {
         pub adding_account: std::cell::Cell<bool>,
         /// Every toast shown, newest last (for tests and the log).
         pub toasts: RefCell<Vec<String>>,
+        /// The password prompt on screen, if any (one at a time). Weak:
+        /// libadwaita 1.2 crashes finalizing a message dialog with an entry
+        /// row after it was destroyed, so nothing may outlive its close.
+        pub password_prompt: glib::WeakRef<adw::MessageDialog>,
         #[template_child]
         pub toast_overlay: TemplateChild<adw::ToastOverlay>,
         #[template_child]

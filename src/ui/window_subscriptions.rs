@@ -8,6 +8,18 @@ use super::{subscription_dialog, Window};
 use crate::model::{Account, Client};
 
 impl Window {
+    /// Asks for `account`'s password (see [`super::password_prompt`]).
+    pub fn ask_for_password(&self, client: &Client, account: &Account, refused: bool) -> adw::MessageDialog {
+        use adw::subclass::prelude::ObjectSubclassIsExt;
+        // One prompt at a time: a newer reason replaces the one shown.
+        if let Some(old) = self.imp().password_prompt.upgrade() {
+            old.close();
+        }
+        let dialog = super::password_prompt::ask(self, client, account, refused);
+        self.imp().password_prompt.set(Some(&dialog));
+        dialog
+    }
+
     /// Asks whether `from` may see `account`'s presence; the dialog.
     pub fn ask_about_subscription(
         &self,

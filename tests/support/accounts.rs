@@ -186,6 +186,19 @@ pub fn offline_profile(name: &str) -> Profile {
             password_storage: PasswordStorage::ProfileFile,
         })
         .expect("account");
+    // Its password is kept, so that the account is offline because the
+    // server cannot be reached, not because a password is missing.
+    let jid = "juliet@balcony.test".parse().expect("jid");
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(balcony::core::credentials::save_password(
+            &profile,
+            PasswordStorage::ProfileFile,
+            &jid,
+            &balcony::core::credentials::Password::new("pw"),
+        ))
+        .expect("password");
     profile
 }
 

@@ -21,6 +21,16 @@ impl fmt::Debug for Command {
                 .field("password", password)
                 .field("storage", storage)
                 .finish(),
+            Self::LoginWithPassword {
+                jid,
+                password,
+                storage,
+            } => f
+                .debug_struct("LoginWithPassword")
+                .field("jid", jid)
+                .field("password", password)
+                .field("storage", storage)
+                .finish(),
             Self::Connect { jid } => f.debug_struct("Connect").field("jid", jid).finish(),
             Self::Disconnect { jid } => f.debug_struct("Disconnect").field("jid", jid).finish(),
             Self::SetPresence { jid, presence } => f

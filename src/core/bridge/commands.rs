@@ -52,6 +52,17 @@ pub enum Command {
         /// Where to keep the password once the login worked.
         storage: PasswordStorage,
     },
+    /// Log a stored account in with `password` the user typed (it was not
+    /// stored, or the server refused the stored one); once the login
+    /// works, keep it in `storage`.
+    LoginWithPassword {
+        /// The account.
+        jid: BareJid,
+        /// The password.
+        password: Password,
+        /// Where to keep it once the login worked (`None`: nowhere).
+        storage: PasswordStorage,
+    },
     /// Connect a stored account.
     Connect {
         /// The account.

@@ -239,6 +239,21 @@ impl Worker {
                 );
                 self.start_session(&jid, true).await;
             }
+            Command::LoginWithPassword {
+                jid,
+                password,
+                storage,
+            } => {
+                let Some(entry) = self.accounts.get_mut(&jid) else {
+                    tracing::warn!(%jid, "a password for an unknown account");
+                    return;
+                };
+                entry.password = Some(password);
+                // Saved (account and password) once the login works.
+                entry.pending_storage = Some(storage);
+                self.stop_session(&jid);
+                self.start_session(&jid, true).await;
+            }
             Command::Connect { jid } => self.connect(&jid).await,
             Command::Disconnect { jid } => {
                 if !self.stop_session(&jid) {

@@ -114,7 +114,19 @@ impl Client {
                     } => Some((**cert).clone()),
                     _ => None,
                 };
+                let password_needed = match &state {
+                    ConnectionState::Offline {
+                        error: Some(ConnectError::PasswordUnavailable { .. }),
+                    } => Some(false),
+                    ConnectionState::Offline {
+                        error: Some(ConnectError::AuthenticationFailed { .. }),
+                    } => Some(true),
+                    _ => None,
+                };
                 account.apply_state(state);
+                if let (Some(refused), true) = (password_needed, account.saved()) {
+                    self.emit_by_name::<()>("password-needed", &[&account, &refused]);
+                }
                 if let Some(cert) = untrusted {
                     account.set_pending_certificate(Some(cert));
                     self.emit_by_name::<()>("certificate-untrusted", &[&account]);

@@ -200,6 +200,10 @@ mod imp {
                     Signal::builder("notice")
                         .param_types([Account::static_type(), String::static_type()])
                         .build(),
+                    // A stored account needs its password typed: (account, the server refused the last one).
+                    Signal::builder("password-needed")
+                        .param_types([Account::static_type(), bool::static_type()])
+                        .build(),
                     // A new account logged in but could not be saved.
                     Signal::builder("account-save-failed")
                         .param_types([Account::static_type(), String::static_type()])

@@ -48,6 +48,23 @@ impl Client {
         None
     }
 
+    /// Logs `account` in with a password the user typed, kept in `storage`
+    /// once the login works.
+    pub fn login_with_password(
+        &self,
+        account: &crate::model::Account,
+        password: String,
+        storage: crate::core::credentials::PasswordStorage,
+    ) {
+        if let Ok(jid) = account.jid().parse() {
+            self.send(Command::LoginWithPassword {
+                jid,
+                password: crate::core::credentials::Password::new(password),
+                storage,
+            });
+        }
+    }
+
     /// Connects `account` again with the presence it had.
     pub fn connect_account(&self, account: &crate::model::Account) {
         if let Ok(jid) = account.jid().parse() {
