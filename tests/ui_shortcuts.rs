@@ -48,16 +48,39 @@ fn every_shortcut_works_from_anywhere() {
             timestamp_ms: 1_763_700_000_000,
             state: DeliveryState::Received,
         };
+        // Two hundred unread from tybalt: more than the first page.
+        let unread: Vec<NewMessage> = (0..200)
+            .map(|i| NewMessage {
+                peer: "tybalt@balcony.test".parse().expect("jid"),
+                body: format!("t{i}"),
+                sender: "tybalt@balcony.test".into(),
+                timestamp_ms: 1_763_600_000_000 + i * 1000,
+                ..hello.clone()
+            })
+            .collect();
         store
             .batch(|s| s.insert_messages(&me, &[hello], Placement::Newest))
             .expect("message");
+        store
+            .batch(|s| s.insert_messages(&me, &unread, Placement::Newest))
+            .expect("unread");
     }
     let (_app, window) = app_window(profile);
     window.set_default_size(900, 640);
     let main: gtk::Window = window.clone().upcast();
     let view = window.main_view();
-    pump_until("the cached conversation", WAIT, || {
-        view.account().is_some_and(|a| a.conversations().n_items() == 1)
+    pump_until("the cached conversations", WAIT, || {
+        view.account().is_some_and(|a| a.conversations().n_items() == 2)
+    });
+    // Replying takes the offer to jump to the first unread message away.
+    view.open_conversation("tybalt@balcony.test");
+    let conversation = view.conversation_view();
+    pump_until("the jump offered", WAIT, || conversation.offers_jump());
+    conversation.composer().grab_focus();
+    support::xinput::type_text(&main, "Soon.");
+    key(&main, "Return");
+    pump_until("the offer gone after replying", WAIT, || {
+        !conversation.offers_jump()
     });
     view.open_conversation("romeo@balcony.test");
     let composer = view.conversation_view().composer();

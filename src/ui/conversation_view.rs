@@ -9,7 +9,6 @@ use gtk::{gdk, glib};
 use super::message_row;
 use crate::{
     core::message::ChatState,
-    i18n::ngettext_f,
     model::{Account, Client, MessageList},
 };
 
@@ -25,7 +24,7 @@ const EDGE: f64 = 300.0;
 /// iteration; 2 at a time cost 4-7 ms, and the page is whole in 10 frames.
 const ROWS_PER_FRAME: usize = 2;
 
-mod imp {
+pub(super) mod imp {
     use std::cell::{Cell, RefCell};
 
     use super::*;
@@ -327,55 +326,6 @@ impl ConversationView {
         }
     }
 
-    /// Offers to jump to where the last `unread` messages begin, when that is
-    /// not in the loaded page of `opened`.
-    async fn offer_first_unread(
-        &self,
-        client: &Client,
-        account: &Account,
-        peer: &str,
-        opened: &MessageList,
-        unread: u32,
-    ) {
-        let Some(first) = client.first_unread(account, peer, unread).await else {
-            return;
-        };
-        // Still this conversation, and the first unread not loaded?
-        if self.messages().as_ref() != Some(opened) || opened.contains(first) {
-            return;
-        }
-        let imp = self.imp();
-        imp.first_unread.set(Some(first));
-        imp.jump_button.set_label(&ngettext_f(
-            "Jump to the first unread message",
-            "Jump to the first of {n} unread messages",
-            unread,
-            &[("n", &unread.to_string())],
-        ));
-        imp.jump_button.set_visible(true);
-    }
-
-    /// Loads the messages around the first unread one and shows it.
-    pub fn jump_to_first_unread(&self) {
-        let imp = self.imp();
-        imp.jump_button.set_visible(false);
-        let (Some(first), Some(list)) = (imp.first_unread.take(), self.messages()) else {
-            return;
-        };
-        imp.at_bottom.set(false);
-        let view = self.clone();
-        glib::spawn_future_local(async move {
-            if let Ok(Some(position)) = list.load_around(first).await {
-                view.scroll_to_position(&list, position);
-            }
-        });
-    }
-
-    /// Whether the jump to the first unread message is offered.
-    pub fn offers_jump(&self) -> bool {
-        self.imp().jump_button.is_visible()
-    }
-
     /// Whether a sent message is being corrected.
     pub fn is_editing(&self) -> bool {
         self.imp().editing.borrow().is_some()
@@ -460,12 +410,14 @@ impl ConversationView {
         imp.composing.set(false);
         buffer.set_text("");
         imp.at_bottom.set(true);
+        // Replying is reading: the offer to jump back goes.
+        self.retire_jump();
     }
 
     /// Scrolls to row `position` of `list` once the rows just shown are
     /// laid out (the list ignores a position it has not laid out yet), if
     /// they are still what the view shows.
-    fn scroll_to_position(&self, list: &MessageList, position: u32) {
+    pub(super) fn scroll_to_position(&self, list: &MessageList, position: u32) {
         let of = list.n_items();
         after_layout(
             &self.imp().list_view,
@@ -560,6 +512,10 @@ impl ConversationView {
         let from_bottom = adj.upper() - adj.page_size() - adj.value();
         let Some(list) = self.messages() else { return };
         imp.at_bottom.set(from_bottom < 24.0 && !list.has_newer());
+        // Scrolled back as far as the first unread message: it is read.
+        if imp.first_unread.get().is_some_and(|first| list.contains(first)) {
+            self.retire_jump();
+        }
         if adj.value() < EDGE && list.has_older() {
             glib::spawn_future_local(async move {
                 // The list holds them (and notifies `held`): they are shown

@@ -12,6 +12,7 @@ pub mod connection_text;
 mod contact_row;
 mod conversation_row;
 mod conversation_view;
+mod conversation_view_unread;
 pub mod decloak_dialog;
 pub mod devices_window;
 mod entry_dialog;
