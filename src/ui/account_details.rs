@@ -1,13 +1,14 @@
-//! The account's details. For now its trusted certificates: the ones the
-//! user pinned when they could not be verified, each with its SHA-256
-//! fingerprint and a button to stop trusting it.
+//! The account's details: its server (what it runs, what it announces),
+//! changing the password (XEP-0077), and its trusted certificates (the
+//! ones the user pinned when they could not be verified, each with its
+//! SHA-256 fingerprint and a button to stop trusting it).
 
 use adw::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
 use super::MainView;
 use crate::{
-    i18n::{gettext, gettext_f},
+    i18n::{gettext, gettext_f, ngettext_f},
     model::{Client, PinnedCertificate},
 };
 
@@ -34,6 +35,8 @@ pub fn open(parent: &gtk::Window, client: &Client, account: BareJid) -> adw::Pre
         .icon_name("dialog-information-symbolic")
         .build();
     page.set_title(&gettext("Details"));
+    page.add(&server_group(client, &account));
+    page.add(&password_group(client, &account));
     page.add(&group);
     let window = adw::PreferencesWindow::builder()
         .title(gettext_f("{account} Details", &[("account", account.as_str())]))
@@ -64,6 +67,120 @@ pub fn open(parent: &gtk::Window, client: &Client, account: BareJid) -> adw::Pre
     });
     window.present();
     window
+}
+
+/// The server: its software and features, asked when the window opens.
+fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
+    let group = adw::PreferencesGroup::builder().title(gettext("Server")).build();
+    let software = adw::ActionRow::builder()
+        .title(gettext("Software"))
+        .subtitle(gettext("Asking…"))
+        .name("server-software")
+        .build();
+    let features = adw::ExpanderRow::builder()
+        .title(gettext("Features"))
+        .subtitle(gettext("Asking…"))
+        .name("server-features")
+        .build();
+    group.add(&software);
+    group.add(&features);
+    let (client, account) = (client.clone(), account.clone());
+    glib::spawn_future_local(async move {
+        match client.server_info(&account).await {
+            Ok(info) => {
+                software.set_subtitle(&info.software.unwrap_or_else(|| gettext("It does not say")));
+                features.set_subtitle(&ngettext_f(
+                    "{n} feature",
+                    "{n} features",
+                    info.features.len() as u32,
+                    &[("n", &info.features.len().to_string())],
+                ));
+                for feature in info.features {
+                    let row = adw::ActionRow::builder()
+                        .title(feature.as_str())
+                        .title_selectable(true)
+                        .build();
+                    row.add_css_class("monospace");
+                    features.add_row(&row);
+                }
+            }
+            Err(_) => {
+                let offline = gettext("Connect to see this");
+                software.set_subtitle(&offline);
+                features.set_subtitle(&offline);
+            }
+        }
+    });
+    group
+}
+
+/// Changing the password on the server.
+fn password_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
+    let group = adw::PreferencesGroup::builder()
+        .title(gettext("Password"))
+        .description(gettext("The new password is kept where the old one was."))
+        .build();
+    let new = adw::PasswordEntryRow::builder()
+        .title(gettext("New password"))
+        .name("new-password")
+        .build();
+    let again = adw::PasswordEntryRow::builder()
+        .title(gettext("New password again"))
+        .name("new-password-again")
+        .build();
+    let change = gtk::Button::builder()
+        .label(gettext("_Change Password"))
+        .use_underline(true)
+        .halign(gtk::Align::End)
+        .margin_top(12)
+        .sensitive(false)
+        .name("change-password")
+        .css_classes(["suggested-action"])
+        .build();
+    group.add(&new);
+    group.add(&again);
+    group.add(&change);
+    let check = glib::clone!(
+        #[weak]
+        new,
+        #[weak]
+        again,
+        #[weak]
+        change,
+        move || change.set_sensitive(!new.text().is_empty() && new.text() == again.text())
+    );
+    let check_again = check.clone();
+    new.connect_changed(move |_| check());
+    again.connect_changed(move |_| check_again());
+    let (client, account) = (client.clone(), account.clone());
+    change.connect_clicked(glib::clone!(
+        #[weak]
+        new,
+        #[weak]
+        again,
+        move |button| {
+            button.set_sensitive(false);
+            let (client, account, password) = (client.clone(), account.clone(), new.text().to_string());
+            let (button, new, again) = (button.clone(), new.clone(), again.clone());
+            glib::spawn_future_local(async move {
+                let done = client.change_password(&account, password).await;
+                let window = button.root().and_downcast::<adw::PreferencesWindow>();
+                let text = match &done {
+                    Ok(()) => gettext("Password changed"),
+                    Err(e) => gettext_f("The password was not changed: {reason}", &[("reason", e)]),
+                };
+                if done.is_ok() {
+                    new.set_text("");
+                    again.set_text("");
+                }
+                if let Some(window) = window {
+                    window.add_toast(adw::Toast::new(&text));
+                }
+                button.set_sensitive(done.is_err());
+            });
+        }
+    ));
+    group
 }
 
 #[derive(Clone)]

@@ -31,6 +31,15 @@ impl fmt::Debug for Command {
                 .field("password", password)
                 .field("storage", storage)
                 .finish(),
+            Self::ChangePassword { jid, password, .. } => f
+                .debug_struct("ChangePassword")
+                .field("jid", jid)
+                .field("password", password)
+                .finish_non_exhaustive(),
+            Self::ServerInfo { jid, .. } => f
+                .debug_struct("ServerInfo")
+                .field("jid", jid)
+                .finish_non_exhaustive(),
             Self::Connect { jid } => f.debug_struct("Connect").field("jid", jid).finish(),
             Self::Disconnect { jid } => f.debug_struct("Disconnect").field("jid", jid).finish(),
             Self::SetPresence { jid, presence } => f

@@ -63,6 +63,23 @@ pub enum Command {
         /// Where to keep it once the login worked (`None`: nowhere).
         storage: PasswordStorage,
     },
+    /// Change the account's password on the server (XEP-0077); once the
+    /// server took it, it is kept where the old one was.
+    ChangePassword {
+        /// The account.
+        jid: BareJid,
+        /// The new password.
+        password: Password,
+        /// Done, or why not.
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// What the account's server runs and announces.
+    ServerInfo {
+        /// The account.
+        jid: BareJid,
+        /// The answer, or why there is none.
+        reply: oneshot::Sender<Result<crate::core::xmpp::modules::x0092_version::ServerInfo, String>>,
+    },
     /// Connect a stored account.
     Connect {
         /// The account.

@@ -254,6 +254,9 @@ impl Worker {
                 self.stop_session(&jid);
                 self.start_session(&jid, true).await;
             }
+            Command::ChangePassword { jid, password, reply } => {
+                let _ = reply.send(self.change_password(&jid, password).await);
+            }
             Command::Connect { jid } => self.connect(&jid).await,
             Command::Disconnect { jid } => {
                 if !self.stop_session(&jid) {

@@ -159,6 +159,40 @@ impl Worker {
         }
     }
 
+    /// Changes the password on the server, then keeps the new one where
+    /// the old one was, and for this run's reconnects.
+    pub(super) async fn change_password(&mut self, jid: &BareJid, password: Password) -> Result<(), String> {
+        let Some(session) = self.accounts.get(jid).and_then(|e| e.session.as_ref()) else {
+            return Err("the account is offline".into());
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let request =
+            crate::core::xmpp::session::requests::SessionRequest::ChangePassword(password.clone(), tx);
+        if session.commands.send(SessionCommand::Request(request)).is_err() {
+            return Err("the account is offline".into());
+        }
+        match tokio::time::timeout(std::time::Duration::from_secs(15), rx).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => return Err(e),
+            _ => return Err("the server did not answer".into()),
+        }
+        let account = jid.clone();
+        let storage = self
+            .store
+            .run(move |s| s.account(&account))
+            .await
+            .ok()
+            .flatten()
+            .map(|a| a.password_storage)
+            .unwrap_or(PasswordStorage::None);
+        if let Some(entry) = self.accounts.get_mut(jid) {
+            entry.password = Some(password.clone());
+        }
+        credentials::save_password(&self.profile, storage, jid, &password)
+            .await
+            .map_err(|e| format!("the server took the new password, but it could not be kept: {e}"))
+    }
+
     pub(super) async fn shutdown(&mut self, notes: &mut mpsc::UnboundedReceiver<SessionNote>) {
         let mut running: Vec<u64> = Vec::new();
         let jids: Vec<BareJid> = self.accounts.keys().cloned().collect();

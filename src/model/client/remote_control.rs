@@ -65,6 +65,34 @@ impl Client {
         }
     }
 
+    /// What `jid`'s server runs and announces.
+    pub async fn server_info(
+        &self,
+        jid: &xmpp_parsers::jid::BareJid,
+    ) -> Result<crate::core::xmpp::modules::x0092_version::ServerInfo, String> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.send(Command::ServerInfo {
+            jid: jid.clone(),
+            reply,
+        });
+        rx.await.unwrap_or_else(|_| Err("the worker stopped".into()))
+    }
+
+    /// Changes `jid`'s password on its server, keeping it where the old was.
+    pub async fn change_password(
+        &self,
+        jid: &xmpp_parsers::jid::BareJid,
+        password: String,
+    ) -> Result<(), String> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.send(Command::ChangePassword {
+            jid: jid.clone(),
+            password: crate::core::credentials::Password::new(password),
+            reply,
+        });
+        rx.await.unwrap_or_else(|_| Err("the worker stopped".into()))
+    }
+
     /// Connects `account` again with the presence it had.
     pub fn connect_account(&self, account: &crate::model::Account) {
         if let Ok(jid) = account.jid().parse() {

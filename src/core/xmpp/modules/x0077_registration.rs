@@ -410,6 +410,28 @@ impl Registration {
     }
 }
 
+/// Changes the logged-in account's password (XEP-0077 §3.3): an IQ set to
+/// our server with our username and the new password.
+pub async fn change_password(
+    ctx: &crate::core::xmpp::session::context::SessionContext,
+    new: &Password,
+) -> Result<(), crate::core::xmpp::session::outgoing::IqError> {
+    let username = ctx.account.node().map(|n| n.to_string()).unwrap_or_default();
+    let query = Element::builder("query", ns::REGISTER)
+        .append(
+            Element::builder("username", ns::REGISTER)
+                .append(username)
+                .build(),
+        )
+        .append(
+            Element::builder("password", ns::REGISTER)
+                .append(new.expose().to_owned())
+                .build(),
+        )
+        .build();
+    ctx.out.set(None, query).await.map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

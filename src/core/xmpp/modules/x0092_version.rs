@@ -13,6 +13,44 @@ pub const MODULE: Module = Module {
     ..Module::NONE
 };
 
+/// What our server runs and announces (for the account's details).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerInfo {
+    /// Software name and version (XEP-0092), when it says.
+    pub software: Option<String>,
+    /// Its disco#info features, sorted.
+    pub features: Vec<String>,
+}
+
+/// Asks our server what it runs (XEP-0092) and what it announces
+/// (disco#info); each part is left empty when the server does not say.
+pub async fn server_info(ctx: &crate::core::xmpp::session::context::SessionContext) -> ServerInfo {
+    use xmpp_parsers::{
+        disco::{DiscoInfoQuery, DiscoInfoResult},
+        jid::Jid,
+        version::VersionQuery,
+    };
+    let server = Jid::from(ctx.account.domain().to_owned());
+    let (version, info) = futures::join!(
+        ctx.out.get(Some(server.clone()), VersionQuery),
+        ctx.out.get(Some(server), DiscoInfoQuery { node: None })
+    );
+    let software = match version {
+        Ok(Some(p)) => VersionResult::try_from(p).ok().map(|v| {
+            let text = format!("{} {}", v.name.trim(), v.version.trim());
+            text.trim().chars().take(80).collect()
+        }),
+        _ => None,
+    };
+    let features = match info {
+        Ok(Some(p)) => DiscoInfoResult::try_from(p)
+            .map(|i| i.features.into_iter().take(256).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    ServerInfo { software, features }
+}
+
 fn answer(request: &IqRequest<'_>) -> Option<Answer> {
     if request.is_set || !request.payload.is("query", ns::VERSION) {
         return None;

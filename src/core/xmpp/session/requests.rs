@@ -88,6 +88,12 @@ pub enum SessionRequest {
     RequestPresence(BareJid, DecloakReason, PresenceAnswersReply),
     /// See [`crate::core::bridge::Command::WithdrawPresence`].
     WithdrawPresence(BareJid),
+    /// See [`crate::core::bridge::Command::ServerInfo`].
+    ServerInfo(
+        tokio::sync::oneshot::Sender<Result<crate::core::xmpp::modules::x0092_version::ServerInfo, String>>,
+    ),
+    /// Changes the password on the server; the answer says whether it took it.
+    ChangePassword(Password, tokio::sync::oneshot::Sender<Result<(), String>>),
 }
 
 /// Debug output that can reach a log: message text is shown by size, form
@@ -142,6 +148,8 @@ impl fmt::Debug for SessionRequest {
                 .field(a1)
                 .finish_non_exhaustive(),
             Self::WithdrawPresence(a0) => f.debug_tuple("WithdrawPresence").field(a0).finish(),
+            Self::ServerInfo(_) => f.debug_tuple("ServerInfo").finish_non_exhaustive(),
+            Self::ChangePassword(a0, _) => f.debug_tuple("ChangePassword").field(a0).finish_non_exhaustive(),
         }
     }
 }
@@ -216,6 +224,7 @@ impl Command {
                 reply,
             } => (jid, R::RequestPresence(to, reason, reply)),
             Command::WithdrawPresence { jid, peer } => (jid, R::WithdrawPresence(peer)),
+            Command::ServerInfo { jid, reply } => (jid, R::ServerInfo(reply)),
             other => return Routed::Worker(other),
         };
         Routed::Session(jid, request)
@@ -234,6 +243,8 @@ impl SessionRequest {
             SessionRequest::RequestPresence(_, _, reply) => {
                 reply.send(Err(PresenceRequestError::Offline)).is_ok()
             }
+            SessionRequest::ServerInfo(reply) => reply.send(Err("offline".into())).is_ok(),
+            SessionRequest::ChangePassword(_, reply) => reply.send(Err("offline".into())).is_ok(),
             _ => false,
         }
     }
@@ -321,6 +332,16 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
                 let _ = reply.send(Ok(answers));
             }
             SessionRequest::WithdrawPresence(peer) => x0276_decloak::withdraw(&ctx, &peer).await,
+            SessionRequest::ServerInfo(reply) => {
+                let _ = reply.send(Ok(
+                    crate::core::xmpp::modules::x0092_version::server_info(&ctx).await
+                ));
+            }
+            SessionRequest::ChangePassword(password, reply) => {
+                let done =
+                    crate::core::xmpp::modules::x0077_registration::change_password(&ctx, &password).await;
+                let _ = reply.send(done.map_err(|e| e.to_string()));
+            }
             SessionRequest::Subscription(..)
             | SessionRequest::ChatState(..)
             | SessionRequest::MarkDisplayed(..)

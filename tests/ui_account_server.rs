@@ -1,0 +1,102 @@
+//! The account's details show what the server runs and announces, and
+//! change the password (XEP-0077) by real clicks and keys: afterwards a
+//! fresh login with the new password works, and the new password is kept
+//! where the old one was.
+
+mod support;
+
+use std::time::Duration;
+
+use adw::prelude::*;
+use balcony::{
+    core::credentials::{load_password, PasswordStorage},
+    model::ConnectionStatus,
+};
+use support::{
+    peer::Peer,
+    prosody::Prosody,
+    ui::{all, app_window, dialog_of, find, init, pump_until, screenshot},
+    xinput::{click, type_text},
+};
+use xmpp_parsers::jid::BareJid;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[gtk::test]
+fn server_software_features_and_a_password_change() {
+    init();
+    // Prosody changes passwords with mod_user_account_management.
+    let server = Prosody::start_with(&["user_account_management"], "");
+    server.register("juliet", "old-secret");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let profile = runtime.block_on(async {
+        let setup = support::accounts::online(&server, "ui-account-server", "juliet", "old-secret").await;
+        let profile = setup.profile.clone();
+        setup.worker.shutdown();
+        profile
+    });
+    let (_app, window) = app_window(profile.clone());
+    window.set_default_size(900, 700);
+    let win: gtk::Window = window.clone().upcast();
+    pump_until("online", WAIT, || {
+        window
+            .main_view()
+            .account()
+            .is_some_and(|a| a.status() == ConnectionStatus::Online)
+    });
+    // The main menu, then Account Details.
+    let menu = all::<gtk::MenuButton>(&window)
+        .into_iter()
+        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
+        .expect("the main menu");
+    click(&menu);
+    let popover = menu.popover().expect("popover");
+    pump_until("the menu", WAIT, || popover.is_mapped());
+    let item = all::<gtk::Widget>(&popover)
+        .into_iter()
+        .find(|w| {
+            w.type_().name() == "GtkModelButton"
+                && w.property::<Option<String>>("text").as_deref() == Some("Account Details")
+        })
+        .expect("Account Details");
+    click(&item);
+    pump_until("the details", WAIT, || {
+        dialog_of::<adw::PreferencesWindow>(&win).is_some()
+    });
+    let details = dialog_of::<adw::PreferencesWindow>(&win).expect("details");
+    let software = find::<adw::ActionRow>(&details, "server-software");
+    pump_until("the server's software", WAIT, || {
+        software.subtitle().is_some_and(|s| s.starts_with("Prosody"))
+    });
+    let features = find::<adw::ExpanderRow>(&details, "server-features");
+    let count: usize = features
+        .subtitle()
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(count > 5, "{count} features");
+    screenshot(&details, "account-details-server");
+
+    // A new password, typed twice; Change.
+    click(&find::<adw::PasswordEntryRow>(&details, "new-password"));
+    type_text(&details, "new-secret");
+    click(&find::<adw::PasswordEntryRow>(&details, "new-password-again"));
+    type_text(&details, "new-secret");
+    let change = find::<gtk::Button>(&details, "change-password");
+    pump_until("Change enabled", WAIT, || change.is_sensitive());
+    click(&change);
+    pump_until("the fields cleared after the change", WAIT, || {
+        find::<adw::PasswordEntryRow>(&details, "new-password")
+            .text()
+            .is_empty()
+    });
+    // The server takes the new password; the old one no longer works.
+    runtime.block_on(Peer::login(&server, "juliet", "new-secret"));
+    let jid: BareJid = "juliet@balcony.test".parse().expect("jid");
+    let kept = runtime
+        .block_on(load_password(&profile, PasswordStorage::ProfileFile, &jid))
+        .expect("kept");
+    assert_eq!(kept.expose(), "new-secret", "kept where the old one was");
+    window.close();
+}
