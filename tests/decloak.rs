@@ -17,7 +17,6 @@ use support::{
     prosody::{Prosody, DOMAIN},
 };
 use tokio::sync::oneshot;
-use tokio_xmpp::Stanza;
 use xmpp_parsers::{
     jid::{BareJid, Jid},
     minidom::Element,
@@ -36,23 +35,6 @@ fn request(to: &BareJid, ns: &str, name: &str, reason: Option<&str>) -> Presence
 
 fn decloak(to: &BareJid, reason: &str) -> Presence {
     request(to, "urn:xmpp:decloak:0", "decloak", Some(reason))
-}
-
-/// The presences `peer` receives from `who` within `window`.
-async fn presences_from(peer: &mut Peer, who: &BareJid, window: Duration) -> Vec<Presence> {
-    let deadline = tokio::time::Instant::now() + window;
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if left.is_zero() {
-            return seen;
-        }
-        match peer.next_stanza(left).await {
-            Some(Stanza::Presence(p)) if p.from.as_ref().is_some_and(|f| f.to_bare() == *who) => seen.push(p),
-            Some(_) => {}
-            None => return seen,
-        }
-    }
 }
 
 async fn asked(juliet: &Online, from: &BareJid) -> balcony::core::privacy::DecloakRequest {
@@ -110,11 +92,11 @@ async fn nothing_without_consent_then_share_once_sends_one_caps_only_presence() 
     assert_eq!(question.reason, DecloakReason::Media);
     assert!(!question.in_roster);
     assert_eq!(question.resources, vec![tybalt.jid.clone()]);
-    let nothing = presences_from(&mut tybalt, &me, Duration::from_secs(3)).await;
+    let nothing = tybalt.presences_from(&me, Duration::from_secs(3)).await;
     assert!(nothing.is_empty(), "no presence before consent: {nothing:?}");
 
     answer(&juliet, &tybalt_bare, DecloakAnswer::ShareOnce);
-    let shared = presences_from(&mut tybalt, &me, Duration::from_secs(3)).await;
+    let shared = tybalt.presences_from(&me, Duration::from_secs(3)).await;
     assert_eq!(shared.len(), 1, "exactly one presence: {shared:?}");
     let p = &shared[0];
     assert_eq!(p.type_, PresenceType::None);
@@ -139,7 +121,7 @@ async fn nothing_without_consent_then_share_once_sends_one_caps_only_presence() 
         jid: me.clone(),
         peer: tybalt_bare.clone(),
     });
-    let gone = presences_from(&mut tybalt, &me, Duration::from_secs(3)).await;
+    let gone = tybalt.presences_from(&me, Duration::from_secs(3)).await;
     assert!(
         gone.iter().any(|p| p.type_ == PresenceType::Unavailable),
         "withdrawn with unavailable: {gone:?}"
@@ -158,12 +140,7 @@ async fn always_rules_answer_by_themselves_until_revoked() {
     tybalt.send(decloak(&me, "text")).await;
     asked(&juliet, &tybalt_bare).await;
     answer(&juliet, &tybalt_bare, DecloakAnswer::AlwaysForContact);
-    assert_eq!(
-        presences_from(&mut tybalt, &me, Duration::from_secs(2))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(tybalt.presences_from(&me, Duration::from_secs(2)).await.len(), 1);
     let contact_rule = DecloakRule {
         scope: RuleScope::Contact,
         target: tybalt_bare.to_string(),
@@ -172,7 +149,7 @@ async fn always_rules_answer_by_themselves_until_revoked() {
 
     // Asked again: answered at once, without a question.
     tybalt.send(decloak(&me, "text")).await;
-    let shared = presences_from(&mut tybalt, &me, Duration::from_secs(3)).await;
+    let shared = tybalt.presences_from(&me, Duration::from_secs(3)).await;
     assert_eq!(shared.len(), 1, "answered by the rule: {shared:?}");
     let events = drain_for(&juliet.events, Duration::from_millis(300)).await;
     assert_eq!(requests_in(&events), 0, "no question: {events:?}");
@@ -187,7 +164,8 @@ async fn always_rules_answer_by_themselves_until_revoked() {
     assert!(rx.await.expect("answer").expect("revoked").is_empty());
     tybalt.send(decloak(&me, "text")).await;
     asked(&juliet, &tybalt_bare).await;
-    assert!(presences_from(&mut tybalt, &me, Duration::from_secs(3))
+    assert!(tybalt
+        .presences_from(&me, Duration::from_secs(3))
         .await
         .is_empty());
     answer(&juliet, &tybalt_bare, DecloakAnswer::Ignore);
@@ -199,24 +177,14 @@ async fn always_rules_answer_by_themselves_until_revoked() {
     nurse.send(decloak(&me, "file")).await;
     asked(&juliet, &nurse_bare).await;
     answer(&juliet, &nurse_bare, DecloakAnswer::AlwaysForDomain);
-    assert_eq!(
-        presences_from(&mut nurse, &me, Duration::from_secs(2))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(nurse.presences_from(&me, Duration::from_secs(2)).await.len(), 1);
     let domain_rule = DecloakRule {
         scope: RuleScope::Domain,
         target: DOMAIN.into(),
     };
     assert_eq!(rules(&juliet).await, vec![domain_rule.clone()]);
     nurse.send(decloak(&me, "file")).await;
-    assert_eq!(
-        presences_from(&mut nurse, &me, Duration::from_secs(2))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(nurse.presences_from(&me, Duration::from_secs(2)).await.len(), 1);
     let (reply, rx) = oneshot::channel();
     juliet.send(Command::RevokeDecloakRule {
         jid: me.clone(),
@@ -226,9 +194,7 @@ async fn always_rules_answer_by_themselves_until_revoked() {
     assert!(rx.await.expect("answer").expect("revoked").is_empty());
     nurse.send(decloak(&me, "file")).await;
     asked(&juliet, &nurse_bare).await;
-    assert!(presences_from(&mut nurse, &me, Duration::from_secs(3))
-        .await
-        .is_empty());
+    assert!(nurse.presences_from(&me, Duration::from_secs(3)).await.is_empty());
     juliet.worker.shutdown();
 }
 
@@ -249,7 +215,8 @@ async fn a_burst_gives_one_question_and_blocked_or_ignored_requesters_get_nothin
     mallory.send(decloak(&me, "media")).await;
     let events = drain_for(&juliet.events, Duration::from_secs(1)).await;
     assert_eq!(requests_in(&events), 0);
-    assert!(presences_from(&mut mallory, &me, Duration::from_secs(1))
+    assert!(mallory
+        .presences_from(&me, Duration::from_secs(1))
         .await
         .is_empty());
 
@@ -297,12 +264,7 @@ async fn legacy_namespaces_malformed_requests_and_the_ignore_policy() {
         .await;
     assert_eq!(asked(&juliet, &tybalt_bare).await.reason, DecloakReason::Text);
     answer(&juliet, &tybalt_bare, DecloakAnswer::ShareOnce);
-    assert_eq!(
-        presences_from(&mut tybalt, &me, Duration::from_secs(2))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(tybalt.presences_from(&me, Duration::from_secs(2)).await.len(), 1);
 
     let mut nurse = Peer::login(&server, "nurse", "pw").await;
     nurse.available().await;
@@ -347,9 +309,7 @@ async fn legacy_namespaces_malformed_requests_and_the_ignore_policy() {
     again.send(decloak(&me, "text")).await;
     let events = drain_for(&juliet.events, Duration::from_secs(1)).await;
     assert_eq!(requests_in(&events), 0, "the ignore policy asks nothing");
-    assert!(presences_from(&mut again, &me, Duration::from_secs(1))
-        .await
-        .is_empty());
+    assert!(again.presences_from(&me, Duration::from_secs(1)).await.is_empty());
     juliet.worker.shutdown();
 }
 

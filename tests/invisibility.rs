@@ -19,7 +19,6 @@ use balcony::core::{
     privacy::InvisibilityMethod,
 };
 use support::{accounts::online, peer::Peer, prosody::Prosody};
-use tokio_xmpp::Stanza;
 use xmpp_parsers::{
     jid::{BareJid, Jid},
     message::{Lang, Message},
@@ -48,23 +47,6 @@ fn from_bare(p: &Presence, who: &BareJid) -> bool {
     p.from.as_ref().is_some_and(|f| f.to_bare() == *who)
 }
 
-/// Reads `peer`'s stanzas for `window`; the presences from `who`.
-async fn presences_from(peer: &mut Peer, who: &BareJid, window: Duration) -> Vec<Presence> {
-    let deadline = tokio::time::Instant::now() + window;
-    let mut seen = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if left.is_zero() {
-            return seen;
-        }
-        match peer.next_stanza(left).await {
-            Some(Stanza::Presence(p)) if from_bare(&p, who) => seen.push(p),
-            Some(_) => {}
-            None => return seen,
-        }
-    }
-}
-
 fn available(ps: &[Presence]) -> usize {
     ps.iter().filter(|p| p.type_ == PresenceType::None).count()
 }
@@ -73,22 +55,6 @@ fn chat(to: &Jid, body: &str) -> Message {
     let mut m = Message::chat(Some(to.clone()));
     m.bodies.insert(Lang::default(), body.into());
     m
-}
-
-async fn logged_in_peer(server: &Prosody, user: &str) -> Peer {
-    let mut peer = Peer::login(server, user, "pw").await;
-    // Prosody sends presence to resources that asked for the roster.
-    peer.get_own(
-        xmpp_parsers::roster::Roster {
-            ver: None,
-            items: vec![],
-        }
-        .into(),
-    )
-    .await
-    .expect("roster");
-    peer.available().await;
-    peer
 }
 
 async fn wait_online(juliet: &support::accounts::Online) {
@@ -109,8 +75,8 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
     }
     server.befriend("juliet", "romeo");
     server.befriend("juliet", "nurse");
-    let mut romeo = logged_in_peer(server, "romeo").await;
-    let mut nurse = logged_in_peer(server, "nurse").await;
+    let mut romeo = Peer::online(server, "romeo", "pw").await;
+    let mut nurse = Peer::online(server, "nurse", "pw").await;
     let juliet = online(&*server, name, "juliet", "pw").await;
     let me = juliet.jid.clone();
     let method = juliet
@@ -168,7 +134,7 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
         Some(xmpp_parsers::presence::Show::Away),
         "romeo sees what she set"
     );
-    let leaked = presences_from(&mut nurse, &me, Duration::from_millis(1500)).await;
+    let leaked = nurse.presences_from(&me, Duration::from_millis(1500)).await;
     assert_eq!(available(&leaked), 0, "nurse sees nothing: {leaked:?}");
 
     // Messages flow both ways while invisible.
@@ -203,7 +169,7 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
         })
         .await;
     assert!(after_reconnect, "invisible again on the new session");
-    let leaked = presences_from(&mut nurse, &me, Duration::from_secs(3)).await;
+    let leaked = nurse.presences_from(&me, Duration::from_secs(3)).await;
     assert_eq!(
         available(&leaked),
         0,
@@ -212,7 +178,7 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
 
     // A server restart: every session is new; nurse logs in again first.
     server.restart();
-    let mut nurse = logged_in_peer(server, "nurse").await;
+    let mut nurse = Peer::online(server, "nurse", "pw").await;
     wait_online(&juliet).await;
     let after_restart = juliet
         .expect(|ev| match ev {
@@ -222,7 +188,7 @@ async fn check_invisibility(server: &mut Prosody, name: &str, expected: Invisibi
         })
         .await;
     assert!(after_restart, "invisible again after the restart");
-    let leaked = presences_from(&mut nurse, &me, Duration::from_secs(3)).await;
+    let leaked = nurse.presences_from(&me, Duration::from_secs(3)).await;
     assert_eq!(
         available(&leaked),
         0,

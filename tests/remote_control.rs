@@ -38,21 +38,6 @@ fn node(c: RcCommand) -> String {
     c.node()
 }
 
-async fn peer(server: &Prosody, user: &str) -> Peer {
-    let mut p = Peer::login(server, user, "pw").await;
-    p.get_own(
-        xmpp_parsers::roster::Roster {
-            ver: None,
-            items: vec![],
-        }
-        .into(),
-    )
-    .await
-    .expect("roster");
-    p.available().await;
-    p
-}
-
 /// Runs one step of `node` at `to` from `from`.
 async fn step(
     from: &mut Peer,
@@ -125,9 +110,9 @@ async fn setup(name: &str) -> Setup {
     server.register("juliet", "pw");
     server.register("romeo", "pw");
     server.befriend("juliet", "romeo");
-    let romeo = peer(&server, "romeo").await;
+    let romeo = Peer::online(&server, "romeo", "pw").await;
     let balcony = online(&server, name, "juliet", "pw").await;
-    let chamber = peer(&server, "juliet").await;
+    let chamber = Peer::online(&server, "juliet", "pw").await;
     Setup {
         server,
         balcony,
@@ -430,7 +415,7 @@ async fn set_options_changes_each_option_keeps_omitted_ones_and_auto_auth_is_obe
     // auto-auth is on now: a contact request is approved without asking.
     assert!(expected.auto_auth);
     s.server.register("nurse", "pw");
-    let mut nurse = peer(&s.server, "nurse").await;
+    let mut nurse = Peer::online(&s.server, "nurse", "pw").await;
     nurse
         .send(Presence::new(PresenceType::Subscribe).with_to(Jid::from(s.balcony.jid.clone())))
         .await;
@@ -597,7 +582,7 @@ async fn strangers_other_sessions_and_a_disabled_responder_are_refused() {
     .await
     .expect_err("refused");
     assert_eq!(condition(&e), DefinedCondition::Forbidden);
-    let mut tablet = peer(&s.server, "juliet").await;
+    let mut tablet = Peer::online(&s.server, "juliet", "pw").await;
     let e = step(
         &mut tablet,
         &to,

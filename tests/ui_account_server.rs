@@ -29,12 +29,7 @@ fn server_software_features_and_a_password_change() {
     let server = Prosody::start_with(&["user_account_management"], "");
     server.register("juliet", "old-secret");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = support::accounts::online(&server, "ui-account-server", "juliet", "old-secret").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
+    let profile = support::ui::saved_profile(&server, "ui-account-server", "juliet", "old-secret", &runtime);
     let (_app, window) = app_window(profile.clone());
     window.set_default_size(900, 700);
     let win: gtk::Window = window.clone().upcast();

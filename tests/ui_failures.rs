@@ -23,12 +23,7 @@ fn adding_a_contact_offline_and_a_refused_room_join_are_explained() {
     let server = Prosody::start();
     server.register("juliet", "pw");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = support::accounts::online(&server, "ui-failures", "juliet", "pw").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
+    let profile = support::ui::saved_profile(&server, "ui-failures", "juliet", "pw", &runtime);
     let (_app, window) = app_window(profile);
     window.set_default_size(900, 640);
     let win: gtk::Window = window.clone().upcast();

@@ -33,21 +33,6 @@ use xmpp_parsers::{
 
 const WAIT: Duration = Duration::from_secs(15);
 
-async fn logged_in_peer(server: &Prosody, user: &str) -> Peer {
-    let mut peer = Peer::login(server, user, "pw").await;
-    peer.get_own(
-        xmpp_parsers::roster::Roster {
-            ver: None,
-            items: vec![],
-        }
-        .into(),
-    )
-    .await
-    .expect("roster");
-    peer.available().await;
-    peer
-}
-
 fn from(p: &Presence, who: &BareJid) -> bool {
     p.from.as_ref().is_some_and(|f| f.to_bare() == *who)
 }
@@ -76,26 +61,11 @@ fn menu_item(popover: &gtk::Popover, label: &str) -> gtk::Widget {
         })
 }
 
-/// The response button labelled `label` in a message dialog.
-fn response(dialog: &adw::MessageDialog, label: &str) -> gtk::Button {
-    all::<gtk::Button>(dialog)
-        .into_iter()
-        .find(|b| b.is_mapped() && b.label().as_deref() == Some(label))
-        .unwrap_or_else(|| panic!("no button {label:?}"))
-}
-
 fn message_dialog(window: &gtk::Window, name: &str) -> adw::MessageDialog {
     pump_until(name, WAIT, || {
         dialog_of::<adw::MessageDialog>(window).is_some_and(|d| d.widget_name() == name)
     });
     dialog_of::<adw::MessageDialog>(window).expect("dialog")
-}
-
-fn in_styles(widget: &impl IsA<gtk::Widget>, name: &str) {
-    screenshot(widget, name);
-    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
-    screenshot(widget, &format!("{name}-dark"));
-    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
 }
 
 fn open_popover(button: &gtk::MenuButton) -> gtk::Popover {
@@ -115,14 +85,9 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
     }
     server.befriend("juliet", "romeo");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = support::accounts::online(&server, "ui-privacy", "juliet", "pw").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
-    let mut romeo = runtime.block_on(logged_in_peer(&server, "romeo"));
-    let mut tybalt = runtime.block_on(logged_in_peer(&server, "tybalt"));
+    let profile = support::ui::saved_profile(&server, "ui-privacy", "juliet", "pw", &runtime);
+    let mut romeo = runtime.block_on(Peer::online(&server, "romeo", "pw"));
+    let mut tybalt = runtime.block_on(Peer::online(&server, "tybalt", "pw"));
     let me: BareJid = format!("juliet@{DOMAIN}").parse().expect("jid");
     let romeo_bare = romeo.jid.to_bare();
 
@@ -143,7 +108,7 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
     let popover = open_popover(&status);
     let invisible = find::<adw::ActionRow>(&popover, "invisible");
     assert!(invisible.is_sensitive(), "offered where the server supports it");
-    in_styles(&popover, "privacy-status-menu");
+    support::ui::screenshot_styles(&popover, "privacy-status-menu");
     click(&invisible);
     pump_until("invisible", WAIT, || account.invisible());
     runtime.block_on(romeo.presence_where(|p| from(p, &me) && p.type_ == PresenceType::Unavailable));
@@ -165,7 +130,7 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
     let presence = find::<gtk::MenuButton>(&window, "presence-menu");
     assert!(presence.is_visible());
     let menu = open_popover(&presence);
-    in_styles(&menu, "privacy-presence-menu");
+    support::ui::screenshot_styles(&menu, "privacy-presence-menu");
     click(&menu_item(&menu, "Be _Visible to This Contact"));
     pump_until("visible to romeo", WAIT, || {
         account.is_visible_to(romeo_bare.as_str())
@@ -179,7 +144,7 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
         "{}",
         line.label()
     );
-    in_styles(&popover, "privacy-status-menu-visible-to");
+    support::ui::screenshot_styles(&popover, "privacy-status-menu-visible-to");
     key(&win, "Escape");
     pump_until("the popover closed", WAIT, || !popover.is_mapped());
 
@@ -202,12 +167,12 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
         "{}",
         dialog.body()
     );
-    in_styles(&dialog, "privacy-decloak-consent");
+    support::ui::screenshot_styles(&dialog, "privacy-decloak-consent");
     let narrow = dialog.default_width();
     dialog.set_default_size(360, -1);
     screenshot(&dialog, "privacy-decloak-consent-360");
     dialog.set_default_size(narrow, -1);
-    click(&response(&dialog, "_Always for This Contact"));
+    click(&support::ui::response_button(&dialog, "_Always for This Contact"));
     pump_until("the dialog closed", WAIT, || !dialog.is_visible());
     let tybalt_bare = tybalt.jid.to_bare();
     let shared = runtime.block_on(tybalt.presence_where(|p| from(p, &me)));
@@ -226,7 +191,7 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
         })
     });
     let preferences = dialog_of::<adw::PreferencesWindow>(&win).expect("preferences");
-    in_styles(&preferences, "privacy-preferences-rule");
+    support::ui::screenshot_styles(&preferences, "privacy-preferences-rule");
     click(&find::<gtk::Button>(&preferences, "revoke-tybalt@balcony.test"));
     pump_until("the rule gone", WAIT, || {
         all::<adw::ActionRow>(&preferences)
@@ -255,9 +220,9 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
     let menu = open_popover(&presence);
     click(&menu_item(&menu, "_Request Their Presence…"));
     let dialog = message_dialog(&win, "request-presence-dialog");
-    in_styles(&dialog, "privacy-request-presence");
+    support::ui::screenshot_styles(&dialog, "privacy-request-presence");
     click(&find::<gtk::CheckButton>(&dialog, "file"));
-    click(&response(&dialog, "_Ask"));
+    click(&support::ui::response_button(&dialog, "_Ask"));
     let waiting = message_dialog(&win, "presence-answers-dialog");
     // tybalt sees the request, shows his presence and says what he runs.
     runtime.block_on(async {
@@ -305,8 +270,8 @@ fn invisibility_and_decloak_consent_by_real_clicks_and_keys() {
         "{}",
         waiting.body()
     );
-    in_styles(&waiting, "privacy-presence-answers");
-    click(&response(&waiting, "_Chat"));
+    support::ui::screenshot_styles(&waiting, "privacy-presence-answers");
+    click(&support::ui::response_button(&waiting, "_Chat"));
     pump_until("the answers dialog closed", WAIT, || !waiting.is_visible());
     assert_eq!(main_view.open_peer().as_deref(), Some(tybalt_bare.as_str()));
 

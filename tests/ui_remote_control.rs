@@ -33,13 +33,6 @@ use xmpp_parsers::{jid::Jid, minidom::Element};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn in_styles(widget: &impl IsA<gtk::Widget>, name: &str) {
-    screenshot(widget, name);
-    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
-    screenshot(widget, &format!("{name}-dark"));
-    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
-}
-
 fn devices_window(parent: &gtk::Window) -> Option<adw::Window> {
     dialog_of::<adw::Window>(parent).filter(|w| w.widget_name() == "devices-window")
 }
@@ -90,12 +83,7 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
     server.register("romeo", "pw");
     let notifications = NotificationServer::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = online(&server, "ui-rc-desk", "juliet", "pw").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
+    let profile = support::ui::saved_profile(&server, "ui-rc-desk", "juliet", "pw", &runtime);
     let (_app, window) = app_window(profile);
     window.set_default_size(900, 700);
     let win: gtk::Window = window.clone().upcast();
@@ -114,7 +102,7 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
     pump_until("the empty page", WAIT, || {
         find::<adw::StatusPage>(&page, "no-devices").is_mapped()
     });
-    in_styles(&page, "devices-page-empty");
+    support::ui::screenshot_styles(&page, "devices-page-empty");
     // …then lists two as they come online, described.
     let laptop = runtime.block_on(online(&server, "ui-rc-laptop", "juliet", "pw"));
     let tablet = runtime.block_on(online(&server, "ui-rc-tablet", "juliet", "pw"));
@@ -126,7 +114,7 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
                 .any(|r| r.widget_name() == row_of(d) && r.title().starts_with("Balcony"))
         })
     });
-    in_styles(&page, "devices-page");
+    support::ui::screenshot_styles(&page, "devices-page");
     page.set_default_size(360, 560);
     screenshot(&page, "devices-page-360");
     page.set_default_size(520, 560);
@@ -157,7 +145,7 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
         find::<adw::ActionRow>(&laptop_row, "rc-set-options").title(),
         "Settings"
     );
-    in_styles(&page, "devices-page-commands");
+    support::ui::screenshot_styles(&page, "devices-page-commands");
 
     // Each command's dialog; Set Status completed from its form.
     for (command, shot) in [
@@ -171,7 +159,7 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
         });
         let dialog = dialog_of::<CommandDialog>(&page).expect("dialog");
         pump_until("its first stage", WAIT, || dialog.reply().is_some());
-        in_styles(&dialog, shot);
+        support::ui::screenshot_styles(&dialog, shot);
         if command != "rc-set-status" {
             key(&dialog, "Escape");
             pump_until("the dialog closed", WAIT, || !dialog.is_visible());

@@ -11,7 +11,7 @@ use balcony::model::ConnectionStatus;
 use support::{
     peer::Peer,
     prosody::Prosody,
-    ui::{all, app_window, dialog_of, init, pump_until, screenshot},
+    ui::{app_window, dialog_of, init, pump_until, screenshot},
     xinput::click,
 };
 use xmpp_parsers::{
@@ -21,13 +21,6 @@ use xmpp_parsers::{
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn response(dialog: &adw::MessageDialog, label: &str) -> gtk::Button {
-    all::<gtk::Button>(dialog)
-        .into_iter()
-        .find(|b| b.is_mapped() && b.label().as_deref() == Some(label))
-        .unwrap_or_else(|| panic!("no button {label:?}"))
-}
-
 #[gtk::test]
 fn allowing_a_request_offers_to_ask_back_and_asks() {
     init();
@@ -35,12 +28,7 @@ fn allowing_a_request_offers_to_ask_back_and_asks() {
     server.register("juliet", "pw");
     server.register("romeo", "pw");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = support::accounts::online(&server, "ui-subscription", "juliet", "pw").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
+    let profile = support::ui::saved_profile(&server, "ui-subscription", "juliet", "pw", &runtime);
     let (_app, window) = app_window(profile);
     window.set_default_size(900, 640);
     let win: gtk::Window = window.clone().upcast();
@@ -71,7 +59,7 @@ fn allowing_a_request_offers_to_ask_back_and_asks() {
         dialog_of::<adw::MessageDialog>(&win).is_some()
     });
     let request = dialog_of::<adw::MessageDialog>(&win).expect("request");
-    click(&response(&request, "_Allow"));
+    click(&support::ui::response_button(&request, "_Allow"));
     runtime.block_on(romeo.presence_where(|p| p.type_ == PresenceType::Subscribed));
     pump_until("the offer to ask back", WAIT, || {
         dialog_of::<adw::MessageDialog>(&win).is_some_and(|d| d.widget_name() == "ask-back-dialog")
@@ -79,7 +67,7 @@ fn allowing_a_request_offers_to_ask_back_and_asks() {
     let offer = dialog_of::<adw::MessageDialog>(&win).expect("offer");
     assert!(offer.body().contains("romeo@balcony.test"), "{}", offer.body());
     screenshot(&offer, "subscription-ask-back");
-    click(&response(&offer, "_Ask"));
+    click(&support::ui::response_button(&offer, "_Ask"));
     runtime.block_on(romeo.presence_where(|p| {
         p.type_ == PresenceType::Subscribe && p.from.as_ref().is_some_and(|f| f.to_bare() == juliet.to_bare())
     }));

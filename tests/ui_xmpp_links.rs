@@ -23,12 +23,7 @@ fn each_link_action_and_malformed_links() {
     let server = Prosody::start_with(&["balcony_wizard"], "");
     server.register("juliet", "pw");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let profile = runtime.block_on(async {
-        let setup = support::accounts::online(&server, "ui-links", "juliet", "pw").await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
+    let profile = support::ui::saved_profile(&server, "ui-links", "juliet", "pw", &runtime);
     let (app, window) = app_window(profile);
     window.set_default_size(900, 640);
     let win: gtk::Window = window.clone().upcast();

@@ -77,6 +77,23 @@ impl Peer {
         peer
     }
 
+    /// Logs `user` in, asks for the roster (Prosody sends presence to
+    /// resources that did) and sends initial presence.
+    pub async fn online(server: &impl super::TestServer, user: &str, password: &str) -> Self {
+        let mut peer = Self::login(server, user, password).await;
+        peer.get_own(
+            tokio_xmpp::parsers::roster::Roster {
+                ver: None,
+                items: vec![],
+            }
+            .into(),
+        )
+        .await
+        .expect("roster");
+        peer.available().await;
+        peer
+    }
+
     /// Enables stream management (XEP-0198, resumable) the way a real client
     /// does, so that the server queues and acks what it sends us; requests
     /// for acks are answered while reading.
@@ -223,6 +240,25 @@ impl Peer {
     /// Announces availability (so that carbons and presence reach it).
     pub async fn available(&mut self) {
         self.send(Presence::available()).await;
+    }
+
+    /// Reads stanzas for `window`; the presences from `who` among them.
+    pub async fn presences_from(&mut self, who: &BareJid, window: Duration) -> Vec<Presence> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return seen;
+            }
+            match self.next_stanza(left).await {
+                Some(Stanza::Presence(p)) if p.from.as_ref().is_some_and(|f| f.to_bare() == *who) => {
+                    seen.push(p)
+                }
+                Some(_) => {}
+                None => return seen,
+            }
+        }
     }
 
     /// Waits for a presence stanza matching `pick`.

@@ -113,6 +113,40 @@ pub fn screenshot(widget: &impl IsA<gtk::Widget>, name: &str) -> PathBuf {
     path
 }
 
+/// A profile in which `user`'s account was set up on `server` once (its
+/// password kept in the profile), for the app to start on.
+pub fn saved_profile(
+    server: &super::prosody::Prosody,
+    name: &str,
+    user: &str,
+    password: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> balcony::core::profile::Profile {
+    runtime.block_on(async {
+        let setup = super::accounts::online(server, name, user, password).await;
+        let profile = setup.profile.clone();
+        setup.worker.shutdown();
+        profile
+    })
+}
+
+/// Screenshots of `widget` in the light style and in the dark one (`-dark`).
+pub fn screenshot_styles(widget: &impl IsA<gtk::Widget>, name: &str) {
+    screenshot(widget, name);
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::ForceDark);
+    screenshot(widget, &format!("{name}-dark"));
+    adw::StyleManager::default().set_color_scheme(adw::ColorScheme::Default);
+}
+
+/// The response button labelled `label` (mnemonic included) of a message
+/// dialog, as shown (the dialog has a hidden second layout).
+pub fn response_button(dialog: &adw::MessageDialog, label: &str) -> gtk::Button {
+    all::<gtk::Button>(dialog)
+        .into_iter()
+        .find(|b| b.is_mapped() && b.label().as_deref() == Some(label))
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+}
+
 /// `user`'s account set up once on `server` (its password kept in the
 /// profile named `name`), then the app's window on that profile, online.
 pub fn online_window(
@@ -122,12 +156,7 @@ pub fn online_window(
     password: &str,
     runtime: &tokio::runtime::Runtime,
 ) -> (balcony::model::Client, balcony::ui::Window) {
-    let profile = runtime.block_on(async {
-        let setup = super::accounts::online(server, name, user, password).await;
-        let profile = setup.profile.clone();
-        setup.worker.shutdown();
-        profile
-    });
+    let profile = saved_profile(server, name, user, password, runtime);
     let client = balcony::model::Client::new(profile).expect("client");
     let window = balcony::ui::Window::new(None, &client, None);
     window.set_default_size(900, 700);

@@ -94,23 +94,8 @@ impl CommandDialog {
         candidates: Vec<Jid>,
         heading: &str,
     ) -> Self {
-        let dialog: Self = glib::Object::builder()
-            .property("transient-for", parent)
-            .property("modal", true)
-            .property("default-width", 560)
-            .property("default-height", 680)
-            .build();
-        let imp = dialog.imp();
-        imp.title.set_title(heading);
-        if let Some(first) = candidates.first() {
-            let session = CommandSession::new(client, account, first.clone());
-            imp.session.replace(Some(session));
-        }
-        let names: Vec<String> = candidates.iter().map(Jid::to_string).collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        imp.entity_row.set_model(Some(&gtk::StringList::new(&refs)));
-        imp.devices.set_visible(candidates.len() > 1);
-        imp.candidates.replace(candidates);
+        let dialog = Self::prepare(parent, client, account, candidates);
+        dialog.imp().title.set_title(heading);
         dialog.present();
         dialog.load_list();
         dialog
@@ -126,6 +111,19 @@ impl CommandDialog {
         node: &str,
         name: &str,
     ) -> Self {
+        let dialog = Self::prepare(parent, client, account, vec![entity]);
+        dialog.present();
+        dialog.run(node, name);
+        dialog
+    }
+
+    /// The dialog over `parent` for `candidates` (the first one chosen).
+    fn prepare(
+        parent: &impl IsA<gtk::Window>,
+        client: &Client,
+        account: BareJid,
+        candidates: Vec<Jid>,
+    ) -> Self {
         let dialog: Self = glib::Object::builder()
             .property("transient-for", parent)
             .property("modal", true)
@@ -133,14 +131,15 @@ impl CommandDialog {
             .property("default-height", 680)
             .build();
         let imp = dialog.imp();
-        imp.session
-            .replace(Some(CommandSession::new(client, account, entity.clone())));
-        imp.entity_row
-            .set_model(Some(&gtk::StringList::new(&[entity.as_str()])));
-        imp.devices.set_visible(false);
-        imp.candidates.replace(vec![entity]);
-        dialog.present();
-        dialog.run(node, name);
+        if let Some(first) = candidates.first() {
+            let session = CommandSession::new(client, account, first.clone());
+            imp.session.replace(Some(session));
+        }
+        let names: Vec<String> = candidates.iter().map(Jid::to_string).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        imp.entity_row.set_model(Some(&gtk::StringList::new(&refs)));
+        imp.devices.set_visible(candidates.len() > 1);
+        imp.candidates.replace(candidates);
         dialog
     }
 
