@@ -22,8 +22,10 @@ struct State {
     last_input: Option<Instant>,
     /// Accounts we took offline for idleness, to bring back.
     taken_offline: Vec<Account>,
-    /// Whether GNOME's idle monitor answered last time.
-    desktop_monitor: bool,
+    /// Whether GNOME's idle monitor is there (`None`: not asked yet). Once
+    /// it did not answer it is not asked again, so that no session bus
+    /// call blocks the main loop every second for nothing.
+    desktop_monitor: Option<bool>,
 }
 
 /// Idle time from GNOME's idle monitor, if there is one.
@@ -76,8 +78,11 @@ pub fn watch(window: &Window, client: &Client, settings: &gio::Settings) {
         if !settings.boolean("auto-offline") && s.taken_offline.is_empty() {
             return glib::ControlFlow::Continue;
         }
-        let desktop = bus.as_ref().and_then(desktop_idle);
-        s.desktop_monitor = desktop.is_some();
+        let desktop = match s.desktop_monitor {
+            Some(false) => None,
+            _ => bus.as_ref().and_then(desktop_idle),
+        };
+        s.desktop_monitor = Some(desktop.is_some());
         let idle = desktop.unwrap_or_else(|| s.last_input.map_or(Duration::ZERO, |t| t.elapsed()));
         let limit = Duration::from_secs(settings.int("auto-offline-seconds").max(1) as u64);
         if settings.boolean("auto-offline") && idle >= limit && s.taken_offline.is_empty() {

@@ -120,6 +120,16 @@ impl Store {
         Ok((version, items))
     }
 
+    /// Whether `jid` is in the cached roster.
+    pub fn in_roster(&self, account: &BareJid, jid: &BareJid) -> Result<bool, StoreError> {
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT 1 FROM roster WHERE account = ?1 AND jid = ?2")?
+            .query_row([account.as_str(), jid.as_str()], |r| r.get(0))
+            .optional()?;
+        Ok(found.is_some())
+    }
+
     /// Replaces the whole cached roster (a full roster result).
     pub fn replace_roster(
         &mut self,

@@ -211,6 +211,25 @@ async fn on_presence(ctx: &SessionContext, presence: Presence) -> Flow<Presence>
         }
     };
     let bare = from.to_bare();
+    // A requester already asked about, or ignored, needs no store read: a
+    // burst of requests costs memory lookups only.
+    let settled = state.with(|s| {
+        if s.ignored.contains(&bare) {
+            return true;
+        }
+        match s.pending.get_mut(&bare) {
+            Some(open) => {
+                if !open.resources.contains(&from) && open.resources.len() < MAX_RESOURCES {
+                    open.resources.push(from.clone());
+                }
+                true
+            }
+            None => false,
+        }
+    });
+    if settled {
+        return Flow::Handled;
+    }
     let (account, who) = (ctx.account.clone(), bare.clone());
     let verdict = ctx
         .store
@@ -222,7 +241,7 @@ async fn on_presence(ctx: &SessionContext, presence: Presence) -> Flow<Presence>
             });
             let allowed = s.decloak_allowed(&account, &who)?;
             let policy = s.decloak_policy()?;
-            let in_roster = s.roster(&account)?.1.iter().any(|i| i.jid == who);
+            let in_roster = s.in_roster(&account, &who)?;
             Ok((blocked, allowed, policy, in_roster))
         })
         .await;
@@ -252,13 +271,8 @@ async fn on_presence(ctx: &SessionContext, presence: Presence) -> Flow<Presence>
         return Flow::Handled;
     }
     let ask = state.with(|s| {
-        if s.ignored.contains(&bare) {
-            return None;
-        }
-        if let Some(open) = s.pending.get_mut(&bare) {
-            if !open.resources.contains(&from) && open.resources.len() < MAX_RESOURCES {
-                open.resources.push(from.clone());
-            }
+        // Another request of theirs may have opened the question meanwhile.
+        if s.ignored.contains(&bare) || s.pending.contains_key(&bare) {
             return None;
         }
         if s.pending.len() >= MAX_PENDING {
