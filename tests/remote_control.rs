@@ -357,7 +357,7 @@ async fn set_options_changes_each_option_keeps_omitted_ones_and_auto_auth_is_obe
     .expect("form");
     let form = first.form().expect("form").expect("valid");
     assert_eq!(form.form_type(), Some(NS));
-    for var in ["sounds", "auto-offline", "auto-msg", "auto-auth"] {
+    for var in ["sounds", "auto-offline", "auto-msg", "auto-files", "auto-auth"] {
         assert_eq!(
             form.field(var).map(|f| f.kind),
             Some(forms::FieldKind::Boolean),
@@ -371,7 +371,7 @@ async fn set_options_changes_each_option_keeps_omitted_ones_and_auto_auth_is_obe
     );
     // Each option on its own; the others stay.
     let mut expected = RcOptions::default();
-    for var in ["sounds", "auto-offline", "auto-msg", "auto-auth"] {
+    for var in ["sounds", "auto-offline", "auto-msg", "auto-files", "auto-auth"] {
         let first = step(
             &mut s.chamber,
             &to,
@@ -393,6 +393,7 @@ async fn set_options_changes_each_option_keeps_omitted_ones_and_auto_auth_is_obe
             "sounds" => expected.sounds = flip,
             "auto-offline" => expected.auto_offline = flip,
             "auto-msg" => expected.auto_msg = flip,
+            "auto-files" => expected.auto_files = flip,
             _ => expected.auto_auth = flip,
         }
         step(

@@ -326,6 +326,7 @@ fn debug_output_shows_no_secret_and_no_message_text() {
         id: 1,
         message,
         corrected: false,
+        file: None,
     };
     shown.push(format!(
         "{:?}",

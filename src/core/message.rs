@@ -73,6 +73,8 @@ pub struct StoredMessage {
     pub message: NewMessage,
     /// True when a correction (XEP-0308) replaced the body.
     pub corrected: bool,
+    /// The file the message shares, when it shares one.
+    pub file: Option<crate::core::files::FileAttachment>,
 }
 
 /// A correction (XEP-0308) to apply to a stored message.

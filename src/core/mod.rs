@@ -7,6 +7,7 @@ pub mod background_priority;
 pub mod bridge;
 pub mod contacts;
 pub mod credentials;
+pub mod files;
 pub mod forms;
 pub mod limits;
 pub mod logging;

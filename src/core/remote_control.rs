@@ -73,6 +73,8 @@ pub struct RcOptions {
     pub auto_msg: bool,
     /// Approve contact requests without asking.
     pub auto_auth: bool,
+    /// Download incoming files without asking.
+    pub auto_files: bool,
 }
 
 impl Default for RcOptions {
@@ -83,6 +85,7 @@ impl Default for RcOptions {
             auto_offline: false,
             auto_msg: false,
             auto_auth: false,
+            auto_files: false,
         }
     }
 }

@@ -439,6 +439,11 @@ impl MessageList {
         }
     }
 
+    /// The loaded message with row id `id`.
+    pub fn by_id(&self, id: i64) -> Option<MessageObject> {
+        self.imp().items.borrow().iter().find(|m| m.id() == id).cloned()
+    }
+
     /// A delivery state rose.
     pub fn on_state(&self, origin_id: &str, state: DeliveryState) {
         if let Some(m) = self.find_by_origin(origin_id, |_| true) {

@@ -2,7 +2,10 @@
 
 use glib::subclass::prelude::*;
 
-use crate::core::message::{DeliveryState, StoredMessage};
+use crate::core::{
+    files::{FileAttachment, FileState},
+    message::{DeliveryState, StoredMessage},
+};
 
 mod imp {
     use std::cell::{Cell, RefCell};
@@ -50,6 +53,30 @@ mod imp {
         /// Shown as the message a search led to.
         #[property(get, set)]
         pub highlighted: Cell<bool>,
+        /// The shared file's name; empty when the message shares none.
+        #[property(get, set)]
+        pub file_name: RefCell<String>,
+        /// The file's MIME type (the sender's hint, else guessed from its name).
+        #[property(get, set)]
+        pub file_mime: RefCell<String>,
+        /// The file's size in bytes, -1 when unknown.
+        #[property(get, set, default = -1)]
+        pub file_size: Cell<i64>,
+        /// Where the file stands ([`FileState`] as a number), -1 for none.
+        #[property(get, set, default = -1)]
+        pub file_state: Cell<i32>,
+        /// The local file, once downloaded (or the file we sent).
+        #[property(get, set)]
+        pub file_path: RefCell<String>,
+        /// A running download's progress, 0 to 1; -1 when none runs.
+        #[property(get, set, default = -1.0)]
+        pub file_progress: Cell<f64>,
+        /// Why the last download failed, for people; empty when it did not.
+        #[property(get, set)]
+        pub file_error: RefCell<String>,
+        /// The sender says the file is encrypted.
+        #[property(get, set)]
+        pub file_encrypted: Cell<bool>,
         /// origin-id (or the stanza's id), to match receipts and corrections.
         pub origin_id: RefCell<Option<String>>,
     }
@@ -85,7 +112,39 @@ impl MessageObject {
             .property("corrected", stored.corrected)
             .build();
         obj.imp().origin_id.replace(m.origin_id.clone());
+        if let Some(file) = &stored.file {
+            obj.set_file(file);
+        }
         obj
+    }
+
+    /// Shows `file` as the message's file.
+    pub fn set_file(&self, file: &FileAttachment) {
+        let mime = file
+            .mime
+            .clone()
+            .unwrap_or_else(|| crate::core::files::mime_from_name(&file.name).to_owned());
+        self.set_file_name(file.name.as_str());
+        self.set_file_mime(mime);
+        self.set_file_size(file.size.and_then(|s| i64::try_from(s).ok()).unwrap_or(-1));
+        self.set_file_encrypted(file.encrypted);
+        self.set_file_path(
+            file.path
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        self.set_file_state(file.state as i32);
+    }
+
+    /// True when the message shares a file.
+    pub fn has_file(&self) -> bool {
+        self.file_state() >= 0
+    }
+
+    /// Where its file stands, when it shares one.
+    pub fn file(&self) -> Option<FileState> {
+        FileState::from_stored(self.file_state().into())
     }
 
     /// The local calendar day of the message.

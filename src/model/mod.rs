@@ -12,6 +12,7 @@ mod conversation_object;
 mod decloak_request;
 mod device_object;
 mod dispatcher;
+pub mod file_text;
 mod message_list;
 mod message_object;
 mod registration;
@@ -23,6 +24,7 @@ mod room_text;
 mod roster;
 mod roster_row;
 mod store_reader;
+mod upload_object;
 
 pub use self::{
     account::Account,
@@ -41,4 +43,5 @@ pub use self::{
     roster::Roster,
     roster_row::RosterRow,
     store_reader::StoreReader,
+    upload_object::UploadObject,
 };

@@ -71,6 +71,13 @@ pub fn build(
         &gettext("Open Conversations as Messages Arrive"),
         &gettext("Unless you are writing in another one"),
     ));
+    alerts.add(&switch_row(
+        settings,
+        "auto-accept-files",
+        "pref-auto-files",
+        &gettext("Download Files at Once"),
+        &gettext("Files people send go to your Downloads folder without asking"),
+    ));
     page.add(&alerts);
 
     let presence = adw::PreferencesGroup::builder()

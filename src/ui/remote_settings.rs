@@ -16,11 +16,12 @@ use crate::{
 };
 
 /// GSettings keys of the options, in the order of [`RcOptions`]' fields.
-pub const OPTION_KEYS: [&str; 4] = [
+pub const OPTION_KEYS: [&str; 5] = [
     "sounds-enabled",
     "auto-offline",
     "auto-open-messages",
     "auto-authorize",
+    "auto-accept-files",
 ];
 
 fn options(s: &gio::Settings) -> RcOptions {
@@ -29,6 +30,7 @@ fn options(s: &gio::Settings) -> RcOptions {
         auto_offline: s.boolean(OPTION_KEYS[1]),
         auto_msg: s.boolean(OPTION_KEYS[2]),
         auto_auth: s.boolean(OPTION_KEYS[3]),
+        auto_files: s.boolean(OPTION_KEYS[4]),
     }
 }
 
@@ -56,8 +58,8 @@ pub fn watch(window: &Window, client: &Client, settings: Option<&gio::Settings>)
             glib::closure_local!(
                 #[strong]
                 settings,
-                move |_: Client, sounds: bool, offline: bool, msg: bool, auth: bool| {
-                    for (key, on) in OPTION_KEYS.iter().zip([sounds, offline, msg, auth]) {
+                move |_: Client, sounds: bool, offline: bool, msg: bool, auth: bool, files: bool| {
+                    for (key, on) in OPTION_KEYS.iter().zip([sounds, offline, msg, auth, files]) {
                         if settings.boolean(key) != on {
                             if let Err(e) = settings.set_boolean(key, on) {
                                 tracing::warn!(error = %e, key, "could not apply an option a device set");

@@ -26,6 +26,33 @@ pub const ARCHIVE_CONFIG: &str =
      max_archive_query_results = 100\nmodules_disabled = { \"s2s\", \"offline\" }\n\
      log = { { levels = { min = \"error\" }, to = \"console\" } }";
 
+/// The test server's HTTP file sharing service (XEP-0363).
+pub const UPLOAD_DOMAIN: &str = "upload.balcony.test";
+
+/// Extra config for HTTP file sharing (Prosody's own `http_file_share`)
+/// served over HTTPS on 127.0.0.1 with the test CA's leaf, taking files up
+/// to `limit` bytes.
+pub fn uploads_config(limit: u64) -> String {
+    uploads_config_via(limit, None)
+}
+
+/// [`uploads_config`], with the URLs handed out naming `external_port`
+/// (a relay in front of the HTTPS port) instead of the HTTPS port.
+pub fn uploads_config_via(limit: u64, external_port: Option<u16>) -> String {
+    let external = external_port.map_or_else(|| "@HTTPS_PORT@".to_owned(), |p| p.to_string());
+    format!(
+        "https_ports = {{ @HTTPS_PORT@ }}\nhttps_interfaces = {{ \"127.0.0.1\" }}\n\
+         https_ssl = {{ certificate = @CERTS@ .. \"/{DOMAIN}.crt\", key = @CERTS@ .. \"/{DOMAIN}.key\" }}\n\
+         http_default_host = \"{UPLOAD_DOMAIN}\"\nhttp_max_content_size = {max}\n\
+         Component \"{UPLOAD_DOMAIN}\" \"http_file_share\"\n\
+         \thttp_external_url = \"https://127.0.0.1:{external}/\"\n\
+         \thttp_file_share_size_limit = {limit}\n\
+         \thttp_file_share_daily_quota = {quota}\n",
+        max = limit + 1024 * 1024,
+        quota = limit * 100,
+    )
+}
+
 /// A running Prosody.
 pub struct Prosody {
     dir: PathBuf,
@@ -34,6 +61,8 @@ pub struct Prosody {
     pub c2s_port: u16,
     /// Direct TLS port.
     pub direct_tls_port: u16,
+    /// HTTPS port (used by [`uploads_config`]).
+    pub https_port: u16,
     /// PEM of the test CA.
     pub ca_pem: String,
     /// DER of the server's leaf certificate.
@@ -115,7 +144,9 @@ pub(crate) fn make_pki_with(leaf: Leaf) -> TestPki {
     } else {
         DOMAIN
     };
-    let mut leaf_params = CertificateParams::new(vec![name.to_owned()]).expect("leaf params");
+    // Also for 127.0.0.1: the HTTPS upload service is reached there.
+    let mut leaf_params =
+        CertificateParams::new(vec![name.to_owned(), "127.0.0.1".to_owned()]).expect("leaf params");
     leaf_params.distinguished_name.push(DnType::CommonName, name);
     validity(&mut leaf_params);
     if leaf == Leaf::Expired {
@@ -185,7 +216,10 @@ impl Prosody {
         fs::write(dir.join(format!("certs/{DOMAIN}.crt")), &pki.leaf_pem).expect("crt");
         fs::write(dir.join(format!("certs/{DOMAIN}.key")), &pki.leaf_key_pem).expect("key");
         fs::write(dir.join("ca.pem"), &pki.ca_pem).expect("ca");
-        let (c2s_port, direct_tls_port) = (free_port(), free_port());
+        let (c2s_port, direct_tls_port, https_port) = (free_port(), free_port(), free_port());
+        let extra_config = extra_config
+            .replace("@HTTPS_PORT@", &https_port.to_string())
+            .replace("@CERTS@", &lua_str(&dir.join("certs")));
         let modules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/prosody-modules");
         let mut modules = vec![
             "roster",
@@ -221,7 +255,7 @@ c2s_ports = {{ {c2s_port} }}
 legacy_ssl_ports = {{ {direct_tls_port} }}
 s2s_ports = {{ }}
 http_ports = {{ }}
-https_ports = {{ }}
+{https}
 modules_disabled = {{ "s2s" }}
 network_settings = {{ nagle = false }}
 certificates = {certs}
@@ -235,6 +269,11 @@ VirtualHost "{DOMAIN}"
 Component "{MUC_DOMAIN}" "muc"
     muc_room_locking = false
 "#,
+            https = if extra_config.contains("https_ports") {
+                ""
+            } else {
+                "https_ports = { }"
+            },
             pid = lua_str(&dir.join("prosody.pid")),
             data = lua_str(&dir.join("data")),
             plugins = lua_str(&modules_dir),
@@ -249,6 +288,7 @@ Component "{MUC_DOMAIN}" "muc"
             child: None,
             c2s_port,
             direct_tls_port,
+            https_port,
             ca_pem: pki.ca_pem,
             leaf_der: pki.leaf_der,
         };

@@ -20,6 +20,15 @@ pub struct CuttableProxy {
     acceptor: JoinHandle<()>,
     received: Arc<AtomicU64>,
     frozen: Arc<AtomicBool>,
+    stall: Arc<Stall>,
+}
+
+/// Relayed bytes (both ways), and the count at which the relay becomes a
+/// black hole by itself (0: never).
+#[derive(Default)]
+struct Stall {
+    relayed: AtomicU64,
+    at: AtomicU64,
 }
 
 /// Copies one direction; while `frozen`, bytes vanish (a black hole).
@@ -28,6 +37,7 @@ async fn pump(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     counter: Option<Arc<AtomicU64>>,
     frozen: Arc<AtomicBool>,
+    stall: Arc<Stall>,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -35,9 +45,14 @@ async fn pump(
         if n == 0 {
             return Ok(());
         }
+        let at = stall.at.load(Ordering::Relaxed);
+        if at > 0 && stall.relayed.load(Ordering::Relaxed) >= at {
+            frozen.store(true, Ordering::Relaxed);
+        }
         if frozen.load(Ordering::Relaxed) {
             continue;
         }
+        stall.relayed.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(c) = &counter {
             c.fetch_add(n as u64, Ordering::Relaxed);
         }
@@ -45,11 +60,17 @@ async fn pump(
     }
 }
 
-async fn relay(client: TcpStream, server: TcpStream, received: Arc<AtomicU64>, frozen: Arc<AtomicBool>) {
+async fn relay(
+    client: TcpStream,
+    server: TcpStream,
+    received: Arc<AtomicU64>,
+    frozen: Arc<AtomicBool>,
+    stall: Arc<Stall>,
+) {
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
-    let up = pump(client_read, server_write, None, frozen.clone());
-    let down = pump(server_read, client_write, Some(received), frozen);
+    let up = pump(client_read, server_write, None, frozen.clone(), stall.clone());
+    let down = pump(server_read, client_write, Some(received), frozen, stall);
     tokio::select! {
         _ = up => {}
         _ = down => {}
@@ -59,18 +80,30 @@ async fn relay(client: TcpStream, server: TcpStream, received: Arc<AtomicU64>, f
 impl CuttableProxy {
     /// Relays a free loopback port to `target`.
     pub async fn start(target: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_on("127.0.0.1:0", target).await
+    }
+
+    /// Relays `listen` (`host:port`) to `target`.
+    pub async fn start_on(listen: &str, target: String) -> Self {
+        let listener = TcpListener::bind(listen).await.expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let received: Arc<AtomicU64> = Arc::default();
         let frozen: Arc<AtomicBool> = Arc::default();
-        let (registry, counter, black_hole) = (links.clone(), received.clone(), frozen.clone());
+        let stall: Arc<Stall> = Arc::default();
+        let (registry, counter, black_hole, stalls) =
+            (links.clone(), received.clone(), frozen.clone(), stall.clone());
         let acceptor = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (target, counter, black_hole) = (target.clone(), counter.clone(), black_hole.clone());
+                let (target, counter, black_hole, stalls) = (
+                    target.clone(),
+                    counter.clone(),
+                    black_hole.clone(),
+                    stalls.clone(),
+                );
                 let link = tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(&target).await {
-                        relay(client, server, counter, black_hole).await;
+                        relay(client, server, counter, black_hole, stalls).await;
                     }
                 });
                 registry.lock().expect("links").push(link);
@@ -82,12 +115,23 @@ impl CuttableProxy {
             acceptor,
             received,
             frozen,
+            stall,
         }
+    }
+
+    /// Becomes a black hole by itself once `bytes` more have been relayed
+    /// (both ways together); `black_hole(false)` ends it.
+    pub fn stall_after(&self, bytes: u64) {
+        let now = self.stall.relayed.load(Ordering::Relaxed);
+        self.stall.at.store(now + bytes, Ordering::Relaxed);
     }
 
     /// Silently drops everything both ways (connections stay open), as a
     /// dead link does; `false` lets traffic through again.
     pub fn black_hole(&self, on: bool) {
+        if !on {
+            self.stall.at.store(0, Ordering::Relaxed);
+        }
         self.frozen.store(on, Ordering::Relaxed);
     }
 

@@ -40,6 +40,32 @@ impl fmt::Debug for Command {
                 .debug_struct("ServerInfo")
                 .field("jid", jid)
                 .finish_non_exhaustive(),
+            Self::SendFile {
+                jid,
+                to,
+                kind,
+                transfer,
+                ..
+            } => f
+                .debug_struct("SendFile")
+                .field("jid", jid)
+                .field("to", to)
+                .field("kind", kind)
+                .field("transfer", transfer)
+                .finish_non_exhaustive(),
+            Self::DownloadFile { jid, message } => f
+                .debug_struct("DownloadFile")
+                .field("jid", jid)
+                .field("message", message)
+                .finish(),
+            Self::CancelTransfer { jid, transfer } => f
+                .debug_struct("CancelTransfer")
+                .field("jid", jid)
+                .field("transfer", transfer)
+                .finish(),
+            Self::SetDownloadDirectory { .. } => {
+                f.debug_struct("SetDownloadDirectory").finish_non_exhaustive()
+            }
             Self::Connect { jid } => f.debug_struct("Connect").field("jid", jid).finish(),
             Self::Disconnect { jid } => f.debug_struct("Disconnect").field("jid", jid).finish(),
             Self::SetPresence { jid, presence } => f

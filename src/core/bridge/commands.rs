@@ -80,6 +80,44 @@ pub enum Command {
         /// The answer, or why there is none.
         reply: oneshot::Sender<Result<crate::core::xmpp::modules::x0092_version::ServerInfo, String>>,
     },
+    /// Upload the file at `path` (XEP-0363) and send its URL to `to`.
+    /// Progress arrives as [`super::Event::TransferProgress`], the message
+    /// as [`super::Event::MessagesAdded`] followed by
+    /// [`super::Event::UploadDone`]; a failure as
+    /// [`super::Event::TransferFailed`], after which nothing was sent.
+    SendFile {
+        /// The account.
+        jid: BareJid,
+        /// The contact or room.
+        to: BareJid,
+        /// Chat or group chat.
+        kind: crate::core::message::ChatKind,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The number the UI follows this upload by.
+        transfer: u64,
+    },
+    /// Download the file of a stored message into the Downloads folder
+    /// (resuming a broken download).
+    DownloadFile {
+        /// The account.
+        jid: BareJid,
+        /// The message's row id.
+        message: i64,
+    },
+    /// Stop an upload (nothing is sent) or a download (what arrived is kept
+    /// to resume).
+    CancelTransfer {
+        /// The account.
+        jid: BareJid,
+        /// Which.
+        transfer: crate::core::files::TransferId,
+    },
+    /// Where downloads go (`None`: the user's Downloads folder).
+    SetDownloadDirectory {
+        /// The folder.
+        path: Option<std::path::PathBuf>,
+    },
     /// Connect a stored account.
     Connect {
         /// The account.

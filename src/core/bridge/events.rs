@@ -382,4 +382,42 @@ pub enum Event {
         /// Why, for people.
         detail: String,
     },
+    /// How far an upload or download has come.
+    TransferProgress {
+        /// The account.
+        jid: BareJid,
+        /// Which.
+        transfer: crate::core::files::TransferId,
+        /// Bytes done.
+        done: u64,
+        /// Bytes in all (0 when unknown).
+        total: u64,
+    },
+    /// An upload or download did not finish.
+    TransferFailed {
+        /// The account.
+        jid: BareJid,
+        /// Which.
+        transfer: crate::core::files::TransferId,
+        /// Why.
+        error: crate::core::files::TransferError,
+    },
+    /// An upload finished and its message was queued.
+    UploadDone {
+        /// The account.
+        jid: BareJid,
+        /// The UI's number for it.
+        transfer: u64,
+    },
+    /// A message's file changed state (downloaded, failed).
+    FileChanged {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+        /// The message's row id.
+        message: i64,
+        /// The file now.
+        file: crate::core::files::FileAttachment,
+    },
 }

@@ -9,7 +9,14 @@ use super::{Store, StoreError};
 use crate::core::remote_control::RcOptions;
 
 const ENABLED: &str = "remote-control-enabled";
-const KEYS: [&str; 4] = ["rc-sounds", "rc-auto-offline", "rc-auto-msg", "rc-auto-auth"];
+const KEYS: [&str; 5] = [
+    "rc-sounds",
+    "rc-auto-offline",
+    "rc-auto-msg",
+    "rc-auto-auth",
+    "rc-auto-files",
+];
+const DOWNLOAD_DIR: &str = "download-dir";
 
 impl Store {
     fn flag(&self, key: &str) -> Result<Option<bool>, StoreError> {
@@ -26,6 +33,30 @@ impl Store {
             "INSERT OR REPLACE INTO worker_settings (key, value) VALUES (?1, ?2)",
             params![key, if on { "true" } else { "false" }],
         )?;
+        Ok(())
+    }
+
+    /// Where downloads go, when set (else the user's Downloads folder).
+    pub fn download_dir(&self) -> Result<Option<std::path::PathBuf>, StoreError> {
+        let value: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM worker_settings WHERE key = ?1")?
+            .query_row([DOWNLOAD_DIR], |r| r.get(0))
+            .optional()?;
+        Ok(value.map(std::path::PathBuf::from))
+    }
+
+    /// Sets where downloads go (`None`: the user's Downloads folder).
+    pub fn set_download_dir(&self, path: Option<&std::path::Path>) -> Result<(), StoreError> {
+        match path {
+            Some(p) => self.conn.execute(
+                "INSERT OR REPLACE INTO worker_settings (key, value) VALUES (?1, ?2)",
+                params![DOWNLOAD_DIR, p.to_string_lossy()],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM worker_settings WHERE key = ?1", [DOWNLOAD_DIR])?,
+        };
         Ok(())
     }
 
@@ -47,6 +78,7 @@ impl Store {
             auto_offline: self.flag(KEYS[1])?.unwrap_or(d.auto_offline),
             auto_msg: self.flag(KEYS[2])?.unwrap_or(d.auto_msg),
             auto_auth: self.flag(KEYS[3])?.unwrap_or(d.auto_auth),
+            auto_files: self.flag(KEYS[4])?.unwrap_or(d.auto_files),
         })
     }
 
@@ -54,7 +86,7 @@ impl Store {
     pub fn set_rc_options(&self, o: RcOptions) -> Result<(), StoreError> {
         for (key, on) in KEYS
             .iter()
-            .zip([o.sounds, o.auto_offline, o.auto_msg, o.auto_auth])
+            .zip([o.sounds, o.auto_offline, o.auto_msg, o.auto_auth, o.auto_files])
         {
             self.set_flag(key, on)?;
         }
@@ -78,6 +110,7 @@ mod tests {
             auto_offline: true,
             auto_msg: true,
             auto_auth: true,
+            auto_files: true,
         };
         store.set_rc_options(changed).expect("set");
         assert_eq!(store.rc_options().expect("read"), changed);

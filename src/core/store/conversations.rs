@@ -7,7 +7,7 @@ use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
 use super::{
-    messages::{collect_messages, from_row, COLUMNS},
+    messages::{collect_messages, from_row, COLUMNS, FILE_JOIN},
     Store, StoreError,
 };
 use crate::core::message::{ChatKind, StoredMessage};
@@ -96,7 +96,7 @@ impl Store {
     /// conversation of `account`, oldest first.
     pub fn unread_incoming(&self, account: &BareJid, limit: usize) -> Result<Vec<StoredMessage>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation
+            "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation {FILE_JOIN}
              WHERE c.account = ?1 AND c.unread > 0 AND m.outgoing = 0 AND m.id > c.last_read
              ORDER BY m.timestamp, m.seq LIMIT ?2"
         ))?;

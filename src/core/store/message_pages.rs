@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 use xmpp_parsers::jid::BareJid;
 
 use super::{
-    messages::{collect_messages, from_row, COLUMNS, CONVERSATION},
+    messages::{collect_messages, from_row, COLUMNS, CONVERSATION, FILE_JOIN},
     Store, StoreError,
 };
 use crate::core::message::StoredMessage;
@@ -26,7 +26,7 @@ impl Store {
                      SELECT * FROM messages WHERE conversation = {CONVERSATION}
                        AND (timestamp, seq) < (SELECT timestamp, seq FROM messages WHERE id = ?3)
                      ORDER BY timestamp DESC, seq DESC LIMIT ?4) AS m
-                 JOIN conversations c ON c.id = m.conversation
+                 JOIN conversations c ON c.id = m.conversation {FILE_JOIN}
                  ORDER BY m.timestamp, m.seq"
             ),
             account,
@@ -47,7 +47,7 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         self.page(
             &format!(
-                "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation
+                "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation {FILE_JOIN}
                  WHERE m.conversation = {CONVERSATION}
                    AND (m.timestamp, m.seq) > (SELECT timestamp, seq FROM messages WHERE id = ?3)
                  ORDER BY m.timestamp, m.seq LIMIT ?4"

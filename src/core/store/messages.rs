@@ -44,7 +44,11 @@ pub enum Inserted {
 
 pub(super) const COLUMNS: &str =
     "m.id, c.peer, c.kind, m.outgoing, m.sender, m.body, m.origin_id, m.stanza_id, \
-     m.timestamp, m.state, m.corrected";
+     m.timestamp, m.state, m.corrected, \
+     fl.url, fl.name, fl.mime, fl.size, fl.encrypted, fl.state, fl.path";
+
+/// Joins a message's file, when it has one (the `fl` columns of [`COLUMNS`]).
+pub(super) const FILE_JOIN: &str = "LEFT JOIN files fl ON fl.message = m.id";
 
 /// The conversation's row id, `-1` when it has none yet.
 pub(super) const CONVERSATION: &str =
@@ -117,10 +121,12 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, 
         })
     })();
     let corrected: bool = row.get(10)?;
+    let file = super::files::from_columns(row, 11)?;
     Ok(message.map(|message| StoredMessage {
         id,
         message,
         corrected,
+        file,
     }))
 }
 
@@ -317,7 +323,7 @@ impl Store {
             "SELECT {COLUMNS} FROM (
                  SELECT * FROM messages WHERE conversation = {CONVERSATION}
                  ORDER BY timestamp DESC, seq DESC LIMIT ?3) AS m
-             JOIN conversations c ON c.id = m.conversation
+             JOIN conversations c ON c.id = m.conversation {FILE_JOIN}
              ORDER BY m.timestamp, m.seq"
         ))?;
         let rows = stmt.query_map(params![account.as_str(), peer.as_str(), limit as i64], from_row)?;

@@ -11,6 +11,7 @@ mod certificate_pins;
 mod client_options;
 mod conversations;
 mod decloak_rules;
+mod files;
 mod handle;
 mod mam_ranges;
 mod message_pages;
@@ -139,6 +140,7 @@ impl Store {
 pub use accounts::StoredAccount;
 pub use avatars::{AvatarImage, AvatarRefused, ContactAvatar, MAX_AVATAR_BYTES};
 pub use conversations::ConversationSummary;
+pub use files::PendingFile;
 pub use handle::StoreHandle;
 pub use mam_ranges::{ArchivePoint, MamRange};
 pub use messages::{Inserted, Placement, SEQ_PAGE_SPAN};

@@ -167,6 +167,19 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) WITHOUT ROWID;",
+    // 8 -> 9: files shared in messages (XEP-0066 with Kontalk's hints):
+    // one per message, with where its download stands.
+    "CREATE TABLE files (
+        message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mime TEXT,
+        size INTEGER,
+        encrypted INTEGER NOT NULL DEFAULT 0,
+        state INTEGER NOT NULL,
+        path TEXT
+    );
+    CREATE INDEX files_pending ON files (state) WHERE state IN (0, 2);",
 ];
 
 /// The newest schema version this build knows.

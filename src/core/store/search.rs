@@ -5,7 +5,7 @@ use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
 use super::{
-    messages::{collect_messages, from_row, COLUMNS},
+    messages::{collect_messages, from_row, COLUMNS, FILE_JOIN},
     Store, StoreError,
 };
 use crate::core::message::StoredMessage;
@@ -63,7 +63,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM messages_fts f
              JOIN messages m ON m.id = f.rowid
-             JOIN conversations c ON c.id = m.conversation
+             JOIN conversations c ON c.id = m.conversation {FILE_JOIN}
              WHERE messages_fts MATCH ?1 AND c.account = ?2 AND (?3 IS NULL OR c.peer = ?3)
              ORDER BY m.timestamp DESC, m.seq DESC LIMIT ?4"
         ))?;

@@ -53,6 +53,7 @@ impl Worker {
                                 id,
                                 message,
                                 corrected: false,
+                                file: None,
                             }],
                         }])
                     })

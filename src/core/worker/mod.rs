@@ -405,6 +405,11 @@ impl Worker {
                     tracing::warn!(error = %e, "could not save the remote-control settings");
                 }
             }
+            Command::SetDownloadDirectory { path } => {
+                if let Err(e) = self.store.run(move |s| s.set_download_dir(path.as_deref())).await {
+                    tracing::warn!(error = %e, "could not save the download folder");
+                }
+            }
             Command::SetDecloakPolicy { policy } => {
                 if let Err(e) = self.store.run(move |s| s.set_decloak_policy(policy)).await {
                     tracing::warn!(error = %e, "could not save the decloak policy");
@@ -421,6 +426,15 @@ impl Worker {
         match self.accounts.get(&jid).and_then(|e| e.session.as_ref()) {
             Some(s) => {
                 let _ = s.commands.send(SessionCommand::Request(request));
+            }
+            None if request.transfer().is_some() => {
+                if let Some(transfer) = request.transfer() {
+                    self.emit(Event::TransferFailed {
+                        jid,
+                        transfer,
+                        error: crate::core::files::TransferError::Offline,
+                    });
+                }
             }
             None if request.answer_offline() => {}
             None => self.emit(Event::RequestFailed {

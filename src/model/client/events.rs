@@ -57,7 +57,7 @@ impl Client {
         }
     }
 
-    fn open_list_of(&self, jid: &BareJid) -> Option<MessageList> {
+    pub(super) fn open_list_of(&self, jid: &BareJid) -> Option<MessageList> {
         let open = self.imp().open.borrow();
         let (account, list) = open.as_ref()?;
         (account.jid() == jid.as_str()).then(|| list.clone())
@@ -70,6 +70,9 @@ impl Client {
             return;
         };
         let Some(event) = self.apply_remote_event(event) else {
+            return;
+        };
+        let Some(event) = self.apply_file_event(event) else {
             return;
         };
         match event {
@@ -304,7 +307,11 @@ impl Client {
             | Event::RemoteControlled { .. }
             | Event::DeviceChanged { .. }
             | Event::DeviceGone { .. }
-            | Event::SubscriptionApprovedAutomatically { .. } => {}
+            | Event::SubscriptionApprovedAutomatically { .. }
+            | Event::TransferProgress { .. }
+            | Event::TransferFailed { .. }
+            | Event::UploadDone { .. }
+            | Event::FileChanged { .. } => {}
         }
     }
 

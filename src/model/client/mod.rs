@@ -5,6 +5,7 @@
 mod actions;
 mod cached_lists;
 mod events;
+mod files;
 mod privacy;
 mod remote_control;
 
@@ -89,6 +90,10 @@ mod imp {
         pub registration: RefCell<Option<super::super::Registration>>,
         /// Decloak requests waiting for the user, the one asked first.
         pub decloak_queue: RefCell<std::collections::VecDeque<super::super::DecloakRequestObject>>,
+        /// Uploads running or failed, in every conversation.
+        pub uploads: gio::ListStore,
+        /// The number of the last upload started.
+        pub last_transfer: Cell<u64>,
     }
 
     impl Default for Client {
@@ -108,6 +113,8 @@ mod imp {
                 open: RefCell::default(),
                 registration: RefCell::default(),
                 decloak_queue: RefCell::default(),
+                uploads: gio::ListStore::new::<super::super::UploadObject>(),
+                last_transfer: Cell::new(0),
             }
         }
     }
@@ -179,9 +186,10 @@ mod imp {
                         ])
                         .build(),
                     // A device changed the options (XEP-0146 set-options):
-                    // sounds, auto-offline, auto-msg, auto-auth.
+                    // sounds, auto-offline, auto-msg, auto-auth, auto-files.
                     Signal::builder("remote-options-changed")
                         .param_types([
+                            bool::static_type(),
                             bool::static_type(),
                             bool::static_type(),
                             bool::static_type(),

@@ -32,7 +32,13 @@ impl Client {
                 if let RemoteAction::OptionsChanged(o) = &action {
                     self.emit_by_name::<()>(
                         "remote-options-changed",
-                        &[&o.sounds, &o.auto_offline, &o.auto_msg, &o.auto_auth],
+                        &[
+                            &o.sounds,
+                            &o.auto_offline,
+                            &o.auto_msg,
+                            &o.auto_auth,
+                            &o.auto_files,
+                        ],
                     );
                 }
                 let text = crate::model::remote_text::controlled(&device, &action);

@@ -8,7 +8,9 @@ use xmpp_parsers::{
     ns,
 };
 
+use crate::core::files::FileAttachment;
 use crate::core::xmpp::{
+    modules::x0066_oob,
     modules::x0085_chat_states,
     modules::x0184_receipts,
     modules::x0280_carbons::Carbon,
@@ -63,7 +65,10 @@ async fn on_message(ctx: &SessionContext, incoming: Incoming) {
         .run(move |s| persist(s, &account, &batch, Placement::Newest))
         .await
     {
-        Ok(events) => events.into_iter().for_each(|e| ctx.emit(e)),
+        Ok(events) => {
+            crate::core::xmpp::session::file_transfers::accept_offered(ctx, &events).await;
+            events.into_iter().for_each(|e| ctx.emit(e));
+        }
         // Not stored: no receipt, so the sender knows it did not arrive.
         Err(e) => {
             tracing::error!(error = %e, "could not store a message");
@@ -124,6 +129,8 @@ pub struct Parsed {
     pub displayed_for: Option<String>,
     /// When it was sent (ms), from a delay stamp.
     pub delayed_ms: Option<i64>,
+    /// The file it shares (XEP-0066), when the URL is also its body.
+    pub file: Option<FileAttachment>,
 }
 
 /// Reads a chat message. `None` for what is not a chat message of ours
@@ -161,10 +168,34 @@ pub fn parse(own: &BareJid, message: &Message) -> Option<Parsed> {
         receipt_for: x0184_receipts::confirms(message),
         displayed_for: x0333_markers::displayed(message),
         delayed_ms,
+        file: shared_file(message),
         peer,
         peer_jid,
         outgoing,
     })
+}
+
+/// The file a message shares: an OOB URL (XEP-0066) that is also the
+/// message's body, as XEP-0363 senders do (a URL beside other text is a
+/// link, not a file). A malformed OOB element leaves the body a link.
+pub fn shared_file(message: &Message) -> Option<FileAttachment> {
+    let oob = match x0066_oob::of(message)? {
+        Ok(oob) => oob,
+        Err(e) => {
+            tracing::info!(from = ?message.from, error = %e, "OOB element ignored");
+            return None;
+        }
+    };
+    let body = message.get_best_body_cloned(vec![]).map(|(_, b)| b);
+    if body.as_deref().map(str::trim) != Some(oob.url.as_str()) {
+        return None;
+    }
+    Some(FileAttachment::offered(
+        &oob.url,
+        oob.mime,
+        oob.length,
+        oob.encrypted,
+    ))
 }
 
 /// When a message was sent (ms), from its delay stamp (XEP-0203).
@@ -214,18 +245,24 @@ pub fn persist(
     placement: Placement,
 ) -> Result<Vec<Event>, StoreError> {
     let now = now_ms();
-    let rows: Vec<NewMessage> = batch.iter().filter_map(|(p, _)| to_row(p, now)).collect();
+    let (rows, files): (Vec<NewMessage>, Vec<Option<FileAttachment>>) = batch
+        .iter()
+        .filter_map(|(p, _)| Some((to_row(p, now)?, p.file.clone())))
+        .unzip();
     let inserted = store.insert_messages(account, &rows, placement)?;
     let mut events = Vec::new();
     let mut reflected = Vec::new();
-    let added: Vec<StoredMessage> = rows
-        .into_iter()
-        .zip(inserted)
-        .filter_map(|(message, result)| match result {
-            Inserted::New(id) => Some(StoredMessage {
+    let mut added = Vec::new();
+    for ((message, file), result) in rows.into_iter().zip(files).zip(inserted) {
+        if let (Inserted::New(id), Some(file)) = (result, &file) {
+            store.attach_file(id, file)?;
+        }
+        match result {
+            Inserted::New(id) => added.push(StoredMessage {
                 id,
                 message,
                 corrected: false,
+                file,
             }),
             Inserted::Duplicate => {
                 // A room sending our own message back: it reached everyone.
@@ -234,10 +271,9 @@ pub fn persist(
                 {
                     reflected.push(id.clone());
                 }
-                None
             }
-        })
-        .collect();
+        }
+    }
     if !added.is_empty() {
         events.push(Event::MessagesAdded {
             jid: account.clone(),

@@ -21,6 +21,7 @@ pub mod x0045_muc_owner;
 pub mod x0050_command_client;
 pub mod x0050_command_responder;
 pub mod x0050_commands;
+pub mod x0066_oob;
 pub mod x0077_registration;
 pub mod x0084_user_avatar;
 pub mod x0085_chat_states;
@@ -42,6 +43,7 @@ pub mod x0313_mam;
 pub mod x0333_markers;
 pub mod x0352_csi;
 pub mod x0359_stanza_ids;
+pub mod x0363_http_upload;
 pub mod x0402_bookmarks;
 
 use std::collections::BTreeSet;
@@ -178,6 +180,7 @@ pub const REGISTERED: &[&Module] = &[
     &x0085_chat_states::MODULE,
     &x0115_caps::MODULE,
     &x0033_addresses::MODULE,
+    &x0066_oob::MODULE,
     &x0126_invisibility_lists::MODULE,
     &x0146_remote_control::MODULE,
     &x0184_receipts::MODULE,
@@ -186,6 +189,7 @@ pub const REGISTERED: &[&Module] = &[
     &x0313_mam::MODULE,
     &x0333_markers::MODULE,
     &x0359_stanza_ids::MODULE,
+    &x0363_http_upload::MODULE,
 ];
 
 /// The state of every module in `list`, for a new session.

@@ -29,6 +29,7 @@ fn context() -> SessionContext {
         events,
         store: StoreHandle::new(Store::open_in_memory().expect("store")),
         modules: session_state(REGISTERED),
+        files: Default::default(),
     }
 }
 

@@ -95,6 +95,7 @@ pub fn parse(message: &Message, our_nick: &str) -> Option<RoomMessage> {
         receipt_for: None,
         displayed_for: None,
         delayed_ms,
+        file: chat::shared_file(message),
     })))
 }
 

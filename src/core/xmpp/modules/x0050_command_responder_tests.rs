@@ -113,6 +113,7 @@ fn test_ctx() -> SessionContext {
             crate::core::store::Store::open_in_memory().expect("store"),
         ),
         modules: crate::core::xmpp::modules::session_state(crate::core::xmpp::modules::REGISTERED),
+        files: Default::default(),
     }
 }
 

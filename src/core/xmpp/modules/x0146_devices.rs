@@ -243,6 +243,7 @@ async fn on_message(ctx: &SessionContext, incoming: Incoming) -> Flow<Incoming> 
                     id: *id,
                     message: row,
                     corrected: false,
+                    file: None,
                 }),
                 _ => None,
             })

@@ -382,6 +382,12 @@ fn options_form(o: RcOptions) -> Form {
         flag(o.auto_msg),
     ));
     form.fields.push(field(
+        "auto-files",
+        FieldKind::Boolean,
+        "Automatically accept file transfers",
+        flag(o.auto_files),
+    ));
+    form.fields.push(field(
         "auto-auth",
         FieldKind::Boolean,
         "Automatically authorize contacts",
@@ -409,6 +415,7 @@ pub fn submitted_options(form: &Form, now: RcOptions) -> Result<RcOptions, Comma
         auto_offline: boolean(form, "auto-offline", now.auto_offline)?,
         auto_msg: boolean(form, "auto-msg", now.auto_msg)?,
         auto_auth: boolean(form, "auto-auth", now.auto_auth)?,
+        auto_files: boolean(form, "auto-files", now.auto_files)?,
     })
 }
 

@@ -104,6 +104,7 @@ fn a_forwarded_message_names_its_sender_and_time() {
             state: crate::core::message::DeliveryState::Received,
         },
         corrected: false,
+        file: None,
     };
     let to: Jid = "juliet@capulet.lit/chamber".parse().expect("jid");
     let us: Jid = "juliet@capulet.lit/balcony".parse().expect("jid");

@@ -58,6 +58,8 @@ pub struct SessionContext {
     pub store: StoreHandle,
     /// What the modules keep for this session.
     pub modules: ModuleState,
+    /// File uploads and downloads, over the account's TLS trust.
+    pub files: Arc<crate::core::xmpp::session::file_transfers::FileTransfers>,
 }
 
 impl SessionContext {
@@ -72,6 +74,7 @@ impl SessionContext {
             events,
             store: StoreHandle::new(store),
             modules: crate::core::xmpp::modules::session_state(crate::core::xmpp::modules::REGISTERED),
+            files: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod after_login;
 pub mod context;
+pub mod file_transfers;
 pub mod incoming;
 pub mod iq_tracker;
 pub mod outbox;

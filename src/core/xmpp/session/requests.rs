@@ -18,6 +18,7 @@ use crate::core::xmpp::{
     modules::x0333_markers,
     modules::x0402_bookmarks,
     session::context::SessionContext,
+    session::file_transfers,
     session::outgoing::IqError,
 };
 use crate::core::{
@@ -27,6 +28,7 @@ use crate::core::{
     },
     contacts::SubscriptionAction,
     credentials::Password,
+    files::TransferId,
     message::ChatState,
     privacy::{DecloakAnswer, DecloakReason, PresenceRequestError},
     redact::Outline,
@@ -94,6 +96,21 @@ pub enum SessionRequest {
     ),
     /// Changes the password on the server; the answer says whether it took it.
     ChangePassword(Password, tokio::sync::oneshot::Sender<Result<(), String>>),
+    /// See [`crate::core::bridge::Command::SendFile`].
+    SendFile {
+        /// The contact or room.
+        to: BareJid,
+        /// Chat or group chat.
+        kind: crate::core::message::ChatKind,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The UI's number for it.
+        transfer: u64,
+    },
+    /// See [`crate::core::bridge::Command::DownloadFile`].
+    DownloadFile(i64),
+    /// See [`crate::core::bridge::Command::CancelTransfer`].
+    CancelTransfer(TransferId),
 }
 
 /// Debug output that can reach a log: message text is shown by size, form
@@ -150,6 +167,16 @@ impl fmt::Debug for SessionRequest {
             Self::WithdrawPresence(a0) => f.debug_tuple("WithdrawPresence").field(a0).finish(),
             Self::ServerInfo(_) => f.debug_tuple("ServerInfo").finish_non_exhaustive(),
             Self::ChangePassword(a0, _) => f.debug_tuple("ChangePassword").field(a0).finish_non_exhaustive(),
+            Self::SendFile {
+                to, kind, transfer, ..
+            } => f
+                .debug_struct("SendFile")
+                .field("to", to)
+                .field("kind", kind)
+                .field("transfer", transfer)
+                .finish_non_exhaustive(),
+            Self::DownloadFile(a0) => f.debug_tuple("DownloadFile").field(a0).finish(),
+            Self::CancelTransfer(a0) => f.debug_tuple("CancelTransfer").field(a0).finish(),
         }
     }
 }
@@ -225,6 +252,23 @@ impl Command {
             } => (jid, R::RequestPresence(to, reason, reply)),
             Command::WithdrawPresence { jid, peer } => (jid, R::WithdrawPresence(peer)),
             Command::ServerInfo { jid, reply } => (jid, R::ServerInfo(reply)),
+            Command::SendFile {
+                jid,
+                to,
+                kind,
+                path,
+                transfer,
+            } => (
+                jid,
+                R::SendFile {
+                    to,
+                    kind,
+                    path,
+                    transfer,
+                },
+            ),
+            Command::DownloadFile { jid, message } => (jid, R::DownloadFile(message)),
+            Command::CancelTransfer { jid, transfer } => (jid, R::CancelTransfer(transfer)),
             other => return Routed::Worker(other),
         };
         Routed::Session(jid, request)
@@ -232,6 +276,16 @@ impl Command {
 }
 
 impl SessionRequest {
+    /// The transfer this request starts, when it starts one: while offline
+    /// it fails as a transfer, so the UI can offer to retry it.
+    pub fn transfer(&self) -> Option<TransferId> {
+        match self {
+            Self::SendFile { transfer, .. } => Some(TransferId::Upload(*transfer)),
+            Self::DownloadFile(message) => Some(TransferId::Download(*message)),
+            _ => None,
+        }
+    }
+
     /// Tells the asker that there is no session to carry this out; false
     /// when the request has no one waiting for an answer.
     pub fn answer_offline(self) -> bool {
@@ -276,6 +330,14 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
         SessionRequest::RoomSubject(room, subject) => {
             return ctx.out.send(x0045_muc::subject_message(room, subject));
         }
+        SessionRequest::SendFile {
+            to,
+            kind,
+            path,
+            transfer,
+        } => return file_transfers::upload(ctx, transfer, kind, to, path),
+        SessionRequest::DownloadFile(message) => return file_transfers::download(ctx, message),
+        SessionRequest::CancelTransfer(transfer) => return file_transfers::cancel(ctx, transfer),
         _ => {}
     }
     let ctx = ctx.clone();
@@ -343,6 +405,9 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
                 let _ = reply.send(done.map_err(|e| e.to_string()));
             }
             SessionRequest::Subscription(..)
+            | SessionRequest::SendFile { .. }
+            | SessionRequest::DownloadFile(..)
+            | SessionRequest::CancelTransfer(..)
             | SessionRequest::ChatState(..)
             | SessionRequest::MarkDisplayed(..)
             | SessionRequest::LeaveRoom(..)

@@ -2,6 +2,7 @@
 //! link events into [`ConnectionState`]s, sends our presence, and answers
 //! what it must.
 
+use super::file_transfers::FileTransfers;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_xmpp::{
@@ -288,6 +289,7 @@ async fn run(
             return;
         }
     };
+    let files = std::sync::Arc::new(FileTransfers::new(&tls));
     let (link_tx, mut link_rx) = mpsc::unbounded_channel();
     let link = LinkSpec {
         connector: AccountConnector::new(&spec.config, tls),
@@ -312,6 +314,7 @@ async fn run(
         events: session.events.clone(),
         store: spec.store.clone(),
         modules: modules::session_state(modules::REGISTERED),
+        files,
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::new(watch.clone());

@@ -1,0 +1,331 @@
+//! The file transfers a session carries out, each on a task of its own:
+//! uploading a file and sending its URL (XEP-0363 with XEP-0066 and
+//! Kontalk's hints), downloading a message's file into the Downloads
+//! folder, and cancelling either.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use xmpp_parsers::{jid::BareJid, minidom::Element};
+
+use crate::core::{
+    bridge::Event,
+    files::{
+        download_dir,
+        http::{HttpClient, Progress},
+        mime_from_name, safe_name, FileAttachment, FileState, TransferError, TransferId, DOWNLOAD_LIMIT,
+    },
+    message::{ChatKind, DeliveryState, NewMessage, StoredMessage},
+    xmpp::{
+        connection::tls::AccountTls,
+        modules::{chat, x0066_oob, x0359_stanza_ids, x0363_http_upload},
+        session::context::SessionContext,
+    },
+};
+
+/// The transfers of one session and the HTTP client they use.
+#[derive(Debug, Default)]
+pub struct FileTransfers {
+    http: Option<HttpClient>,
+    running: Mutex<HashMap<TransferId, tokio::task::AbortHandle>>,
+}
+
+impl FileTransfers {
+    /// Transfers over the account's TLS trust.
+    pub fn new(tls: &AccountTls) -> Self {
+        let http = match HttpClient::new(tls) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::error!(error = %e, "no HTTP client: files cannot be sent or downloaded");
+                None
+            }
+        };
+        Self {
+            http,
+            running: Mutex::default(),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<TransferId, tokio::task::AbortHandle>) -> T) -> T {
+        match self.running.lock() {
+            Ok(mut g) => f(&mut g),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// True while `id` runs.
+    pub fn is_running(&self, id: TransferId) -> bool {
+        self.with(|r| r.contains_key(&id))
+    }
+
+    /// Forgets `id`; false when it was not running (it finished, or was
+    /// cancelled).
+    fn finished(&self, id: TransferId) -> bool {
+        self.with(|r| r.remove(&id).is_some())
+    }
+
+    fn http(&self) -> Result<&HttpClient, TransferError> {
+        self.http
+            .as_ref()
+            .ok_or_else(|| TransferError::Http("no HTTP client".into()))
+    }
+}
+
+fn progress(ctx: &SessionContext, transfer: TransferId) -> Progress {
+    let (events, jid) = (ctx.events.clone(), ctx.account.clone());
+    Arc::new(move |done, total| {
+        let _ = events.try_send(Event::TransferProgress {
+            jid: jid.clone(),
+            transfer,
+            done,
+            total,
+        });
+    })
+}
+
+fn failed(ctx: &SessionContext, transfer: TransferId, error: TransferError) {
+    tracing::info!(?transfer, error = %error, "transfer failed");
+    ctx.emit(Event::TransferFailed {
+        jid: ctx.account.clone(),
+        transfer,
+        error,
+    });
+}
+
+/// Runs `work` as transfer `id` unless it already runs; it can then be
+/// cancelled until it calls [`FileTransfers::finished`].
+fn start<F>(ctx: &SessionContext, id: TransferId, work: impl FnOnce(SessionContext) -> F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let files = ctx.files.clone();
+    files.with(|running| {
+        if running.contains_key(&id) {
+            tracing::debug!(?id, "transfer already running");
+            return;
+        }
+        let task = tokio::spawn(work(ctx.clone()));
+        running.insert(id, task.abort_handle());
+    });
+}
+
+/// Stops transfer `id`: an upload sends nothing, a download keeps what
+/// arrived to resume.
+pub fn cancel(ctx: &SessionContext, id: TransferId) {
+    if let Some(handle) = ctx.files.with(|r| r.remove(&id)) {
+        handle.abort();
+        failed(ctx, id, TransferError::Cancelled);
+    }
+}
+
+/// Uploads the file at `path` and sends its URL to `to`.
+pub fn upload(ctx: &SessionContext, transfer: u64, kind: ChatKind, to: BareJid, path: PathBuf) {
+    let id = TransferId::Upload(transfer);
+    start(ctx, id, move |ctx| async move {
+        let put = put_file(&ctx, id, &path).await;
+        // Past this point a cancel comes too late: the file is on the
+        // server, and the message goes out.
+        if !ctx.files.finished(id) {
+            return;
+        }
+        let outcome = match put {
+            Ok(oob) => send_file_message(&ctx, kind, to, oob, path).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => ctx.emit(Event::UploadDone {
+                jid: ctx.account.clone(),
+                transfer,
+            }),
+            Err(e) => failed(&ctx, id, e),
+        }
+    });
+}
+
+/// Finds the service, asks for a slot and PUTs the file; the OOB data to
+/// send.
+async fn put_file(
+    ctx: &SessionContext,
+    id: TransferId,
+    path: &Path,
+) -> Result<x0066_oob::OobFile, TransferError> {
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| TransferError::LocalFile(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(TransferError::LocalFile("not a file".into()));
+    }
+    let size = meta.len();
+    let name = safe_name(
+        &path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let mime = mime_from_name(&name);
+    let service = x0363_http_upload::service(ctx)
+        .await
+        .ok_or(TransferError::NoUploadService)?;
+    let (put, get) = x0363_http_upload::slot(ctx, &service, &name, size, mime).await?;
+    ctx.files
+        .http()?
+        .upload(&put, path, size, mime, progress(ctx, id))
+        .await?;
+    Ok(x0066_oob::OobFile {
+        url: get,
+        mime: Some(mime.to_owned()),
+        length: Some(size),
+        encrypted: false,
+        desc: None,
+    })
+}
+
+/// Stores and sends the message that shares an uploaded file: the URL as
+/// body and as OOB with the three hints.
+async fn send_file_message(
+    ctx: &SessionContext,
+    kind: ChatKind,
+    to: BareJid,
+    oob: x0066_oob::OobFile,
+    path: PathBuf,
+) -> Result<(), TransferError> {
+    let origin_id = x0359_stanza_ids::new_origin_id();
+    let mut stanza = chat::outgoing(kind, to.clone(), &oob.url, &origin_id, None);
+    stanza.payloads.push(x0066_oob::element(&oob));
+    let xml = String::from(&Element::from(stanza));
+    let mut file = FileAttachment::offered(&oob.url, oob.mime.clone(), oob.length, false);
+    file.state = FileState::Sent;
+    file.path = Some(path);
+    let message = NewMessage {
+        peer: to,
+        kind,
+        outgoing: true,
+        sender: ctx.account.to_string(),
+        body: oob.url,
+        origin_id: Some(origin_id),
+        stanza_id: None,
+        timestamp_ms: chrono::Utc::now().timestamp_millis(),
+        state: DeliveryState::Pending,
+    };
+    let account = ctx.account.clone();
+    let added = ctx
+        .store
+        .run(move |s| {
+            let id = s.queue_outgoing(&account, &message, &xml)?;
+            s.attach_file(id, &file)?;
+            Ok(StoredMessage {
+                id,
+                message,
+                corrected: false,
+                file: Some(file),
+            })
+        })
+        .await
+        .map_err(|e| TransferError::LocalFile(e.to_string()))?;
+    ctx.emit(Event::MessagesAdded {
+        jid: ctx.account.clone(),
+        messages: vec![added],
+        live: false,
+    });
+    ctx.out.flush_outbox();
+    Ok(())
+}
+
+/// Downloads the file of message `message` into the download folder.
+pub fn download(ctx: &SessionContext, message: i64) {
+    let id = TransferId::Download(message);
+    start(ctx, id, move |ctx| async move {
+        let outcome = fetch(&ctx, message).await;
+        if !ctx.files.finished(id) {
+            return;
+        }
+        let state = match &outcome {
+            Ok(_) => FileState::Downloaded,
+            Err(_) => FileState::Failed,
+        };
+        let path = outcome.as_ref().ok().cloned();
+        let stored = ctx
+            .store
+            .run(move |s| {
+                s.set_file_state(message, state, path.as_deref())?;
+                s.file_of(message)
+            })
+            .await;
+        match stored {
+            Ok(Some((_, pending))) => ctx.emit(Event::FileChanged {
+                jid: ctx.account.clone(),
+                peer: pending.peer,
+                message,
+                file: pending.file,
+            }),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "could not record a download"),
+        }
+        if let Err(e) = outcome {
+            failed(&ctx, id, e);
+        }
+    });
+}
+
+async fn fetch(ctx: &SessionContext, message: i64) -> Result<PathBuf, TransferError> {
+    let (found, dir) = ctx
+        .store
+        .run(move |s| Ok((s.file_of(message)?, s.download_dir()?)))
+        .await
+        .map_err(|e| TransferError::LocalFile(e.to_string()))?;
+    let Some((account, pending)) = found.filter(|(account, _)| *account == ctx.account) else {
+        return Err(TransferError::LocalFile("no such file".into()));
+    };
+    let file = pending.file;
+    if file.encrypted {
+        return Err(TransferError::Encrypted);
+    }
+    tracing::debug!(%account, message, "downloading");
+    let dir = dir.unwrap_or_else(download_dir::user_downloads);
+    let part = dir.join(format!(".{}.{message}.part", file.name));
+    ctx.files
+        .http()?
+        .download(
+            &file.url,
+            &dir,
+            &file.name,
+            &part,
+            file.size,
+            DOWNLOAD_LIMIT,
+            progress(ctx, TransferId::Download(message)),
+        )
+        .await
+}
+
+/// Starts the downloads auto-files asks for: the files offered in live
+/// messages just stored, when the option is on.
+pub async fn accept_offered(ctx: &SessionContext, events: &[Event]) {
+    let offered: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessagesAdded {
+                messages, live: true, ..
+            } => Some(messages),
+            _ => None,
+        })
+        .flatten()
+        .filter(|m| !m.message.outgoing && m.file.as_ref().is_some_and(|f| f.state == FileState::Offered))
+        .map(|m| m.id)
+        .collect();
+    if offered.is_empty() {
+        return;
+    }
+    if ctx
+        .store
+        .run(|s| s.rc_options())
+        .await
+        .is_ok_and(|o| o.auto_files)
+    {
+        for message in offered {
+            download(ctx, message);
+        }
+    }
+}
