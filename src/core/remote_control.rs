@@ -18,8 +18,7 @@ pub enum RcCommand {
     Forward,
     /// §4.3 Change Run-Time Options.
     SetOptions,
-    /// §4.4 Accept Pending File Transfer Requests (offered by others;
-    /// Balcony answers it once it receives files).
+    /// §4.4 Accept Pending File Transfer Requests.
     AcceptFiles,
     /// §4.5 Leave Groupchats.
     LeaveGroupchats,
@@ -106,6 +105,8 @@ pub enum RemoteAction {
     OptionsChanged(RcOptions),
     /// Made us leave these rooms.
     LeftRooms(Vec<xmpp_parsers::jid::BareJid>),
+    /// Accepted these pending files (by name); they are downloading.
+    AcceptedFiles(Vec<String>),
 }
 
 /// One of our account's other online resources.

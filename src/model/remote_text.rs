@@ -45,6 +45,12 @@ pub fn controlled(device: &str, action: &RemoteAction) -> String {
             u32::try_from(rooms.len()).unwrap_or(u32::MAX),
             &[("n", &rooms.len().to_string()), ("device", device)],
         ),
+        RemoteAction::AcceptedFiles(names) => ngettext_f(
+            "Downloading {n} file, accepted from your device “{device}”",
+            "Downloading {n} files, accepted from your device “{device}”",
+            u32::try_from(names.len()).unwrap_or(u32::MAX),
+            &[("n", &names.len().to_string()), ("device", device)],
+        ),
     }
 }
 

@@ -1,6 +1,7 @@
 //! XEP-0146 Remote Controlling Clients, the responder: our other devices
 //! may change this client's status, take its unread messages over, change
-//! its options and make it leave group chats.
+//! its options, accept the files waiting here and make it leave group
+//! chats.
 //!
 //! The commands run in the ad-hoc command responder
 //! ([`super::x0050_command_responder`]) under one policy: only other
@@ -40,6 +41,9 @@ use crate::core::{
     },
 };
 
+#[path = "x0146_accept_files.rs"]
+mod accept_files;
+
 /// Most unread messages one forward sends.
 pub const MAX_FORWARD: usize = 500;
 
@@ -59,6 +63,7 @@ pub fn commands() -> Vec<Arc<dyn AdhocCommand>> {
         RcCommand::SetStatus,
         RcCommand::Forward,
         RcCommand::SetOptions,
+        RcCommand::AcceptFiles,
         RcCommand::LeaveGroupchats,
     ]
     .into_iter()
@@ -145,7 +150,8 @@ impl AdhocCommand for Rc {
                         RcCommand::SetStatus => set_status(ctx, &form, &device),
                         RcCommand::SetOptions => set_options(ctx, &form, &device).await,
                         RcCommand::LeaveGroupchats => leave_groupchats(ctx, &form, &device),
-                        RcCommand::Forward | RcCommand::AcceptFiles => Err(CommandError::BadAction),
+                        RcCommand::AcceptFiles => accept_files::accept(ctx, &form, &device).await,
+                        RcCommand::Forward => Err(CommandError::BadAction),
                     }
                 }
             }
@@ -172,12 +178,13 @@ impl Rc {
                     text: "Not in any group chat.".into(),
                 })),
             },
-            RcCommand::Forward | RcCommand::AcceptFiles => Err(CommandError::BadAction),
+            RcCommand::AcceptFiles => accept_files::first_form(ctx).await,
+            RcCommand::Forward => Err(CommandError::BadAction),
         }
     }
 }
 
-fn base_form(kind: FormKind, title: &str, instructions: &str) -> Form {
+pub(super) fn base_form(kind: FormKind, title: &str, instructions: &str) -> Form {
     let mut form = Form::new(kind);
     form.title = Some(title.to_owned());
     if !instructions.is_empty() {
@@ -190,7 +197,7 @@ fn base_form(kind: FormKind, title: &str, instructions: &str) -> Form {
     form
 }
 
-fn field(var: &str, kind: FieldKind, label: &str, values: Vec<String>) -> Field {
+pub(super) fn field(var: &str, kind: FieldKind, label: &str, values: Vec<String>) -> Field {
     let mut f = Field::new(var, kind);
     f.declared_type = Some(kind.as_attr().to_owned());
     f.label = Some(label.to_owned());
@@ -198,7 +205,7 @@ fn field(var: &str, kind: FieldKind, label: &str, values: Vec<String>) -> Field 
     f
 }
 
-fn option(label: &str, value: &str) -> FieldOption {
+pub(super) fn option(label: &str, value: &str) -> FieldOption {
     FieldOption {
         label: Some(label.to_owned()),
         value: value.to_owned(),
@@ -206,7 +213,7 @@ fn option(label: &str, value: &str) -> FieldOption {
 }
 
 /// A submission must say it is an rc form.
-fn check_form_type(form: &Form) -> Result<(), CommandError> {
+pub(super) fn check_form_type(form: &Form) -> Result<(), CommandError> {
     if form.form_type() == Some(NS) {
         Ok(())
     } else {
@@ -314,7 +321,7 @@ pub fn submitted_status(form: &Form, now: &OwnPresence) -> Result<Option<OwnPres
     Ok(Some(next))
 }
 
-fn reported(ctx: &SessionContext, device: &str, action: RemoteAction) {
+pub(super) fn reported(ctx: &SessionContext, device: &str, action: RemoteAction) {
     tracing::info!(%device, ?action, "controlled by another device of ours");
     ctx.emit(Event::RemoteControlled {
         jid: ctx.account.clone(),
