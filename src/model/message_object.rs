@@ -110,6 +110,10 @@ impl MessageObject {
             .property("timestamp", m.timestamp_ms)
             .property("state", m.state as i32)
             .property("corrected", stored.corrected)
+            // No file (and no download running) until one is set.
+            .property("file-state", -1i32)
+            .property("file-size", -1i64)
+            .property("file-progress", -1.0f64)
             .build();
         obj.imp().origin_id.replace(m.origin_id.clone());
         if let Some(file) = &stored.file {

@@ -56,6 +56,10 @@ pub(super) mod imp {
         pub composing: Cell<bool>,
         /// Turns "typing" into "paused" after a quiet while.
         pub pause_timer: RefCell<Option<glib::SourceId>>,
+        /// Sends a file.
+        pub attach_button: gtk::Button,
+        /// The uploads into this conversation, above the composer.
+        pub uploads: gtk::ListBox,
     }
 
     #[glib::object_subclass]
@@ -180,6 +184,7 @@ impl ConversationView {
         composer_overlay.add_overlay(&imp.placeholder);
         composer_bar.append(&composer_overlay);
         composer_bar.append(&imp.send_button);
+        super::conversation_files::install(self, &composer_bar);
         imp.jump_button.set_halign(gtk::Align::Center);
         imp.jump_button.set_valign(gtk::Align::Start);
         imp.jump_button.set_margin_top(12);
@@ -195,6 +200,7 @@ impl ConversationView {
         overlay.set_child(Some(&imp.scroller));
         overlay.add_overlay(&imp.jump_button);
         self.append(&overlay);
+        self.append(&imp.uploads);
         self.append(&imp.editing_label);
         self.append(&composer_bar);
     }
@@ -264,6 +270,7 @@ impl ConversationView {
             .set_model(Some(&gtk::NoSelection::new(Some(list.clone()))));
         imp.conversation
             .replace(Some((client.clone(), account.clone(), peer.to_owned(), list)));
+        super::conversation_files::show_uploads(self, client, &account.jid(), peer);
         imp.composer.grab_focus();
     }
 
@@ -278,6 +285,7 @@ impl ConversationView {
             ticking.remove();
         }
         imp.list_view.set_model(None::<&gtk::SelectionModel>);
+        super::conversation_files::hide_uploads(self);
         imp.jump_button.set_visible(false);
         imp.first_unread.set(None);
         if let Some(timer) = imp.pause_timer.take() {

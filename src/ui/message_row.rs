@@ -73,6 +73,7 @@ mod imp {
         pub sender: gtk::Label,
         pub body: gtk::Label,
         pub meta: gtk::Label,
+        pub file: super::super::file_card::FileCard,
         pub message: RefCell<Option<(MessageObject, Vec<glib::SignalHandlerId>)>>,
     }
 
@@ -110,6 +111,7 @@ mod imp {
             obj.append(&self.day);
             obj.append(&self.sender);
             obj.append(&self.body);
+            obj.append(&self.file);
             obj.append(&self.meta);
         }
     }
@@ -140,6 +142,13 @@ impl MessageRow {
         let align = if ours { gtk::Align::End } else { gtk::Align::Start };
         imp.body.set_halign(align);
         imp.meta.set_halign(align);
+        imp.file.set_halign(align);
+        // A file's card stands for its URL.
+        imp.body.set_visible(!message.has_file());
+        imp.file.set_visible(message.has_file());
+        if message.has_file() {
+            imp.file.bind(message);
+        }
         if ours {
             imp.body.add_css_class("outgoing");
         } else {
@@ -187,6 +196,13 @@ impl MessageRow {
         if let Some((m, handlers)) = self.imp().message.take() {
             handlers.into_iter().for_each(|h| m.disconnect(h));
         }
+        self.imp().file.unbind();
+    }
+
+    /// The file card, when the message shares a file.
+    pub fn file_card(&self) -> Option<super::file_card::FileCard> {
+        let file = &self.imp().file;
+        file.is_visible().then(|| file.clone())
     }
 
     /// The text shown.

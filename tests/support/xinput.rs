@@ -134,3 +134,30 @@ pub fn type_text(window: &impl IsA<gtk::Window>, text: &str) {
     focus(window);
     xdotool(&["type".into(), "--delay".into(), "20".into(), text.into()]);
 }
+
+/// Drags from the middle of `from` to the middle of `to` with the primary
+/// button held, moving in steps as a hand does (XDND between windows).
+pub fn drag(from: &impl IsA<gtk::Widget>, to: &impl IsA<gtk::Widget>) {
+    let (from_xid, fx, fy) = target(from);
+    let (to_xid, tx, ty) = target(to);
+    let mv = |xid: u64, x: i32, y: i32| {
+        xdotool(&[
+            "mousemove".into(),
+            "--sync".into(),
+            "--window".into(),
+            xid.to_string(),
+            x.to_string(),
+            y.to_string(),
+        ])
+    };
+    mv(from_xid, fx, fy);
+    xdotool(&["mousedown".into(), "1".into()]);
+    for step in 1..=4 {
+        mv(from_xid, fx + step * 6, fy + step * 6);
+    }
+    for step in 0..=6 {
+        mv(to_xid, tx - (6 - step) * 8, ty - (6 - step) * 4);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    xdotool(&["mouseup".into(), "1".into()]);
+}

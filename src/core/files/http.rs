@@ -45,6 +45,18 @@ impl std::fmt::Debug for PutSlot {
     }
 }
 
+/// Where a download goes: a folder, the name wanted there (numbered when
+/// taken), and the hidden partial file it grows in until it is whole.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    /// The folder.
+    pub dir: &'a Path,
+    /// The file name wanted.
+    pub name: &'a str,
+    /// The partial file, in the same folder.
+    pub part: &'a Path,
+}
+
 /// An HTTP client trusting what the account trusts.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
@@ -144,16 +156,13 @@ impl HttpClient {
         }
     }
 
-    /// Downloads `url` into `dir` as `name` (numbered when the name is
-    /// taken), through the hidden partial file `part` in the same folder;
-    /// a partial file left by a broken download is resumed. `hinted` is the
+    /// Downloads `url` to `to` (numbered when the name is taken); a
+    /// partial file left by a broken download is resumed. `hinted` is the
     /// size the sender announced: a different size is an error.
     pub async fn download(
         &self,
         url: &str,
-        dir: &Path,
-        name: &str,
-        part: &Path,
+        to: Destination<'_>,
         hinted: Option<u64>,
         limit: u64,
         progress: Progress,
@@ -161,6 +170,7 @@ impl HttpClient {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(TransferError::BadUrl);
         }
+        let Destination { dir, name, part } = to;
         tokio::fs::create_dir_all(dir).await.map_err(local)?;
         let mut have = tokio::fs::metadata(part).await.map(|m| m.len()).unwrap_or(0);
         if hinted.is_some_and(|h| have > h) {

@@ -138,13 +138,8 @@ impl Client {
 
     /// Sends the file at `path` to `peer`: uploads it, then sends its
     /// address. A file that cannot be read fails at once, with the reason.
-    pub fn send_file(
-        &self,
-        account: &Account,
-        peer: &str,
-        group: bool,
-        path: &std::path::Path,
-    ) -> UploadObject {
+    pub fn send_file(&self, account: &Account, peer: &str, path: &std::path::Path) -> UploadObject {
+        let group = account.room(peer).is_some();
         let size = std::fs::metadata(path).map(|m| m.len());
         let upload = UploadObject::new(0, &account.jid(), peer, group, path, *size.as_ref().unwrap_or(&0));
         self.imp().uploads.append(&upload);

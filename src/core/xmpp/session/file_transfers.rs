@@ -15,7 +15,7 @@ use crate::core::{
     bridge::Event,
     files::{
         download_dir,
-        http::{HttpClient, Progress},
+        http::{Destination, HttpClient, Progress},
         mime_from_name, safe_name, FileAttachment, FileState, TransferError, TransferId, DOWNLOAD_LIMIT,
     },
     message::{ChatKind, DeliveryState, NewMessage, StoredMessage},
@@ -290,9 +290,11 @@ async fn fetch(ctx: &SessionContext, message: i64) -> Result<PathBuf, TransferEr
         .http()?
         .download(
             &file.url,
-            &dir,
-            &file.name,
-            &part,
+            Destination {
+                dir: &dir,
+                name: &file.name,
+                part: &part,
+            },
             file.size,
             DOWNLOAD_LIMIT,
             progress(ctx, TransferId::Download(message)),
