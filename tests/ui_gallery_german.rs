@@ -15,7 +15,8 @@ use balcony::{
     core::{
         contacts::{RosterItem, Subscription},
         message::{ChatKind, DeliveryState, NewMessage},
-        store::{Placement, Store},
+        files::{FileAttachment, FileState},
+        store::{Inserted, Placement, Store},
     },
     ui::{Application, MessageRow, Window},
 };
@@ -103,6 +104,33 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
         "the composer says who the message goes to"
     );
     shot(window.upcast_ref(), "conversation");
+
+    main_view.open_conversation("benvolio@balcony.test");
+    pump_until("the files", Duration::from_secs(5), || {
+        all::<MessageRow>(&view.list_view())
+            .iter()
+            .filter(|r| r.file_card().is_some_and(|c| c.is_mapped()))
+            .count()
+            == 2
+    });
+    let cards: Vec<_> = all::<MessageRow>(&view.list_view())
+        .iter()
+        .filter_map(|r| r.file_card())
+        .collect();
+    let (name, detail, _) = cards[0].texts_shown();
+    assert_eq!(name, "brief.pdf");
+    assert!(detail.starts_with("48,2") && detail.ends_with("PDF-Dokument"), "{detail}");
+    assert_eq!(
+        find::<gtk::Button>(&cards[0], "file-action").tooltip_text().as_deref(),
+        Some("Herunterladen")
+    );
+    assert_eq!(find::<gtk::Button>(&cards[1], "file-action").label().as_deref(), Some("Öffnen"));
+    pump_until("the preview", Duration::from_secs(5), || cards[1].preview_shown());
+    shot(window.upcast_ref(), "files");
+    main_view.open_conversation("romeo@balcony.test");
+    pump_until("romeo again", Duration::from_secs(5), || {
+        all::<MessageRow>(&view.list_view()).len() == 3
+    });
 
     let status = find::<gtk::MenuButton>(window, "status-menu");
     assert_eq!(status.tooltip_text().as_deref(), Some("Ihren Status festlegen"));
@@ -288,6 +316,36 @@ fn every_screen_in_german_light_and_dark() {
         store
             .batch(|s| s.insert_messages(&me, &cached, Placement::Newest))
             .expect("messages");
+        // Benvolio shares two files: a letter still pending, and a picture
+        // already downloaded (previewed).
+        let picture = profile.database_path().with_file_name("verona.png");
+        let pixels: Vec<u8> = (0..160 * 100).flat_map(|i| [180, (i % 160) as u8, 120, 255]).collect();
+        gtk::gdk::MemoryTexture::new(160, 100, gtk::gdk::MemoryFormat::R8g8b8a8, &glib::Bytes::from(&pixels), 640)
+            .save_to_png(&picture)
+            .expect("png");
+        let files = [
+            (
+                message("benvolio@balcony.test", "https://h.example/f/brief.pdf", false, 5),
+                FileAttachment::offered("https://h.example/f/brief.pdf", Some("application/pdf".into()), Some(48_213), false),
+            ),
+            (
+                message("benvolio@balcony.test", "https://h.example/f/verona.png", false, 6),
+                FileAttachment {
+                    state: FileState::Downloaded,
+                    path: Some(picture),
+                    ..FileAttachment::offered("https://h.example/f/verona.png", Some("image/png".into()), Some(2_048), false)
+                },
+            ),
+        ];
+        for (m, file) in files {
+            let inserted = store
+                .batch(|s| s.insert_messages(&me, &[m], Placement::Newest))
+                .expect("message");
+            let Some(Inserted::New(id)) = inserted.first().copied() else {
+                panic!("not stored")
+            };
+            store.attach_file(id, &file).expect("file");
+        }
     }
     let (app, window) = support::ui::app_window(profile);
     window.set_default_size(900, 640);
@@ -295,7 +353,7 @@ fn every_screen_in_german_light_and_dark() {
         window
             .main_view()
             .account()
-            .is_some_and(|a| a.conversations().n_items() == 2)
+            .is_some_and(|a| a.conversations().n_items() == 3)
     });
 
     every_screen(&app, &window, "");
