@@ -133,6 +133,10 @@ fn file_cards_downloads_uploads_by_drag_and_paste() {
     });
     assert_eq!(cards(&view).len(), 2, "a plain message has no file card");
 
+    // The conversation list previews a file by its name, not its URL.
+    let listed = all::<balcony::ui::ConversationRow>(&main_view.conversation_list());
+    assert_eq!(listed[0].preview_shown(), "balcony.png");
+
     // Pending: name, size and type from the hints; nothing downloaded.
     let (letter_msg, letter_card) = cards(&view).remove(0);
     assert_eq!(letter_msg.file(), Some(FileState::Offered));

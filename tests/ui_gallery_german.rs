@@ -14,8 +14,8 @@ use adw::prelude::*;
 use balcony::{
     core::{
         contacts::{RosterItem, Subscription},
-        message::{ChatKind, DeliveryState, NewMessage},
         files::{FileAttachment, FileState},
+        message::{ChatKind, DeliveryState, NewMessage},
         store::{Inserted, Placement, Store},
     },
     ui::{Application, MessageRow, Window},
@@ -119,12 +119,20 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
         .collect();
     let (name, detail, _) = cards[0].texts_shown();
     assert_eq!(name, "brief.pdf");
-    assert!(detail.starts_with("48,2") && detail.ends_with("PDF-Dokument"), "{detail}");
+    assert!(
+        detail.starts_with("48,2") && detail.ends_with("PDF-Dokument"),
+        "{detail}"
+    );
     assert_eq!(
-        find::<gtk::Button>(&cards[0], "file-action").tooltip_text().as_deref(),
+        find::<gtk::Button>(&cards[0], "file-action")
+            .tooltip_text()
+            .as_deref(),
         Some("Herunterladen")
     );
-    assert_eq!(find::<gtk::Button>(&cards[1], "file-action").label().as_deref(), Some("Öffnen"));
+    assert_eq!(
+        find::<gtk::Button>(&cards[1], "file-action").label().as_deref(),
+        Some("Öffnen")
+    );
     pump_until("the preview", Duration::from_secs(5), || cards[1].preview_shown());
     shot(window.upcast_ref(), "files");
     main_view.open_conversation("romeo@balcony.test");
@@ -319,21 +327,44 @@ fn every_screen_in_german_light_and_dark() {
         // Benvolio shares two files: a letter still pending, and a picture
         // already downloaded (previewed).
         let picture = profile.database_path().with_file_name("verona.png");
-        let pixels: Vec<u8> = (0..160 * 100).flat_map(|i| [180, (i % 160) as u8, 120, 255]).collect();
-        gtk::gdk::MemoryTexture::new(160, 100, gtk::gdk::MemoryFormat::R8g8b8a8, &glib::Bytes::from(&pixels), 640)
-            .save_to_png(&picture)
-            .expect("png");
+        let pixels: Vec<u8> = (0..160 * 100)
+            .flat_map(|i| [180, (i % 160) as u8, 120, 255])
+            .collect();
+        gtk::gdk::MemoryTexture::new(
+            160,
+            100,
+            gtk::gdk::MemoryFormat::R8g8b8a8,
+            &glib::Bytes::from(&pixels),
+            640,
+        )
+        .save_to_png(&picture)
+        .expect("png");
         let files = [
             (
                 message("benvolio@balcony.test", "https://h.example/f/brief.pdf", false, 5),
-                FileAttachment::offered("https://h.example/f/brief.pdf", Some("application/pdf".into()), Some(48_213), false),
+                FileAttachment::offered(
+                    "https://h.example/f/brief.pdf",
+                    Some("application/pdf".into()),
+                    Some(48_213),
+                    false,
+                ),
             ),
             (
-                message("benvolio@balcony.test", "https://h.example/f/verona.png", false, 6),
+                message(
+                    "benvolio@balcony.test",
+                    "https://h.example/f/verona.png",
+                    false,
+                    6,
+                ),
                 FileAttachment {
                     state: FileState::Downloaded,
                     path: Some(picture),
-                    ..FileAttachment::offered("https://h.example/f/verona.png", Some("image/png".into()), Some(2_048), false)
+                    ..FileAttachment::offered(
+                        "https://h.example/f/verona.png",
+                        Some("image/png".into()),
+                        Some(2_048),
+                        false,
+                    )
                 },
             ),
         ];

@@ -35,7 +35,8 @@ impl Store {
     /// Every conversation of `account`, the most recently active first.
     pub fn conversation_summaries(&self, account: &BareJid) -> Result<Vec<ConversationSummary>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.peer, c.kind, m.body, m.outgoing, m.timestamp, c.unread, m.origin_id
+            // A shared file is previewed by its name, not its URL.
+            "SELECT c.peer, c.kind, coalesce((SELECT name FROM files WHERE message = m.id), m.body), m.outgoing, m.timestamp, c.unread, m.origin_id
              FROM conversations c
              LEFT JOIN messages m ON m.id = (
                  SELECT id FROM messages WHERE conversation = c.id
