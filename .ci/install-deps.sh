@@ -10,6 +10,8 @@ packages=(
   # tests: X server, D-Bus session, XMPP server, screenshots, locales
   xvfb xauth dbus dbus-x11 prosody lua-dbi-sqlite3 ejabberd imagemagick xdotool x11-utils librsvg2-bin locales openssl
   gnome-keyring libsecret-tools prosody-modules
+  # tests: an independent OpenPGP implementation (Kontalk keys), curl (the upload benchmark)
+  gnupg curl
 )
 
 missing=()

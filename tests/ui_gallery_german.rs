@@ -163,7 +163,19 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
 
     let client = window.client().expect("client");
     let account = main_view.account().expect("account");
-    let request = window.ask_about_subscription(&client, &account, "tybalt@balcony.test", "Lass mich hinein");
+    let key = balcony::ui::subscription_dialog::KeyShown {
+        fingerprint: "37E1 C17C 8F05 DA2B 0C2A 7A5F 1F2B 9D34 5E61 07A4",
+        problem: "",
+    };
+    let request =
+        window.ask_about_subscription(&client, &account, "tybalt@balcony.test", "Lass mich hinein", key);
+    assert!(
+        request
+            .body()
+            .contains("37E1 C17C 8F05 DA2B 0C2A\n7A5F 1F2B 9D34 5E61 07A4"),
+        "the fingerprint, grouped"
+    );
+    assert!(request.body().contains("Fingerabdruck"), "{}", request.body());
     assert_eq!(request.heading().as_deref(), Some("Kontaktanfrage"));
     shot(request.upcast_ref(), "contact-request");
     request.close();

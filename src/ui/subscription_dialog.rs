@@ -35,9 +35,25 @@ pub fn build_ask_back(parent: &impl IsA<gtk::Window>, from: &str) -> adw::Messag
     dialog
 }
 
+/// What the dialog says about the requester's Kontalk key: its
+/// fingerprint grouped for reading aloud, or why it is not trusted (both
+/// empty when the request carried none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyShown<'a> {
+    /// The fingerprint, grouped.
+    pub fingerprint: &'a str,
+    /// Why the key is not trusted.
+    pub problem: &'a str,
+}
+
 /// Builds the dialog; the caller connects `response`. Closing it decides
 /// nothing: the request stays with the server and comes back next login.
-pub fn build(parent: &impl IsA<gtk::Window>, from: &str, message: &str) -> adw::MessageDialog {
+pub fn build(
+    parent: &impl IsA<gtk::Window>,
+    from: &str,
+    message: &str,
+    key: KeyShown<'_>,
+) -> adw::MessageDialog {
     let mut body = gettext_f(
         "{contact} would like to see when you are online. Allow it only if you know who this is.",
         &[("contact", from)],
@@ -48,6 +64,22 @@ pub fn build(parent: &impl IsA<gtk::Window>, from: &str, message: &str) -> adw::
             "Their message: “{message}”",
             &[("message", message.trim())],
         ));
+    }
+    if !key.fingerprint.is_empty() {
+        // Two lines of five groups, as GnuPG shows them.
+        let groups: Vec<&str> = key.fingerprint.split_whitespace().collect();
+        let lines: Vec<String> = groups.chunks(5).map(|c| c.join(" ")).collect();
+        let fingerprint = lines.join("\n");
+        body.push_str("\n\n");
+        // Translators: {fingerprint} is ten groups of four characters, to compare aloud.
+        body.push_str(&gettext_f(
+            "Their public key’s fingerprint, to compare with them:\n{fingerprint}",
+            &[("fingerprint", &fingerprint)],
+        ));
+    }
+    if !key.problem.is_empty() {
+        body.push_str("\n\n");
+        body.push_str(key.problem);
     }
     let dialog = adw::MessageDialog::builder()
         .transient_for(parent)

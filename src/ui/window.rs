@@ -355,8 +355,17 @@ impl Window {
             glib::closure_local!(
                 #[weak(rename_to = win)]
                 self,
-                move |client: Client, account: Account, from: String, message: String| {
-                    win.ask_about_subscription(&client, &account, &from, &message);
+                move |client: Client,
+                      account: Account,
+                      from: String,
+                      message: String,
+                      fingerprint: String,
+                      problem: String| {
+                    let key = super::subscription_dialog::KeyShown {
+                        fingerprint: &fingerprint,
+                        problem: &problem,
+                    };
+                    win.ask_about_subscription(&client, &account, &from, &message, key);
                 }
             ),
         );

@@ -27,8 +27,9 @@ impl Window {
         account: &Account,
         from: &str,
         message: &str,
+        key: subscription_dialog::KeyShown<'_>,
     ) -> adw::MessageDialog {
-        let dialog = subscription_dialog::build(self, from, message);
+        let dialog = subscription_dialog::build(self, from, message, key);
         let from = from.to_owned();
         dialog.connect_response(
             None,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod command_line;
 pub mod ejabberd;
 pub mod events;
+pub mod gnupg;
 pub mod memory;
 pub mod notifications;
 pub mod peer;

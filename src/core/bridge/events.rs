@@ -96,6 +96,8 @@ pub enum Event {
         from: BareJid,
         /// Their message (may be empty).
         status: String,
+        /// Their Kontalk public key, checked, when the request carries one.
+        key: Option<crate::core::xmpp::modules::kontalk_pubkey::KeyCheck>,
     },
     /// A contact request was approved without asking, as the option
     /// "authorize contacts automatically" says.

@@ -239,9 +239,35 @@ impl Client {
             Event::RegistrationFailed { jid, error } => {
                 self.registration_step(&jid, || crate::model::RegistrationState::Failed(error))
             }
-            Event::SubscriptionRequest { jid, from, status } => {
+            Event::SubscriptionRequest {
+                jid,
+                from,
+                status,
+                key,
+            } => {
+                use crate::core::xmpp::modules::kontalk_pubkey::{grouped, KeyCheck};
                 let account = self.account_or_insert(&jid, false);
-                self.emit_by_name::<()>("subscription-request", &[&account, &from.to_string(), &status]);
+                let (fingerprint, problem) = match key {
+                    None => (String::new(), String::new()),
+                    Some(KeyCheck::Verified(f)) => (grouped(&f), String::new()),
+                    Some(KeyCheck::Malformed(why)) => (
+                        String::new(),
+                        crate::i18n::gettext_f(
+                            "Their public key is malformed and is not trusted: {detail}",
+                            &[("detail", &why)],
+                        ),
+                    ),
+                    Some(KeyCheck::Mismatch { .. }) => (
+                        String::new(),
+                        crate::i18n::gettext(
+                            "Their public key does not match its fingerprint and is not trusted",
+                        ),
+                    ),
+                };
+                self.emit_by_name::<()>(
+                    "subscription-request",
+                    &[&account, &from.to_string(), &status, &fingerprint, &problem],
+                );
             }
             Event::ChatStateChanged { jid, peer, state } => {
                 let account = self.account_or_insert(&jid, false);

@@ -160,10 +160,14 @@ mod imp {
                             String::static_type(),
                         ])
                         .build(),
-                    // Someone asks to see an account's presence: (account, their JID, their message).
+                    // Someone asks to see an account's presence: (account, their JID,
+                    // their message, their Kontalk key's fingerprint grouped for
+                    // reading aloud, why their key is not trusted); empty when none.
                     Signal::builder("subscription-request")
                         .param_types([
                             Account::static_type(),
+                            String::static_type(),
+                            String::static_type(),
                             String::static_type(),
                             String::static_type(),
                         ])

@@ -2,6 +2,7 @@
 //! resource's availability, and their entity caps, verified (XEP-0115) and
 //! cached by hash before they are believed.
 
+use super::kontalk_pubkey::KeyCheck;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -178,6 +179,7 @@ impl CapsResolver {
             return; // from our own server about ourselves
         };
         let status = p.statuses.values().next().cloned().unwrap_or_default();
+        let pubkey = super::kontalk_pubkey::of(&p);
         let account = ctx.account.clone();
         match p.type_ {
             PresenceType::Subscribe => {
@@ -195,10 +197,14 @@ impl CapsResolver {
                         ));
                         ctx.emit(Event::SubscriptionApprovedAutomatically { jid: account, from });
                     } else {
+                        if let Some(key) = pubkey.as_ref().filter(|k| !matches!(k, KeyCheck::Verified(_))) {
+                            tracing::warn!(%from, ?key, "a contact request with a key that is not to be trusted");
+                        }
                         ctx.emit(Event::SubscriptionRequest {
                             jid: account,
                             from,
                             status,
+                            key: pubkey,
                         });
                     }
                 });

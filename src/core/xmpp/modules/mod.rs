@@ -11,6 +11,7 @@
 pub mod avatar_updates;
 pub mod chat;
 pub mod contact_presence;
+pub mod kontalk_pubkey;
 pub mod own_presence;
 pub mod roster;
 pub mod x0030_disco;
@@ -176,6 +177,7 @@ pub const REGISTERED: &[&Module] = &[
     &contact_presence::MODULE,
     // Announce features or keep state, and route nothing.
     &own_presence::MODULE,
+    &kontalk_pubkey::MODULE,
     &avatar_updates::MODULE,
     &x0085_chat_states::MODULE,
     &x0115_caps::MODULE,
