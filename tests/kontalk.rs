@@ -1,13 +1,26 @@
 //! Kontalk's extensions against Prosody: the public key in subscription
-//! requests (checked against GnuPG's own fingerprint of a key it made).
+//! requests (checked against GnuPG's own fingerprint of a key it made),
+//! the upload service used when the server has no XEP-0363, and the push
+//! capability (a Prosody module of ours plays Kontalk's server side).
 
 mod support;
 
 use balcony::core::{
-    bridge::Event,
-    xmpp::modules::kontalk_pubkey::{self, KeyCheck},
+    bridge::{Command, Event},
+    files::FileState,
+    message::ChatKind,
+    xmpp::modules::{
+        kontalk_pubkey::{self, KeyCheck},
+        kontalk_push::PushProvider,
+        x0092_version::{ServerInfo, UploadOffer},
+    },
 };
-use support::{accounts::online, gnupg::gnupg_key, peer::Peer, prosody::Prosody};
+use support::{
+    accounts::online,
+    gnupg::gnupg_key,
+    peer::Peer,
+    prosody::{kontalk_config, uploads_config, Prosody},
+};
 use xmpp_parsers::{
     jid::Jid,
     presence::{Presence, Type as PresenceType},
@@ -65,4 +78,115 @@ async fn a_subscription_requests_key_is_checked_against_its_fingerprint() {
     ));
     // Without a key, nothing is said about one.
     assert_eq!(request("benvolio", None).await, None);
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("kontalk")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+async fn server_info(who: &support::accounts::Online) -> ServerInfo {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    who.send(Command::ServerInfo {
+        jid: who.jid.clone(),
+        reply,
+    });
+    answer.await.expect("answered").expect("online")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_http_upload_files_go_through_kontalks_upload_service() {
+    let server = Prosody::start_with(&["balcony_kontalk"], &kontalk_config());
+    server.register("juliet", "pw");
+    server.register("romeo", "pw");
+    server.befriend("juliet", "romeo");
+    let juliet = online(&server, "kontalk-upload-juliet", "juliet", "pw").await;
+    let romeo = online(&server, "kontalk-upload-romeo", "romeo", "pw").await;
+    let downloads = scratch("kontalk-downloads");
+    romeo.send(Command::SetDownloadDirectory {
+        path: Some(downloads.clone()),
+    });
+    let info = server_info(&juliet).await;
+    assert_eq!(info.upload, Some(UploadOffer::Kontalk));
+
+    let song = scratch("kontalk-src").join("ballad for juliet.ogg");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&song, &bytes).expect("write");
+    juliet.send(Command::SendFile {
+        jid: juliet.jid.clone(),
+        to: romeo.jid.clone(),
+        kind: ChatKind::Chat,
+        path: song.clone(),
+        transfer: 1,
+    });
+    juliet
+        .expect(|ev| match ev {
+            Event::UploadDone { transfer: 1, .. } => Some(()),
+            Event::TransferFailed { error, .. } => panic!("upload failed: {error}"),
+            _ => None,
+        })
+        .await;
+    assert!(
+        server
+            .log()
+            .contains("balcony-kontalk: stored 300000 bytes as ballad for juliet.ogg"),
+        "the box got the file, named"
+    );
+    let (id, file) = romeo
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => messages
+                .iter()
+                .find(|m| !m.message.outgoing)
+                .and_then(|m| m.file.clone().map(|f| (m.id, f))),
+            _ => None,
+        })
+        .await;
+    assert!(file.url.contains("/kontalk_box/f/"), "{}", file.url);
+    assert_eq!(file.name, "ballad for juliet.ogg");
+    assert_eq!(file.size, Some(300_000));
+    assert_eq!(file.mime.as_deref(), Some("audio/ogg"));
+    romeo.send(Command::DownloadFile {
+        jid: romeo.jid.clone(),
+        message: id,
+    });
+    let path = romeo
+        .expect(|ev| match ev {
+            Event::FileChanged { file, .. } if file.state == FileState::Downloaded => file.path.clone(),
+            Event::TransferFailed { error, .. } => panic!("download failed: {error}"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(std::fs::read(path).expect("read"), bytes, "byte for byte");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_push_providers_and_the_upload_limit_are_in_the_server_info() {
+    let kontalk = Prosody::start_with(&["balcony_kontalk"], &kontalk_config());
+    kontalk.register("juliet", "pw");
+    let juliet = online(&kontalk, "kontalk-push", "juliet", "pw").await;
+    let info = server_info(&juliet).await;
+    assert_eq!(
+        info.push,
+        Some(vec![PushProvider {
+            jid: "gcm.push.kontalk.net".into(),
+            name: Some("Google Cloud Messaging push notifications".into()),
+            node: Some("SENDER-ID".into()),
+        }])
+    );
+    // A plain Prosody with http_file_share: no push, XEP-0363 with its limit.
+    let plain = Prosody::start_with(&[], &uploads_config(5 * 1024 * 1024));
+    plain.register("romeo", "pw");
+    let romeo = online(&plain, "kontalk-no-push", "romeo", "pw").await;
+    let info = server_info(&romeo).await;
+    assert_eq!(info.push, None);
+    assert_eq!(
+        info.upload,
+        Some(UploadOffer::HttpUpload {
+            max_size: Some(5 * 1024 * 1024)
+        })
+    );
 }

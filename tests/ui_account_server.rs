@@ -26,7 +26,12 @@ const WAIT: Duration = Duration::from_secs(20);
 fn server_software_features_and_a_password_change() {
     init();
     // Prosody changes passwords with mod_user_account_management.
-    let server = Prosody::start_with(&["user_account_management"], "");
+    // Kontalk's server side (mod_balcony_kontalk) offers its upload service
+    // and push capability.
+    let server = Prosody::start_with(
+        &["user_account_management", "balcony_kontalk"],
+        &support::prosody::kontalk_config(),
+    );
     server.register("juliet", "old-secret");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let profile = support::ui::saved_profile(&server, "ui-account-server", "juliet", "old-secret", &runtime);
@@ -71,6 +76,18 @@ fn server_software_features_and_a_password_change() {
         .and_then(|n| n.parse().ok())
         .expect("a count");
     assert!(count > 5, "{count} features");
+    let uploads = find::<adw::ActionRow>(&details, "server-uploads");
+    pump_until("how the server takes files", WAIT, || {
+        uploads.subtitle().is_some_and(|s| s.contains("Kontalk"))
+    });
+    let push = find::<adw::ActionRow>(&details, "server-push")
+        .subtitle()
+        .unwrap_or_default();
+    assert!(
+        push.contains("Google Cloud Messaging push notifications"),
+        "{push}"
+    );
+    assert!(push.contains("does not register for push"), "{push}");
     screenshot(&details, "account-details-server");
 
     // A new password, typed twice; Change.

@@ -1,4 +1,5 @@
-//! The account's details: its server (what it runs, what it announces),
+//! The account's details: its server (what it runs, how it takes files,
+//! whether it offers Kontalk push, what it announces),
 //! changing the password (XEP-0077), and its trusted certificates (the
 //! ones the user pinned when they could not be verified, each with its
 //! SHA-256 fingerprint and a button to stop trusting it).
@@ -8,6 +9,7 @@ use xmpp_parsers::jid::BareJid;
 
 use super::MainView;
 use crate::{
+    core::xmpp::modules::{kontalk_push::PushProvider, x0092_version::UploadOffer},
     i18n::{gettext, gettext_f, ngettext_f},
     model::{Client, PinnedCertificate},
 };
@@ -69,6 +71,44 @@ pub fn open(parent: &gtk::Window, client: &Client, account: BareJid) -> adw::Pre
     window
 }
 
+/// How the server takes files, in words.
+fn upload_text(offer: Option<&UploadOffer>) -> String {
+    match offer {
+        Some(UploadOffer::HttpUpload { max_size: Some(max) }) => gettext_f(
+            "Files up to {size} (HTTP File Upload)",
+            &[("size", &crate::model::file_text::size(*max))],
+        ),
+        Some(UploadOffer::HttpUpload { max_size: None }) => {
+            gettext("Files of any size it takes (HTTP File Upload)")
+        }
+        Some(UploadOffer::Kontalk) => gettext("Files, through Kontalk’s upload service"),
+        None => gettext("Not offered: files cannot be sent from this account"),
+    }
+}
+
+/// The server's push providers, in words; a desktop client does not
+/// register for push.
+fn push_text(push: Option<&[PushProvider]>) -> String {
+    match push {
+        None => gettext("Not offered"),
+        Some(providers) => {
+            let names: Vec<String> = providers
+                .iter()
+                .map(|p| p.name.clone().unwrap_or_else(|| p.jid.clone()))
+                .collect();
+            let offered = if names.is_empty() {
+                gettext("Offered, with no provider listed")
+            } else {
+                gettext_f("Offered: {providers}", &[("providers", &names.join(", "))])
+            };
+            format!(
+                "{offered}\n{}",
+                gettext("Balcony runs on the desktop and is connected while it runs, so it does not register for push.")
+            )
+        }
+    }
+}
+
 /// The server: its software and features, asked when the window opens.
 fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
     let group = adw::PreferencesGroup::builder().title(gettext("Server")).build();
@@ -82,13 +122,29 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
         .subtitle(gettext("Asking…"))
         .name("server-features")
         .build();
+    let uploads = adw::ActionRow::builder()
+        .title(gettext("File Uploads"))
+        .subtitle(gettext("Asking…"))
+        .subtitle_lines(0)
+        .name("server-uploads")
+        .build();
+    let push = adw::ActionRow::builder()
+        .title(gettext("Push Notifications"))
+        .subtitle(gettext("Asking…"))
+        .subtitle_lines(0)
+        .name("server-push")
+        .build();
     group.add(&software);
+    group.add(&uploads);
+    group.add(&push);
     group.add(&features);
     let (client, account) = (client.clone(), account.clone());
     glib::spawn_future_local(async move {
         match client.server_info(&account).await {
             Ok(info) => {
                 software.set_subtitle(&info.software.unwrap_or_else(|| gettext("It does not say")));
+                uploads.set_subtitle(&upload_text(info.upload.as_ref()));
+                push.set_subtitle(&push_text(info.push.as_deref()));
                 features.set_subtitle(&ngettext_f(
                     "{n} feature",
                     "{n} features",
@@ -107,6 +163,8 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
             Err(_) => {
                 let offline = gettext("Connect to see this");
                 software.set_subtitle(&offline);
+                uploads.set_subtitle(&offline);
+                push.set_subtitle(&offline);
                 features.set_subtitle(&offline);
             }
         }

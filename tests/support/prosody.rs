@@ -53,6 +53,18 @@ pub fn uploads_config_via(limit: u64, external_port: Option<u16>) -> String {
     )
 }
 
+/// Extra config for Kontalk's server side (`mod_balcony_kontalk`): its
+/// upload box and push capability, served over HTTPS on 127.0.0.1, and no
+/// XEP-0363, so that Kontalk's upload path is the one used. Start with
+/// `Prosody::start_with(&["balcony_kontalk"], &kontalk_config())`.
+pub fn kontalk_config() -> String {
+    format!(
+        "https_ports = {{ @HTTPS_PORT@ }}\nhttps_interfaces = {{ \"127.0.0.1\" }}\n\
+         https_ssl = {{ certificate = @CERTS@ .. \"/{DOMAIN}.crt\", key = @CERTS@ .. \"/{DOMAIN}.key\" }}\n\
+         http_default_host = \"{DOMAIN}\"\nhttp_external_url = \"https://127.0.0.1:@HTTPS_PORT@/\"\n"
+    )
+}
+
 /// A running Prosody.
 pub struct Prosody {
     dir: PathBuf,

@@ -112,50 +112,100 @@ impl HttpClient {
         mime: &str,
         progress: Progress,
     ) -> Result<(), TransferError> {
-        let file = tokio::fs::File::open(path).await.map_err(local)?;
-        let throttle = Throttle { progress, last: None };
-        let body = futures::stream::try_unfold(
-            (file, 0u64, throttle),
-            move |(mut file, sent, mut throttle)| async move {
-                if sent >= size {
-                    throttle.tell(sent, size, true);
-                    return Ok::<_, std::io::Error>(None);
-                }
-                let want = usize::try_from(size - sent).unwrap_or(CHUNK).min(CHUNK);
-                let mut buf = vec![0u8; want];
-                let n = file.read(&mut buf).await?;
-                if n == 0 {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the file became shorter while it was sent",
-                    ));
-                }
-                buf.truncate(n);
-                let sent = sent + n as u64;
-                throttle.tell(sent, size, false);
-                Ok(Some((buf, (file, sent, throttle))))
-            },
-        );
         let mut request = self
             .client
             .put(&slot.url)
             .header(reqwest::header::CONTENT_TYPE, mime)
             .header(reqwest::header::CONTENT_LENGTH, size)
-            .body(reqwest::Body::wrap_stream(body));
+            .body(file_body(path, size, progress).await?);
         for (name, value) in &slot.headers {
             request = request.header(name.as_str(), value.as_str());
         }
         let response = request.send().await.map_err(http_error)?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(())
-        } else if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE {
-            Err(TransferError::TooLarge { size, limit: 0 })
-        } else {
-            Err(TransferError::Status(status.as_u16()))
-        }
+        status_ok(response.status(), size)
     }
 
+    /// POSTs the file at `path` to a Kontalk upload service at `uri`
+    /// (named in a `Content-Disposition` header); the service answers with
+    /// the address to share.
+    pub async fn post_to_kontalk(
+        &self,
+        uri: &str,
+        path: &Path,
+        name: &str,
+        size: u64,
+        mime: &str,
+        progress: Progress,
+    ) -> Result<String, TransferError> {
+        let quoted: String = name.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+        let response = self
+            .client
+            .post(uri)
+            .header(reqwest::header::CONTENT_TYPE, mime)
+            .header(reqwest::header::CONTENT_LENGTH, size)
+            .header(
+                reqwest::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{quoted}\""),
+            )
+            .body(file_body(path, size, progress).await?)
+            .send()
+            .await
+            .map_err(http_error)?;
+        status_ok(response.status(), size)?;
+        // The address, as text; a few kilobytes at most.
+        let text = response.text().await.map_err(http_error)?;
+        let url = text.trim();
+        let lower = url.to_ascii_lowercase();
+        if url.len() > 4096 || !(lower.starts_with("https://") || lower.starts_with("http://")) {
+            return Err(TransferError::Http(
+                "the upload service did not answer with an address".into(),
+            ));
+        }
+        Ok(url.to_owned())
+    }
+}
+
+fn status_ok(status: reqwest::StatusCode, size: u64) -> Result<(), TransferError> {
+    if status.is_success() {
+        Ok(())
+    } else if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE {
+        Err(TransferError::TooLarge { size, limit: 0 })
+    } else {
+        Err(TransferError::Status(status.as_u16()))
+    }
+}
+
+/// The `size` bytes of the file at `path` as a streamed body, telling
+/// `progress` as chunks go out.
+async fn file_body(path: &Path, size: u64, progress: Progress) -> Result<reqwest::Body, TransferError> {
+    let file = tokio::fs::File::open(path).await.map_err(local)?;
+    let throttle = Throttle { progress, last: None };
+    let body = futures::stream::try_unfold(
+        (file, 0u64, throttle),
+        move |(mut file, sent, mut throttle)| async move {
+            if sent >= size {
+                throttle.tell(sent, size, true);
+                return Ok::<_, std::io::Error>(None);
+            }
+            let want = usize::try_from(size - sent).unwrap_or(CHUNK).min(CHUNK);
+            let mut buf = vec![0u8; want];
+            let n = file.read(&mut buf).await?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file became shorter while it was sent",
+                ));
+            }
+            buf.truncate(n);
+            let sent = sent + n as u64;
+            throttle.tell(sent, size, false);
+            Ok(Some((buf, (file, sent, throttle))))
+        },
+    );
+    Ok(reqwest::Body::wrap_stream(body))
+}
+
+impl HttpClient {
     /// Downloads `url` to `to` (numbered when the name is taken); a
     /// partial file left by a broken download is resumed. `hinted` is the
     /// size the sender announced: a different size is an error.

@@ -12,6 +12,8 @@ pub mod avatar_updates;
 pub mod chat;
 pub mod contact_presence;
 pub mod kontalk_pubkey;
+pub mod kontalk_push;
+pub mod kontalk_upload;
 pub mod own_presence;
 pub mod roster;
 pub mod x0030_disco;
@@ -178,6 +180,8 @@ pub const REGISTERED: &[&Module] = &[
     // Announce features or keep state, and route nothing.
     &own_presence::MODULE,
     &kontalk_pubkey::MODULE,
+    &kontalk_push::MODULE,
+    &kontalk_upload::MODULE,
     &avatar_updates::MODULE,
     &x0085_chat_states::MODULE,
     &x0115_caps::MODULE,

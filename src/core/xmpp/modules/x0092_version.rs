@@ -20,6 +20,22 @@ pub struct ServerInfo {
     pub software: Option<String>,
     /// Its disco#info features, sorted.
     pub features: Vec<String>,
+    /// How files are uploaded, when the server offers a way.
+    pub upload: Option<UploadOffer>,
+    /// Kontalk push providers, when the server has the push capability.
+    pub push: Option<Vec<super::kontalk_push::PushProvider>>,
+}
+
+/// How the server takes files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadOffer {
+    /// XEP-0363, with the service's size limit when it says.
+    HttpUpload {
+        /// The largest file, in bytes.
+        max_size: Option<u64>,
+    },
+    /// Kontalk's upload service.
+    Kontalk,
 }
 
 /// Asks our server what it runs (XEP-0092) and what it announces
@@ -48,7 +64,23 @@ pub async fn server_info(ctx: &crate::core::xmpp::session::context::SessionConte
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    ServerInfo { software, features }
+    let has = |ns: &str| features.iter().any(|f| f == ns);
+    let push = if has(super::kontalk_push::NS) {
+        Some(super::kontalk_push::providers(ctx).await)
+    } else {
+        None
+    };
+    let upload = match super::x0363_http_upload::service(ctx).await {
+        Some(s) => Some(UploadOffer::HttpUpload { max_size: s.max_size }),
+        None if has(super::kontalk_upload::NS) => Some(UploadOffer::Kontalk),
+        None => None,
+    };
+    ServerInfo {
+        software,
+        features,
+        upload,
+        push,
+    }
 }
 
 fn answer(request: &IqRequest<'_>) -> Option<Answer> {

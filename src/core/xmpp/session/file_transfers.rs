@@ -21,7 +21,7 @@ use crate::core::{
     message::{ChatKind, DeliveryState, NewMessage, StoredMessage},
     xmpp::{
         connection::tls::AccountTls,
-        modules::{chat, x0066_oob, x0359_stanza_ids, x0363_http_upload},
+        modules::{chat, kontalk_upload, x0066_oob, x0359_stanza_ids, x0363_http_upload},
         session::context::SessionContext,
     },
 };
@@ -166,16 +166,24 @@ async fn put_file(
             .unwrap_or_default(),
     );
     let mime = mime_from_name(&name);
-    let service = x0363_http_upload::service(ctx)
-        .await
-        .ok_or(TransferError::NoUploadService)?;
-    let (put, get) = x0363_http_upload::slot(ctx, &service, &name, size, mime).await?;
-    ctx.files
-        .http()?
-        .upload(&put, path, size, mime, progress(ctx, id))
-        .await?;
+    let http = ctx.files.http()?;
+    let url = match x0363_http_upload::service(ctx).await {
+        Some(service) => {
+            let (put, get) = x0363_http_upload::slot(ctx, &service, &name, size, mime).await?;
+            http.upload(&put, path, size, mime, progress(ctx, id)).await?;
+            get
+        }
+        // Servers without XEP-0363 may have Kontalk's upload service.
+        None => {
+            let uri = kontalk_upload::service(ctx)
+                .await
+                .ok_or(TransferError::NoUploadService)?;
+            http.post_to_kontalk(&uri, path, &name, size, mime, progress(ctx, id))
+                .await?
+        }
+    };
     Ok(x0066_oob::OobFile {
-        url: get,
+        url,
         mime: Some(mime.to_owned()),
         length: Some(size),
         encrypted: false,
