@@ -4,7 +4,7 @@
 set -euo pipefail
 na() { echo "bench: $1 n/a $2 budget $3 n/a ($4)"; }
 cargo build --release --locked --benches >&2
-for b in ingest mam_catchup roster_login open_conversation roster_filter; do
+for b in ingest mam_catchup roster_login open_conversation roster_filter upload; do
 	cargo bench --locked --bench "$b" 2>/dev/null | grep '^bench:'
 done
 # The UI figures need a display: a private Xvfb and D-Bus session.

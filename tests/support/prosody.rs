@@ -31,7 +31,8 @@ pub const UPLOAD_DOMAIN: &str = "upload.balcony.test";
 
 /// Extra config for HTTP file sharing (Prosody's own `http_file_share`)
 /// served over HTTPS on 127.0.0.1 with the test CA's leaf, taking files up
-/// to `limit` bytes.
+/// to `limit` bytes. Uploads over Prosody's default body limit (10 MB) are
+/// streamed to disk by the module rather than buffered.
 pub fn uploads_config(limit: u64) -> String {
     uploads_config_via(limit, None)
 }
@@ -43,12 +44,11 @@ pub fn uploads_config_via(limit: u64, external_port: Option<u16>) -> String {
     format!(
         "https_ports = {{ @HTTPS_PORT@ }}\nhttps_interfaces = {{ \"127.0.0.1\" }}\n\
          https_ssl = {{ certificate = @CERTS@ .. \"/{DOMAIN}.crt\", key = @CERTS@ .. \"/{DOMAIN}.key\" }}\n\
-         http_default_host = \"{UPLOAD_DOMAIN}\"\nhttp_max_content_size = {max}\n\
+         http_default_host = \"{UPLOAD_DOMAIN}\"\n\
          Component \"{UPLOAD_DOMAIN}\" \"http_file_share\"\n\
          \thttp_external_url = \"https://127.0.0.1:{external}/\"\n\
          \thttp_file_share_size_limit = {limit}\n\
          \thttp_file_share_daily_quota = {quota}\n",
-        max = limit + 1024 * 1024,
         quota = limit * 100,
     )
 }
