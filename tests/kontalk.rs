@@ -190,3 +190,118 @@ async fn the_push_providers_and_the_upload_limit_are_in_the_server_info() {
         })
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kontalk_registration_asks_for_the_code_it_sent_and_explains_errors() {
+    use balcony::core::{
+        account::TlsMode,
+        xmpp::modules::x0077_registration::{Answers, RegistrationError, RegistrationForm},
+    };
+    let server = Prosody::start_with(&["balcony_kontalk_register"], "");
+    let worker = support::accounts::autoconnect_worker(support::profiles::fresh("kontalk-register"));
+    let events = worker.events();
+    let cfg = support::accounts::config(
+        "benvolio",
+        &server.c2s_addr(),
+        TlsMode::StartTls,
+        Some(&server.ca_pem),
+    );
+    let jid = cfg.jid.clone();
+    let wait = std::time::Duration::from_secs(15);
+    let next_form = || {
+        support::events::wait_for(&events, wait, |ev| match ev {
+            Event::RegistrationForm { form, .. } => Some(form.clone()),
+            Event::RegistrationFailed { error, .. } => panic!("no form: {error}"),
+            _ => None,
+        })
+    };
+    let failure = || {
+        support::events::wait_for(&events, wait, |ev| match ev {
+            Event::RegistrationFailed { error, .. } => Some(error.clone()),
+            Event::RegistrationForm { .. } | Event::Registered { .. } => panic!("{ev:?} instead of an error"),
+            _ => None,
+        })
+    };
+    worker.send(Command::StartRegistration { config: cfg });
+    let form: RegistrationForm = next_form().await.0;
+    assert!(form.is_data_form());
+    let vars: Vec<&str> = form.fields.iter().map(|f| f.var.as_str()).collect();
+    assert_eq!(vars, ["username", "password", "phone", "force"]);
+    let rendered = form.to_form();
+    assert_eq!(
+        rendered.field("force").map(|f| f.kind),
+        Some(balcony::core::forms::FieldKind::Boolean),
+        "force is a boolean the forms renderer shows as a switch"
+    );
+    let answers = |values: &[(&str, &str)]| Answers {
+        values: values
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        password: Some("sycamore-grove".into()),
+    };
+    let submit = |a: Answers| Command::SubmitRegistration {
+        jid: jid.clone(),
+        answers: a,
+    };
+
+    // A malformed number is the server's words.
+    worker.send(submit(answers(&[("username", "benvolio"), ("phone", "12345")])));
+    assert_eq!(
+        failure().await.0,
+        RegistrationError::Refused("Not a valid phone number".into())
+    );
+    // A good one: the server sends a code and asks for it in a second form.
+    worker.send(submit(answers(&[
+        ("username", "benvolio"),
+        ("phone", "+390451234567"),
+        ("force", "0"),
+    ])));
+    let code_form = next_form().await.0;
+    assert!(code_form.is_data_form());
+    assert_eq!(
+        code_form.to_form().form_type(),
+        Some("http://kontalk.org/protocol/register#code"),
+        "the code form's type"
+    );
+    assert_eq!(
+        code_form
+            .fields
+            .iter()
+            .map(|f| f.var.as_str())
+            .collect::<Vec<_>>(),
+        ["code"]
+    );
+    let code = server
+        .log()
+        .lines()
+        .find_map(|l| {
+            l.split("code for +390451234567 is ")
+                .nth(1)
+                .map(|c| c.trim().to_owned())
+        })
+        .expect("the code was sent");
+    // A wrong code is explained and may be corrected.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    worker.send(submit(Answers {
+        values: [("code".to_owned(), wrong.to_owned())].into(),
+        password: None,
+    }));
+    assert_eq!(
+        failure().await.0,
+        RegistrationError::Refused("The verification code is wrong".into())
+    );
+    worker.send(submit(Answers {
+        values: [("code".to_owned(), code)].into(),
+        password: None,
+    }));
+    support::events::wait_for(&events, wait, |ev| match ev {
+        Event::Registered { jid: j } if *j == jid => Some(()),
+        Event::RegistrationFailed { error, .. } => panic!("registration failed: {error}"),
+        _ => None,
+    })
+    .await;
+    let benvolio = Peer::login(&server, "benvolio", "sycamore-grove").await;
+    assert_eq!(benvolio.jid.to_bare(), jid);
+    worker.shutdown();
+}

@@ -7,6 +7,7 @@ pub mod command_line;
 pub mod ejabberd;
 pub mod events;
 pub mod gnupg;
+pub mod http_sink;
 pub mod memory;
 pub mod notifications;
 pub mod peer;

@@ -104,6 +104,7 @@ pub(crate) struct TestPki {
     pub(crate) ca_pem: String,
     pub(crate) leaf_pem: String,
     pub(crate) leaf_key_pem: String,
+    pub(crate) leaf_key_der: Vec<u8>,
     pub(crate) leaf_der: Vec<u8>,
 }
 
@@ -170,6 +171,7 @@ pub(crate) fn make_pki_with(leaf: Leaf) -> TestPki {
         ca_pem: ca.pem(),
         leaf_pem: leaf.pem(),
         leaf_key_pem: leaf_key.serialize_pem(),
+        leaf_key_der: leaf_key.serialize_der(),
         leaf_der: leaf.der().to_vec(),
     }
 }

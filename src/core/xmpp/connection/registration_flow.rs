@@ -46,7 +46,14 @@ pub fn spawn(config: AccountConfig, events: async_channel::Sender<Event>) -> mps
         });
         while let Some(answer) = answers.recv().await {
             match registration.submit(&answer).await {
-                Ok(()) => {
+                Ok(Some(next)) => {
+                    tracing::info!(%jid, "the server asks for a further registration stage");
+                    let _ = events.try_send(Event::RegistrationForm {
+                        jid: jid.clone(),
+                        form: next,
+                    });
+                }
+                Ok(None) => {
                     tracing::info!(%jid, "account registered");
                     let _ = events.try_send(Event::Registered { jid: jid.clone() });
                     return;

@@ -285,12 +285,27 @@ fn refused(error: &StanzaError) -> RegistrationError {
     }
 }
 
+/// The most further stages a registration may ask for.
+const MAX_STAGES: u32 = 8;
+
+/// A further stage in the answer to a submission: a registration query
+/// carrying a data form to fill (`type='form'`). A result form, or none,
+/// means the account was created.
+pub fn next_stage(answer: &Element) -> Option<RegistrationForm> {
+    let x = answer.get_child("x", ns::DATA_FORMS)?;
+    if x.attr("type") != Some("form") {
+        return None;
+    }
+    parse_form(answer).ok().filter(|f| !f.fields.is_empty())
+}
+
 /// A connection to a server, ready to register an account.
 pub struct Registration {
     stream: XmppStream,
     server: Jid,
     form: RegistrationForm,
     next_id: u32,
+    stages: u32,
 }
 
 impl fmt::Debug for Registration {
@@ -334,6 +349,7 @@ impl Registration {
                 form: None,
             },
             next_id: 0,
+            stages: 0,
         };
         let answer = registration
             .request(false, Element::builder("query", ns::REGISTER).build())
@@ -348,11 +364,27 @@ impl Registration {
         &self.form
     }
 
-    /// Submits `answers`. On success the account exists; log in as usual.
-    /// After an error the form may be corrected and submitted again.
-    pub async fn submit(&mut self, answers: &Answers) -> Result<(), RegistrationError> {
+    /// Submits `answers`. `Ok(None)`: the account exists; log in as usual.
+    /// `Ok(Some(form))`: the server asks for more in a further stage (as
+    /// Kontalk's registration asks for the verification code it sent),
+    /// which [`Self::form`] now is. After an error the form may be
+    /// corrected and submitted again.
+    pub async fn submit(&mut self, answers: &Answers) -> Result<Option<RegistrationForm>, RegistrationError> {
+        if self.stages >= MAX_STAGES {
+            return Err(RegistrationError::Malformed(
+                "too many registration stages".into(),
+            ));
+        }
         let query = submission(&self.form, answers)?;
-        self.request(true, query).await.map(|_| ())
+        let answer = self.request(true, query).await?;
+        match answer.as_ref().and_then(next_stage) {
+            Some(next) => {
+                self.stages += 1;
+                self.form = next.clone();
+                Ok(Some(next))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Sends an IQ to the server and waits for its answer.
