@@ -27,6 +27,9 @@ mod imp {
     pub struct RegistrationDialog {
         pub registration: RefCell<Option<Registration>>,
         pub prefill: RefCell<(String, String)>,
+        /// The username and password submitted in an earlier stage (a
+        /// later stage, such as a verification code, does not repeat them).
+        pub answered: RefCell<(Option<String>, Option<String>)>,
         pub created: RefCell<Option<Created>>,
         pub frame: OnceCell<FormDialogFrame>,
         pub done: std::cell::Cell<bool>,
@@ -188,7 +191,8 @@ impl RegistrationDialog {
                         .and_then(|f| f.field(var))
                         .map(|f| f.value().to_owned())
                 };
-                let (username, password) = (value("username"), value("password"));
+                let earlier = imp.answered.borrow().clone();
+                let (username, password) = (value("username").or(earlier.0), value("password").or(earlier.1));
                 self.close();
                 if let (Some(created), Some(u), Some(p)) = (imp.created.borrow().as_ref(), username, password)
                 {
@@ -217,6 +221,10 @@ impl RegistrationDialog {
         else {
             return;
         };
+        let value = |var: &str| form.field(var).map(|f| f.value().to_owned());
+        if let (Some(u), Some(p)) = (value("username"), value("password")) {
+            self.imp().answered.replace((Some(u), Some(p)));
+        }
         registration.submit(&form);
     }
 }
