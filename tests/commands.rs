@@ -331,7 +331,7 @@ async fn our_responder_answers_through_the_server() {
         nodes
             .iter()
             .all(|n| n.starts_with("http://jabber.org/protocol/rc#"))
-            && nodes.len() == 4,
+            && nodes.len() == 5,
         "{nodes:?}"
     );
 

@@ -138,6 +138,7 @@ fn the_devices_page_and_being_controlled_by_real_clicks_and_keys() {
             "rc-set-status",
             "rc-forward",
             "rc-set-options",
+            "rc-accept-files",
             "rc-leave-groupchats"
         ]
     );

@@ -1,8 +1,9 @@
 //! Files in the open conversation: the attach button, files dropped on
 //! the view, files or an image pasted into the composer, the uploads under
-//! way (progress, cancel, retry; a failed one stays until retried or
-//! removed, so nothing is lost), and the `files.*` actions the file cards
-//! of messages activate with a message's row id.
+//! way as rows after the messages (progress, cancel, retry; a failed one
+//! stays until retried or removed, so nothing is lost), and the `files.*`
+//! actions the file cards and upload rows activate with a message's row id
+//! or an upload's number.
 
 use adw::{prelude::*, subclass::prelude::*};
 use gettextrs::gettext;
@@ -25,13 +26,6 @@ pub(super) fn install(view: &ConversationView, composer_bar: &gtk::Box) {
         move |_| choose_files(&view)
     ));
     composer_bar.prepend(&imp.attach_button);
-
-    imp.uploads.set_selection_mode(gtk::SelectionMode::None);
-    imp.uploads.add_css_class("uploads");
-    imp.uploads.set_margin_start(12);
-    imp.uploads.set_margin_end(12);
-    imp.uploads.set_visible(false);
-    imp.uploads.set_widget_name("uploads");
 
     let drop = gtk::DropTarget::new(gdk::FileList::static_type(), gdk::DragAction::COPY);
     drop.connect_drop(glib::clone!(
@@ -177,7 +171,14 @@ fn send_pasted_image(view: &ConversationView, texture: &gdk::Texture) {
 /// a message's row id.
 fn install_actions(view: &ConversationView) {
     let group = gio::SimpleActionGroup::new();
-    for name in ["download", "cancel", "open", "show-folder"] {
+    for name in [
+        "download",
+        "cancel",
+        "open",
+        "show-folder",
+        "upload-cancel",
+        "upload-retry",
+    ] {
         let action = gio::SimpleAction::new(name, Some(glib::VariantTy::INT64));
         action.connect_activate(glib::clone!(
             #[weak]
@@ -198,6 +199,19 @@ fn file_action(view: &ConversationView, name: &str, id: i64) {
     let Some((client, account, _)) = target(view) else {
         return;
     };
+    if let Some(which) = name.strip_prefix("upload-") {
+        let upload = client
+            .uploads()
+            .iter::<UploadObject>()
+            .flatten()
+            .find(|u| i64::try_from(u.transfer()).ok() == Some(id));
+        match (which, upload) {
+            ("cancel", Some(u)) => client.cancel_upload(&u),
+            ("retry", Some(u)) => client.retry_upload(&u),
+            _ => {}
+        }
+        return;
+    }
     let Some(message) = view.messages().and_then(|l| l.by_id(id)) else {
         return;
     };
@@ -245,43 +259,41 @@ fn show_in_folder(window: Option<gtk::Window>, path: &str) {
     });
 }
 
-/// Shows the uploads into `peer` of `account` above the composer.
-pub(super) fn show_uploads(
+/// The rows of the open conversation: its messages, then the uploads into
+/// it, which follow the view to the newest end as they come.
+pub(super) fn with_uploads(
     view: &ConversationView,
     client: &crate::model::Client,
     account: &str,
     peer: &str,
-) {
+    messages: &crate::model::MessageList,
+) -> gtk::FlattenListModel {
     let (account, peer) = (account.to_owned(), peer.to_owned());
     let filter = gtk::CustomFilter::new(move |o| {
         o.downcast_ref::<UploadObject>()
             .is_some_and(|u| u.account() == account && u.peer() == peer)
     });
-    let model = gtk::FilterListModel::new(Some(client.uploads()), Some(filter));
-    let uploads = &view.imp().uploads;
-    let client_ = client.clone();
-    uploads.bind_model(Some(&model), move |o| match o.downcast_ref::<UploadObject>() {
-        Some(u) => upload_row(&client_, u),
-        None => gtk::Label::new(None).upcast(),
-    });
-    uploads.set_visible(model.n_items() > 0);
-    model.connect_items_changed(glib::clone!(
+    let uploads = gtk::FilterListModel::new(Some(client.uploads()), Some(filter));
+    uploads.connect_items_changed(glib::clone!(
         #[weak]
-        uploads,
-        move |m, _, _, _| uploads.set_visible(m.n_items() > 0)
+        view,
+        move |_, _, _, added| {
+            if added > 0 && view.imp().at_bottom.get() {
+                view.scroll_to_newest();
+            }
+        }
     ));
+    let parts = gio::ListStore::new::<gio::ListModel>();
+    parts.append(messages);
+    parts.append(&uploads);
+    view.imp().uploads.replace(Some(uploads));
+    gtk::FlattenListModel::new(Some(parts))
 }
 
-/// Stops showing uploads (no conversation open).
-pub(super) fn hide_uploads(view: &ConversationView) {
-    let uploads = &view.imp().uploads;
-    uploads.bind_model(None::<&gio::ListModel>, |_| gtk::Label::new(None).upcast());
-    uploads.set_visible(false);
-}
-
-/// One upload: its name and size, a progress bar, why it failed, and
-/// Cancel or Retry and Remove.
-fn upload_row(client: &crate::model::Client, upload: &UploadObject) -> gtk::Widget {
+/// One upload, as a row among the messages: its name and size, a
+/// progress bar, why it failed, and Cancel, or Try Again and Remove (the
+/// conversation's `files.upload-*` actions, by the upload's number).
+pub(super) fn upload_row(upload: &UploadObject) -> gtk::Widget {
     let row = gtk::Box::builder()
         .spacing(12)
         .margin_top(6)
@@ -367,20 +379,22 @@ fn upload_row(client: &crate::model::Client, upload: &UploadObject) -> gtk::Widg
     );
     show(upload);
     upload.connect_error_notify(move |u| show(u));
-    retry.connect_clicked(glib::clone!(
+    retry.set_action_name(Some("files.upload-retry"));
+    cancel.set_action_name(Some("files.upload-cancel"));
+    // A retry is a new transfer number: the buttons follow it.
+    let target = glib::clone!(
         #[weak]
-        client,
+        retry,
         #[weak]
-        upload,
-        move |_| client.retry_upload(&upload)
-    ));
-    cancel.connect_clicked(glib::clone!(
-        #[weak]
-        client,
-        #[weak]
-        upload,
-        move |_| client.cancel_upload(&upload)
-    ));
+        cancel,
+        move |u: &UploadObject| {
+            let transfer = i64::try_from(u.transfer()).unwrap_or(i64::MAX).to_variant();
+            retry.set_action_target_value(Some(&transfer));
+            cancel.set_action_target_value(Some(&transfer));
+        }
+    );
+    target(upload);
+    upload.connect_transfer_notify(target);
     text.append(&name);
     text.append(&detail);
     text.append(&bar);
@@ -390,5 +404,10 @@ fn upload_row(client: &crate::model::Client, upload: &UploadObject) -> gtk::Widg
     row.append(&retry);
     row.append(&cancel);
     row.add_css_class("card");
+    // Ours: on the right, as our messages are.
+    row.set_halign(gtk::Align::End);
+    row.set_width_request(280);
+    row.set_margin_start(12);
+    row.set_margin_end(12);
     row.upcast()
 }

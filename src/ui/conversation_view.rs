@@ -58,8 +58,8 @@ pub(super) mod imp {
         pub pause_timer: RefCell<Option<glib::SourceId>>,
         /// Sends a file.
         pub attach_button: gtk::Button,
-        /// The uploads into this conversation, above the composer.
-        pub uploads: gtk::ListBox,
+        /// The uploads into this conversation, shown after its messages.
+        pub uploads: RefCell<Option<gtk::FilterListModel>>,
     }
 
     #[glib::object_subclass]
@@ -200,7 +200,6 @@ impl ConversationView {
         overlay.set_child(Some(&imp.scroller));
         overlay.add_overlay(&imp.jump_button);
         self.append(&overlay);
-        self.append(&imp.uploads);
         self.append(&imp.editing_label);
         self.append(&composer_bar);
     }
@@ -266,11 +265,10 @@ impl ConversationView {
             move |_| view.reveal_held()
         ));
         imp.list_handlers.replace(vec![changed, held]);
-        imp.list_view
-            .set_model(Some(&gtk::NoSelection::new(Some(list.clone()))));
+        let shown = super::conversation_files::with_uploads(self, client, &account.jid(), peer, &list);
+        imp.list_view.set_model(Some(&gtk::NoSelection::new(Some(shown))));
         imp.conversation
             .replace(Some((client.clone(), account.clone(), peer.to_owned(), list)));
-        super::conversation_files::show_uploads(self, client, &account.jid(), peer);
         imp.composer.grab_focus();
     }
 
@@ -285,7 +283,7 @@ impl ConversationView {
             ticking.remove();
         }
         imp.list_view.set_model(None::<&gtk::SelectionModel>);
-        super::conversation_files::hide_uploads(self);
+        imp.uploads.replace(None);
         imp.jump_button.set_visible(false);
         imp.first_unread.set(None);
         if let Some(timer) = imp.pause_timer.take() {
@@ -493,13 +491,14 @@ impl ConversationView {
     /// Keeps the newest message in view. The list view scrolls to it by
     /// itself, from the rows it has laid out (a value computed from the
     /// adjustment before the new rows are laid out could point past them).
-    fn scroll_to_newest(&self) {
+    pub(super) fn scroll_to_newest(&self) {
         glib::idle_add_local_once(glib::clone!(
             #[weak(rename_to = view)]
             self,
             move || {
                 let list_view = &view.imp().list_view;
-                let n = view.messages().map_or(0, |m| m.n_items());
+                // The newest row: the last message, or a file being sent.
+                let n = list_view.model().map_or(0, |m| m.n_items());
                 if n > 0 {
                     let _ = list_view.activate_action("list.scroll-to-item", Some(&(n - 1).to_variant()));
                 }

@@ -239,7 +239,8 @@ impl MessageRow {
     }
 }
 
-/// The factory for a `GtkListView` over [`MessageObject`]s.
+/// The factory for a `GtkListView` over [`MessageObject`]s (and the
+/// [`crate::model::UploadObject`]s after them).
 pub fn factory() -> gtk::SignalListItemFactory {
     let factory = gtk::SignalListItemFactory::new();
     factory.connect_setup(|_, item| {
@@ -252,6 +253,14 @@ pub fn factory() -> gtk::SignalListItemFactory {
         let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
             return;
         };
+        // A file being sent is a row of its own at the end of the list.
+        if let Some(upload) = item.item().and_downcast::<crate::model::UploadObject>() {
+            item.set_child(Some(&super::conversation_files::upload_row(&upload)));
+            return;
+        }
+        if item.child().and_downcast::<MessageRow>().is_none() {
+            item.set_child(Some(&MessageRow::default()));
+        }
         if let (Some(row), Some(m)) = (
             item.child().and_downcast::<MessageRow>(),
             item.item().and_downcast::<MessageObject>(),

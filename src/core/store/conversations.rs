@@ -242,6 +242,7 @@ mod tests {
             .execute_batch(
                 "ALTER TABLE conversations DROP COLUMN unread;
                  DROP TABLE decloak_rules;
+                 DROP TABLE files;
                  DROP TABLE worker_settings;
                  CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
                  PRAGMA user_version = 6;",

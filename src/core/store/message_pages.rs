@@ -93,7 +93,7 @@ impl Store {
         Ok(self
             .page(
                 &format!(
-                    "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation
+                    "SELECT {COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation {FILE_JOIN}
                      WHERE m.conversation = {CONVERSATION} AND m.id = ?3 LIMIT ?4"
                 ),
                 account,

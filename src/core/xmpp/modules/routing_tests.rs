@@ -200,6 +200,7 @@ fn every_modules_state_is_made_for_a_session() {
     let _ = ctx.state::<x0276_decloak::Decloak>();
     let _ = ctx.state::<own_presence::CurrentPresence>();
     let _ = ctx.state::<x0146_devices::Devices>();
+    let _ = ctx.state::<x0363_http_upload::UploadServiceCache>();
     let makers = REGISTERED.iter().filter(|m| m.state.is_some()).count();
-    assert_eq!(makers, 8);
+    assert_eq!(makers, 9);
 }

@@ -26,7 +26,7 @@ use crate::core::{
     bridge::{Availability, Event, OwnPresence},
     forms::{Field, FieldKind, FieldOption, Form, FormKind},
     message::{ChatKind, StoredMessage},
-    remote_control::{RcCommand, RcOptions, RemoteAction, NS},
+    remote_control::{RcCommand, RemoteAction, NS},
     xmpp::{
         modules::{
             own_presence::CurrentPresence,
@@ -43,6 +43,10 @@ use crate::core::{
 
 #[path = "x0146_accept_files.rs"]
 mod accept_files;
+#[path = "x0146_rc_options.rs"]
+mod rc_options;
+pub use rc_options::submitted_options;
+use rc_options::{options_form, set_options};
 
 /// Most unread messages one forward sends.
 pub const MAX_FORWARD: usize = 500;
@@ -363,85 +367,6 @@ fn set_status(ctx: &SessionContext, form: &Form, device: &str) -> Result<StepRep
             p.status.lines().map(str::to_owned).collect(),
         ));
     }
-    Ok(StepReply {
-        status: Status::Completed,
-        form: Some(result),
-        notes: Vec::new(),
-        actions: None,
-    })
-}
-
-fn options_form(o: RcOptions) -> Form {
-    let mut form = base_form(FormKind::Form, "Set Options", "Set the desired options");
-    let flag = |on: bool| vec![if on { "1" } else { "0" }.to_owned()];
-    form.fields
-        .push(field("sounds", FieldKind::Boolean, "Play sounds", flag(o.sounds)));
-    form.fields.push(field(
-        "auto-offline",
-        FieldKind::Boolean,
-        "Automatically go offline when idle",
-        flag(o.auto_offline),
-    ));
-    form.fields.push(field(
-        "auto-msg",
-        FieldKind::Boolean,
-        "Automatically open new messages",
-        flag(o.auto_msg),
-    ));
-    form.fields.push(field(
-        "auto-files",
-        FieldKind::Boolean,
-        "Automatically accept file transfers",
-        flag(o.auto_files),
-    ));
-    form.fields.push(field(
-        "auto-auth",
-        FieldKind::Boolean,
-        "Automatically authorize contacts",
-        flag(o.auto_auth),
-    ));
-    form
-}
-
-fn boolean(form: &Form, var: &str, now: bool) -> Result<bool, CommandError> {
-    match form.field(var) {
-        None => Ok(now),
-        Some(f) if f.values.is_empty() => Ok(now),
-        Some(f) => match f.value().trim() {
-            "1" | "true" => Ok(true),
-            "0" | "false" => Ok(false),
-            _ => Err(CommandError::BadPayload),
-        },
-    }
-}
-
-/// The options a set-options submission asks for; omitted ones keep `now`.
-pub fn submitted_options(form: &Form, now: RcOptions) -> Result<RcOptions, CommandError> {
-    Ok(RcOptions {
-        sounds: boolean(form, "sounds", now.sounds)?,
-        auto_offline: boolean(form, "auto-offline", now.auto_offline)?,
-        auto_msg: boolean(form, "auto-msg", now.auto_msg)?,
-        auto_auth: boolean(form, "auto-auth", now.auto_auth)?,
-        auto_files: boolean(form, "auto-files", now.auto_files)?,
-    })
-}
-
-async fn set_options(ctx: &SessionContext, form: &Form, device: &str) -> Result<StepReply, CommandError> {
-    let now = ctx
-        .store
-        .run(|s| s.rc_options())
-        .await
-        .map_err(|_| CommandError::BadAction)?;
-    let next = submitted_options(form, now)?;
-    ctx.store
-        .run(move |s| s.set_rc_options(next))
-        .await
-        .map_err(|_| CommandError::BadAction)?;
-    reported(ctx, device, RemoteAction::OptionsChanged(next));
-    let mut result = options_form(next);
-    result.kind = FormKind::Result;
-    result.title = Some("Options Set".into());
-    result.instructions.clear();
     Ok(StepReply {
         status: Status::Completed,
         form: Some(result),

@@ -2,6 +2,7 @@
 //! and what a forwarded message carries.
 
 use super::*;
+use crate::core::remote_control::RcOptions;
 
 fn form(fields: &[(&str, FieldKind, &[&str])]) -> Form {
     let mut f = base_form(FormKind::Submit, "", "");
