@@ -415,3 +415,86 @@ async fn a_download_cut_short_is_resumed_and_completes() {
         "only the rest was fetched again: {second} bytes for {rest} missing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_size_other_than_the_hint_and_a_download_over_the_limit_are_refused() {
+    use balcony::core::{
+        files::http::{Destination, HttpClient},
+        xmpp::connection::tls::AccountTls,
+    };
+    let server = Prosody::start_with(&[], &uploads_config(LIMIT));
+    server.register("juliet", "pw-j");
+    server.register("nurse", "pw-n");
+    server.befriend("juliet", "nurse");
+    let juliet = online(&server, "files-mismatch-juliet", "juliet", "pw-j").await;
+    let downloads = scratch("files-mismatch-downloads");
+    juliet.send(Command::SetDownloadDirectory {
+        path: Some(downloads.clone()),
+    });
+    // Juliet shares a real 1 MB file with herself to get its address...
+    let src = scratch("files-mismatch-src").join("ring.bin");
+    std::fs::write(&src, pattern(1024 * 1024)).expect("write");
+    send_file(&juliet, "nurse", &src, 9);
+    let sent = uploaded(&juliet, 9).await;
+    let url = sent.file.expect("file").url;
+    // ...which the nurse then offers claiming another size.
+    let mut nurse = Peer::online(&server, "nurse", "pw-n").await;
+    let mut offer =
+        xmpp_parsers::message::Message::chat(Some(xmpp_parsers::jid::Jid::from(juliet.jid.clone())))
+            .with_body(Default::default(), url.clone());
+    offer.payloads.push(
+        format!("<x xmlns='jabber:x:oob'><url length='999' type='application/octet-stream'>{url}</url></x>")
+            .parse()
+            .expect("xml"),
+    );
+    nurse.send(offer).await;
+    let (id, file) = received_file(&juliet).await;
+    assert_eq!(file.size, Some(999));
+    juliet.send(Command::DownloadFile {
+        jid: juliet.jid.clone(),
+        message: id,
+    });
+    let error = juliet
+        .expect(|ev| match ev {
+            Event::TransferFailed { transfer, error, .. } if *transfer == TransferId::Download(id) => {
+                Some(error.clone())
+            }
+            Event::FileChanged { file, .. } if file.state == FileState::Downloaded => {
+                panic!("kept a file of the wrong size")
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        error,
+        TransferError::SizeMismatch {
+            hinted: 999,
+            actual: 1024 * 1024
+        }
+    );
+    assert_eq!(
+        std::fs::read_dir(&downloads).expect("dir").count(),
+        0,
+        "nothing kept"
+    );
+
+    // Over the limit a download is refused, before anything is written.
+    let client =
+        HttpClient::new(&AccountTls::new(Some(&server.ca_pem), vec![]).expect("tls")).expect("client");
+    let part = downloads.join(".ring.part");
+    let refused = client
+        .download(
+            &url,
+            Destination {
+                dir: &downloads,
+                name: "ring.bin",
+                part: &part,
+            },
+            None,
+            64 * 1024,
+            std::sync::Arc::new(|_, _| {}),
+        )
+        .await;
+    assert_eq!(refused, Err(TransferError::OverLimit(64 * 1024)));
+    assert!(!part.exists() && !downloads.join("ring.bin").exists());
+}

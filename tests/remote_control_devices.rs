@@ -99,6 +99,21 @@ async fn forwarded_messages_land_in_their_conversation_once_with_their_time() {
         "at the original time"
     );
     assert!(!stored.message.outgoing);
+    let phone_device = phone.jid.resource().to_string();
+    assert_eq!(
+        stored.forwarded_by.as_deref(),
+        Some(phone_device.as_str()),
+        "marked as forwarded from that device"
+    );
+    let kept = desk
+        .store()
+        .recent_messages(&desk.jid, &romeo_bare, 10)
+        .expect("read");
+    assert_eq!(
+        kept[0].forwarded_by.as_deref(),
+        Some(phone_device.as_str()),
+        "and stored so"
+    );
     // Forwarded again (a second device, a second forward): stored once.
     phone.send(forward()).await;
     let mut marker = Message::chat(Some(Jid::from(desk.full.clone())));

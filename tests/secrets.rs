@@ -327,6 +327,7 @@ fn debug_output_shows_no_secret_and_no_message_text() {
         message,
         corrected: false,
         file: None,
+        forwarded_by: None,
     };
     shown.push(format!(
         "{:?}",

@@ -134,6 +134,17 @@ fn every_screen(app: &Application, window: &Window, style: &str) {
         Some("Öffnen")
     );
     pump_until("the preview", Duration::from_secs(5), || cards[1].preview_shown());
+    let forwarded = all::<MessageRow>(&view.list_view())
+        .into_iter()
+        .find(|r| r.body_shown() == "Wo ist Romeo?")
+        .expect("the forwarded message");
+    assert!(
+        forwarded
+            .meta_shown()
+            .contains("weitergeleitet von Ihrem Gerät „Laptop“"),
+        "{}",
+        forwarded.meta_shown()
+    );
     shot(window.upcast_ref(), "files");
     main_view.open_conversation("romeo@balcony.test");
     pump_until("romeo again", Duration::from_secs(5), || {
@@ -389,6 +400,20 @@ fn every_screen_in_german_light_and_dark() {
             };
             store.attach_file(id, &file).expect("file");
         }
+        // And a message Juliet's laptop forwarded here (remote control).
+        let forwarded = store
+            .batch(|s| {
+                s.insert_messages(
+                    &me,
+                    &[message("benvolio@balcony.test", "Wo ist Romeo?", false, 7)],
+                    Placement::Newest,
+                )
+            })
+            .expect("message");
+        let Some(Inserted::New(id)) = forwarded.first().copied() else {
+            panic!("not stored")
+        };
+        store.mark_forwarded(id, "Laptop").expect("forwarded");
     }
     let (app, window) = support::ui::app_window(profile);
     window.set_default_size(900, 640);

@@ -75,6 +75,9 @@ pub struct StoredMessage {
     pub corrected: bool,
     /// The file the message shares, when it shares one.
     pub file: Option<crate::core::files::FileAttachment>,
+    /// The device of ours (its resource) that forwarded it to us
+    /// (XEP-0146), when one did.
+    pub forwarded_by: Option<String>,
 }
 
 /// A correction (XEP-0308) to apply to a stored message.

@@ -77,6 +77,9 @@ mod imp {
         /// The sender says the file is encrypted.
         #[property(get, set)]
         pub file_encrypted: Cell<bool>,
+        /// The device of ours that forwarded it (XEP-0146); empty when none.
+        #[property(get, construct_only)]
+        pub forwarded_by: RefCell<String>,
         /// origin-id (or the stanza's id), to match receipts and corrections.
         pub origin_id: RefCell<Option<String>>,
     }
@@ -110,6 +113,7 @@ impl MessageObject {
             .property("timestamp", m.timestamp_ms)
             .property("state", m.state as i32)
             .property("corrected", stored.corrected)
+            .property("forwarded-by", stored.forwarded_by.clone().unwrap_or_default())
             // No file (and no download running) until one is set.
             .property("file-state", -1i32)
             .property("file-size", -1i64)

@@ -56,6 +56,14 @@ fn meta_text(m: &MessageObject) -> String {
         // Translators: shown beside a message whose text was corrected.
         parts.push(gettext("edited"));
     }
+    let device = m.forwarded_by();
+    if !device.is_empty() {
+        // Translators: beside a message another device of ours forwarded (remote control); {device} is its name.
+        parts.push(crate::i18n::gettext_f(
+            "forwarded from your device “{device}”",
+            &[("device", &device)],
+        ));
+    }
     if m.outgoing() {
         parts.push(state_text(m.delivery_state()));
     }

@@ -243,6 +243,7 @@ mod tests {
                 "ALTER TABLE conversations DROP COLUMN unread;
                  DROP TABLE decloak_rules;
                  DROP TABLE files;
+                 DROP TABLE forwarded;
                  DROP TABLE worker_settings;
                  CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
                  PRAGMA user_version = 6;",

@@ -53,6 +53,14 @@ const FILE_COLUMNS: &str =
     "files.url, files.name, files.mime, files.size, files.encrypted, files.state, files.path";
 
 impl Store {
+    /// Records that our device `device` forwarded message `message` to us.
+    pub fn mark_forwarded(&self, message: i64, device: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO forwarded (message, device) VALUES (?1, ?2)")?
+            .execute(params![message, device])?;
+        Ok(())
+    }
+
     /// Records the file message `message` shares.
     pub fn attach_file(&self, message: i64, file: &FileAttachment) -> Result<(), StoreError> {
         self.conn

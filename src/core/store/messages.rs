@@ -45,7 +45,8 @@ pub enum Inserted {
 pub(super) const COLUMNS: &str =
     "m.id, c.peer, c.kind, m.outgoing, m.sender, m.body, m.origin_id, m.stanza_id, \
      m.timestamp, m.state, m.corrected, \
-     fl.url, fl.name, fl.mime, fl.size, fl.encrypted, fl.state, fl.path";
+     fl.url, fl.name, fl.mime, fl.size, fl.encrypted, fl.state, fl.path, \
+     (SELECT device FROM forwarded WHERE message = m.id)";
 
 /// Joins a message's file, when it has one (the `fl` columns of [`COLUMNS`]).
 pub(super) const FILE_JOIN: &str = "LEFT JOIN files fl ON fl.message = m.id";
@@ -122,11 +123,13 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, 
     })();
     let corrected: bool = row.get(10)?;
     let file = super::files::from_columns(row, 11)?;
+    let forwarded_by: Option<String> = row.get(18)?;
     Ok(message.map(|message| StoredMessage {
         id,
         message,
         corrected,
         file,
+        forwarded_by,
     }))
 }
 

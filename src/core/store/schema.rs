@@ -180,6 +180,11 @@ const MIGRATIONS: &[&str] = &[
         path TEXT
     );
     CREATE INDEX files_pending ON files (state) WHERE state IN (0, 2);",
+    // 9 -> 10: which of our devices forwarded a message to us (XEP-0146).
+    "CREATE TABLE forwarded (
+        message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        device TEXT NOT NULL
+    );",
 ];
 
 /// The newest schema version this build knows.

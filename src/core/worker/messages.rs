@@ -54,6 +54,7 @@ impl Worker {
                                 message,
                                 corrected: false,
                                 file: None,
+                                forwarded_by: None,
                             }],
                         }])
                     })

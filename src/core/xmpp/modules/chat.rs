@@ -263,6 +263,7 @@ pub fn persist(
                 message,
                 corrected: false,
                 file,
+                forwarded_by: None,
             }),
             Inserted::Duplicate => {
                 // A room sending our own message back: it reached everyone.

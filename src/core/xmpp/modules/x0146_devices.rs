@@ -233,18 +233,22 @@ async fn on_message(ctx: &SessionContext, incoming: Incoming) -> Flow<Incoming> 
         .as_ref()
         .and_then(|f| f.resource().map(|r| r.to_string()))
         .unwrap_or_default();
-    let account = ctx.account.clone();
+    let (account, by) = (ctx.account.clone(), device.clone());
     let stored = ctx
         .store
         .run(move |s| {
             let result = s.insert_messages(&account, std::slice::from_ref(&row), Placement::Newest)?;
             Ok(match result.first() {
-                Some(Inserted::New(id)) => Some(StoredMessage {
-                    id: *id,
-                    message: row,
-                    corrected: false,
-                    file: None,
-                }),
+                Some(Inserted::New(id)) => {
+                    s.mark_forwarded(*id, &by)?;
+                    Some(StoredMessage {
+                        id: *id,
+                        message: row,
+                        corrected: false,
+                        file: None,
+                        forwarded_by: Some(by),
+                    })
+                }
                 _ => None,
             })
         })

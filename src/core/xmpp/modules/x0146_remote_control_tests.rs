@@ -106,6 +106,7 @@ fn a_forwarded_message_names_its_sender_and_time() {
         },
         corrected: false,
         file: None,
+        forwarded_by: None,
     };
     let to: Jid = "juliet@capulet.lit/chamber".parse().expect("jid");
     let us: Jid = "juliet@capulet.lit/balcony".parse().expect("jid");

@@ -229,6 +229,7 @@ async fn send_file_message(
                 message,
                 corrected: false,
                 file: Some(file),
+                forwarded_by: None,
             })
         })
         .await
