@@ -67,6 +67,19 @@ async fn setup(name: &str, config: &str) -> Setup {
     }
 }
 
+/// [`setup`] with the file service's addresses going through a relay that
+/// a test can stall and cut.
+async fn relayed(name: &str) -> (Setup, CuttableProxy) {
+    let relay_port = free_port();
+    let s = setup(name, &uploads_config_via(LIMIT, Some(relay_port))).await;
+    let relay = CuttableProxy::start_on(
+        &format!("127.0.0.1:{relay_port}"),
+        format!("127.0.0.1:{}", s.server.https_port),
+    )
+    .await;
+    (s, relay)
+}
+
 fn send_file(from: &Online, to: &str, path: &std::path::Path, transfer: u64) {
     from.send(Command::SendFile {
         jid: from.jid.clone(),
@@ -261,13 +274,7 @@ async fn an_oversized_file_is_refused_before_uploading() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_upload_sends_nothing_and_stores_nothing() {
-    let relay_port = free_port();
-    let s = setup("files-cancel", &uploads_config_via(LIMIT, Some(relay_port))).await;
-    let relay = CuttableProxy::start_on(
-        &format!("127.0.0.1:{relay_port}"),
-        format!("127.0.0.1:{}", s.server.https_port),
-    )
-    .await;
+    let (s, relay) = relayed("files-cancel").await;
     let dir = scratch("files-cancel-src");
     let big = dir.join("big.bin");
     std::fs::write(&big, pattern(20 * 1024 * 1024)).expect("write");
@@ -344,13 +351,7 @@ async fn auto_files_downloads_at_once_and_a_name_clash_gets_a_new_name() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_download_cut_short_is_resumed_and_completes() {
-    let relay_port = free_port();
-    let s = setup("files-resume", &uploads_config_via(LIMIT, Some(relay_port))).await;
-    let relay = CuttableProxy::start_on(
-        &format!("127.0.0.1:{relay_port}"),
-        format!("127.0.0.1:{}", s.server.https_port),
-    )
-    .await;
+    let (s, relay) = relayed("files-resume").await;
     let dir = scratch("files-resume-src");
     let big = dir.join("album.bin");
     let bytes = pattern(20 * 1024 * 1024);

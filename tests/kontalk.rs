@@ -272,15 +272,7 @@ async fn kontalk_registration_asks_for_the_code_it_sent_and_explains_errors() {
             .collect::<Vec<_>>(),
         ["code"]
     );
-    let code = server
-        .log()
-        .lines()
-        .find_map(|l| {
-            l.split("code for +390451234567 is ")
-                .nth(1)
-                .map(|c| c.trim().to_owned())
-        })
-        .expect("the code was sent");
+    let code = server.kontalk_code("+390451234567");
     // A wrong code is explained and may be corrected.
     let wrong = if code == "000000" { "111111" } else { "000000" };
     worker.send(submit(Answers {

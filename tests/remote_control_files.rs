@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use balcony::core::{
     bridge::{Command, Event},
-    files::{FileState, TransferId},
     forms::FieldKind,
     message::ChatKind,
     remote_control::{RcCommand, RemoteAction, NS},
@@ -138,17 +137,7 @@ async fn accept_files_lists_pending_files_and_downloads_the_chosen_one() {
         })
         .await;
     assert_eq!(action, RemoteAction::AcceptedFiles(vec!["picture.jpg".into()]));
-    let path = balcony
-        .expect(|ev| match ev {
-            Event::FileChanged { file, .. } if file.state == FileState::Downloaded => file.path.clone(),
-            Event::TransferFailed {
-                transfer: TransferId::Download(_),
-                error,
-                ..
-            } => panic!("download failed: {error}"),
-            _ => None,
-        })
-        .await;
+    let path = balcony.expect(support::events::downloaded_path).await;
     assert_eq!(path, downloads.join("picture.jpg"));
     assert_eq!(
         std::fs::read_to_string(&path).expect("read"),

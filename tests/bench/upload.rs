@@ -23,10 +23,7 @@ use std::{
 
 use balcony::core::{
     bridge::{Command, Event},
-    files::{
-        http::{HttpClient, PutSlot},
-        FileState, TransferId,
-    },
+    files::http::{HttpClient, PutSlot},
     message::ChatKind,
     xmpp::connection::tls::AccountTls,
 };
@@ -162,17 +159,9 @@ async fn main() {
             jid: romeo.jid.clone(),
             message,
         });
-        let path = wait_for(&romeo.events, wait, |ev| match ev {
-            Event::FileChanged { file, .. } if file.state == FileState::Downloaded => file.path.clone(),
-            Event::TransferFailed {
-                transfer: TransferId::Download(_),
-                error,
-                ..
-            } => panic!("download failed: {error}"),
-            _ => None,
-        })
-        .await
-        .0;
+        let path = wait_for(&romeo.events, wait, support::events::downloaded_path)
+            .await
+            .0;
         ours_down.push(start.elapsed().as_secs_f64());
         assert_eq!(std::fs::metadata(&path).expect("downloaded").len(), SIZE);
         let _ = std::fs::remove_file(&path);

@@ -64,3 +64,18 @@ pub fn online_mechanism(ev: &Event) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The path of a file downloaded (`FileChanged` to downloaded); a failed
+/// download panics with its reason.
+pub fn downloaded_path(ev: &Event) -> Option<std::path::PathBuf> {
+    use balcony::core::files::{FileState, TransferId};
+    match ev {
+        Event::FileChanged { file, .. } if file.state == FileState::Downloaded => file.path.clone(),
+        Event::TransferFailed {
+            transfer: TransferId::Download(_),
+            error,
+            ..
+        } => panic!("download failed: {error}"),
+        _ => None,
+    }
+}

@@ -421,6 +421,15 @@ Component "{MUC_DOMAIN}" "muc"
         fs::read_to_string(self.dir.join("prosody.log")).unwrap_or_default()
     }
 
+    /// The verification code our Kontalk register module "sent" to `phone`.
+    pub fn kontalk_code(&self, phone: &str) -> String {
+        let marker = format!("code for {phone} is ");
+        self.log()
+            .lines()
+            .find_map(|l| l.split(marker.as_str()).nth(1).map(|c| c.trim().to_owned()))
+            .expect("the code was sent")
+    }
+
     /// Lines of our audit module.
     pub fn audit_lines(&self) -> Vec<String> {
         self.log()

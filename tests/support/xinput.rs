@@ -98,11 +98,8 @@ fn scroll_into_view(widget: &gtk::Widget) {
     }
 }
 
-/// Clicks the primary button on the middle of `widget`, scrolled into
-/// view first.
-pub fn click(widget: &impl IsA<gtk::Widget>) {
-    scroll_into_view(widget.as_ref());
-    let (xid, x, y) = target(widget);
+/// Moves the pointer to (`x`, `y`) in X window `xid`.
+fn move_to(xid: u64, x: i32, y: i32) {
     xdotool(&[
         "mousemove".into(),
         "--sync".into(),
@@ -110,9 +107,16 @@ pub fn click(widget: &impl IsA<gtk::Widget>) {
         xid.to_string(),
         x.to_string(),
         y.to_string(),
-        "click".into(),
-        "1".into(),
     ]);
+}
+
+/// Clicks the primary button on the middle of `widget`, scrolled into
+/// view first.
+pub fn click(widget: &impl IsA<gtk::Widget>) {
+    scroll_into_view(widget.as_ref());
+    let (xid, x, y) = target(widget);
+    move_to(xid, x, y);
+    xdotool(&["click".into(), "1".into()]);
 }
 
 /// Gives the X input focus to `window`, as a window manager would.
@@ -140,23 +144,13 @@ pub fn type_text(window: &impl IsA<gtk::Window>, text: &str) {
 pub fn drag(from: &impl IsA<gtk::Widget>, to: &impl IsA<gtk::Widget>) {
     let (from_xid, fx, fy) = target(from);
     let (to_xid, tx, ty) = target(to);
-    let mv = |xid: u64, x: i32, y: i32| {
-        xdotool(&[
-            "mousemove".into(),
-            "--sync".into(),
-            "--window".into(),
-            xid.to_string(),
-            x.to_string(),
-            y.to_string(),
-        ])
-    };
-    mv(from_xid, fx, fy);
+    move_to(from_xid, fx, fy);
     xdotool(&["mousedown".into(), "1".into()]);
     for step in 1..=4 {
-        mv(from_xid, fx + step * 6, fy + step * 6);
+        move_to(from_xid, fx + step * 6, fy + step * 6);
     }
     for step in 0..=6 {
-        mv(to_xid, tx - (6 - step) * 8, ty - (6 - step) * 4);
+        move_to(to_xid, tx - (6 - step) * 8, ty - (6 - step) * 4);
         std::thread::sleep(Duration::from_millis(30));
     }
     xdotool(&["mouseup".into(), "1".into()]);
