@@ -27,6 +27,12 @@ pub fn failed(error: &TransferError) -> String {
             &[("detail", detail)],
         ),
         TransferError::Http(detail) => gettext_f("The transfer failed: {detail}", &[("detail", detail)]),
+        TransferError::Unreachable(detail) => gettext_f(
+            "The file server could not be reached: {detail}",
+            &[("detail", detail)],
+        ),
+        TransferError::Broken => gettext("The connection to the file server broke. Try again."),
+        TransferError::TimedOut => gettext("The file server stopped answering. Try again."),
         TransferError::Status(code) => gettext_f(
             "The web server refused the transfer (HTTP {code})",
             &[("code", &code.to_string())],

@@ -12,8 +12,9 @@ use gtk::{gdk, gio, glib};
 use super::conversation_view::ConversationView;
 use crate::model::{file_text, UploadObject};
 
-/// Sets up the file parts of `view`, whose composer row is `composer_bar`.
-pub(super) fn install(view: &ConversationView, composer_bar: &gtk::Box) {
+/// Sets up the file parts of `view`, whose composer row is `composer_bar`
+/// and whose messages are the child of `overlay`.
+pub(super) fn install(view: &ConversationView, composer_bar: &gtk::Box, overlay: &gtk::Overlay) {
     let imp = view.imp();
     imp.attach_button.set_icon_name("mail-attachment-symbolic");
     imp.attach_button.set_valign(gtk::Align::End);
@@ -27,13 +28,33 @@ pub(super) fn install(view: &ConversationView, composer_bar: &gtk::Box) {
     ));
     composer_bar.prepend(&imp.attach_button);
 
+    let hint = drop_hint();
+    overlay.add_overlay(&hint);
     let drop = gtk::DropTarget::new(gdk::FileList::static_type(), gdk::DragAction::COPY);
+    drop.connect_enter(glib::clone!(
+        #[weak]
+        hint,
+        #[upgrade_or]
+        gdk::DragAction::empty(),
+        move |_, _, _| {
+            hint.set_visible(true);
+            gdk::DragAction::COPY
+        }
+    ));
+    drop.connect_leave(glib::clone!(
+        #[weak]
+        hint,
+        move |_| hint.set_visible(false)
+    ));
     drop.connect_drop(glib::clone!(
         #[weak]
         view,
+        #[weak]
+        hint,
         #[upgrade_or]
         false,
         move |_, value, _, _| {
+            hint.set_visible(false);
             let Ok(list) = value.get::<gdk::FileList>() else {
                 return false;
             };
@@ -53,6 +74,36 @@ pub(super) fn install(view: &ConversationView, composer_bar: &gtk::Box) {
         }
     ));
     install_actions(view);
+}
+
+/// Says, while files are dragged over the conversation, that dropping
+/// them sends them.
+fn drop_hint() -> gtk::Box {
+    let hint = gtk::Box::builder()
+        .orientation(gtk::Orientation::Vertical)
+        .spacing(6)
+        .halign(gtk::Align::Center)
+        .valign(gtk::Align::Center)
+        .visible(false)
+        .can_target(false)
+        .name("drop-hint")
+        .css_classes(["osd", "drop-hint"])
+        .build();
+    hint.append(
+        &gtk::Image::builder()
+            .icon_name("document-send-symbolic")
+            .pixel_size(48)
+            .build(),
+    );
+    hint.append(
+        &gtk::Label::builder()
+            .label(gettext("Drop Files to Send Them"))
+            .css_classes(["title-3"])
+            .wrap(true)
+            .justify(gtk::Justification::Center)
+            .build(),
+    );
+    hint
 }
 
 /// The open conversation's client, account and peer.
@@ -318,12 +369,7 @@ pub(super) fn upload_row(upload: &UploadObject) -> gtk::Widget {
         .ellipsize(gtk::pango::EllipsizeMode::Middle)
         .css_classes(["heading"])
         .build();
-    // Translators: under a file being sent; {size} is its size.
     let detail = gtk::Label::builder()
-        .label(crate::i18n::gettext_f(
-            "Sending · {size}",
-            &[("size", &file_text::size(upload.size()))],
-        ))
         .xalign(0.0)
         .css_classes(["caption", "dim-label"])
         .build();
@@ -364,8 +410,18 @@ pub(super) fn upload_row(upload: &UploadObject) -> gtk::Widget {
         retry,
         #[weak]
         cancel,
+        #[weak]
+        detail,
         move |u: &UploadObject| {
             let failed = failed(u);
+            let size = file_text::size(u.size());
+            detail.set_label(&if failed {
+                // Translators: under a file that could not be sent; {size} is its size.
+                crate::i18n::gettext_f("Not sent · {size}", &[("size", &size)])
+            } else {
+                // Translators: under a file being sent; {size} is its size.
+                crate::i18n::gettext_f("Sending · {size}", &[("size", &size)])
+            });
             error.set_visible(failed);
             bar.set_visible(!failed);
             retry.set_visible(failed);
@@ -378,7 +434,7 @@ pub(super) fn upload_row(upload: &UploadObject) -> gtk::Widget {
         }
     );
     show(upload);
-    upload.connect_error_notify(move |u| show(u));
+    let on_error = upload.connect_error_notify(move |u| show(u));
     retry.set_action_name(Some("files.upload-retry"));
     cancel.set_action_name(Some("files.upload-cancel"));
     // A retry is a new transfer number: the buttons follow it.
@@ -394,7 +450,17 @@ pub(super) fn upload_row(upload: &UploadObject) -> gtk::Widget {
         }
     );
     target(upload);
-    upload.connect_transfer_notify(target);
+    let on_transfer = upload.connect_transfer_notify(target);
+    // A row is built at each bind: its handlers go with it.
+    let handlers = std::cell::RefCell::new(vec![on_error, on_transfer]);
+    let weak_upload = upload.downgrade();
+    row.connect_destroy(move |_| {
+        if let Some(upload) = weak_upload.upgrade() {
+            for id in handlers.take() {
+                upload.disconnect(id);
+            }
+        }
+    });
     text.append(&name);
     text.append(&detail);
     text.append(&bar);

@@ -184,7 +184,6 @@ impl ConversationView {
         composer_overlay.add_overlay(&imp.placeholder);
         composer_bar.append(&composer_overlay);
         composer_bar.append(&imp.send_button);
-        super::conversation_files::install(self, &composer_bar);
         imp.jump_button.set_halign(gtk::Align::Center);
         imp.jump_button.set_valign(gtk::Align::Start);
         imp.jump_button.set_margin_top(12);
@@ -199,6 +198,7 @@ impl ConversationView {
         let overlay = gtk::Overlay::new();
         overlay.set_child(Some(&imp.scroller));
         overlay.add_overlay(&imp.jump_button);
+        super::conversation_files::install(self, &composer_bar, &overlay);
         self.append(&overlay);
         self.append(&imp.editing_label);
         self.append(&composer_bar);

@@ -142,6 +142,13 @@ pub fn type_text(window: &impl IsA<gtk::Window>, text: &str) {
 /// Drags from the middle of `from` to the middle of `to` with the primary
 /// button held, moving in steps as a hand does (XDND between windows).
 pub fn drag(from: &impl IsA<gtk::Widget>, to: &impl IsA<gtk::Widget>) {
+    drag_over(from, to);
+    release();
+}
+
+/// Starts dragging from the middle of `from` and holds it over the middle
+/// of `to`, the button still down; [`release`] drops it.
+pub fn drag_over(from: &impl IsA<gtk::Widget>, to: &impl IsA<gtk::Widget>) {
     let (from_xid, fx, fy) = target(from);
     let (to_xid, tx, ty) = target(to);
     move_to(from_xid, fx, fy);
@@ -153,5 +160,9 @@ pub fn drag(from: &impl IsA<gtk::Widget>, to: &impl IsA<gtk::Widget>) {
         move_to(to_xid, tx - (6 - step) * 8, ty - (6 - step) * 4);
         std::thread::sleep(Duration::from_millis(30));
     }
+}
+
+/// Lets go of the primary button (ending a drag where the pointer is).
+pub fn release() {
     xdotool(&["mouseup".into(), "1".into()]);
 }

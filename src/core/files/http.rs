@@ -64,6 +64,21 @@ pub struct HttpClient {
 }
 
 fn http_error(e: reqwest::Error) -> TransferError {
+    if e.is_timeout() {
+        return TransferError::TimedOut;
+    }
+    if e.is_connect() {
+        // reqwest's own words ("error sending request") say nothing: the
+        // innermost cause does ("Connection refused", a TLS refusal).
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(inner) = cause.source() {
+            cause = inner;
+        }
+        return TransferError::Unreachable(cause.to_string());
+    }
+    if e.is_request() || e.is_body() {
+        return TransferError::Broken;
+    }
     // The URL can carry a token: leave it out.
     TransferError::Http(e.without_url().to_string())
 }
@@ -285,7 +300,7 @@ impl HttpClient {
         }
         if total.is_some_and(|t| t != done) {
             // Cut short: keep the partial file to resume.
-            return Err(TransferError::Http("the download was cut short".into()));
+            return Err(TransferError::Broken);
         }
         finish(part, dir, name).await
     }

@@ -107,6 +107,16 @@ pub enum TransferError {
     /// The HTTP exchange failed.
     #[error("{0}")]
     Http(String),
+    /// The web server could not be reached (name, connection or TLS), with
+    /// the innermost reason.
+    #[error("the file server could not be reached: {0}")]
+    Unreachable(String),
+    /// The connection broke during the transfer.
+    #[error("the connection to the file server broke")]
+    Broken,
+    /// The web server stopped answering.
+    #[error("the file server stopped answering")]
+    TimedOut,
     /// The server answered with an HTTP error status.
     #[error("the server answered HTTP {0}")]
     Status(u16),

@@ -1,0 +1,149 @@
+//! Sending files in German (LANGUAGE=de, Xvfb), by real drags through the
+//! X server against Prosody's http_file_share over HTTPS: the hint shown
+//! while a file is held over the conversation, the upload row with its
+//! progress while the link is stalled, and the row of an upload whose link
+//! broke, offering to try again. Each is checked for its German text and
+//! saved as a screenshot, light and dark.
+
+mod support;
+
+use std::{path::PathBuf, time::Duration};
+
+use adw::prelude::*;
+use balcony::model::UploadObject;
+use gtk::{gdk, gio};
+use support::{
+    prosody::{free_port, uploads_config_via, Prosody},
+    proxy::CuttableProxy,
+    ui::{all, find, online_window, pump_until, screenshot_styles},
+    xinput::{click, drag, drag_over, release},
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn label_texts(root: &impl IsA<gtk::Widget>) -> Vec<String> {
+    all::<gtk::Label>(root)
+        .into_iter()
+        .filter(|l| l.is_visible())
+        .map(|l| l.label().to_string())
+        .collect()
+}
+
+#[gtk::test]
+fn drop_hint_and_upload_rows_are_german() {
+    // Only test in this binary, so the process-wide locale is ours to set.
+    std::env::set_var("LANGUAGE", "de");
+    std::env::set_var("LC_ALL", "de_DE.UTF-8");
+    support::ui::init();
+    let relay_port = free_port();
+    let server = Prosody::start_with(&[], &uploads_config_via(25 * 1024 * 1024, Some(relay_port)));
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    server.befriend("juliet", "romeo");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let relay = runtime.block_on(CuttableProxy::start_on(
+        &format!("127.0.0.1:{relay_port}"),
+        format!("127.0.0.1:{}", server.https_port),
+    ));
+    let (client, window) = online_window(&server, "ui-files-de-romeo", "romeo", "pw-r", &runtime);
+    window.set_default_size(900, 700);
+    let main_view = window.main_view();
+    main_view.open_conversation("juliet@balcony.test");
+    let view = main_view.conversation_view();
+
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ui-files-de-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let song = dir.join("Ständchen.ogg");
+    std::fs::write(&song, vec![7u8; 6 * 1024 * 1024]).expect("write");
+    let shelf = gtk::Window::builder()
+        .title("Dateien")
+        .default_width(200)
+        .default_height(120)
+        .build();
+    let handle = gtk::Label::new(Some("Ständchen.ogg"));
+    handle.set_size_request(200, 120);
+    let source = gtk::DragSource::new();
+    source.set_actions(gdk::DragAction::COPY);
+    let dragged = song.clone();
+    source.connect_prepare(move |_, _, _| {
+        let files = gdk::FileList::from_array(&[gio::File::for_path(&dragged)]);
+        Some(gdk::ContentProvider::for_value(&files.to_value()))
+    });
+    handle.add_controller(source);
+    shelf.set_child(Some(&handle));
+    shelf.present();
+    pump_until("the shelf shown", WAIT, || handle.is_mapped());
+
+    // Held over the conversation: the hint says a drop sends it.
+    let hint = find::<gtk::Box>(&view, "drop-hint");
+    assert!(!hint.is_visible(), "no hint before a drag");
+    drag_over(&handle, &view.list_view());
+    pump_until("the drop hint", WAIT, || hint.is_mapped());
+    assert_eq!(label_texts(&hint), ["Zum Senden Dateien hier ablegen"]);
+    screenshot_styles(&window, "drop-hint-de");
+
+    // Dropped with the link stalled: the row shows its progress.
+    let uploads = client.uploads();
+    relay.stall_after(2 * 1024 * 1024);
+    release();
+    pump_until("the hint gone", WAIT, || !hint.is_visible());
+    pump_until("the upload under way", WAIT, || {
+        uploads
+            .item(0)
+            .and_downcast::<UploadObject>()
+            .is_some_and(|u| u.progress() > 0.0)
+    });
+    let row = find::<gtk::Box>(&view, "upload-row");
+    let texts = label_texts(&row);
+    assert_eq!(texts[0], "Ständchen.ogg");
+    assert!(texts[1].starts_with("Wird gesendet · 6"), "{texts:?}");
+    let cancel = find::<gtk::Button>(&row, "upload-cancel");
+    assert_eq!(cancel.tooltip_text().as_deref(), Some("Senden abbrechen"));
+    screenshot_styles(&window, "upload-progress-de");
+
+    // The link breaks: the row stays, says so and offers to try again.
+    relay.cut();
+    pump_until("the upload failed", WAIT, || {
+        uploads
+            .item(0)
+            .and_downcast::<UploadObject>()
+            .is_some_and(|u| !u.error().is_empty())
+    });
+    relay.black_hole(false);
+    let row = find::<gtk::Box>(&view, "upload-row");
+    let retry = find::<gtk::Button>(&row, "upload-retry");
+    assert!(retry.is_visible());
+    assert_eq!(retry.tooltip_text().as_deref(), Some("Erneut versuchen"));
+    let cancel = find::<gtk::Button>(&row, "upload-cancel");
+    assert_eq!(cancel.tooltip_text().as_deref(), Some("Entfernen"));
+    let error = uploads
+        .item(0)
+        .and_downcast::<UploadObject>()
+        .map(|u| u.error().to_string())
+        .unwrap_or_default();
+    assert!(label_texts(&row).contains(&error), "the error is shown: {error}");
+    assert_eq!(
+        error,
+        "Die Verbindung zum Dateiserver ist abgebrochen. Versuchen Sie es erneut."
+    );
+    assert!(
+        label_texts(&row)
+            .iter()
+            .any(|t| t.starts_with("Nicht gesendet · 6")),
+        "{:?}",
+        label_texts(&row)
+    );
+    screenshot_styles(&window, "upload-failed-de");
+
+    // Dragged again over a working link, it goes through.
+    drag(&handle, &view.list_view());
+    pump_until("the second upload started", WAIT, || uploads.n_items() == 2);
+    pump_until("the second upload done", WAIT, || uploads.n_items() == 1);
+    // "Entfernen" on the failed row removes it.
+    click(&find::<gtk::Button>(
+        &find::<gtk::Box>(&view, "upload-row"),
+        "upload-cancel",
+    ));
+    pump_until("the failed row removed", WAIT, || uploads.n_items() == 0);
+    shelf.close();
+}
