@@ -101,6 +101,17 @@ fn pinned_certificates_are_listed_and_can_be_removed() {
     });
     let pin = find::<adw::ActionRow>(&details, "pin");
     assert_eq!(pin.title().as_str(), fingerprint_hex(&sha256(&server.leaf_der)));
+    // The certificate in use is the pinned one, and says so.
+    let certificate = find::<adw::ExpanderRow>(&details, "server-certificate");
+    pump_until("the certificate in use", Duration::from_secs(10), || {
+        certificate.subtitle().starts_with("Trusted by you")
+    });
+    assert_eq!(
+        find::<adw::ActionRow>(&details, "certificate-fingerprint")
+            .subtitle()
+            .as_deref(),
+        Some(fingerprint_hex(&sha256(&server.leaf_der)).as_str())
+    );
     gtk::test_widget_wait_for_draw(&details);
     screenshot(&details, "account-details-pins");
 

@@ -76,6 +76,35 @@ fn server_software_features_and_a_password_change() {
         .and_then(|n| n.parse().ok())
         .expect("a count");
     assert!(count > 5, "{count} features");
+    // The certificate in use: verified through the test CA, for the
+    // server's name, with its fingerprint.
+    let certificate = find::<adw::ExpanderRow>(&details, "server-certificate");
+    assert!(
+        certificate.subtitle().starts_with("Verified"),
+        "{}",
+        certificate.subtitle()
+    );
+    click(&certificate);
+    let subject = find::<adw::ActionRow>(&details, "certificate-subject")
+        .subtitle()
+        .unwrap_or_default();
+    assert!(subject.contains(support::prosody::DOMAIN), "{subject}");
+    let issuer = find::<adw::ActionRow>(&details, "certificate-issuer")
+        .subtitle()
+        .unwrap_or_default();
+    assert!(!issuer.is_empty() && issuer != subject, "{issuer}");
+    assert_eq!(
+        find::<adw::ActionRow>(&details, "certificate-fingerprint")
+            .subtitle()
+            .as_deref(),
+        Some(
+            balcony::core::xmpp::connection::tls::fingerprint_hex(
+                &balcony::core::xmpp::connection::tls::sha256(&server.leaf_der)
+            )
+            .as_str()
+        )
+    );
+    screenshot(&details, "account-details-certificate");
     let uploads = find::<adw::ActionRow>(&details, "server-uploads");
     pump_until("how the server takes files", WAIT, || {
         uploads.subtitle().is_some_and(|s| s.contains("Kontalk"))

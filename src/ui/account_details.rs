@@ -1,4 +1,5 @@
-//! The account's details: its server (what it runs, how it takes files,
+//! The account's details: its server (what it runs, the certificate it
+//! presented, how it takes files,
 //! whether it offers Kontalk push, what it announces),
 //! changing the password (XEP-0077), and its trusted certificates (the
 //! ones the user pinned when they could not be verified, each with its
@@ -134,7 +135,9 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
         .subtitle_lines(0)
         .name("server-push")
         .build();
+    let certificate = super::account_certificate::row();
     group.add(&software);
+    group.add(&certificate);
     group.add(&uploads);
     group.add(&push);
     group.add(&features);
@@ -143,6 +146,7 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
         match client.server_info(&account).await {
             Ok(info) => {
                 software.set_subtitle(&info.software.unwrap_or_else(|| gettext("It does not say")));
+                super::account_certificate::show(&certificate, info.certificate.as_ref());
                 uploads.set_subtitle(&upload_text(info.upload.as_ref()));
                 push.set_subtitle(&push_text(info.push.as_deref()));
                 features.set_subtitle(&ngettext_f(
@@ -163,6 +167,8 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
             Err(_) => {
                 let offline = gettext("Connect to see this");
                 software.set_subtitle(&offline);
+                certificate.set_subtitle(&offline);
+                certificate.set_enable_expansion(false);
                 uploads.set_subtitle(&offline);
                 push.set_subtitle(&offline);
                 features.set_subtitle(&offline);

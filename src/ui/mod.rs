@@ -1,5 +1,6 @@
 //! Widgets, dialogs and the application. Binds to [`crate::model`].
 
+mod account_certificate;
 pub mod account_details;
 mod account_setup;
 mod account_switcher;

@@ -82,6 +82,53 @@ impl UntrustedCertificate {
     }
 }
 
+/// The certificate the server presented and Balcony accepted on the
+/// current connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerCertificate {
+    /// The end-entity certificate, DER (public: the server sends it to all).
+    pub der: Vec<u8>,
+    /// Its SHA-256 digest.
+    pub sha256: [u8; 32],
+    /// Accepted because the user pinned it (or gave it with
+    /// `--trust-cert`), not because a trusted authority signed it.
+    pub pinned: bool,
+}
+
+impl ServerCertificate {
+    /// `AB:CD:…` fingerprint.
+    pub fn fingerprint(&self) -> String {
+        fingerprint_hex(&self.sha256)
+    }
+
+    /// Whom it names and who signed it, and until when it is valid; `None`
+    /// when the DER does not parse as X.509.
+    pub fn summary(&self) -> Option<CertificateSummary> {
+        use x509_cert::der::Decode;
+        let cert = x509_cert::Certificate::from_der(&self.der).ok()?;
+        let tbs = cert.tbs_certificate;
+        Some(CertificateSummary {
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            not_after_unix: i64::try_from(tbs.validity.not_after.to_unix_duration().as_secs()).ok(),
+        })
+    }
+}
+
+/// What a certificate says about itself, for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateSummary {
+    /// The subject's distinguished name (RFC 4514).
+    pub subject: String,
+    /// The issuer's distinguished name.
+    pub issuer: String,
+    /// The end of its validity, in seconds since 1970.
+    pub not_after_unix: Option<i64>,
+}
+
+/// Where the handshake leaves the certificate it accepted.
+pub type CertificateInUse = Arc<Mutex<Option<ServerCertificate>>>;
+
 /// Why TLS could not be configured.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
@@ -126,6 +173,19 @@ struct PinningVerifier {
     user_pinned: bool,
     provider: Arc<CryptoProvider>,
     rejected: Arc<Mutex<Option<UntrustedCertificate>>>,
+    accepted: CertificateInUse,
+}
+
+impl PinningVerifier {
+    fn accept(&self, end_entity: &CertificateDer<'_>, sha256: [u8; 32], pinned: bool) {
+        if let Ok(mut slot) = self.accepted.lock() {
+            *slot = Some(ServerCertificate {
+                der: end_entity.to_vec(),
+                sha256,
+                pinned,
+            });
+        }
+    }
 }
 
 impl ServerCertVerifier for PinningVerifier {
@@ -140,6 +200,7 @@ impl ServerCertVerifier for PinningVerifier {
         let digest = sha256(end_entity);
         if self.pins.contains(&digest) {
             tracing::debug!(fingerprint = %fingerprint_hex(&digest), "server certificate is pinned");
+            self.accept(end_entity, digest, true);
             return Ok(ServerCertVerified::assertion());
         }
         let result = match &self.webpki {
@@ -148,6 +209,9 @@ impl ServerCertVerifier for PinningVerifier {
                 rustls::CertificateError::UnknownIssuer,
             )),
         };
+        if result.is_ok() {
+            self.accept(end_entity, digest, false);
+        }
         if let Err(e) = &result {
             if let Ok(mut slot) = self.rejected.lock() {
                 let problem = if self.user_pinned {
@@ -209,6 +273,8 @@ pub struct AccountTls {
     pub config: Arc<rustls::ClientConfig>,
     /// The last certificate that failed verification.
     pub rejected: Arc<Mutex<Option<UntrustedCertificate>>>,
+    /// The certificate accepted by the last handshake.
+    pub accepted: CertificateInUse,
 }
 
 impl AccountTls {
@@ -240,12 +306,14 @@ impl AccountTls {
             }
         };
         let rejected = Arc::new(Mutex::new(None));
+        let accepted = CertificateInUse::default();
         let verifier = PinningVerifier {
             webpki,
             pins,
             user_pinned,
             provider: provider.clone(),
             rejected: rejected.clone(),
+            accepted: accepted.clone(),
         };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -256,7 +324,13 @@ impl AccountTls {
         Ok(Self {
             config: Arc::new(config),
             rejected,
+            accepted,
         })
+    }
+
+    /// The certificate accepted by the last handshake, if any.
+    pub fn certificate_in_use(&self) -> Option<ServerCertificate> {
+        self.accepted.lock().ok().and_then(|slot| slot.clone())
     }
 
     /// Takes the certificate rejected by the last handshake, if any.

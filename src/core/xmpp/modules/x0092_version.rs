@@ -24,6 +24,8 @@ pub struct ServerInfo {
     pub upload: Option<UploadOffer>,
     /// Kontalk push providers, when the server has the push capability.
     pub push: Option<Vec<super::kontalk_push::PushProvider>>,
+    /// The certificate the server presented on this connection.
+    pub certificate: Option<crate::core::xmpp::connection::tls::ServerCertificate>,
 }
 
 /// How the server takes files.
@@ -75,11 +77,13 @@ pub async fn server_info(ctx: &crate::core::xmpp::session::context::SessionConte
         None if has(super::kontalk_upload::NS) => Some(UploadOffer::Kontalk),
         None => None,
     };
+    let certificate = ctx.certificate.lock().ok().and_then(|slot| slot.clone());
     ServerInfo {
         software,
         features,
         upload,
         push,
+        certificate,
     }
 }
 

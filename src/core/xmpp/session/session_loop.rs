@@ -315,6 +315,7 @@ async fn run(
         store: spec.store.clone(),
         modules: modules::session_state(modules::REGISTERED),
         files,
+        certificate: link.connector.tls().accepted.clone(),
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::new(watch.clone());
