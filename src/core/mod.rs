@@ -19,5 +19,6 @@ pub mod remote_control;
 pub mod rooms;
 pub mod store;
 pub mod worker;
+pub mod xml_console;
 pub mod xmpp;
 pub mod xmpp_uri;

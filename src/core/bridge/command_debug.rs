@@ -36,6 +36,17 @@ impl fmt::Debug for Command {
                 .field("jid", jid)
                 .field("password", password)
                 .finish_non_exhaustive(),
+            Self::WatchStream { jid, sink } => f
+                .debug_struct("WatchStream")
+                .field("jid", jid)
+                .field("watching", &sink.is_some())
+                .finish(),
+            // What the user typed can hold anything: its size only.
+            Self::SendRawStanzas { jid, stanzas } => f
+                .debug_struct("SendRawStanzas")
+                .field("jid", jid)
+                .field("stanzas", &stanzas.len())
+                .finish(),
             Self::ServerInfo { jid, .. } => f
                 .debug_struct("ServerInfo")
                 .field("jid", jid)

@@ -73,6 +73,21 @@ pub enum Command {
         /// Done, or why not.
         reply: oneshot::Sender<Result<(), String>>,
     },
+    /// Sends the account's XML elements, as they pass, to `sink` (an XML
+    /// console opened), or stops (`None`: closed). Secrets are masked.
+    WatchStream {
+        /// The account.
+        jid: BareJid,
+        /// Where the elements go.
+        sink: Option<async_channel::Sender<crate::core::xml_console::ConsoleEntry>>,
+    },
+    /// Sends stanzas the user typed in the XML console, as they are.
+    SendRawStanzas {
+        /// The account.
+        jid: BareJid,
+        /// The stanzas (see [`crate::core::xml_console::parse_raw`]).
+        stanzas: Vec<xmpp_parsers::stanza::Stanza>,
+    },
     /// What the account's server runs and announces.
     ServerInfo {
         /// The account.

@@ -106,6 +106,8 @@ struct AccountEntry {
     pending_storage: Option<PasswordStorage>,
     presence: OwnPresence,
     session: Option<SessionHandle>,
+    /// Where an XML console watching the account gets its elements.
+    tap: crate::core::xmpp::connection::stream_tap::StreamTap,
 }
 
 struct Worker {
@@ -205,6 +207,7 @@ impl Worker {
                     pending_storage: None,
                     presence: OwnPresence::default(),
                     session: None,
+                    tap: Default::default(),
                 },
             );
             if enabled && self.options.autoconnect {
@@ -235,6 +238,7 @@ impl Worker {
                         pending_storage: Some(storage),
                         presence: OwnPresence::default(),
                         session: None,
+                        tap: Default::default(),
                     },
                 );
                 self.start_session(&jid, true).await;
@@ -415,6 +419,10 @@ impl Worker {
                     tracing::warn!(error = %e, "could not save the decloak policy");
                 }
             }
+            Command::WatchStream { jid, sink } => match self.accounts.get(&jid) {
+                Some(entry) => entry.tap.watch(sink),
+                None => tracing::warn!(%jid, "a console for an unknown account"),
+            },
             Command::Shutdown => {}
             // Carried out by the sessions: Command::route sent them there.
             other => tracing::error!(?other, "a session request reached the worker's own commands"),

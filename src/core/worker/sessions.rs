@@ -78,6 +78,7 @@ impl Worker {
             backoff: self.options.backoff,
             store: self.store.clone(),
             inactive: self.inactive,
+            tap: entry.tap.clone(),
         };
         entry.session = Some(session_loop::spawn(
             spec,

@@ -21,6 +21,7 @@ use tokio_xmpp::{
 use crate::core::account::{AccountConfig, TlsMode};
 use crate::core::xmpp::{
     connection::depth_limit::DepthLimited,
+    connection::stream_tap::{StreamTap, Tapped},
     connection::tls::AccountTls,
     modules::x0352_csi::{CsiSwitch, CsiWriter},
 };
@@ -32,6 +33,7 @@ pub struct AccountConnector {
     mode: TlsMode,
     tls: AccountTls,
     csi: CsiSwitch,
+    tap: StreamTap,
 }
 
 impl std::fmt::Debug for AccountConnector {
@@ -57,7 +59,15 @@ impl AccountConnector {
             mode: account.tls,
             tls,
             csi: CsiSwitch::default(),
+            tap: StreamTap::default(),
         }
+    }
+
+    /// The same connector, its connections watched through `tap` (the
+    /// XML console).
+    pub fn with_tap(mut self, tap: StreamTap) -> Self {
+        self.tap = tap;
+        self
     }
 
     /// Client state indication for this account's connections.
@@ -100,7 +110,7 @@ fn header(domain: &str) -> StreamHeader<'_> {
 }
 
 impl ServerConnector for AccountConnector {
-    type Stream = BufStream<CsiWriter<DepthLimited<TlsStream<TcpStream>>>>;
+    type Stream = BufStream<CsiWriter<Tapped<DepthLimited<TlsStream<TcpStream>>>>>;
 
     async fn connect(
         &self,
@@ -117,7 +127,8 @@ impl ServerConnector for AccountConnector {
         let (tls, binding) = match self.mode {
             TlsMode::DirectTls => self.handshake(tcp, domain).await?,
             TlsMode::StartTls => {
-                let plain = initiate_stream(BufStream::new(tcp), ns, header(domain), timeouts).await?;
+                let plain =
+                    initiate_stream(BufStream::new(self.tap.wrap(tcp)), ns, header(domain), timeouts).await?;
                 let (features, mut stream) = plain.recv_features::<FallibleStreamElement>().await?;
                 if !features.can_starttls() {
                     return Err(ProtocolError::NoTls.into());
@@ -138,11 +149,12 @@ impl ServerConnector for AccountConnector {
                         None | Some(Err(ReadError::StreamFooterReceived)) => return Err(Error::Disconnected),
                     }
                 }
-                self.handshake(stream.into_inner().into_inner(), domain).await?
+                self.handshake(stream.into_inner().into_inner().into_inner(), domain)
+                    .await?
             }
         };
         let stream = initiate_stream(
-            BufStream::new(self.csi.wrap(DepthLimited::new(tls))),
+            BufStream::new(self.csi.wrap(self.tap.wrap(DepthLimited::new(tls)))),
             ns,
             header(domain),
             timeouts,

@@ -90,6 +90,8 @@ pub enum SessionRequest {
     RequestPresence(BareJid, DecloakReason, PresenceAnswersReply),
     /// See [`crate::core::bridge::Command::WithdrawPresence`].
     WithdrawPresence(BareJid),
+    /// See [`crate::core::bridge::Command::SendRawStanzas`].
+    SendRaw(Vec<xmpp_parsers::stanza::Stanza>),
     /// See [`crate::core::bridge::Command::ServerInfo`].
     ServerInfo(
         tokio::sync::oneshot::Sender<Result<crate::core::xmpp::modules::x0092_version::ServerInfo, String>>,
@@ -166,6 +168,7 @@ impl fmt::Debug for SessionRequest {
                 .finish_non_exhaustive(),
             Self::WithdrawPresence(a0) => f.debug_tuple("WithdrawPresence").field(a0).finish(),
             Self::ServerInfo(_) => f.debug_tuple("ServerInfo").finish_non_exhaustive(),
+            Self::SendRaw(stanzas) => f.debug_tuple("SendRaw").field(&stanzas.len()).finish(),
             Self::ChangePassword(a0, _) => f.debug_tuple("ChangePassword").field(a0).finish_non_exhaustive(),
             Self::SendFile {
                 to, kind, transfer, ..
@@ -252,6 +255,7 @@ impl Command {
             } => (jid, R::RequestPresence(to, reason, reply)),
             Command::WithdrawPresence { jid, peer } => (jid, R::WithdrawPresence(peer)),
             Command::ServerInfo { jid, reply } => (jid, R::ServerInfo(reply)),
+            Command::SendRawStanzas { jid, stanzas } => (jid, R::SendRaw(stanzas)),
             Command::SendFile {
                 jid,
                 to,
@@ -338,6 +342,12 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
         } => return file_transfers::upload(ctx, transfer, kind, to, path),
         SessionRequest::DownloadFile(message) => return file_transfers::download(ctx, message),
         SessionRequest::CancelTransfer(transfer) => return file_transfers::cancel(ctx, transfer),
+        SessionRequest::SendRaw(stanzas) => {
+            for stanza in stanzas {
+                ctx.out.send(stanza);
+            }
+            return;
+        }
         _ => {}
     }
     let ctx = ctx.clone();
@@ -408,6 +418,7 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             | SessionRequest::SendFile { .. }
             | SessionRequest::DownloadFile(..)
             | SessionRequest::CancelTransfer(..)
+            | SessionRequest::SendRaw(..)
             | SessionRequest::ChatState(..)
             | SessionRequest::MarkDisplayed(..)
             | SessionRequest::LeaveRoom(..)

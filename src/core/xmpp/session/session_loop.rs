@@ -105,6 +105,8 @@ pub struct SessionSpec {
     pub backoff: Backoff,
     /// The store.
     pub store: StoreHandle,
+    /// The account's XML console tap.
+    pub tap: crate::core::xmpp::connection::stream_tap::StreamTap,
     /// Start as inactive (no window focused).
     pub inactive: bool,
 }
@@ -292,7 +294,7 @@ async fn run(
     let files = std::sync::Arc::new(FileTransfers::new(&tls));
     let (link_tx, mut link_rx) = mpsc::unbounded_channel();
     let link = LinkSpec {
-        connector: AccountConnector::new(&spec.config, tls),
+        connector: AccountConnector::new(&spec.config, tls).with_tap(spec.tap.clone()),
         jid: Jid::from(jid.clone()),
         password: spec.password.clone(),
         timeouts: link::keepalive_timeouts(),
