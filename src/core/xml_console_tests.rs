@@ -167,17 +167,29 @@ fn raw_xml_reads_into_stanzas() {
 #[test]
 fn malformed_raw_xml_is_explained() {
     assert_eq!(parse_raw("  \n"), Err(RawXmlError::Empty));
-    assert!(matches!(parse_raw("<iq type='get'>"), Err(RawXmlError::NotXml(_))));
+    assert!(matches!(
+        parse_raw("<iq type='get'>"),
+        Err(RawXmlError::NotXml(_))
+    ));
     assert!(matches!(parse_raw("<a><b></a>"), Err(RawXmlError::NotXml(_))));
     assert!(matches!(parse_raw("hello"), Err(RawXmlError::NotAStanza(_))));
-    assert!(matches!(parse_raw("<r xmlns='urn:xmpp:sm:3'/>"), Err(RawXmlError::NotAStanza(_))));
+    assert!(matches!(
+        parse_raw("<r xmlns='urn:xmpp:sm:3'/>"),
+        Err(RawXmlError::NotAStanza(_))
+    ));
     assert!(matches!(parse_raw("<foo/>"), Err(RawXmlError::NotAStanza(_))));
     assert!(matches!(
         parse_raw("<iq type='bogus' id='1'/>"),
         Err(RawXmlError::Invalid(name, _)) if name == "iq"
     ));
-    assert!(matches!(parse_raw("</balcony-console-input><iq/>"), Err(RawXmlError::NotXml(_))));
+    assert!(matches!(
+        parse_raw("</balcony-console-input><iq/>"),
+        Err(RawXmlError::NotXml(_))
+    ));
     assert_eq!(parse_raw(&"<presence/>".repeat(21)), Err(RawXmlError::TooMany));
     assert_eq!(parse_raw(&" ".repeat(MAX_RAW + 1)), Err(RawXmlError::TooLong));
-    assert!(matches!(parse_raw("<x:iq xmlns:x='urn:other'/>"), Err(RawXmlError::NotAStanza(_))));
+    assert!(matches!(
+        parse_raw("<x:iq xmlns:x='urn:other'/>"),
+        Err(RawXmlError::NotAStanza(_))
+    ));
 }

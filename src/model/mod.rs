@@ -6,6 +6,7 @@ mod certificate_pins;
 mod client;
 mod command_session;
 mod connection_status;
+mod console_entry_object;
 mod contact_object;
 mod conversation_list;
 mod conversation_object;
@@ -32,6 +33,7 @@ pub use self::{
     client::Client,
     command_session::CommandSession,
     connection_status::ConnectionStatus,
+    console_entry_object::ConsoleEntryObject,
     contact_object::{show_name, ContactObject, SHOW_NAMES},
     conversation_object::ConversationObject,
     decloak_request::DecloakRequestObject,

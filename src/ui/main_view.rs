@@ -126,6 +126,9 @@ mod imp {
             klass.install_action("main.account-details", None, |view, _, _| {
                 view.open_account_details();
             });
+            klass.install_action("main.xml-console", None, |view, _, _| {
+                view.open_xml_console();
+            });
             klass.install_action("main.server-commands", None, |view, _, _| {
                 view.open_server_commands();
             });

@@ -48,6 +48,7 @@ mod status_menu;
 pub mod subscription_dialog;
 mod window;
 mod window_subscriptions;
+pub mod xml_console_window;
 pub mod xmpp_links;
 
 use std::path::PathBuf;

@@ -98,8 +98,19 @@ fn scroll_into_view(widget: &gtk::Widget) {
     }
 }
 
-/// Moves the pointer to (`x`, `y`) in X window `xid`.
-fn move_to(xid: u64, x: i32, y: i32) {
+thread_local! {
+    /// Where the pointer was last sent: `--sync` waits for a motion that
+    /// never comes when the pointer is there already.
+    static LAST: std::cell::Cell<Option<(u64, i32, i32)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Moves the pointer to (`x`, `y`) in X window `xid` (a pixel lower when
+/// it is there already).
+fn move_to(xid: u64, x: i32, mut y: i32) {
+    if LAST.get() == Some((xid, x, y)) {
+        y += 1;
+    }
+    LAST.set(Some((xid, x, y)));
     xdotool(&[
         "mousemove".into(),
         "--sync".into(),

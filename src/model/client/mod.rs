@@ -8,6 +8,7 @@ mod events;
 mod files;
 mod privacy;
 mod remote_control;
+mod xml_console;
 
 use gio::prelude::*;
 use glib::subclass::prelude::*;

@@ -194,12 +194,18 @@ mod tests {
         let (tx, rx) = async_channel::bounded(8);
         tap.watch(Some(tx));
         ours.write_all(b"<presence/>").await.expect("write");
-        theirs.write_all(b"<message><body>hi</body></message>").await.expect("write");
+        theirs
+            .write_all(b"<message><body>hi</body></message>")
+            .await
+            .expect("write");
         let mut buf = [0u8; 64];
         let n = ours.read(&mut buf).await.expect("read");
         assert_eq!(&buf[..n], b"<message><body>hi</body></message>");
         let first = rx.try_recv().expect("the presence");
-        assert_eq!((first.direction, first.xml.as_str()), (Direction::Outgoing, "<presence/>"));
+        assert_eq!(
+            (first.direction, first.xml.as_str()),
+            (Direction::Outgoing, "<presence/>")
+        );
         let second = rx.try_recv().expect("the message");
         assert_eq!(second.direction, Direction::Incoming);
         assert_eq!(second.kind, EntryKind::Message);

@@ -1,22 +1,24 @@
-//! Sending files in German (LANGUAGE=de, Xvfb), by real drags through the
-//! X server against Prosody's http_file_share over HTTPS: the hint shown
-//! while a file is held over the conversation, the upload row with its
-//! progress while the link is stalled, and the row of an upload whose link
-//! broke, offering to try again. Each is checked for its German text and
-//! saved as a screenshot, light and dark.
+//! The app online in German (LANGUAGE=de, Xvfb), against Prosody, by real
+//! drags, clicks and keys through the X server. Sending files over
+//! http_file_share (HTTPS): the hint shown while a file is held over the
+//! conversation, the upload row with its progress while the link is
+//! stalled, and the row of an upload whose link broke, offering to try
+//! again. Then the XML console, from the main menu, with a ping typed and
+//! answered. Each is checked for its German text and saved as a
+//! screenshot, light and dark.
 
 mod support;
 
 use std::{path::PathBuf, time::Duration};
 
 use adw::prelude::*;
-use balcony::model::UploadObject;
+use balcony::{model::UploadObject, ui::xml_console_window::XmlConsoleWindow};
 use gtk::{gdk, gio};
 use support::{
     prosody::{free_port, uploads_config_via, Prosody},
     proxy::CuttableProxy,
     ui::{all, find, online_window, pump_until, screenshot_styles},
-    xinput::{click, drag, drag_over, release},
+    xinput::{click, drag, drag_over, key, release, type_text},
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -30,7 +32,7 @@ fn label_texts(root: &impl IsA<gtk::Widget>) -> Vec<String> {
 }
 
 #[gtk::test]
-fn drop_hint_and_upload_rows_are_german() {
+fn files_and_the_xml_console_are_german() {
     // Only test in this binary, so the process-wide locale is ours to set.
     std::env::set_var("LANGUAGE", "de");
     std::env::set_var("LC_ALL", "de_DE.UTF-8");
@@ -146,4 +148,45 @@ fn drop_hint_and_upload_rows_are_german() {
     ));
     pump_until("the failed row removed", WAIT, || uploads.n_items() == 0);
     shelf.close();
+
+    // The XML console, from the main menu.
+    let menu = all::<gtk::MenuButton>(&window)
+        .into_iter()
+        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
+        .expect("the main menu");
+    click(&menu);
+    let popover = menu.popover().expect("popover");
+    pump_until("the menu", WAIT, || popover.is_mapped());
+    let item = all::<gtk::Widget>(&popover)
+        .into_iter()
+        .find(|w| {
+            w.type_().name() == "GtkModelButton"
+                && w.property::<Option<String>>("text").as_deref() == Some("XML-Konsole")
+        })
+        .expect("XML-Konsole in the menu");
+    click(&item);
+    let mut found = None;
+    pump_until("the console", WAIT, || {
+        found = gtk::Window::list_toplevels()
+            .into_iter()
+            .filter_map(|w| w.downcast::<XmlConsoleWindow>().ok())
+            .find(|w| w.is_mapped());
+        found.is_some()
+    });
+    let console = found.expect("console");
+    click(&find::<gtk::TextView>(&console, "console-input"));
+    type_text(
+        &console,
+        "<iq type='get' to='balcony.test' id='ping-de'><ping xmlns='urn:xmpp:ping'/></iq>",
+    );
+    key(&console, "ctrl+Return");
+    pump_until("the answer", WAIT, || {
+        console.shown_text().contains("ping-de") && console.shown_text().contains("result")
+    });
+    let labels = label_texts(&console);
+    assert!(labels.iter().any(|l| l == "XML-Konsole"), "{labels:?}");
+    assert!(labels.iter().any(|l| l.ends_with("· Empfangen")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.ends_with("· Gesendet")), "{labels:?}");
+    assert!(labels.iter().any(|l| l == "Alles"), "{labels:?}");
+    screenshot_styles(&console, "xml-console-de");
 }
