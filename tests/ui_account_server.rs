@@ -76,6 +76,18 @@ fn server_software_features_and_a_password_change() {
         .and_then(|n| n.parse().ok())
         .expect("a count");
     assert!(count > 5, "{count} features");
+    // The address connected to.
+    let (ip, port) = server
+        .c2s_addr()
+        .rsplit_once(':')
+        .map(|(i, p)| (i.to_owned(), p.to_owned()))
+        .expect("addr");
+    assert_eq!(
+        find::<adw::ActionRow>(&details, "server-address")
+            .subtitle()
+            .as_deref(),
+        Some(format!("balcony.test, connected to {ip} port {port}").as_str())
+    );
     // The certificate in use: verified through the test CA, for the
     // server's name, with its fingerprint.
     let certificate = find::<adw::ExpanderRow>(&details, "server-certificate");

@@ -136,6 +136,13 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
         .name("server-push")
         .build();
     let certificate = super::account_certificate::row();
+    let address = adw::ActionRow::builder()
+        .title(gettext("Address"))
+        .subtitle(account.domain().as_str())
+        .subtitle_lines(0)
+        .name("server-address")
+        .build();
+    group.add(&address);
     group.add(&software);
     group.add(&certificate);
     group.add(&uploads);
@@ -147,6 +154,17 @@ fn server_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
             Ok(info) => {
                 software.set_subtitle(&info.software.unwrap_or_else(|| gettext("It does not say")));
                 super::account_certificate::show(&certificate, info.certificate.as_ref());
+                if let Some(at) = info.address {
+                    // Translators: the server's name, then the address and port connected to.
+                    address.set_subtitle(&gettext_f(
+                        "{domain}, connected to {ip} port {port}",
+                        &[
+                            ("domain", account.domain().as_str()),
+                            ("ip", &at.ip().to_string()),
+                            ("port", &at.port().to_string()),
+                        ],
+                    ));
+                }
                 uploads.set_subtitle(&upload_text(info.upload.as_ref()));
                 push.set_subtitle(&push_text(info.push.as_deref()));
                 features.set_subtitle(&ngettext_f(

@@ -1,7 +1,11 @@
 //! A `ServerConnector` that honours the account's server override, TLS mode,
 //! extra CA and pinned certificates (tokio-xmpp's own connectors cannot).
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 use futures::{SinkExt, StreamExt};
 use sasl::common::ChannelBinding;
@@ -22,9 +26,31 @@ use crate::core::account::{AccountConfig, TlsMode};
 use crate::core::xmpp::{
     connection::depth_limit::DepthLimited,
     connection::stream_tap::{StreamTap, Tapped},
-    connection::tls::AccountTls,
+    connection::tls::{AccountTls, CertificateInUse, ServerCertificate},
     modules::x0352_csi::{CsiSwitch, CsiWriter},
 };
+
+/// What is known of the connection in use: the server's address and the
+/// certificate it presented (for the account's details).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionFacts {
+    /// The address connected to.
+    pub address: Arc<Mutex<Option<SocketAddr>>>,
+    /// The certificate accepted.
+    pub certificate: CertificateInUse,
+}
+
+impl ConnectionFacts {
+    /// The address of the current connection.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.address.lock().ok().and_then(|a| *a)
+    }
+
+    /// The certificate of the current connection.
+    pub fn certificate(&self) -> Option<ServerCertificate> {
+        self.certificate.lock().ok().and_then(|c| c.clone())
+    }
+}
 
 /// Connects one account, over STARTTLS or direct TLS.
 #[derive(Clone)]
@@ -34,6 +60,7 @@ pub struct AccountConnector {
     tls: AccountTls,
     csi: CsiSwitch,
     tap: StreamTap,
+    address: Arc<Mutex<Option<SocketAddr>>>,
 }
 
 impl std::fmt::Debug for AccountConnector {
@@ -60,6 +87,16 @@ impl AccountConnector {
             tls,
             csi: CsiSwitch::default(),
             tap: StreamTap::default(),
+            address: Arc::default(),
+        }
+    }
+
+    /// Where the address connected to and the certificate accepted are
+    /// kept.
+    pub fn facts(&self) -> ConnectionFacts {
+        ConnectionFacts {
+            address: self.address.clone(),
+            certificate: self.tls.accepted.clone(),
         }
     }
 
@@ -120,6 +157,9 @@ impl ServerConnector for AccountConnector {
     ) -> Result<(PendingFeaturesRecv<Self::Stream>, ChannelBinding), Error> {
         let domain = jid.domain().as_str();
         let tcp = self.dns.resolve().await?;
+        if let Ok(mut slot) = self.address.lock() {
+            *slot = tcp.peer_addr().ok();
+        }
         // Chat is interactive: small stanzas must not wait for Nagle.
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");

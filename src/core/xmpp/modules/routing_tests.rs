@@ -30,7 +30,7 @@ fn context() -> SessionContext {
         store: StoreHandle::new(Store::open_in_memory().expect("store")),
         modules: session_state(REGISTERED),
         files: Default::default(),
-        certificate: Default::default(),
+        connection: Default::default(),
     }
 }
 

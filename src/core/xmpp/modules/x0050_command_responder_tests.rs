@@ -114,7 +114,7 @@ fn test_ctx() -> SessionContext {
         ),
         modules: crate::core::xmpp::modules::session_state(crate::core::xmpp::modules::REGISTERED),
         files: Default::default(),
-        certificate: Default::default(),
+        connection: Default::default(),
     }
 }
 

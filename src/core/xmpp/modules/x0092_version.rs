@@ -24,6 +24,8 @@ pub struct ServerInfo {
     pub upload: Option<UploadOffer>,
     /// Kontalk push providers, when the server has the push capability.
     pub push: Option<Vec<super::kontalk_push::PushProvider>>,
+    /// The address connected to.
+    pub address: Option<std::net::SocketAddr>,
     /// The certificate the server presented on this connection.
     pub certificate: Option<crate::core::xmpp::connection::tls::ServerCertificate>,
 }
@@ -77,12 +79,14 @@ pub async fn server_info(ctx: &crate::core::xmpp::session::context::SessionConte
         None if has(super::kontalk_upload::NS) => Some(UploadOffer::Kontalk),
         None => None,
     };
-    let certificate = ctx.certificate.lock().ok().and_then(|slot| slot.clone());
+    let certificate = ctx.connection.certificate();
+    let address = ctx.connection.address();
     ServerInfo {
         software,
         features,
         upload,
         push,
+        address,
         certificate,
     }
 }

@@ -60,8 +60,8 @@ pub struct SessionContext {
     pub modules: ModuleState,
     /// File uploads and downloads, over the account's TLS trust.
     pub files: Arc<crate::core::xmpp::session::file_transfers::FileTransfers>,
-    /// The server certificate accepted on the current connection.
-    pub certificate: crate::core::xmpp::connection::tls::CertificateInUse,
+    /// The server's address and certificate on the current connection.
+    pub connection: crate::core::xmpp::connection::connector::ConnectionFacts,
 }
 
 impl SessionContext {
@@ -77,7 +77,7 @@ impl SessionContext {
             store: StoreHandle::new(store),
             modules: crate::core::xmpp::modules::session_state(crate::core::xmpp::modules::REGISTERED),
             files: Default::default(),
-            certificate: Default::default(),
+            connection: Default::default(),
         }
     }
 

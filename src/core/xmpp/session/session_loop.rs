@@ -317,7 +317,7 @@ async fn run(
         store: spec.store.clone(),
         modules: modules::session_state(modules::REGISTERED),
         files,
-        certificate: link.connector.tls().accepted.clone(),
+        connection: link.connector.facts(),
     };
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::new(watch.clone());
