@@ -32,24 +32,35 @@ fn choices(field: &Field) -> Vec<FieldOption> {
     options
 }
 
+/// A row holding one option: a check (or radio) button with the option as
+/// its label, filling the row so that a click anywhere on it chooses. Not
+/// an action row: a form may hold hundreds of options,
+/// and an action row costs several times the widgets to build and lay out.
 fn check_row(
     option: &FieldOption,
     group: Option<&gtk::CheckButton>,
     active: bool,
-) -> (adw::ActionRow, gtk::CheckButton) {
+) -> (adw::PreferencesRow, gtk::CheckButton) {
     let check = gtk::CheckButton::builder()
+        .label(option.text())
         .active(active)
-        .valign(gtk::Align::Center)
+        .hexpand(true)
+        .margin_start(12)
+        .margin_end(12)
+        .margin_top(8)
+        .margin_bottom(8)
         .build();
     if let Some(g) = group {
         check.set_group(Some(g));
     }
     check.set_widget_name(&format!("option:{}", option.value));
-    let row = adw::ActionRow::builder()
-        .title(glib::markup_escape_text(option.text()))
-        .activatable_widget(&check)
+    // A preferences row (the group's list takes only those), but not an
+    // action row.
+    let row = adw::PreferencesRow::builder()
+        .child(&check)
+        .title(option.text())
+        .activatable(false)
         .build();
-    row.add_prefix(&check);
     (row, check)
 }
 

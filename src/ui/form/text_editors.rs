@@ -101,14 +101,50 @@ pub fn boolean(field: &Field, changed: impl Fn() + 'static) -> FieldEditor {
         .active(field.is_true())
         .valign(gtk::Align::Center)
         .build();
-    let row = adw::ActionRow::builder()
-        .title(glib::markup_escape_text(&title(field)))
-        .activatable_widget(&switch)
+    // A plain row (title, description, switch) rather than an action row:
+    // a long form has many, and this one is a third of the widgets.
+    let text = gtk::Box::builder()
+        .orientation(gtk::Orientation::Vertical)
+        .valign(gtk::Align::Center)
+        .hexpand(true)
+        .spacing(2)
         .build();
+    text.append(
+        &gtk::Label::builder()
+            .label(title(field))
+            .xalign(0.0)
+            .wrap(true)
+            .build(),
+    );
     if let Some(desc) = &field.desc {
-        row.set_subtitle(&glib::markup_escape_text(desc));
+        text.append(
+            &gtk::Label::builder()
+                .label(desc.as_str())
+                .xalign(0.0)
+                .wrap(true)
+                .css_classes(["dim-label", "caption"])
+                .build(),
+        );
     }
-    row.add_suffix(&switch);
+    let line = gtk::Box::builder()
+        .spacing(12)
+        .margin_start(12)
+        .margin_end(12)
+        .margin_top(8)
+        .margin_bottom(8)
+        .build();
+    line.append(&text);
+    line.append(&switch);
+    // A click on the text flips the switch, as on an action row.
+    let flip = gtk::GestureClick::new();
+    let target = switch.clone();
+    flip.connect_released(move |_, _, _, _| target.set_active(!target.is_active()));
+    text.add_controller(flip);
+    let row = adw::PreferencesRow::builder()
+        .child(&line)
+        .title(title(field))
+        .activatable(false)
+        .build();
     switch.connect_active_notify(move |_| changed());
     let reader = switch.clone();
     FieldEditor::new(Placement::Row(row.upcast()), &switch, move || {
