@@ -298,8 +298,19 @@ async fn contacts_subscriptions_presence_caps_and_versioned_login() {
             })
             .await;
     }
-    let (_, cached) = third.store().roster(&third.jid).expect("cache");
-    assert!(cached.iter().any(|i| i.name.as_deref() == Some("Benvolio")));
+    // The roster is cached alongside the rest of the login, not before it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, cached) = third.store().roster(&third.jid).expect("cache");
+        if cached.iter().any(|i| i.name.as_deref() == Some("Benvolio")) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new roster was not cached"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     third.worker.shutdown();
     romeo.worker.shutdown();
 }

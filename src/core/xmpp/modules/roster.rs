@@ -67,12 +67,13 @@ fn set_payload(jid: BareJid, name: Option<String>, groups: Vec<String>, remove: 
     }
 }
 
-/// Fetches the roster, sending the cached version so that an unchanged
-/// roster transfers nothing. Emits [`Event::RosterReplaced`].
 /// The most roster items Balcony reads (the roster bench has 5,000).
 pub const MAX_ROSTER_ITEMS: usize = 50_000;
 
-pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
+/// Fetches the roster, sending the cached version so that an unchanged
+/// roster transfers nothing. Emits [`Event::RosterReplaced`] as soon as
+/// the answer is read; a changed roster is cached by the task returned.
+pub async fn fetch(ctx: &SessionContext) -> Result<Option<tokio::task::JoinHandle<()>>, IqError> {
     let account = ctx.account.clone();
     let (version, cached) = ctx
         .store
@@ -93,25 +94,28 @@ pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
     };
     let answer = ctx.out.get(None, query).await?;
     let unchanged = answer.is_none();
-    let items = match answer {
+    let (items, cache_write) = match answer {
         // Unchanged: what is cached is current; pushes bring any news.
-        None => cached,
+        None => (cached, None),
         Some(payload) => {
             let roster = Roster::try_from(payload).map_err(|e| IqError::Malformed(e.to_string()))?;
             crate::core::limits::at_most("roster items", roster.items.len(), MAX_ROSTER_ITEMS)
                 .map_err(IqError::Malformed)?;
             let items: Vec<RosterItem> = roster.items.into_iter().filter_map(from_wire).collect();
-            let account = ctx.account.clone();
+            // Cached alongside what follows (initial presence goes out as
+            // soon as the roster is known, RFC 6121 §2.2 being satisfied).
+            let (account, store) = (ctx.account.clone(), ctx.store.clone());
             let stored = items.clone();
             let ver = roster.ver;
-            if let Err(e) = ctx
-                .store
-                .run(move |s| s.replace_roster(&account, ver.as_deref(), &stored))
-                .await
-            {
-                tracing::error!(error = %e, "could not cache the roster");
-            }
-            items
+            let write = tokio::spawn(async move {
+                if let Err(e) = store
+                    .run(move |s| s.replace_roster(&account, ver.as_deref(), &stored))
+                    .await
+                {
+                    tracing::error!(error = %e, "could not cache the roster");
+                }
+            });
+            (items, Some(write))
         }
     };
     ctx.emit(Event::RosterReplaced {
@@ -119,7 +123,7 @@ pub async fn fetch(ctx: &SessionContext) -> Result<(), IqError> {
         items,
         unchanged,
     });
-    Ok(())
+    Ok(cache_write)
 }
 
 /// Handles an IQ set that may be a roster push; `None` if it is not one.

@@ -1,7 +1,8 @@
 //! What a fresh session does after login, in the order of
-//! `xmpp-for-developers-slides.md`: roster, initial presence, carbons,
-//! blocklist, rooms (those we were in, then bookmarked autojoin ones), the
-//! outbox, then the archive catch-up.
+//! `xmpp-for-developers-slides.md`: roster, initial presence (as soon as
+//! the roster is read; it is cached meanwhile), then carbons, blocklist
+//! and rooms (those we were in, then bookmarked autojoin ones) together,
+//! the outbox, then the archive catch-up.
 
 use crate::core::bridge::{Event, OwnPresence, RequestKind};
 use crate::core::xmpp::{
@@ -32,9 +33,13 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
     own_presence::remember(&ctx, &presence);
     // What invisibility the server offers is known before any presence.
     let (roster, _) = tokio::join!(roster::fetch(&ctx), x0186_invisible::discover(&ctx));
-    if let Err(e) = roster {
-        failed(&ctx, RequestKind::Roster, e);
-    }
+    let roster_cached = match roster {
+        Ok(write) => write,
+        Err(e) => {
+            failed(&ctx, RequestKind::Roster, e);
+            None
+        }
+    };
     if presence.invisible {
         // Invisible before any available presence; if that cannot be,
         // no presence at all (connected, but offline to everyone).
@@ -59,23 +64,43 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
             presence,
         });
     }
-    x0276_decloak::share_again(&ctx).await;
-    if let Err(e) = x0280_carbons::enable(&ctx).await {
-        failed(&ctx, RequestKind::Carbons, e);
-    }
-    match x0191_blocking::fetch(&ctx).await {
-        Ok(()) => {}
-        // Servers without XEP-0191 are fine: there is just no blocklist.
-        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no blocklist"),
-        Err(e) => failed(&ctx, RequestKind::Blocking, e),
-    }
+    // The rest goes out together, not one round trip after another; the
+    // server answers in order, and carbons are asked for before the
+    // archive, so nothing falls between them.
+    let carbons = async {
+        if let Err(e) = x0280_carbons::enable(&ctx).await {
+            failed(&ctx, RequestKind::Carbons, e);
+        }
+    };
+    let blocklist = async {
+        match x0191_blocking::fetch(&ctx).await {
+            Ok(()) => {}
+            // Servers without XEP-0191 are fine: there is just no blocklist.
+            Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no blocklist"),
+            Err(e) => failed(&ctx, RequestKind::Blocking, e),
+        }
+    };
     // Rooms before the outbox, which may hold messages for them.
-    x0045_muc::rejoin_all(&ctx);
-    match x0402_bookmarks::fetch(&ctx).await {
-        Ok(bookmarks) => x0402_bookmarks::autojoin(&ctx, &bookmarks).await,
-        Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no bookmarks"),
-        Err(e) => failed(&ctx, RequestKind::Bookmarks, e),
-    }
+    let rooms = async {
+        x0045_muc::rejoin_all(&ctx);
+        match x0402_bookmarks::fetch(&ctx).await {
+            Ok(bookmarks) => x0402_bookmarks::autojoin(&ctx, &bookmarks).await,
+            Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no bookmarks"),
+            Err(e) => failed(&ctx, RequestKind::Bookmarks, e),
+        }
+    };
+    let cached = async {
+        if let Some(write) = roster_cached {
+            let _ = write.await;
+        }
+    };
+    tokio::join!(
+        x0276_decloak::share_again(&ctx),
+        carbons,
+        blocklist,
+        rooms,
+        cached
+    );
     ctx.out.flush_outbox();
     match x0313_mam::catch_up(&ctx).await {
         Ok(done) => ctx.emit(Event::CatchUpFinished {
