@@ -149,8 +149,18 @@ impl Client {
                     list.on_state(&origin_id, state);
                 }
             }
-            Event::RosterReplaced { jid, items, .. } => {
+            Event::RosterReplaced {
+                jid,
+                items,
+                unchanged,
+            } => {
                 let account = self.account_or_insert(&jid, false);
+                // Unchanged since the cache the lists were filled from:
+                // nothing to redo (1,000 contacts took the main loop a
+                // while at every login).
+                if unchanged && !account.roster().is_empty() {
+                    return;
+                }
                 account.roster().replace(&items);
                 account.name_conversations();
             }
