@@ -253,8 +253,7 @@ impl FileCard {
         let imp = self.imp();
         let path = m.file_path();
         let image = m.file_mime().starts_with("image/");
-        let small = std::fs::metadata(&path).is_ok_and(|meta| meta.len() <= PREVIEW_LIMIT);
-        if !(local && image && small) {
+        if !(local && image) {
             imp.preview.set_visible(false);
             imp.preview.set_paintable(None::<&gdk::Paintable>);
             imp.previewed.replace(String::new());
@@ -264,12 +263,22 @@ impl FileCard {
             return;
         }
         imp.previewed.replace(path.clone());
+        // Another file's preview must not stay while this one is read.
+        imp.preview.set_visible(false);
+        imp.preview.set_paintable(None::<&gdk::Paintable>);
         let card = self.downgrade();
         glib::spawn_future_local(async move {
             let file = path.clone();
-            let decoded =
-                gio::spawn_blocking(move || gdk::Texture::from_filename(file).map_err(|e| e.to_string()))
-                    .await;
+            // The size is looked at off the main thread too: the file may
+            // be on a slow disk.
+            let decoded = gio::spawn_blocking(move || {
+                let size = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
+                if size > PREVIEW_LIMIT {
+                    return Err(format!("{size} bytes, over the preview limit"));
+                }
+                gdk::Texture::from_filename(file).map_err(|e| e.to_string())
+            })
+            .await;
             let Some(card) = card.upgrade() else { return };
             if *card.imp().previewed.borrow() != path {
                 return;

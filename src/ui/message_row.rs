@@ -81,7 +81,7 @@ mod imp {
         pub sender: gtk::Label,
         pub body: gtk::Label,
         pub meta: gtk::Label,
-        pub file: super::super::file_card::FileCard,
+        pub file: std::cell::OnceCell<super::super::file_card::FileCard>,
         pub message: RefCell<Option<(MessageObject, Vec<glib::SignalHandlerId>)>>,
     }
 
@@ -119,7 +119,6 @@ mod imp {
             obj.append(&self.day);
             obj.append(&self.sender);
             obj.append(&self.body);
-            obj.append(&self.file);
             obj.append(&self.meta);
         }
     }
@@ -150,12 +149,16 @@ impl MessageRow {
         let align = if ours { gtk::Align::End } else { gtk::Align::Start };
         imp.body.set_halign(align);
         imp.meta.set_halign(align);
-        imp.file.set_halign(align);
-        // A file's card stands for its URL.
+        // A file's card stands for its URL; built for the first message
+        // with a file this row shows (most rows never need one).
         imp.body.set_visible(!message.has_file());
-        imp.file.set_visible(message.has_file());
         if message.has_file() {
-            imp.file.bind(message);
+            let card = self.card();
+            card.set_halign(align);
+            card.set_visible(true);
+            card.bind(message);
+        } else if let Some(card) = imp.file.get() {
+            card.set_visible(false);
         }
         if ours {
             imp.body.add_css_class("outgoing");
@@ -204,13 +207,24 @@ impl MessageRow {
         if let Some((m, handlers)) = self.imp().message.take() {
             handlers.into_iter().for_each(|h| m.disconnect(h));
         }
-        self.imp().file.unbind();
+        if let Some(card) = self.imp().file.get() {
+            card.unbind();
+        }
+    }
+
+    /// The row's file card, made (before the meta line) when first needed.
+    fn card(&self) -> &super::file_card::FileCard {
+        let imp = self.imp();
+        imp.file.get_or_init(|| {
+            let card = super::file_card::FileCard::default();
+            self.insert_child_after(&card, Some(&imp.body));
+            card
+        })
     }
 
     /// The file card, when the message shares a file.
     pub fn file_card(&self) -> Option<super::file_card::FileCard> {
-        let file = &self.imp().file;
-        file.is_visible().then(|| file.clone())
+        self.imp().file.get().filter(|f| f.is_visible()).cloned()
     }
 
     /// The text shown.
