@@ -15,7 +15,7 @@ use balcony::{
 use support::{
     peer::Peer,
     prosody::Prosody,
-    ui::{all, app_window, dialog_of, find, init, pump_until, screenshot},
+    ui::{app_window, click_main_menu_item, dialog_of, find, init, pump_until, screenshot},
     xinput::{click, type_text},
 };
 use xmpp_parsers::jid::BareJid;
@@ -45,21 +45,7 @@ fn server_software_features_and_a_password_change() {
             .is_some_and(|a| a.status() == ConnectionStatus::Online)
     });
     // The main menu, then Account Details.
-    let menu = all::<gtk::MenuButton>(&window)
-        .into_iter()
-        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
-        .expect("the main menu");
-    click(&menu);
-    let popover = menu.popover().expect("popover");
-    pump_until("the menu", WAIT, || popover.is_mapped());
-    let item = all::<gtk::Widget>(&popover)
-        .into_iter()
-        .find(|w| {
-            w.type_().name() == "GtkModelButton"
-                && w.property::<Option<String>>("text").as_deref() == Some("Account Details")
-        })
-        .expect("Account Details");
-    click(&item);
+    click_main_menu_item(&window, "Account Details");
     pump_until("the details", WAIT, || {
         dialog_of::<adw::PreferencesWindow>(&win).is_some()
     });

@@ -23,12 +23,12 @@ use balcony::{
     model::{MessageObject, UploadObject},
     ui::{file_card::FileCard, MessageRow},
 };
-use gtk::{gdk, gio, glib};
+use gtk::{gdk, glib};
 use support::{
     accounts::online,
     prosody::{free_port, uploads_config_via, Prosody},
     proxy::CuttableProxy,
-    ui::{all, find, init, online_window, pump_until, screenshot, screenshot_styles},
+    ui::{all, file_shelf, find, init, online_window, pump_until, screenshot, screenshot_styles},
     xinput::{click, drag, key},
 };
 
@@ -183,24 +183,7 @@ fn file_cards_downloads_uploads_by_drag_and_paste() {
     // with the link stalled its progress shows, and a click cancels it.
     let song = src.join("serenade.bin");
     std::fs::write(&song, vec![7u8; 6 * 1024 * 1024]).expect("write");
-    let shelf = gtk::Window::builder()
-        .title("Files")
-        .default_width(200)
-        .default_height(120)
-        .build();
-    let handle = gtk::Label::new(Some("serenade.bin"));
-    handle.set_size_request(200, 120);
-    let source = gtk::DragSource::new();
-    source.set_actions(gdk::DragAction::COPY);
-    let dragged = song.clone();
-    source.connect_prepare(move |_, _, _| {
-        let files = gdk::FileList::from_array(&[gio::File::for_path(&dragged)]);
-        Some(gdk::ContentProvider::for_value(&files.to_value()))
-    });
-    handle.add_controller(source);
-    shelf.set_child(Some(&handle));
-    shelf.present();
-    pump_until("the shelf shown", WAIT, || handle.is_mapped());
+    let (shelf, handle) = file_shelf(&song, "serenade.bin");
     let uploads = client.uploads();
     relay.stall_after(2 * 1024 * 1024);
     drag(&handle, &view.list_view());

@@ -13,11 +13,13 @@ use std::{path::PathBuf, time::Duration};
 
 use adw::prelude::*;
 use balcony::{model::UploadObject, ui::xml_console_window::XmlConsoleWindow};
-use gtk::{gdk, gio};
 use support::{
     prosody::{free_port, uploads_config_via, Prosody},
     proxy::CuttableProxy,
-    ui::{all, find, online_window, pump_until, screenshot_styles},
+    ui::{
+        all, click_main_menu_item, file_shelf, find, online_window, pump_until, screenshot_styles,
+        shown_toplevel,
+    },
     xinput::{click, drag, drag_over, key, release, type_text},
 };
 
@@ -57,24 +59,7 @@ fn files_and_the_xml_console_are_german() {
     std::fs::create_dir_all(&dir).expect("dir");
     let song = dir.join("Ständchen.ogg");
     std::fs::write(&song, vec![7u8; 6 * 1024 * 1024]).expect("write");
-    let shelf = gtk::Window::builder()
-        .title("Dateien")
-        .default_width(200)
-        .default_height(120)
-        .build();
-    let handle = gtk::Label::new(Some("Ständchen.ogg"));
-    handle.set_size_request(200, 120);
-    let source = gtk::DragSource::new();
-    source.set_actions(gdk::DragAction::COPY);
-    let dragged = song.clone();
-    source.connect_prepare(move |_, _, _| {
-        let files = gdk::FileList::from_array(&[gio::File::for_path(&dragged)]);
-        Some(gdk::ContentProvider::for_value(&files.to_value()))
-    });
-    handle.add_controller(source);
-    shelf.set_child(Some(&handle));
-    shelf.present();
-    pump_until("the shelf shown", WAIT, || handle.is_mapped());
+    let (shelf, handle) = file_shelf(&song, "Ständchen.ogg");
 
     // Held over the conversation: the hint says a drop sends it.
     let hint = find::<gtk::Box>(&view, "drop-hint");
@@ -150,30 +135,8 @@ fn files_and_the_xml_console_are_german() {
     shelf.close();
 
     // The XML console, from the main menu.
-    let menu = all::<gtk::MenuButton>(&window)
-        .into_iter()
-        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
-        .expect("the main menu");
-    click(&menu);
-    let popover = menu.popover().expect("popover");
-    pump_until("the menu", WAIT, || popover.is_mapped());
-    let item = all::<gtk::Widget>(&popover)
-        .into_iter()
-        .find(|w| {
-            w.type_().name() == "GtkModelButton"
-                && w.property::<Option<String>>("text").as_deref() == Some("XML-Konsole")
-        })
-        .expect("XML-Konsole in the menu");
-    click(&item);
-    let mut found = None;
-    pump_until("the console", WAIT, || {
-        found = gtk::Window::list_toplevels()
-            .into_iter()
-            .filter_map(|w| w.downcast::<XmlConsoleWindow>().ok())
-            .find(|w| w.is_mapped());
-        found.is_some()
-    });
-    let console = found.expect("console");
+    click_main_menu_item(&window, "XML-Konsole");
+    let console = shown_toplevel::<XmlConsoleWindow>("the console");
     click(&find::<gtk::TextView>(&console, "console-input"));
     type_text(
         &console,

@@ -18,7 +18,10 @@ use balcony::{
 use support::{
     accounts::online,
     prosody::Prosody,
-    ui::{all, find, init, online_window, pump_for, pump_until, screenshot, screenshot_styles},
+    ui::{
+        all, click_main_menu_item, find, init, online_window, pump_for, pump_until, screenshot,
+        screenshot_styles, shown_toplevel,
+    },
     xinput::{click, key, type_text},
 };
 
@@ -42,30 +45,8 @@ fn content(xml: &str) -> &str {
 }
 
 fn open_console_from_menu(window: &balcony::ui::Window) -> XmlConsoleWindow {
-    let menu = all::<gtk::MenuButton>(window)
-        .into_iter()
-        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
-        .expect("the main menu");
-    click(&menu);
-    let popover = menu.popover().expect("popover");
-    pump_until("the menu", WAIT, || popover.is_mapped());
-    let item = all::<gtk::Widget>(&popover)
-        .into_iter()
-        .find(|w| {
-            w.type_().name() == "GtkModelButton"
-                && w.property::<Option<String>>("text").as_deref() == Some("XML Console")
-        })
-        .expect("XML Console in the menu");
-    click(&item);
-    let mut found = None;
-    pump_until("the console", WAIT, || {
-        found = gtk::Window::list_toplevels()
-            .into_iter()
-            .filter_map(|w| w.downcast::<XmlConsoleWindow>().ok())
-            .find(|w| w.is_mapped());
-        found.is_some()
-    });
-    found.expect("console")
+    click_main_menu_item(window, "XML Console");
+    shown_toplevel::<XmlConsoleWindow>("the console")
 }
 
 #[gtk::test]

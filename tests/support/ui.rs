@@ -186,3 +186,61 @@ pub fn app_window(
         .expect("window");
     (app, window)
 }
+
+/// Opens `window`'s main menu and clicks the item labelled `label` (as
+/// shown, without its mnemonic), by real clicks.
+pub fn click_main_menu_item(window: &impl IsA<gtk::Widget>, label: &str) {
+    let menu = all::<gtk::MenuButton>(window)
+        .into_iter()
+        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
+        .expect("the main menu");
+    super::xinput::click(&menu);
+    let popover = menu.popover().expect("popover");
+    pump_until("the menu", Duration::from_secs(20), || popover.is_mapped());
+    let item = all::<gtk::Widget>(&popover)
+        .into_iter()
+        .find(|w| {
+            w.type_().name() == "GtkModelButton"
+                && w.property::<Option<String>>("text").as_deref() == Some(label)
+        })
+        .unwrap_or_else(|| panic!("no {label:?} in the main menu"));
+    super::xinput::click(&item);
+}
+
+/// The first shown top-level window of type `T`, once there is one.
+pub fn shown_toplevel<T: IsA<gtk::Window> + IsA<gtk::Widget> + IsA<glib::Object>>(what: &str) -> T {
+    let mut found = None;
+    pump_until(what, Duration::from_secs(20), || {
+        found = gtk::Window::list_toplevels()
+            .into_iter()
+            .filter_map(|w| w.downcast::<T>().ok())
+            .find(|w| w.upcast_ref::<gtk::Widget>().is_mapped());
+        found.is_some()
+    });
+    found.expect("window")
+}
+
+/// A small window standing for a file manager: its label `name` drags the
+/// file at `path` (XDND, as a file list). Gives the window and the label.
+pub fn file_shelf(path: &std::path::Path, name: &str) -> (gtk::Window, gtk::Label) {
+    use gtk::{gdk, gio};
+    let shelf = gtk::Window::builder()
+        .title("Files")
+        .default_width(200)
+        .default_height(120)
+        .build();
+    let handle = gtk::Label::new(Some(name));
+    handle.set_size_request(200, 120);
+    let source = gtk::DragSource::new();
+    source.set_actions(gdk::DragAction::COPY);
+    let dragged = path.to_path_buf();
+    source.connect_prepare(move |_, _, _| {
+        let files = gdk::FileList::from_array(&[gio::File::for_path(&dragged)]);
+        Some(gdk::ContentProvider::for_value(&files.to_value()))
+    });
+    handle.add_controller(source);
+    shelf.set_child(Some(&handle));
+    shelf.present();
+    pump_until("the shelf shown", Duration::from_secs(20), || handle.is_mapped());
+    (shelf, handle)
+}
