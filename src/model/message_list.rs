@@ -49,6 +49,9 @@ mod imp {
         pub loading: Cell<bool>,
         /// A reload of the newest page is scheduled.
         pub reload_pending: Cell<bool>,
+        /// Bumped by every new message the worker reports: a page read
+        /// that started before one may lack it.
+        pub added: Cell<u64>,
         /// How many of a new page to show at once (0: all of it).
         pub reveal_step: Cell<usize>,
         /// The oldest messages of `items`, read but not shown yet (a view
@@ -127,10 +130,16 @@ impl MessageList {
         let Some((reader, account, peer)) = self.imp().source.borrow().clone() else {
             return Ok(());
         };
+        let added_before = self.imp().added.get();
         let page = reader
             .read(move |s| s.recent_messages(&account, &peer, PAGE))
             .await?;
         let imp = self.imp();
+        // A message reported while the page was read may have been stored
+        // after the read began: read again once this page is shown.
+        if imp.added.get() != added_before {
+            self.schedule_reload();
+        }
         imp.has_older.set(page.len() == PAGE);
         // The same page again (history arrived before it): nothing to redo.
         let same = !imp.has_newer.get() && {
@@ -346,11 +355,12 @@ impl MessageList {
     pub fn on_added(&self, messages: &[StoredMessage], live: bool) {
         let imp = self.imp();
         let Some(peer) = self.peer() else { return };
-        if imp.has_newer.get() {
-            return;
-        }
         let mine: Vec<&StoredMessage> = messages.iter().filter(|m| m.message.peer == peer).collect();
         if mine.is_empty() {
+            return;
+        }
+        imp.added.set(imp.added.get() + 1);
+        if imp.has_newer.get() {
             return;
         }
         // Live messages after the newest shown are appended at once;
