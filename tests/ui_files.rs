@@ -26,8 +26,7 @@ use balcony::{
 use gtk::{gdk, glib};
 use support::{
     accounts::online,
-    prosody::{free_port, uploads_config_via, Prosody},
-    proxy::CuttableProxy,
+    proxy::file_sharing_behind_relay,
     ui::{all, file_shelf, find, init, online_window, pump_until, screenshot, screenshot_styles},
     xinput::{click, drag, key},
 };
@@ -89,16 +88,8 @@ fn file_cards_downloads_uploads_by_drag_and_paste() {
     .expect("user dirs");
     std::env::set_var("XDG_CONFIG_HOME", home.join("config"));
     init();
-    let relay_port = free_port();
-    let server = Prosody::start_with(&[], &uploads_config_via(25 * 1024 * 1024, Some(relay_port)));
-    server.register("juliet", "pw-j");
-    server.register("romeo", "pw-r");
-    server.befriend("juliet", "romeo");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let relay = runtime.block_on(CuttableProxy::start_on(
-        &format!("127.0.0.1:{relay_port}"),
-        format!("127.0.0.1:{}", server.https_port),
-    ));
+    let (server, relay) = file_sharing_behind_relay(&runtime);
     let (client, window) = online_window(&server, "ui-files-romeo", "romeo", "pw-r", &runtime);
     window.set_default_size(900, 700);
     let juliet = runtime.block_on(online(&server, "ui-files-juliet", "juliet", "pw-j"));

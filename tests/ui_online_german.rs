@@ -14,8 +14,7 @@ use std::{path::PathBuf, time::Duration};
 use adw::prelude::*;
 use balcony::{model::UploadObject, ui::xml_console_window::XmlConsoleWindow};
 use support::{
-    prosody::{free_port, uploads_config_via, Prosody},
-    proxy::CuttableProxy,
+    proxy::file_sharing_behind_relay,
     ui::{
         all, click_main_menu_item, file_shelf, find, online_window, pump_until, screenshot_styles,
         shown_toplevel,
@@ -39,16 +38,8 @@ fn files_and_the_xml_console_are_german() {
     std::env::set_var("LANGUAGE", "de");
     std::env::set_var("LC_ALL", "de_DE.UTF-8");
     support::ui::init();
-    let relay_port = free_port();
-    let server = Prosody::start_with(&[], &uploads_config_via(25 * 1024 * 1024, Some(relay_port)));
-    server.register("juliet", "pw-j");
-    server.register("romeo", "pw-r");
-    server.befriend("juliet", "romeo");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let relay = runtime.block_on(CuttableProxy::start_on(
-        &format!("127.0.0.1:{relay_port}"),
-        format!("127.0.0.1:{}", server.https_port),
-    ));
+    let (server, relay) = file_sharing_behind_relay(&runtime);
     let (client, window) = online_window(&server, "ui-files-de-romeo", "romeo", "pw-r", &runtime);
     window.set_default_size(900, 700);
     let main_view = window.main_view();

@@ -155,3 +155,22 @@ impl Drop for CuttableProxy {
         self.acceptor.abort();
     }
 }
+
+/// Prosody with http_file_share (25 MB) whose HTTPS uploads and downloads
+/// go through a relay that a test can stall or cut; juliet and romeo are
+/// registered and are each other's contacts.
+pub fn file_sharing_behind_relay(
+    runtime: &tokio::runtime::Runtime,
+) -> (super::prosody::Prosody, CuttableProxy) {
+    use super::prosody::{free_port, uploads_config_via, Prosody};
+    let relay_port = free_port();
+    let server = Prosody::start_with(&[], &uploads_config_via(25 * 1024 * 1024, Some(relay_port)));
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    server.befriend("juliet", "romeo");
+    let relay = runtime.block_on(CuttableProxy::start_on(
+        &format!("127.0.0.1:{relay_port}"),
+        format!("127.0.0.1:{}", server.https_port),
+    ));
+    (server, relay)
+}
