@@ -48,6 +48,37 @@ fn fill(mut s: String, args: &[(&str, &str)]) -> String {
     s
 }
 
+/// `n` with the digits grouped as the locale's numbers are (`4,200`,
+/// `4.200`; no grouping in the C locale).
+pub fn grouped(n: u64) -> String {
+    // SAFETY: nl_langinfo returns a pointer to a NUL-terminated string
+    // that stays valid until the locale changes; it is copied at once.
+    let separator = unsafe {
+        let p = libc::nl_langinfo(libc::THOUSEP);
+        if p.is_null() {
+            String::new()
+        } else {
+            std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        }
+    };
+    group_digits(n, &separator)
+}
+
+fn group_digits(n: u64, separator: &str) -> String {
+    let digits = n.to_string();
+    if separator.is_empty() {
+        return digits;
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * separator.len());
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +92,14 @@ mod tests {
             ),
             "Juliet wants to see x"
         );
+    }
+
+    #[test]
+    fn digits_are_grouped_by_threes() {
+        assert_eq!(super::group_digits(4_200, ","), "4,200");
+        assert_eq!(super::group_digits(1_234_567, "."), "1.234.567");
+        assert_eq!(super::group_digits(999, ","), "999");
+        assert_eq!(super::group_digits(4_200, ""), "4200");
+        assert_eq!(super::group_digits(100_000, "\u{202f}"), "100\u{202f}000");
     }
 }

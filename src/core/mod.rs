@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod credentials;
 pub mod files;
 pub mod forms;
+pub mod history_sync;
 pub mod limits;
 pub mod logging;
 pub mod message;

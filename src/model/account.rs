@@ -76,6 +76,12 @@ mod imp {
         /// Our account's other online resources.
         #[property(get)]
         pub devices: gio::ListStore,
+        /// A long archive catch-up (a first history download) is running.
+        #[property(get)]
+        pub history_syncing: Cell<bool>,
+        /// Archived messages it has read so far.
+        #[property(get)]
+        pub history_messages: Cell<u64>,
     }
 
     impl Default for Account {
@@ -97,6 +103,8 @@ mod imp {
                 visible_to: RefCell::default(),
                 priority: Cell::new(0),
                 devices: gio::ListStore::new::<super::super::DeviceObject>(),
+                history_syncing: Cell::new(false),
+                history_messages: Cell::new(0),
             }
         }
     }
@@ -154,11 +162,26 @@ impl Account {
             ConnectionState::Reconnecting { retry_in, .. } => Some(Instant::now() + *retry_in),
             _ => None,
         });
+        if !matches!(state, ConnectionState::Online { .. }) {
+            // A catch-up cut off by the connection; the next one resumes it.
+            self.set_history_progress(0, true);
+        }
         imp.state.replace(state);
         if imp.status.replace(status) != status {
             self.notify_status();
         }
         self.emit_by_name::<()>("connection-changed", &[]);
+    }
+
+    /// Records how far a long archive catch-up got.
+    pub fn set_history_progress(&self, messages: u64, finished: bool) {
+        let imp = self.imp();
+        if imp.history_messages.replace(messages) != messages {
+            self.notify_history_messages();
+        }
+        if imp.history_syncing.replace(!finished) == finished {
+            self.notify_history_syncing();
+        }
     }
 
     /// Records the presence the worker sent.

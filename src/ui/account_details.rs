@@ -10,7 +10,10 @@ use xmpp_parsers::jid::BareJid;
 
 use super::MainView;
 use crate::{
-    core::xmpp::modules::{kontalk_push::PushProvider, x0092_version::UploadOffer},
+    core::{
+        history_sync::HistoryChoice,
+        xmpp::modules::{kontalk_push::PushProvider, x0092_version::UploadOffer},
+    },
     i18n::{gettext, gettext_f, ngettext_f},
     model::{Client, PinnedCertificate},
 };
@@ -40,6 +43,7 @@ pub fn open(parent: &gtk::Window, client: &Client, account: BareJid) -> adw::Pre
     page.set_title(&gettext("Details"));
     page.add(&server_group(client, &account));
     page.add(&password_group(client, &account));
+    page.add(&history_group(client, &account));
     page.add(&group);
     let window = adw::PreferencesWindow::builder()
         .title(gettext_f("{account} Details", &[("account", account.as_str())]))
@@ -70,6 +74,36 @@ pub fn open(parent: &gtk::Window, client: &Client, account: BareJid) -> adw::Pre
     });
     window.present();
     window
+}
+
+/// How much archived history the account downloads; a wider choice is
+/// downloaded at once.
+fn history_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
+    let group = adw::PreferencesGroup::builder().title(gettext("History")).build();
+    let row = adw::ComboRow::builder()
+        .title(gettext("Download History"))
+        .subtitle(gettext(
+            "Messages from the server’s archive, to read and search on this computer. Older ones load as you scroll back.",
+        ))
+        .name("history-choice")
+        .sensitive(false)
+        .build();
+    super::history_choice::fill(&row, HistoryChoice::default());
+    group.add(&row);
+    let (client, account) = (client.clone(), account.clone());
+    glib::spawn_future_local(glib::clone!(
+        #[weak]
+        row,
+        async move {
+            let current = client.history_choice(&account).await;
+            super::history_choice::select(&row, current);
+            row.set_sensitive(true);
+            super::history_choice::on_changed(&row, move |choice| {
+                client.set_history_choice(&account, choice)
+            });
+        }
+    ));
+    group
 }
 
 /// How the server takes files, in words.

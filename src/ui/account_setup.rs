@@ -11,6 +11,7 @@ use crate::{
         account::{parse_account_jid, AccountConfig, AccountJidError, ServerAddress, TlsMode},
         bridge::ConnectionState,
         credentials::{Password, PasswordStorage},
+        history_sync::HistoryChoice,
         xmpp::connection::error::ConnectError,
     },
     i18n::gettext,
@@ -35,6 +36,8 @@ mod imp {
         pub jid_row: TemplateChild<adw::EntryRow>,
         #[template_child]
         pub password_row: TemplateChild<adw::PasswordEntryRow>,
+        #[template_child]
+        pub history_row: TemplateChild<adw::ComboRow>,
         #[template_child]
         pub advanced_row: TemplateChild<adw::ExpanderRow>,
         #[template_child]
@@ -79,6 +82,7 @@ mod imp {
             self.parent_constructed();
             let obj = self.obj();
             self.app_icon.set_icon_name(Some(config::APP_ID));
+            super::super::history_choice::fill(&self.history_row, HistoryChoice::default());
             self.login_button.connect_clicked(glib::clone!(
                 #[weak]
                 obj,
@@ -287,7 +291,8 @@ impl AccountSetup {
         };
         self.set_busy(true);
         let jid = config.jid.to_string();
-        client.add_account(config, password, storage);
+        let history = super::history_choice::selected(&imp.history_row);
+        client.add_account(config, password, storage, history);
         if let Some((old, handler)) = imp.watched.take() {
             old.disconnect(handler);
         }

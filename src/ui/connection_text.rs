@@ -4,8 +4,18 @@ use std::time::Instant;
 
 use crate::{
     core::{bridge::ConnectionState, xmpp::connection::error::ConnectError},
-    i18n::{gettext, ngettext_f},
+    i18n::{gettext, grouped, ngettext_f},
 };
+
+/// The sidebar's line while a history download runs.
+pub fn history_progress(messages: u64) -> String {
+    ngettext_f(
+        "Downloading history… {count} message",
+        "Downloading history… {count} messages",
+        messages.min(u32::MAX as u64) as u32,
+        &[("count", &grouped(messages))],
+    )
+}
 
 /// A sentence for a connection error.
 pub fn describe_error(error: &ConnectError) -> String {

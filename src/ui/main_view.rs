@@ -37,6 +37,12 @@ mod imp {
         #[template_child]
         pub connection_label: TemplateChild<gtk::Label>,
         #[template_child]
+        pub history_box: TemplateChild<gtk::Box>,
+        #[template_child]
+        pub history_spinner: TemplateChild<gtk::Spinner>,
+        #[template_child]
+        pub history_label: TemplateChild<gtk::Label>,
+        #[template_child]
         pub welcome_page: TemplateChild<adw::StatusPage>,
         #[template_child]
         pub sidebar_stack: TemplateChild<gtk::Stack>,
@@ -331,7 +337,9 @@ impl MainView {
             account.connect_local("notify::status-message", false, refresh.clone()),
             account.connect_local("notify::invisibility", false, refresh.clone()),
             account.connect_local("notify::invisible", false, refresh.clone()),
-            account.connect_local("visible-to-changed", false, refresh),
+            account.connect_local("visible-to-changed", false, refresh.clone()),
+            account.connect_local("notify::history-syncing", false, refresh.clone()),
+            account.connect_local("notify::history-messages", false, refresh),
         ];
         imp.account.replace(Some((account.clone(), handlers)));
         let conversations = account.conversations();

@@ -5,7 +5,7 @@ use adw::{prelude::*, subclass::prelude::*};
 use gtk::glib;
 
 use super::{
-    connection_text::{describe_state, short_state},
+    connection_text::{describe_state, history_progress, short_state},
     growing_slice::GrowingSlice,
     status_menu::{INVISIBLE, OFFLINE},
 };
@@ -92,6 +92,13 @@ impl MainView {
             state,
             ConnectionState::Online { .. } | ConnectionState::Offline { error: None }
         ));
+        let syncing = account.history_syncing();
+        imp.history_box.set_visible(syncing);
+        imp.history_spinner.set_spinning(syncing);
+        if syncing {
+            imp.history_label
+                .set_label(&history_progress(account.history_messages()));
+        }
         let (dot, shown) = match account.status() {
             ConnectionStatus::Online => (account.availability(), account.availability()),
             ConnectionStatus::Connecting => ("connecting".into(), account.availability()),

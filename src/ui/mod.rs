@@ -22,6 +22,7 @@ pub mod file_card;
 pub mod form;
 mod form_dialog;
 mod growing_slice;
+mod history_choice;
 mod idle_offline;
 pub mod join_room_dialog;
 mod links;

@@ -194,6 +194,11 @@ impl fmt::Debug for Command {
                 .debug_struct("SetDecloakPolicy")
                 .field("policy", policy)
                 .finish(),
+            Self::SetHistorySync { jid, choice } => f
+                .debug_struct("SetHistorySync")
+                .field("jid", jid)
+                .field("choice", choice)
+                .finish(),
             Self::LoadOlderMessages { jid, peer } => f
                 .debug_struct("LoadOlderMessages")
                 .field("jid", jid)

@@ -305,6 +305,15 @@ pub enum Command {
         /// The policy.
         policy: DecloakPolicy,
     },
+    /// How much archived history the account downloads on its own; kept
+    /// at once (before the account's first login, when it is being added),
+    /// and, when the account is online, a catch-up to the new extent runs.
+    SetHistorySync {
+        /// The account.
+        jid: BareJid,
+        /// The choice.
+        choice: crate::core::history_sync::HistoryChoice,
+    },
     /// Fetch an older page of a conversation from the archive.
     LoadOlderMessages {
         /// The account.

@@ -263,6 +263,16 @@ pub enum Event {
         /// Archived messages read.
         messages: usize,
     },
+    /// A catch-up that takes more than one page (a first history
+    /// download, or a long absence) is under way, or has just ended.
+    HistoryProgress {
+        /// The account.
+        jid: BareJid,
+        /// Archived messages read so far.
+        messages: usize,
+        /// The catch-up ended (done, or cut off by the connection).
+        finished: bool,
+    },
     /// An older page of a conversation arrived.
     HistoryLoaded {
         /// The account.

@@ -124,6 +124,7 @@ impl Store {
             "DELETE FROM conversations WHERE account = ?1",
             "DELETE FROM outbox WHERE account = ?1",
             "DELETE FROM mam_ranges WHERE account = ?1",
+            "DELETE FROM history_sync WHERE account = ?1",
             "DELETE FROM blocklist WHERE account = ?1",
         ] {
             tx.execute(sql, [jid.as_str()])?;

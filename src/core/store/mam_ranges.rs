@@ -5,7 +5,6 @@ use rusqlite::params;
 use xmpp_parsers::jid::BareJid;
 
 use super::{Store, StoreError};
-use crate::core::message::ChatKind;
 
 /// One end of a range: an archive id and its timestamp (ms).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,19 +52,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// When the account's oldest stored one-to-one message was stamped
-    /// (ms), if it has any. With no range recorded yet, messages can only
-    /// have come live, after a first catch-up that never finished: the
-    /// next catch-up must reach back that far, not stop at one page.
-    pub fn oldest_chat_message_ts(&self, account: &BareJid) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT min(m.timestamp) FROM messages m JOIN conversations c ON c.id = m.conversation
-             WHERE c.account = ?1 AND c.kind = ?2",
-            params![account.as_str(), ChatKind::Chat as i64],
-            |r| r.get(0),
-        )?)
-    }
-
     /// Records a new range; its row id.
     pub fn add_mam_range(
         &self,
@@ -91,7 +77,8 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Moves a range's older end down (after fetching an older page).
+    /// Moves a range's older end down (after fetching an older page): only
+    /// down, unless `reaches_start` (which is never taken back).
     pub fn extend_mam_range_down(
         &self,
         range: i64,
@@ -99,7 +86,8 @@ impl Store {
         reaches_start: bool,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE mam_ranges SET oldest_id = ?2, oldest_ts = ?3, reaches_start = ?4 WHERE id = ?1",
+            "UPDATE mam_ranges SET oldest_id = ?2, oldest_ts = ?3, reaches_start = (reaches_start OR ?4)
+             WHERE id = ?1 AND (oldest_ts > ?3 OR ?4)",
             params![range, oldest.id, oldest.ts, reaches_start],
         )?;
         Ok(())
@@ -154,37 +142,18 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_chat_message_bounds_a_catch_up_without_ranges() {
-        use crate::core::message::NewMessage;
-        let mut store = Store::open_in_memory().expect("store");
+    fn a_range_end_only_moves_down_and_the_start_is_kept() {
+        let store = Store::open_in_memory().expect("store");
         let me = BareJid::from_str("juliet@example.org").expect("jid");
-        assert_eq!(store.oldest_chat_message_ts(&me).expect("read"), None);
-        let message = |peer: &str, kind, ts| NewMessage {
-            peer: BareJid::from_str(peer).expect("jid"),
-            kind,
-            outgoing: false,
-            sender: peer.into(),
-            body: "hi".into(),
-            origin_id: None,
-            stanza_id: None,
-            timestamp_ms: ts,
-            state: crate::core::message::DeliveryState::Received,
-        };
-        store
-            .insert_messages(
-                &me,
-                &[
-                    message("romeo@example.org", ChatKind::Chat, 5_000),
-                    message("room@muc.example.org", ChatKind::GroupChat, 1_000),
-                    message("nurse@example.org", ChatKind::Chat, 3_000),
-                ],
-                crate::core::store::Placement::Newest,
-            )
-            .expect("insert");
-        assert_eq!(
-            store.oldest_chat_message_ts(&me).expect("read"),
-            Some(3_000),
-            "rooms have archives of their own"
-        );
+        let p = |id: &str, ts| ArchivePoint { id: id.into(), ts };
+        let id = store.add_mam_range(&me, &me, &p("m", 50), &p("z", 90), false).expect("add");
+        store.extend_mam_range_down(id, &p("q", 60), false).expect("not lower");
+        assert_eq!(store.mam_ranges(&me, &me).expect("read")[0].oldest, p("m", 50));
+        store.extend_mam_range_down(id, &p("c", 20), false).expect("lower");
+        assert_eq!(store.mam_ranges(&me, &me).expect("read")[0].oldest, p("c", 20));
+        store.extend_mam_range_down(id, &p("d", 30), true).expect("start");
+        store.extend_mam_range_down(id, &p("e", 10), false).expect("lower");
+        let range = store.mam_ranges(&me, &me).expect("read").remove(0);
+        assert_eq!((range.oldest, range.reaches_start), (p("e", 10), true));
     }
 }

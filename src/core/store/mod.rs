@@ -13,6 +13,7 @@ mod conversations;
 mod decloak_rules;
 mod files;
 mod handle;
+mod history_sync;
 mod mam_ranges;
 mod message_pages;
 mod messages;

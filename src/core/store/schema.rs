@@ -185,6 +185,13 @@ const MIGRATIONS: &[&str] = &[
         message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
         device TEXT NOT NULL
     );",
+    // 10 -> 11: how much archived history each account downloads on its
+    // own (its choice, and the point in time the choice stands for).
+    "CREATE TABLE history_sync (
+        account TEXT PRIMARY KEY,
+        choice TEXT NOT NULL,
+        since INTEGER
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

@@ -13,6 +13,7 @@ use super::{
     account::AccountConfig,
     background_priority,
     bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence, RequestKind},
+    history_sync::{now_ms, HistoryPolicy},
     credentials::{self, Password, PasswordStorage},
     message::ChatKind,
     profile::Profile,
@@ -417,6 +418,24 @@ impl Worker {
             Command::SetDecloakPolicy { policy } => {
                 if let Err(e) = self.store.run(move |s| s.set_decloak_policy(policy)).await {
                     tracing::warn!(error = %e, "could not save the decloak policy");
+                }
+            }
+            Command::SetHistorySync { jid, choice } => {
+                let policy = HistoryPolicy::chosen(choice, now_ms());
+                let account = jid.clone();
+                match self.store.run(move |s| s.set_history_policy(&account, &policy)).await {
+                    Ok(()) if self.accounts.get(&jid).is_some_and(|e| e.session.is_some()) => {
+                        self.request(jid, SessionRequest::SyncHistory)
+                    }
+                    Ok(()) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not save the history choice");
+                        self.emit(Event::RequestFailed {
+                            jid,
+                            request: RequestKind::History,
+                            detail: e.to_string(),
+                        });
+                    }
                 }
             }
             Command::WatchStream { jid, sink } => match self.accounts.get(&jid) {

@@ -8,6 +8,7 @@ use crate::core::{
     account::AccountConfig,
     bridge::Command,
     contacts::SubscriptionAction,
+    history_sync::HistoryChoice,
     message::{ChatState, StoredMessage},
 };
 use crate::model::{conversation_list, Account, MessageList};
@@ -29,6 +30,31 @@ impl Client {
         }
         self.send(Command::MarkConversationRead { jid, peer });
         Some(list)
+    }
+
+    /// How much archived history `jid` downloads on its own (the default
+    /// when it was never chosen).
+    pub async fn history_choice(&self, jid: &BareJid) -> HistoryChoice {
+        let Some(reader) = self.reader() else {
+            return HistoryChoice::default();
+        };
+        let jid = jid.clone();
+        match reader.read(move |s| s.history_policy(&jid)).await {
+            Ok(policy) => policy.map(|p| p.choice).unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(error = %e, "history choice unreadable");
+                HistoryChoice::default()
+            }
+        }
+    }
+
+    /// Changes how much archived history `jid` downloads; online, what a
+    /// wider choice adds is downloaded at once.
+    pub fn set_history_choice(&self, jid: &BareJid, choice: HistoryChoice) {
+        self.send(Command::SetHistorySync {
+            jid: jid.clone(),
+            choice,
+        });
     }
 
     /// Where the last `unread` incoming messages of a conversation begin.

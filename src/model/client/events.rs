@@ -324,6 +324,15 @@ impl Client {
             Event::RequestFailed { jid, request, detail } => {
                 self.notice(&jid, &crate::model::request_text::failed(request, &detail));
             }
+            Event::HistoryProgress {
+                jid,
+                messages,
+                finished,
+            } => {
+                if let Some(account) = self.account(jid.as_str()) {
+                    account.set_history_progress(messages as u64, finished);
+                }
+            }
             Event::CatchUpFinished { jid, pages, messages } => {
                 tracing::debug!(%jid, pages, messages, "archive catch-up finished");
             }

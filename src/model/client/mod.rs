@@ -22,6 +22,7 @@ use crate::core::{
     account::AccountConfig,
     bridge::{Command, ConnectionState, OwnPresence},
     credentials::{Password, PasswordStorage},
+    history_sync::HistoryChoice,
     profile::Profile,
     worker::{self, WorkerHandle, WorkerOptions},
 };
@@ -305,9 +306,21 @@ impl Client {
     }
 
     /// Logs in with new settings; the account is saved when that works.
-    pub fn add_account(&self, config: AccountConfig, password: Password, storage: PasswordStorage) {
+    /// `history` is how much archived history it downloads.
+    pub fn add_account(
+        &self,
+        config: AccountConfig,
+        password: Password,
+        storage: PasswordStorage,
+        history: HistoryChoice,
+    ) {
         let account = self.account_or_insert(&config.jid, false);
         account.apply_state(ConnectionState::Connecting { attempt: 1 });
+        // Kept first: the first catch-up follows the login.
+        self.send(Command::SetHistorySync {
+            jid: config.jid.clone(),
+            choice: history,
+        });
         self.send(Command::AddAccount {
             config,
             password,

@@ -10,6 +10,8 @@ use xmpp_parsers::{
     rsm::SetQuery,
 };
 
+use crate::core::bridge::Event;
+use crate::core::history_sync::{now_ms, HistoryChoice, HistoryPolicy};
 use crate::core::store::{ArchivePoint, MamRange, Placement};
 use crate::core::xmpp::{
     modules::chat::{self, Parsed, Source},
@@ -23,6 +25,7 @@ pub const MODULE: Module = Module {
     name: "XEP-0313 message archive management",
     features: &[],
     iq: None,
+    state: Some(|| Box::new(CatchUpLock::default())),
     ..Module::NONE
 };
 
@@ -49,6 +52,29 @@ pub fn page_query(before: &str, with: Option<&BareJid>) -> Query {
         }),
         flip_page: false,
     }
+}
+
+/// A backwards page of our own archive, limited to messages stamped at
+/// or after `since` and, when given, at or before `end` (ms since the
+/// epoch).
+pub fn window_query(before: &str, since: Option<i64>, end: Option<i64>) -> Query {
+    let stamp = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let mut fields = Vec::new();
+    if let Some(since) = since {
+        fields.push(Field::text_single("start", &stamp(since)));
+    }
+    if let Some(end) = end {
+        fields.push(Field::text_single("end", &stamp(end)));
+    }
+    let mut query = page_query(before, None);
+    if !fields.is_empty() {
+        query.form = Some(DataForm::new(DataFormType::Submit, ns::MAM, fields));
+    }
+    query
 }
 
 /// What a catch-up did.
@@ -103,6 +129,10 @@ async fn store_page(ctx: &SessionContext, results: &[mam::Result_], placement: P
 /// pages at once, written while the next page is on its way.
 pub const STORE_BATCH: usize = 1_000;
 
+/// Messages added to the search index after each stored batch (more than
+/// a batch, so that the index catches up with live messages too).
+const SEARCH_INDEX_SLICE: usize = 2 * STORE_BATCH;
+
 /// How a stored page moves the ranges.
 struct RangeStep {
     oldest: ArchivePoint,
@@ -153,13 +183,18 @@ async fn flush(ctx: &SessionContext, pending: Pending, current: Option<i64>) -> 
                     for older in step.merge_with {
                         s.merge_mam_ranges(id, older)?;
                         id = older;
-                        if step.reaches_start {
-                            s.extend_mam_range_down(id, &step.oldest, true)?;
-                        }
+                        // Only lowers the older range's end (or marks the
+                        // archive's start).
+                        s.extend_mam_range_down(id, &step.oldest, step.reaches_start)?;
                     }
                     current = Some(id);
                 }
                 Ok((events, current))
+            })
+            .and_then(|done| {
+                // Searchable as it arrives.
+                s.index_for_search(SEARCH_INDEX_SLICE)?;
+                Ok(done)
             })
         })
         .await;
@@ -202,18 +237,59 @@ fn bounded(
     Some(before)
 }
 
-/// How far before the oldest live-received message a catch-up without
-/// ranges reaches, for clocks that disagree.
-const FLOOR_MARGIN_MS: i64 = 10 * 60 * 1000;
+/// Runs one catch-up at a time per session (the one after login, and one
+/// asked for when the user widens the history to download).
+#[derive(Default)]
+pub struct CatchUpLock(tokio::sync::Mutex<()>);
 
-/// Catches up with our own archive: the newest page first, then older
-/// pages until they reach the newest stored range; merged with it, paging
-/// goes on below it to the next range, and so on, so that gaps left by an
-/// interrupted catch-up are filled too. With nothing stored yet, only the
-/// newest page is fetched; older history comes on demand ([`backfill`]).
-/// With messages but no range (they came live while a first catch-up kept
-/// being cut off), paging reaches back past the oldest of them.
+/// The account's history policy; the default one ([`HistoryChoice`]'s),
+/// fixed now, when none was chosen yet.
+async fn policy(ctx: &SessionContext) -> HistoryPolicy {
+    let account = ctx.account.clone();
+    let read = ctx
+        .store
+        .run(move |s| {
+            if let Some(policy) = s.history_policy(&account)? {
+                return Ok(policy);
+            }
+            let policy = HistoryPolicy::chosen(HistoryChoice::default(), now_ms());
+            s.set_history_policy(&account, &policy)?;
+            Ok::<_, crate::core::store::StoreError>(policy)
+        })
+        .await;
+    read.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "history policy unreadable; using the default");
+        HistoryPolicy::chosen(HistoryChoice::default(), now_ms())
+    })
+}
+
+fn progress(ctx: &SessionContext, messages: usize, finished: bool) {
+    ctx.emit(Event::HistoryProgress {
+        jid: ctx.account.clone(),
+        messages,
+        finished,
+    });
+}
+
+/// Catches up with our own archive, back to where the account's
+/// [`HistoryPolicy`] asks (the archive's `start` filter): the newest page
+/// first, then older pages until they reach the newest stored range;
+/// merged with it, paging goes on below it to the next range, or to the
+/// policy's point in time if the ranges do not reach it yet, so that gaps
+/// left by an interrupted catch-up, or a policy widened since, are filled.
+/// Progress is reported while more than one page comes.
 pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
+    let _one_at_a_time = ctx.state::<CatchUpLock>().0.lock().await;
+    let policy = policy(ctx).await;
+    let mut done = CatchUp::default();
+    let result = catch_up_to(ctx, &policy, &mut done).await;
+    if done.pages > 1 {
+        progress(ctx, done.messages, true);
+    }
+    result.map(|()| done)
+}
+
+async fn catch_up_to(ctx: &SessionContext, policy: &HistoryPolicy, done: &mut CatchUp) -> Result<(), IqError> {
     let (account, archive) = (ctx.account.clone(), ctx.account.clone());
     let ranges: Vec<MamRange> = ctx
         .store
@@ -228,28 +304,18 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
         .run(|s| s.reserve_catch_up())
         .await
         .map_err(|e| IqError::Malformed(e.to_string()))?;
-    // No range yet, but messages came live: an earlier first catch-up never
-    // finished. Page back to just before the oldest of them, not one page.
-    let floor = if ranges.is_empty() {
-        let account = ctx.account.clone();
-        ctx.store
-            .run(move |s| s.oldest_chat_message_ts(&account))
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "stored messages unreadable");
-                None
-            })
-            .map(|ts| ts - FLOOR_MARGIN_MS)
-    } else {
-        None
-    };
-    let first_login = ranges.is_empty() && floor.is_none();
+    let since = policy.since;
     let mut targets = ranges.into_iter().peekable();
-    let mut done = CatchUp::default();
     // The range being grown downwards, once the first page is stored.
     let mut current: Option<i64> = None;
     let mut pending = Pending::default();
-    let mut next = ctx.out.mam(None, page_query("", None));
+    // Below a range whose oldest end has no id (the archive was empty
+    // then), paging goes on by time instead.
+    let mut end: Option<i64> = None;
+    // The oldest archive point known in this run (where an empty page
+    // leaves the range's older end).
+    let mut oldest_known: Option<ArchivePoint> = None;
+    let mut next = ctx.out.mam(None, window_query("", since, end));
     let mut asked = std::collections::HashSet::new();
     loop {
         let (fin, results): MamPage = next.await?;
@@ -262,48 +328,67 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             .as_ref()
             .is_some_and(|t| !t.newest.id.is_empty() && results.iter().any(|r| r.id == t.newest.id));
         // Where to go on from, if anywhere.
-        let below_floor = floor.is_some_and(|f| results.first().is_some_and(|r| point(r).ts < f));
-        let continue_before =
-            if fin.complete || first_login || below_floor || (results.is_empty() && !reaches_target) {
-                None
-            } else if reaches_target {
-                target
-                    .as_ref()
-                    .filter(|t| !t.reaches_start && has_further)
-                    .map(|t| t.oldest.id.clone())
-            } else {
-                results.first().map(|r| r.id.clone())
-            };
+        let continue_before = if fin.complete || (results.is_empty() && !reaches_target) {
+            None
+        } else if reaches_target {
+            target
+                .as_ref()
+                .filter(|t| has_further || !policy.covered_by(t.oldest.ts, t.reaches_start))
+                .map(|t| {
+                    if t.oldest.id.is_empty() {
+                        end = Some(t.oldest.ts);
+                    }
+                    t.oldest.id.clone()
+                })
+        } else {
+            results.first().map(|r| r.id.clone())
+        };
         let following = bounded(continue_before, done.pages, &mut asked)
-            .filter(|before| !before.is_empty())
-            .map(|before| ctx.out.mam(None, page_query(&before, None)));
+            .filter(|before| !before.is_empty() || end.is_some())
+            .map(|before| ctx.out.mam(None, window_query(&before, since, end)));
         let placement = Placement::CatchUpPage {
             base,
             page: done.pages as i64 - 1,
         };
-        let (oldest, newest) = match (results.first(), results.last()) {
+        if let Some(first) = results.first() {
+            oldest_known = Some(point(first));
+        }
+        let (mut oldest, newest) = match (results.first(), results.last()) {
             (Some(o), Some(n)) => (point(o), point(n)),
             _ => {
                 let now = ArchivePoint {
                     id: String::new(),
-                    ts: chrono::Utc::now().timestamp_millis(),
+                    ts: now_ms(),
                 };
-                (now.clone(), now)
+                let below = oldest_known.clone().unwrap_or_else(|| now.clone());
+                (below, now)
             }
         };
-        // Ranges this page joins: the target it reached, or every range
-        // left when the archive's start was reached.
+        // The archive's start filter was reached: the span now reaches back
+        // to the policy's point in time.
+        if let (true, Some(since)) = (fin.complete, since) {
+            oldest.ts = oldest.ts.min(since);
+        }
+        // Ranges this page joins: the target it reached, or, once the
+        // policy's start was reached, every range left within it.
         let merge_with: Vec<i64> = if reaches_target {
             target.iter().map(|t| t.id).collect()
         } else if fin.complete {
-            targets.by_ref().map(|t| t.id).collect()
+            targets
+                .by_ref()
+                .filter(|t| since.is_none_or(|since| t.newest.ts >= since))
+                .map(|t| t.id)
+                .collect()
         } else {
             Vec::new()
         };
         if reaches_target {
+            if let Some(t) = &target {
+                oldest_known = Some(t.oldest.clone());
+            }
             targets.next();
         }
-        let record = !(results.is_empty() && !first_login && merge_with.is_empty());
+        let record = !results.is_empty() || !merge_with.is_empty() || fin.complete;
         pending.messages += results.len();
         pending.pages.push(PendingPage {
             batch: parse_results(&ctx.account, &results),
@@ -311,7 +396,7 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             range: record.then_some(RangeStep {
                 oldest,
                 newest,
-                reaches_start: fin.complete,
+                reaches_start: fin.complete && since.is_none(),
                 merge_with,
             }),
         });
@@ -319,11 +404,14 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
             current = flush(ctx, std::mem::take(&mut pending), current).await;
         }
         match following {
-            Some(f) => next = f,
+            Some(f) => {
+                progress(ctx, done.messages, false);
+                next = f
+            }
             None => break,
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 /// Fetches one older page of a conversation, before the oldest archived

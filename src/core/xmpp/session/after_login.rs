@@ -102,16 +102,21 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
         cached
     );
     ctx.out.flush_outbox();
-    match x0313_mam::catch_up(&ctx).await {
+    catch_up(&ctx).await;
+    index_for_search(&ctx).await;
+}
+
+/// The archive catch-up, reported when it ends.
+pub async fn catch_up(ctx: &SessionContext) {
+    match x0313_mam::catch_up(ctx).await {
         Ok(done) => ctx.emit(Event::CatchUpFinished {
             jid: ctx.account.clone(),
             pages: done.pages,
             messages: done.messages,
         }),
         Err(IqError::Stanza(e)) => tracing::info!(error = ?e.defined_condition, "no archive"),
-        Err(e) => failed(&ctx, RequestKind::History, e),
+        Err(e) => failed(ctx, RequestKind::History, e),
     }
-    index_for_search(&ctx).await;
 }
 
 /// Adds what was stored to the search index, a slice at a time so that

@@ -59,6 +59,9 @@ pub enum SessionRequest {
     MarkDisplayed(BareJid, String),
     /// See [`crate::core::bridge::Command::LoadOlderMessages`].
     LoadOlder(BareJid),
+    /// A catch-up to the history policy just chosen
+    /// ([`crate::core::bridge::Command::SetHistorySync`]).
+    SyncHistory,
     /// See [`crate::core::bridge::Command::JoinRoom`].
     JoinRoom {
         /// The room.
@@ -136,6 +139,7 @@ impl fmt::Debug for SessionRequest {
             Self::ChatState(a0, a1) => f.debug_tuple("ChatState").field(a0).field(a1).finish(),
             Self::MarkDisplayed(a0, a1) => f.debug_tuple("MarkDisplayed").field(a0).field(a1).finish(),
             Self::LoadOlder(a0) => f.debug_tuple("LoadOlder").field(a0).finish(),
+            Self::SyncHistory => f.write_str("SyncHistory"),
             Self::JoinRoom { room, nick, password } => f
                 .debug_struct("JoinRoom")
                 .field("room", room)
@@ -423,6 +427,7 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             | SessionRequest::MarkDisplayed(..)
             | SessionRequest::LeaveRoom(..)
             | SessionRequest::RoomSubject(..) => {}
+            SessionRequest::SyncHistory => crate::core::xmpp::session::after_login::catch_up(&ctx).await,
             SessionRequest::LoadOlder(peer) => match x0313_mam::backfill(&ctx, peer.clone()).await {
                 Ok((count, complete)) => ctx.emit(Event::HistoryLoaded {
                     jid: ctx.account.clone(),
