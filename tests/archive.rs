@@ -7,7 +7,11 @@ mod support;
 
 use std::time::Duration;
 
-use balcony::core::bridge::{Command, Event};
+use balcony::core::{
+    bridge::{Command, Event},
+    history_sync::{now_ms, HistoryChoice, HistoryPolicy},
+    store::Store,
+};
 use support::{
     accounts::{online, online_at},
     peer::Peer,
@@ -45,18 +49,28 @@ async fn archive_only_server() -> (Prosody, Peer) {
 async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
     let (server, mut romeo) = archive_only_server().await;
 
-    // History before juliet's first login: only the newest page is fetched
-    // then; the rest comes on demand.
+    // History before juliet's first login, which chose to download none of
+    // it: it comes on demand.
     let juliet_jid = Jid::new("juliet@balcony.test").expect("jid");
     send_many(&mut romeo, &juliet_jid, 0, 150).await;
-    let juliet = online(&server, "archive-juliet", "juliet", "pw-j").await;
+    // Archived (and stamped) by the time juliet chooses.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let profile = support::profiles::fresh("archive-juliet");
+    Store::open(&profile.database_path())
+        .expect("store")
+        .set_history_policy(
+            &juliet_jid.to_bare(),
+            &HistoryPolicy::chosen(HistoryChoice::Nothing, now_ms()),
+        )
+        .expect("policy");
+    let juliet = online_at(&server, &server.c2s_addr(), profile, "juliet", "pw-j").await;
     let first = juliet
         .expect(|ev| match ev {
             Event::CatchUpFinished { pages, messages, .. } => Some((*pages, *messages)),
             _ => None,
         })
         .await;
-    assert_eq!(first, (1, 100), "first login: the newest page only");
+    assert_eq!(first, (1, 0), "first login: nothing of the history before it");
     let romeo_bare = romeo.jid.to_bare();
     let profile = juliet.profile.clone();
     juliet.worker.shutdown();
@@ -78,13 +92,13 @@ async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
     let store = juliet.store();
     assert_eq!(
         store.count_messages(&juliet.jid, &romeo_bare).expect("count"),
-        350
+        250
     );
     let ranges = store.mam_ranges(&juliet.jid, &juliet.jid).expect("ranges");
     assert_eq!(ranges.len(), 1, "the gap is closed: {ranges:?}");
     assert!(!ranges[0].reaches_start);
 
-    // Backfill the conversation: the last 50 of the first 150.
+    // Backfill the conversation: the first 150, in pages of 100.
     let mut complete = false;
     let mut rounds = 0;
     while !complete {
@@ -123,9 +137,9 @@ async fn catch_up_fills_the_gap_once_and_backfill_reaches_the_start() {
 }
 
 /// A first catch-up that never finished (the link kept dropping) leaves
-/// messages that came live but no archive range. The next catch-up must
-/// not take that for a first login and fetch one page: it reaches back
-/// past the oldest of those messages, so nothing sent in between is lost.
+/// messages that came live but no archive range. The next catch-up reaches
+/// back as far as the history choice says (the default month), past the
+/// oldest of those messages, so nothing sent in between is lost.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_catch_up_after_an_unfinished_first_one_reaches_back_to_the_live_messages() {
     let (server, mut romeo) = archive_only_server().await;
@@ -176,7 +190,7 @@ async fn a_catch_up_after_an_unfinished_first_one_reaches_back_to_the_live_messa
             _ => None,
         })
         .await;
-    assert_eq!((pages, messages), (3, 270), "back to the archive's start");
+    assert_eq!((pages, messages), (3, 270), "back to the month's start");
     let store = juliet.store();
     let stored = store
         .recent_messages(&juliet.jid, &romeo_bare, 1_000)
@@ -186,6 +200,14 @@ async fn a_catch_up_after_an_unfinished_first_one_reaches_back_to_the_live_messa
     assert_eq!(bodies, expected, "every message once, in order");
     let ranges = store.mam_ranges(&juliet.jid, &juliet.jid).expect("ranges");
     assert_eq!(ranges.len(), 1, "{ranges:?}");
-    assert!(ranges[0].reaches_start);
+    let since = store
+        .history_policy(&juliet.jid)
+        .expect("policy")
+        .and_then(|p| p.since)
+        .expect("the default month");
+    assert!(
+        !ranges[0].reaches_start && ranges[0].oldest.ts == since,
+        "the range reaches back to the month's start: {ranges:?}"
+    );
     juliet.worker.shutdown();
 }

@@ -7,9 +7,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use balcony::core::{bridge::Event, xmpp::modules::x0313_mam::MAX_CATCH_UP_PAGES};
+use balcony::core::{
+    bridge::{Command, Event},
+    xmpp::modules::x0313_mam::MAX_CATCH_UP_PAGES,
+};
 use support::{
-    accounts::{online, online_at, Online},
+    accounts::{online, Online},
     prosody::Prosody,
 };
 
@@ -31,25 +34,25 @@ async fn pages_fetched(juliet: &Online) -> (usize, usize) {
         .await
 }
 
-/// A first login (one page, which leaves a stored range), then a second:
-/// that one pages back towards the range and never reaches it.
-async fn second_catch_up(server: &Prosody, name: &str) -> (usize, usize, Duration) {
-    let first = online(server, name, "juliet", "pw-j").await;
-    assert_eq!(pages_fetched(&first).await, (1, 5));
-    first.worker.shutdown();
+/// A first login, whose history download (the default month; the server
+/// ignores the `start` filter) pages back and never reaches an end.
+async fn first_catch_up(server: &Prosody, name: &str) -> (usize, usize, Duration) {
     let started = Instant::now();
-    let again = online_at(
-        server,
-        &server.c2s_addr(),
-        first.profile.clone(),
-        "juliet",
-        "pw-j",
-    )
-    .await;
-    let (pages, messages) = pages_fetched(&again).await;
+    let juliet = online(server, name, "juliet", "pw-j").await;
+    let (pages, messages) = pages_fetched(&juliet).await;
     let took = started.elapsed();
     // Still a working session afterwards.
-    again.worker.shutdown();
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    juliet.send(Command::ServerInfo {
+        jid: juliet.jid.clone(),
+        reply,
+    });
+    tokio::time::timeout(Duration::from_secs(10), answer)
+        .await
+        .expect("answered in time")
+        .expect("answered")
+        .expect("still online");
+    juliet.worker.shutdown();
     (pages, messages, took)
 }
 
@@ -64,12 +67,12 @@ fn served(server: &Prosody) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_archive_that_never_ends_stops_at_the_page_limit() {
     let server = hostile("endless");
-    let (pages, messages, took) = second_catch_up(&server, "archive-endless").await;
+    let (pages, messages, took) = first_catch_up(&server, "archive-endless").await;
     assert_eq!(pages, MAX_CATCH_UP_PAGES);
     assert_eq!(messages, MAX_CATCH_UP_PAGES * 5);
     assert_eq!(
         served(&server),
-        1 + MAX_CATCH_UP_PAGES,
+        MAX_CATCH_UP_PAGES,
         "no page asked after the limit"
     );
     assert!(took < Duration::from_secs(60), "{took:?}");
@@ -78,9 +81,9 @@ async fn an_archive_that_never_ends_stops_at_the_page_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_that_makes_no_progress_stops_paging() {
     let server = hostile("stuck");
-    let (pages, _, _) = second_catch_up(&server, "archive-stuck").await;
+    let (pages, _, _) = first_catch_up(&server, "archive-stuck").await;
     // The newest page, the stuck page, and the stuck page again: its first
     // id was asked for already.
     assert_eq!(pages, 3);
-    assert_eq!(served(&server), 1 + 3);
+    assert_eq!(served(&server), 3);
 }

@@ -56,6 +56,9 @@ mod tests {
             .conn
             .execute("UPDATE history_sync SET choice = 'forever'", [])
             .expect("corrupt");
-        assert!(matches!(store.history_policy(&me), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(
+            store.history_policy(&me),
+            Err(StoreError::Corrupt { .. })
+        ));
     }
 }

@@ -146,13 +146,21 @@ mod tests {
         let store = Store::open_in_memory().expect("store");
         let me = BareJid::from_str("juliet@example.org").expect("jid");
         let p = |id: &str, ts| ArchivePoint { id: id.into(), ts };
-        let id = store.add_mam_range(&me, &me, &p("m", 50), &p("z", 90), false).expect("add");
-        store.extend_mam_range_down(id, &p("q", 60), false).expect("not lower");
+        let id = store
+            .add_mam_range(&me, &me, &p("m", 50), &p("z", 90), false)
+            .expect("add");
+        store
+            .extend_mam_range_down(id, &p("q", 60), false)
+            .expect("not lower");
         assert_eq!(store.mam_ranges(&me, &me).expect("read")[0].oldest, p("m", 50));
-        store.extend_mam_range_down(id, &p("c", 20), false).expect("lower");
+        store
+            .extend_mam_range_down(id, &p("c", 20), false)
+            .expect("lower");
         assert_eq!(store.mam_ranges(&me, &me).expect("read")[0].oldest, p("c", 20));
         store.extend_mam_range_down(id, &p("d", 30), true).expect("start");
-        store.extend_mam_range_down(id, &p("e", 10), false).expect("lower");
+        store
+            .extend_mam_range_down(id, &p("e", 10), false)
+            .expect("lower");
         let range = store.mam_ranges(&me, &me).expect("read").remove(0);
         assert_eq!((range.oldest, range.reaches_start), (p("e", 10), true));
     }

@@ -13,8 +13,8 @@ use super::{
     account::AccountConfig,
     background_priority,
     bridge::{AccountSummary, Command, ConnectionState, Event, OwnPresence, RequestKind},
-    history_sync::{now_ms, HistoryPolicy},
     credentials::{self, Password, PasswordStorage},
+    history_sync::{now_ms, HistoryPolicy},
     message::ChatKind,
     profile::Profile,
     store::{Store, StoreHandle},
@@ -423,7 +423,11 @@ impl Worker {
             Command::SetHistorySync { jid, choice } => {
                 let policy = HistoryPolicy::chosen(choice, now_ms());
                 let account = jid.clone();
-                match self.store.run(move |s| s.set_history_policy(&account, &policy)).await {
+                match self
+                    .store
+                    .run(move |s| s.set_history_policy(&account, &policy))
+                    .await
+                {
                     Ok(()) if self.accounts.get(&jid).is_some_and(|e| e.session.is_some()) => {
                         self.request(jid, SessionRequest::SyncHistory)
                     }

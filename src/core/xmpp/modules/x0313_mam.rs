@@ -289,7 +289,11 @@ pub async fn catch_up(ctx: &SessionContext) -> Result<CatchUp, IqError> {
     result.map(|()| done)
 }
 
-async fn catch_up_to(ctx: &SessionContext, policy: &HistoryPolicy, done: &mut CatchUp) -> Result<(), IqError> {
+async fn catch_up_to(
+    ctx: &SessionContext,
+    policy: &HistoryPolicy,
+    done: &mut CatchUp,
+) -> Result<(), IqError> {
     let (account, archive) = (ctx.account.clone(), ctx.account.clone());
     let ranges: Vec<MamRange> = ctx
         .store
