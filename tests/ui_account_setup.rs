@@ -18,6 +18,23 @@ use support::{
     ui::{all, dialog_of, find, init, pump_until, screenshot},
 };
 
+/// Opens `row`'s list by a real click and clicks `label` in it.
+fn choose_in_combo(row: &adw::ComboRow, label: &str) {
+    support::xinput::click(row);
+    let item = || {
+        all::<gtk::Label>(row)
+            .into_iter()
+            .find(|l| l.label() == label && l.is_mapped())
+    };
+    pump_until(label, Duration::from_secs(10), || item().is_some());
+    support::xinput::click(&item().expect("the item"));
+    pump_until("the choice", Duration::from_secs(10), || {
+        row.selected_item()
+            .and_downcast::<gtk::StringObject>()
+            .is_some_and(|s| s.string() == label)
+    });
+}
+
 fn fill_setup(window: &Window, jid: &str, password: &str, server: &str) {
     find::<adw::EntryRow>(window, "jid").set_text(jid);
     find::<adw::PasswordEntryRow>(window, "password").set_text(password);
@@ -41,6 +58,11 @@ fn account_setup_reaches_the_connected_main_window() {
         find::<gtk::Switch>(&window, "password-file").is_mapped() || !client.secret_service_available(),
         "without a Secret Service the password-file choice is offered"
     );
+    // How much history to download: the last month unless chosen; the
+    // last week, picked by real clicks.
+    let history = find::<adw::ComboRow>(&window, "history-choice");
+    assert_eq!(history.selected(), 1, "the last month by default");
+    choose_in_combo(&history, "Last Week");
     screenshot(&window, "account-setup");
 
     // A bad address is refused on the page, before any network traffic.
@@ -83,6 +105,16 @@ fn account_setup_reaches_the_connected_main_window() {
         account.status() == ConnectionStatus::Online
     });
     assert_eq!(account.jid(), format!("juliet@{DOMAIN}"));
+    let policy = balcony::core::store::Store::open(&client.database_path().expect("database"))
+        .expect("store")
+        .history_policy(&format!("juliet@{DOMAIN}").parse().expect("jid"))
+        .expect("read")
+        .map(|p| p.choice);
+    assert_eq!(
+        policy,
+        Some(balcony::core::history_sync::HistoryChoice::Week),
+        "the choice is kept with the account"
+    );
     assert_eq!(
         find::<adw::ActionRow>(&window, "account").subtitle().as_deref(),
         Some("Online")

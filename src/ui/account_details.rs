@@ -83,7 +83,7 @@ fn history_group(client: &Client, account: &BareJid) -> adw::PreferencesGroup {
     let row = adw::ComboRow::builder()
         .title(gettext("Download History"))
         .subtitle(gettext(
-            "Messages from the server’s archive, to read and search on this computer. Older ones load as you scroll back.",
+            "How far back to fetch messages from the server. Older ones load as you scroll back.",
         ))
         .name("history-choice")
         .sensitive(false)

@@ -79,12 +79,17 @@ fn scroll_into_view(widget: &gtk::Widget) {
         .downcast_ref::<gtk::Viewport>()
         .and_then(|v| v.child())
         .unwrap_or(child);
-    let Some(bounds) = widget.compute_bounds(&content) else {
-        return;
-    };
-    let adj = scrolled.vadjustment();
-    let (top, bottom) = (bounds.y() as f64, (bounds.y() + bounds.height()) as f64);
-    if top < adj.value() || bottom > adj.value() + adj.page_size() {
+    // A page still growing (rows filled in as answers come) may not let
+    // the adjustment reach the widget at once: tried again a few times.
+    for _ in 0..5 {
+        let Some(bounds) = widget.compute_bounds(&content) else {
+            return;
+        };
+        let adj = scrolled.vadjustment();
+        let (top, bottom) = (bounds.y() as f64, (bounds.y() + bounds.height()) as f64);
+        if top >= adj.value() && bottom <= adj.value() + adj.page_size() {
+            return;
+        }
         let value = (top - 12.0).clamp(adj.lower(), (adj.upper() - adj.page_size()).max(adj.lower()));
         adj.set_value(value);
         let ctx = glib::MainContext::default();
