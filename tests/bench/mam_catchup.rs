@@ -8,68 +8,21 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use balcony::core::{bridge::Event, profile::Profile, xmpp::modules::x0313_mam};
+use balcony::core::{bridge::Event, profile::Profile};
 use support::{
     accounts::{online, online_at},
+    archive_pager::bare_pager,
     events::wait_for,
     peer::Peer,
     prosody::{Prosody, ARCHIVE_CONFIG},
 };
-use tokio_xmpp::{IqRequest, Stanza};
 use xmpp_parsers::{
-    iq::Iq,
     jid::Jid,
-    mam::{Fin, QueryId},
     message::{Lang, Message},
 };
 
 const MESSAGES: usize = 10_000;
 const RUNS: usize = 3;
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    let _ = std::fs::remove_dir_all(to);
-    std::fs::create_dir_all(to).expect("dir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        if entry.file_type().expect("type").is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
-        }
-    }
-}
-
-/// Pages the whole archive backwards like the worker does, storing nothing.
-async fn bare_pager(pager: &mut Peer) -> (usize, Duration) {
-    let start = Instant::now();
-    let (mut before, mut seen) = (String::new(), 0usize);
-    for page in 0.. {
-        let mut query = x0313_mam::page_query(&before, None);
-        query.queryid = Some(QueryId(format!("bare{page}")));
-        let id = pager.send_iq(None, IqRequest::Set(query.into())).await;
-        // Results arrive before the answer; anything else is not counted.
-        let fin = loop {
-            match pager.next_stanza(Duration::from_secs(10)).await {
-                Some(Stanza::Message(m))
-                    if m.payloads.iter().any(|p| p.is("result", xmpp_parsers::ns::MAM)) =>
-                {
-                    seen += 1
-                }
-                Some(Stanza::Iq(Iq::Result { id: got, payload, .. })) if got == id => {
-                    break Fin::try_from(payload.expect("fin")).expect("fin")
-                }
-                Some(Stanza::Iq(Iq::Error { id: got, error, .. })) if got == id => {
-                    panic!("MAM query failed: {error:?}")
-                }
-                Some(_) => {}
-                None => panic!("no MAM answer within 10 s"),
-            }
-        };
-        match (fin.complete, fin.set.first) {
-            (false, Some(first)) => before = first.item,
-            _ => break,
-        }
-    }
-    (seen, start.elapsed())
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -115,7 +68,7 @@ async fn main() {
     let (mut ours, mut bare, mut raw) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..RUNS {
         let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-mam-run-{run}"));
-        copy_dir(base.dir(), &dir);
+        support::profiles::copy_profile(base.dir(), &dir);
         let profile = Profile::open(dir).expect("profile");
         let worker = online_at(&server, &server.c2s_addr(), profile, "juliet", "pw-j").await;
         let start = Instant::now();

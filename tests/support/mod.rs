@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod archive_pager;
 pub mod command_line;
 pub mod ejabberd;
 pub mod events;

@@ -24,6 +24,16 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 impl Store {
+    /// How many stored messages are not in the search index yet.
+    pub fn unindexed_messages(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM messages
+             WHERE id > (SELECT indexed_up_to FROM messages_fts_progress WHERE id = 1)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Adds up to `limit` stored messages not yet in the search index;
     /// how many were added.
     pub fn index_for_search(&self, limit: usize) -> Result<usize, StoreError> {
