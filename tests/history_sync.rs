@@ -14,11 +14,9 @@ use balcony::core::{
     bridge::{Command, Event},
     history_sync::HistoryChoice,
     profile::Profile,
-    worker::{self, WorkerOptions},
-    xmpp::connection::link::Backoff,
 };
 use support::{
-    accounts::{add, config, wait_online, Online},
+    accounts::{online_after, Online},
     events::wait_for,
     peer::Peer,
     prosody::Prosody,
@@ -47,37 +45,14 @@ fn server(extra: &str) -> Prosody {
 /// Adds juliet on `profile` with `choice` made first, as the account
 /// setup does.
 async fn juliet_with(server: &Prosody, profile: Profile, choice: Option<HistoryChoice>) -> Online {
-    let options = WorkerOptions {
-        autoconnect: true,
-        backoff: Backoff {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(1),
-        },
-    };
-    let worker = worker::spawn(profile.clone(), options).expect("worker");
-    let cfg = config(
-        "juliet",
-        &server.c2s_addr(),
-        balcony::core::account::TlsMode::StartTls,
-        Some(server.ca_pem.as_str()),
-    );
-    let jid = cfg.jid.clone();
-    if let Some(choice) = choice {
-        worker.send(Command::SetHistorySync {
-            jid: jid.clone(),
+    let first = choice
+        .map(|choice| Command::SetHistorySync {
+            jid: "juliet@balcony.test".parse().expect("jid"),
             choice,
-        });
-    }
-    add(&worker, cfg, "pw-j");
-    let events = worker.events();
-    let full = wait_online(&events).await;
-    Online {
-        worker,
-        jid,
-        full,
-        events,
-        profile,
-    }
+        })
+        .into_iter()
+        .collect();
+    online_after(server, &server.c2s_addr(), profile, "juliet", "pw-j", first).await
 }
 
 /// Waits for the catch-up's end; how many pages and messages it read, and

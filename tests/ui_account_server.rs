@@ -8,14 +8,11 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::{
-    core::credentials::{load_password, PasswordStorage},
-    model::ConnectionStatus,
-};
+use balcony::core::credentials::{load_password, PasswordStorage};
 use support::{
     peer::Peer,
     prosody::Prosody,
-    ui::{app_window, click_main_menu_item, dialog_of, find, init, pump_until, screenshot},
+    ui::{click_main_menu_item, dialog_of, find, init, online_app_window, pump_until, screenshot},
     xinput::{click, type_text},
 };
 use xmpp_parsers::jid::BareJid;
@@ -35,15 +32,8 @@ fn server_software_features_and_a_password_change() {
     server.register("juliet", "old-secret");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let profile = support::ui::saved_profile(&server, "ui-account-server", "juliet", "old-secret", &runtime);
-    let (_app, window) = app_window(profile.clone());
-    window.set_default_size(900, 700);
+    let (_app, window) = online_app_window(profile.clone(), 900, 700);
     let win: gtk::Window = window.clone().upcast();
-    pump_until("online", WAIT, || {
-        window
-            .main_view()
-            .account()
-            .is_some_and(|a| a.status() == ConnectionStatus::Online)
-    });
     // The main menu, then Account Details.
     click_main_menu_item(&window, "Account Details");
     pump_until("the details", WAIT, || {

@@ -9,17 +9,14 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::{
-    core::{
-        history_sync::{now_ms, HistoryChoice, HistoryPolicy},
-        store::Store,
-    },
-    model::ConnectionStatus,
+use balcony::core::{
+    history_sync::{now_ms, HistoryChoice, HistoryPolicy},
+    store::Store,
 };
 use support::{
     prosody::Prosody,
     ui::{
-        all, app_window, click_main_menu_item, dialog_of, find, init, pump_until, screenshot,
+        all, click_main_menu_item, dialog_of, find, init, online_app_window, pump_until, screenshot,
         screenshot_styles,
     },
     xinput::click,
@@ -64,15 +61,8 @@ fn a_history_download_chosen_in_the_details_shows_its_progress() {
     };
     assert_eq!(stored(), 0, "nothing downloaded");
 
-    let (_app, window) = app_window(profile.clone());
-    window.set_default_size(900, 700);
+    let (_app, window) = online_app_window(profile.clone(), 900, 700);
     let win: gtk::Window = window.clone().upcast();
-    pump_until("online", WAIT, || {
-        window
-            .main_view()
-            .account()
-            .is_some_and(|a| a.status() == ConnectionStatus::Online)
-    });
     let progress = find::<gtk::Box>(&window, "history-progress");
     assert!(!progress.is_visible(), "no download runs");
 

@@ -7,11 +7,10 @@ mod support;
 use std::time::Duration;
 
 use adw::prelude::*;
-use balcony::model::ConnectionStatus;
 use support::{
     peer::Peer,
     prosody::Prosody,
-    ui::{app_window, dialog_of, init, pump_until, screenshot},
+    ui::{dialog_of, init, online_app_window, pump_until, screenshot},
     xinput::click,
 };
 use xmpp_parsers::{
@@ -29,15 +28,8 @@ fn allowing_a_request_offers_to_ask_back_and_asks() {
     server.register("romeo", "pw");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let profile = support::ui::saved_profile(&server, "ui-subscription", "juliet", "pw", &runtime);
-    let (_app, window) = app_window(profile);
-    window.set_default_size(900, 640);
+    let (_app, window) = online_app_window(profile, 900, 640);
     let win: gtk::Window = window.clone().upcast();
-    pump_until("online", WAIT, || {
-        window
-            .main_view()
-            .account()
-            .is_some_and(|a| a.status() == ConnectionStatus::Online)
-    });
     let mut romeo = runtime.block_on(async {
         let mut romeo = Peer::login(&server, "romeo", "pw").await;
         romeo

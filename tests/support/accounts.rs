@@ -96,6 +96,19 @@ pub async fn online_at(
     user: &str,
     password: &str,
 ) -> Online {
+    online_after(server, addr, profile, user, password, Vec::new()).await
+}
+
+/// [`online_at`], with `first` sent to the worker before the account is
+/// added (as the account setup sends the history choice).
+pub async fn online_after(
+    server: &impl super::TestServer,
+    addr: &str,
+    profile: Profile,
+    user: &str,
+    password: &str,
+    first: Vec<Command>,
+) -> Online {
     static QUIET: std::sync::Once = std::sync::Once::new();
     QUIET.call_once(balcony::core::xmpp::connection::link::quiet_expected_stream_panic);
     let options = WorkerOptions {
@@ -108,6 +121,9 @@ pub async fn online_at(
     let worker = worker::spawn(profile.clone(), options).expect("worker");
     let cfg = config(user, addr, TlsMode::StartTls, Some(server.ca_pem()));
     let jid = cfg.jid.clone();
+    for command in first {
+        worker.send(command);
+    }
     add(&worker, cfg, password);
     let events = worker.events();
     let full = wait_online(&events).await;

@@ -187,6 +187,24 @@ pub fn app_window(
     (app, window)
 }
 
+/// [`app_window`] on `profile`, `width` × `height`, once its account is
+/// online.
+pub fn online_app_window(
+    profile: balcony::core::profile::Profile,
+    width: i32,
+    height: i32,
+) -> (balcony::ui::Application, balcony::ui::Window) {
+    let (app, window) = app_window(profile);
+    window.set_default_size(width, height);
+    pump_until("online", Duration::from_secs(30), || {
+        window
+            .main_view()
+            .account()
+            .is_some_and(|a| a.status() == balcony::model::ConnectionStatus::Online)
+    });
+    (app, window)
+}
+
 /// Opens `window`'s main menu and clicks the item labelled `label` (as
 /// shown, without its mnemonic), by real clicks.
 pub fn click_main_menu_item(window: &impl IsA<gtk::Widget>, label: &str) {
