@@ -245,6 +245,7 @@ mod tests {
                  DROP TABLE files;
                  DROP TABLE forwarded;
                  DROP TABLE worker_settings;
+                 DROP TABLE history_sync;
                  CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
                  PRAGMA user_version = 6;",
             )
