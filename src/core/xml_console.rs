@@ -114,6 +114,8 @@ pub struct Splitter {
     mask_from: Option<u32>,
     /// A mask already stands for the current run of text.
     masked_run: bool,
+    /// Whether secrets are masked (not for the login's own reading).
+    masking: bool,
 }
 
 impl Splitter {
@@ -133,7 +135,24 @@ impl Splitter {
             cut: 0,
             mask_from: None,
             masked_run: false,
+            masking: true,
         }
+    }
+
+    /// A splitter that sees the connection's first byte and masks
+    /// nothing: for the login, which reads the SASL data itself
+    /// ([`crate::core::xmpp::connection::login_capture`]).
+    pub fn unmasked(direction: Direction) -> Self {
+        Self {
+            masking: false,
+            ..Self::new(direction, true)
+        }
+    }
+
+    /// Whether the splitter stands between two top-level elements of a
+    /// stream (nothing of an element read but not yet emitted).
+    pub fn between_elements(&self) -> bool {
+        self.synced && self.depth <= 1 && !self.in_tag
     }
 
     /// Takes in the next `bytes`, adding each element they complete to
@@ -257,7 +276,11 @@ impl Splitter {
             }
             return;
         }
-        let tag = mask_attributes(&tag);
+        let tag = if self.masking {
+            mask_attributes(&tag)
+        } else {
+            tag.clone()
+        };
         if local == b"stream" && !empty {
             // A stream header, the first or a restart after TLS or SASL.
             self.entry.clear();
@@ -289,7 +312,7 @@ impl Splitter {
             return;
         }
         self.depth += 1;
-        if self.mask_from.is_none() && secret_element(local, &tag) {
+        if self.masking && self.mask_from.is_none() && secret_element(local, &tag) {
             self.mask_from = Some(self.depth);
         }
     }

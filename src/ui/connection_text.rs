@@ -37,6 +37,9 @@ pub fn describe_error(error: &ConnectError) -> String {
         ConnectError::NoAcceptableMechanism { .. } => gettext("The server offers no secure way to log in."),
         ConnectError::Tls { .. } => gettext("A secure connection to the server could not be made."),
         ConnectError::Timeout => gettext("The server did not answer in time."),
+        ConnectError::FastTokenRefused { .. } => {
+            gettext("The server no longer accepts this computer’s login token. Balcony logs in with the password instead.")
+        }
         ConnectError::Protocol { .. } => gettext("The server sent something Balcony does not understand."),
         ConnectError::Configuration { .. } => gettext("The account settings are not valid."),
         ConnectError::PasswordUnavailable { .. } => {

@@ -54,9 +54,15 @@ impl Peer {
         let tls = AccountTls::new(config.extra_ca_pem.as_deref(), vec![]).expect("tls");
         let connector = AccountConnector::new(&config, tls);
         let jid = Jid::from(config.jid.clone());
-        let done = login::login(&connector, &jid, &Password::new(password), TIMEOUTS)
-            .await
-            .unwrap_or_else(|e| panic!("peer {user} could not log in: {e}"));
+        let done = login::login(
+            &connector,
+            &jid,
+            &Password::new(password),
+            &login::ClientIdentity::ephemeral(),
+            TIMEOUTS,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("peer {user} could not log in: {e}"));
         let mut peer = Peer {
             stream: done.stream,
             jid: FullJid::from_str(&format!("{user}@{DOMAIN}/unbound")).expect("jid"),

@@ -1,6 +1,7 @@
 //! Where account passwords live: the Secret Service when one is on the
 //! session bus, otherwise (only when the user chose it) a file readable only
-//! by the user inside the profile. Never SQLite, never logs.
+//! by the user inside the profile. Never SQLite, never logs. An account's
+//! FAST token (XEP-0484) lives where its password does.
 
 mod password_file;
 mod secret_service;
@@ -15,6 +16,7 @@ pub use self::{
     secret_service::{secret_service_available, SecretService},
 };
 use super::profile::Profile;
+use crate::core::xmpp::connection::x0484_fast::FastToken;
 
 /// A password. Its `Debug` output never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -143,6 +145,53 @@ pub async fn forget_password(
     match storage {
         PasswordStorage::SecretService => SecretService::connect().await?.forget(jid).await,
         PasswordStorage::ProfileFile => PasswordFile::new(profile).forget(jid),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
+/// Keeps `token` (a FAST token, XEP-0484) for `jid` where its password
+/// lives; with [`PasswordStorage::None`], nowhere.
+pub async fn save_fast_token(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+    token: &FastToken,
+) -> Result<(), CredentialError> {
+    let stored = token.to_stored();
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.save_token(jid, &stored).await,
+        PasswordStorage::ProfileFile => PasswordFile::fast_tokens(profile).save(jid, &Password::new(stored)),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
+/// The FAST token kept for `jid`, if there is a readable one.
+pub async fn load_fast_token(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+) -> Result<Option<FastToken>, CredentialError> {
+    let stored = match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.load_token(jid).await?,
+        PasswordStorage::ProfileFile => match PasswordFile::fast_tokens(profile).load(jid) {
+            Ok(p) => Some(p.expose().to_owned()),
+            Err(CredentialError::Missing(_)) => None,
+            Err(e) => return Err(e),
+        },
+        PasswordStorage::None => None,
+    };
+    Ok(stored.as_deref().and_then(FastToken::from_stored))
+}
+
+/// Deletes the FAST token kept for `jid`.
+pub async fn forget_fast_token(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.forget_token(jid).await,
+        PasswordStorage::ProfileFile => PasswordFile::fast_tokens(profile).forget(jid),
         PasswordStorage::None => Ok(()),
     }
 }

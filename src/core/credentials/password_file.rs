@@ -14,10 +14,11 @@ use xmpp_parsers::jid::BareJid;
 use super::{CredentialError, Password};
 use crate::core::profile::{create_private_dir, Profile};
 
-/// The password files of a profile.
+/// The password files of a profile (or its FAST token files).
 #[derive(Debug, Clone)]
 pub struct PasswordFile {
     dir: PathBuf,
+    extension: &'static str,
 }
 
 impl PasswordFile {
@@ -25,12 +26,22 @@ impl PasswordFile {
     pub fn new(profile: &Profile) -> Self {
         Self {
             dir: profile.credentials_dir(),
+            extension: "password",
+        }
+    }
+
+    /// The FAST token files of `profile` (XEP-0484), beside the passwords.
+    pub fn fast_tokens(profile: &Profile) -> Self {
+        Self {
+            extension: "fast",
+            ..Self::new(profile)
         }
     }
 
     /// The file for `jid`; the name is hex so that no JID can escape the folder.
     pub fn path(&self, jid: &BareJid) -> PathBuf {
-        self.dir.join(format!("{}.password", hex::encode(jid.as_str())))
+        self.dir
+            .join(format!("{}.{}", hex::encode(jid.as_str()), self.extension))
     }
 
     /// Writes atomically with mode 0600.

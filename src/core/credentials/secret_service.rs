@@ -7,6 +7,7 @@ use super::{CredentialError, Password};
 const SECRET_SERVICE_NAME: &str = "org.freedesktop.secrets";
 const ATTR_APP: &str = "application";
 const ATTR_JID: &str = "xmpp-account";
+const ATTR_FAST: &str = "xmpp-fast-token";
 
 /// True when a Secret Service owns its name on the session bus right now.
 ///
@@ -46,10 +47,56 @@ impl SecretService {
     }
 
     fn attributes(jid: &BareJid) -> Vec<(&'static str, String)> {
+        Self::attributes_for(ATTR_JID, jid)
+    }
+
+    /// The item's attributes: a password under `xmpp-account`, a FAST
+    /// token under `xmpp-fast-token` (so that neither search finds the
+    /// other).
+    fn attributes_for(key: &'static str, jid: &BareJid) -> Vec<(&'static str, String)> {
         vec![
             (ATTR_APP, crate::config::SCHEMA_ID.to_owned()),
-            (ATTR_JID, jid.to_string()),
+            (key, jid.to_string()),
         ]
+    }
+
+    /// Stores (replacing) the FAST token of `jid` (XEP-0484).
+    pub async fn save_token(&self, jid: &BareJid, token: &str) -> Result<(), CredentialError> {
+        let label = format!("XMPP login token for {jid}");
+        self.collection
+            .create_item(&label, &Self::attributes_for(ATTR_FAST, jid), token, true, None)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// The stored FAST token of `jid`, if any.
+    pub async fn load_token(&self, jid: &BareJid) -> Result<Option<String>, CredentialError> {
+        let items = self
+            .collection
+            .search_items(&Self::attributes_for(ATTR_FAST, jid))
+            .await
+            .map_err(err)?;
+        let Some(item) = items.first() else {
+            return Ok(None);
+        };
+        let secret = item.secret().await.map_err(err)?;
+        String::from_utf8(secret.as_bytes().to_vec())
+            .map(Some)
+            .map_err(|_| CredentialError::NotUtf8)
+    }
+
+    /// Deletes the stored FAST token of `jid`.
+    pub async fn forget_token(&self, jid: &BareJid) -> Result<(), CredentialError> {
+        for item in self
+            .collection
+            .search_items(&Self::attributes_for(ATTR_FAST, jid))
+            .await
+            .map_err(err)?
+        {
+            item.delete(None).await.map_err(err)?;
+        }
+        Ok(())
     }
 
     /// Stores (replacing) the password of `jid`.

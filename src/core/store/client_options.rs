@@ -17,6 +17,7 @@ const KEYS: [&str; 5] = [
     "rc-auto-files",
 ];
 const DOWNLOAD_DIR: &str = "download-dir";
+const CLIENT_ID: &str = "sasl2-client-id";
 
 impl Store {
     fn flag(&self, key: &str) -> Result<Option<bool>, StoreError> {
@@ -34,6 +35,25 @@ impl Store {
             params![key, if on { "true" } else { "false" }],
         )?;
         Ok(())
+    }
+
+    /// This profile's client id for SASL2's `<user-agent/>` (XEP-0388),
+    /// made on first use: servers tie FAST tokens to it, so it must stay.
+    pub fn client_id(&self) -> Result<uuid::Uuid, StoreError> {
+        let value: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM worker_settings WHERE key = ?1")?
+            .query_row([CLIENT_ID], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = value.as_deref().and_then(|v| uuid::Uuid::parse_str(v).ok()) {
+            return Ok(id);
+        }
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        self.conn.execute(
+            "INSERT OR REPLACE INTO worker_settings (key, value) VALUES (?1, ?2)",
+            params![CLIENT_ID, id.to_string()],
+        )?;
+        Ok(id)
     }
 
     /// Where downloads go, when set (else the user's Downloads folder).

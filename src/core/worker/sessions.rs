@@ -10,7 +10,11 @@ use crate::core::{
     credentials::{self, Password, PasswordStorage},
     store::StoredAccount,
     xmpp::{
-        connection::error::ConnectError,
+        connection::{
+            error::ConnectError,
+            login::{self, ClientIdentity},
+            x0484_fast::{FastToken, FastTokens, TokenKeeper},
+        },
         session::session_loop::{self, SessionCommand, SessionNote, SessionSpec},
     },
 };
@@ -63,6 +67,7 @@ impl Worker {
                 tracing::error!(error = %e, "could not read pinned certificates");
                 Vec::new()
             });
+        let client = self.client_identity(jid).await;
         self.generation += 1;
         let Some(entry) = self.accounts.get_mut(jid) else {
             return;
@@ -79,12 +84,65 @@ impl Worker {
             store: self.store.clone(),
             inactive: self.inactive,
             tap: entry.tap.clone(),
+            client,
         };
         entry.session = Some(session_loop::spawn(
             spec,
             self.events.clone(),
             self.notes_tx.clone(),
         ));
+    }
+
+    /// Where `jid`'s secrets are kept: the stored account's choice, or the
+    /// one a new account will be saved with.
+    async fn secret_storage(&self, jid: &BareJid) -> PasswordStorage {
+        if let Some(pending) = self.accounts.get(jid).and_then(|e| e.pending_storage) {
+            return pending;
+        }
+        let lookup = jid.clone();
+        self.store
+            .run(move |s| s.account(&lookup))
+            .await
+            .ok()
+            .flatten()
+            .map(|a| a.password_storage)
+            .unwrap_or(PasswordStorage::None)
+    }
+
+    /// The SASL2 identity for `jid`'s sessions: this profile's client id,
+    /// and the account's FAST token, kept where its password is.
+    async fn client_identity(&self, jid: &BareJid) -> ClientIdentity {
+        let id = match self.store.run(|s| s.client_id()).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::warn!(error = %e, "no stored client id; FAST tokens last this session only");
+                uuid::Builder::from_random_bytes(rand::random()).into_uuid()
+            }
+        };
+        let storage = self.secret_storage(jid).await;
+        let token = credentials::load_fast_token(&self.profile, storage, jid)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::info!(%jid, error = %e, "no FAST token read");
+                None
+            });
+        let (profile, account) = (self.profile.clone(), jid.clone());
+        let keeper: TokenKeeper = std::sync::Arc::new(move |token: Option<FastToken>| {
+            let (profile, account) = (profile.clone(), account.clone());
+            tokio::spawn(async move {
+                let kept = match &token {
+                    Some(t) => credentials::save_fast_token(&profile, storage, &account, t).await,
+                    None => credentials::forget_fast_token(&profile, storage, &account).await,
+                };
+                if let Err(e) = kept {
+                    tracing::warn!(jid = %account, error = %e, "could not keep the FAST token");
+                }
+            });
+        });
+        ClientIdentity {
+            user_agent: login::user_agent(id),
+            fast: FastTokens::new(token, keeper),
+        }
     }
 
     pub(super) async fn load_password(&self, jid: &BareJid) -> Result<Password, ConnectError> {

@@ -25,6 +25,7 @@ use tokio_xmpp::{
 use crate::core::account::{AccountConfig, TlsMode};
 use crate::core::xmpp::{
     connection::depth_limit::DepthLimited,
+    connection::login_capture::{Captured, LoginCapture},
     connection::stream_tap::{StreamTap, Tapped},
     connection::tls::{AccountTls, CertificateInUse, ServerCertificate},
     modules::x0352_csi::{CsiSwitch, CsiWriter},
@@ -61,6 +62,8 @@ pub struct AccountConnector {
     csi: CsiSwitch,
     tap: StreamTap,
     address: Arc<Mutex<Option<SocketAddr>>>,
+    /// The newest connection's login capture, until the login takes it.
+    capture: Arc<Mutex<Option<LoginCapture>>>,
 }
 
 impl std::fmt::Debug for AccountConnector {
@@ -88,6 +91,7 @@ impl AccountConnector {
             csi: CsiSwitch::default(),
             tap: StreamTap::default(),
             address: Arc::default(),
+            capture: Arc::default(),
         }
     }
 
@@ -105,6 +109,12 @@ impl AccountConnector {
     pub fn with_tap(mut self, tap: StreamTap) -> Self {
         self.tap = tap;
         self
+    }
+
+    /// The login capture of the connection made last (each connection
+    /// arms its own; the login takes it and disarms it when done).
+    pub fn take_capture(&self) -> Option<LoginCapture> {
+        self.capture.lock().ok().and_then(|mut c| c.take())
     }
 
     /// Client state indication for this account's connections.
@@ -146,8 +156,17 @@ fn header(domain: &str) -> StreamHeader<'_> {
     }
 }
 
+/// The header inside TLS: it names the account (RFC 6120 §4.7.1), so that
+/// a server can offer its FAST tokens before authentication (XEP-0484).
+fn secure_header<'a>(domain: &'a str, jid: &'a Jid) -> StreamHeader<'a> {
+    StreamHeader {
+        from: jid.node().map(|_| Cow::Owned(jid.to_bare().to_string())),
+        ..header(domain)
+    }
+}
+
 impl ServerConnector for AccountConnector {
-    type Stream = BufStream<CsiWriter<Tapped<DepthLimited<TlsStream<TcpStream>>>>>;
+    type Stream = BufStream<Captured<CsiWriter<Tapped<DepthLimited<TlsStream<TcpStream>>>>>>;
 
     async fn connect(
         &self,
@@ -193,10 +212,16 @@ impl ServerConnector for AccountConnector {
                     .await?
             }
         };
+        let capture = LoginCapture::armed();
+        if let Ok(mut slot) = self.capture.lock() {
+            *slot = Some(capture.clone());
+        }
         let stream = initiate_stream(
-            BufStream::new(self.csi.wrap(self.tap.wrap(DepthLimited::new(tls)))),
+            // The capture above the console's tap: the console sees the
+            // server's own elements, not the login's stand-ins.
+            BufStream::new(capture.wrap(self.csi.wrap(self.tap.wrap(DepthLimited::new(tls))))),
             ns,
-            header(domain),
+            secure_header(domain, jid),
             timeouts,
         )
         .await?;

@@ -26,6 +26,13 @@ pub enum ConnectError {
     },
     /// The server's channel-binding announcement (XEP-0440) cannot be used
     /// safely, so no credentials were sent.
+    /// The server refused this device's FAST token (XEP-0484): it is
+    /// forgotten, and the next attempt, at once, uses the password.
+    #[error("the login token was refused: {condition}")]
+    FastTokenRefused {
+        /// The SASL condition.
+        condition: String,
+    },
     #[error("unusable channel binding announcement ({announced}): {reason}")]
     ChannelBindingUnusable {
         /// The announced types, space separated.
@@ -94,6 +101,11 @@ impl ConnectError {
                 | Self::Configuration { .. }
                 | Self::PasswordUnavailable { .. }
         )
+    }
+
+    /// An I/O error of the connection, in these terms.
+    pub fn from_io(e: std::io::Error) -> Self {
+        classify_io(e)
     }
 
     /// Classifies a tokio-xmpp error; `rejected` is the certificate the

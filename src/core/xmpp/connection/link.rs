@@ -103,6 +103,8 @@ pub struct LinkSpec {
     pub jid: Jid,
     /// The password.
     pub password: Password,
+    /// The client's SASL2 identity and the account's FAST tokens.
+    pub client: login::ClientIdentity,
     /// Stream timeouts.
     pub timeouts: Timeouts,
     /// Backoff policy.
@@ -185,7 +187,15 @@ pub fn reconnector(
                 if events.send(LinkEvent::Attempt { attempt }).is_err() {
                     return; // session gone: dropping the slot ends the stream
                 }
-                match login::login(&spec.connector, &spec.jid, &spec.password, spec.timeouts).await {
+                match login::login(
+                    &spec.connector,
+                    &spec.jid,
+                    &spec.password,
+                    &spec.client,
+                    spec.timeouts,
+                )
+                .await
+                {
                     Ok(done) => {
                         logged_in_once.store(true, Ordering::SeqCst);
                         let _ = events.send(LinkEvent::Authenticated {
@@ -201,6 +211,10 @@ pub fn reconnector(
                             tracing::debug!("stanza stream gone before the connection arrived");
                         }
                         return;
+                    }
+                    // The token was forgotten: the password, at once.
+                    Err(ConnectError::FastTokenRefused { condition }) => {
+                        tracing::info!(jid = %spec.jid, %condition, "FAST token refused; logging in with the password");
                     }
                     Err(error) => {
                         let give_up = error.is_fatal()

@@ -24,7 +24,48 @@ use tokio_xmpp::{
 };
 
 use crate::core::credentials::Password;
-use crate::core::xmpp::{connection::connector::AccountConnector, connection::error::ConnectError};
+use crate::core::xmpp::connection::{
+    connector::AccountConnector,
+    error::ConnectError,
+    login_capture::LoginCapture,
+    x0388_sasl2::{self, Sasl2Login},
+    x0484_fast::{self, FastTokens, HashedToken},
+};
+
+/// Who logs in, for SASL2 (XEP-0388): the client's identity, stable per
+/// profile, and the account's FAST tokens (XEP-0484).
+#[derive(Clone, Debug)]
+pub struct ClientIdentity {
+    /// Sent with every SASL2 login.
+    pub user_agent: tokio_xmpp::parsers::sasl2::UserAgent,
+    /// The account's token, if any, and where new ones go.
+    pub fast: FastTokens,
+}
+
+impl ClientIdentity {
+    /// An identity with a fresh random id and no stored tokens (tests,
+    /// one-off connections).
+    pub fn ephemeral() -> Self {
+        Self {
+            user_agent: user_agent(uuid::Builder::from_random_bytes(rand::random()).into_uuid()),
+            fast: FastTokens::default(),
+        }
+    }
+}
+
+/// Balcony's `<user-agent/>` with `id`: the software and this computer's
+/// name.
+pub fn user_agent(id: uuid::Uuid) -> tokio_xmpp::parsers::sasl2::UserAgent {
+    let device = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().chars().take(64).collect::<String>())
+        .filter(|h| !h.is_empty());
+    tokio_xmpp::parsers::sasl2::UserAgent {
+        id,
+        software: Some("Balcony".to_owned()),
+        device,
+    }
+}
 
 /// How long a whole login (TCP, TLS, SASL) may take.
 pub const LOGIN_TIMEOUT: Duration = Duration::new(20, 0);
@@ -143,10 +184,133 @@ pub struct LoggedIn {
     pub mechanism: &'static str,
 }
 
+/// The SASL mechanism `choice` for SASL2, from `creds`.
+fn password_mechanism(
+    choice: SaslChoice,
+    creds: Credentials,
+) -> Result<Box<dyn sasl::client::Mechanism + Send>, ConnectError> {
+    use sasl::client::mechanisms::{Plain, Scram};
+    use sasl::client::Mechanism;
+    use sasl::common::scram::{Sha1, Sha256};
+    let made: Result<Box<dyn Mechanism + Send>, _> = if choice.mechanism.starts_with("SCRAM-SHA-256") {
+        Scram::<Sha256>::from_credentials(creds).map(|m| Box::new(m) as _)
+    } else if choice.mechanism.starts_with("SCRAM-SHA-1") {
+        Scram::<Sha1>::from_credentials(creds).map(|m| Box::new(m) as _)
+    } else {
+        Plain::from_credentials(creds).map(|m| Box::new(m) as _)
+    };
+    made.map_err(|e| ConnectError::Protocol {
+        detail: format!("{e:?}"),
+    })
+}
+
+/// Logs in over SASL2: with the account's FAST token when the server
+/// takes its mechanism, else with the password (asking for a token).
+#[allow(clippy::too_many_arguments)]
+async fn login_sasl2(
+    mut stream: tokio_xmpp::xmlstream::XmppStream<<AccountConnector as ServerConnector>::Stream>,
+    features: &StreamFeatures,
+    capture: &LoginCapture,
+    binding: ChannelBinding,
+    jid: &Jid,
+    password: &Password,
+    client: &ClientIdentity,
+) -> Result<LoggedIn, ConnectError> {
+    let Some(offer) = features.sasl2.as_ref() else {
+        return Err(ConnectError::Protocol {
+            detail: "no SASL2 offer".into(),
+        });
+    };
+    let fast_offered: Vec<String> = offer
+        .inline
+        .iter()
+        .flat_map(|i| i.payloads.iter())
+        .filter_map(|p| tokio_xmpp::parsers::fast::FastQuery::try_from(p.clone()).ok())
+        .flat_map(|q| q.mechanisms.into_iter().map(|m| m.0))
+        .collect();
+    let username = jid.node().map(|n| n.as_str()).unwrap_or_default();
+    let have_exporter = matches!(binding, ChannelBinding::TlsExporter(_));
+    let usable_token = client.fast.current().filter(|t| {
+        t.is_valid_at(chrono::Utc::now().timestamp_millis()) && fast_offered.contains(&t.mechanism)
+    });
+    if let Some(token) = usable_token {
+        if let Ok(mechanism) = HashedToken::new(&token, username, &binding) {
+            let name = if token.mechanism == x0484_fast::BOUND {
+                x0484_fast::BOUND
+            } else {
+                x0484_fast::UNBOUND
+            };
+            let login = Sasl2Login {
+                mechanism: Box::new(mechanism),
+                user_agent: client.user_agent.clone(),
+                request_token: None,
+                with_token: true,
+            };
+            return match x0388_sasl2::authenticate(&mut stream, capture, login).await {
+                Ok(done) => {
+                    if let Some(new) = done.token {
+                        client.fast.replace(new);
+                    }
+                    tracing::info!(%jid, mechanism = name, "authenticated with a FAST token (SASL2)");
+                    Ok(LoggedIn {
+                        features: done.features,
+                        stream: stream.box_stream(),
+                        mechanism: name,
+                    })
+                }
+                Err(e @ ConnectError::FastTokenRefused { .. }) => {
+                    client.fast.forget();
+                    Err(e)
+                }
+                Err(e) => Err(e),
+            };
+        }
+    }
+    let offered: BTreeSet<String> = offer.mechanisms.iter().cloned().collect();
+    let announced = features.sasl_cb.as_ref().map(|cb| cb.types.as_slice());
+    let choice = choose_mechanism(&offered, announced, have_exporter)?;
+    let creds = Credentials::default()
+        .with_username(username)
+        .with_password(password.expose())
+        .with_channel_binding(match choice.binding {
+            BindingUse::TlsExporter => binding,
+            BindingUse::ServerLacks => ChannelBinding::Unsupported,
+            BindingUse::No => ChannelBinding::None,
+        });
+    let login = Sasl2Login {
+        mechanism: password_mechanism(choice, creds)?,
+        user_agent: client.user_agent.clone(),
+        request_token: x0484_fast::choose(&fast_offered, have_exporter),
+        with_token: false,
+    };
+    let done = x0388_sasl2::authenticate(&mut stream, capture, login)
+        .await
+        .map_err(|e| match (e, choice.binding) {
+            (ConnectError::AuthenticationFailed { condition }, BindingUse::TlsExporter) => {
+                ConnectError::ChannelBindingRefused {
+                    mechanism: choice.mechanism.to_owned(),
+                    binding: "tls-exporter".to_owned(),
+                    condition,
+                }
+            }
+            (other, _) => other,
+        })?;
+    if let Some(token) = done.token {
+        client.fast.replace(token);
+    }
+    tracing::info!(%jid, mechanism = choice.mechanism, binding = ?choice.binding, "authenticated (SASL2)");
+    Ok(LoggedIn {
+        features: done.features,
+        stream: stream.box_stream(),
+        mechanism: choice.mechanism,
+    })
+}
+
 async fn login_inner(
     connector: &AccountConnector,
     jid: &Jid,
     password: &Password,
+    client: &ClientIdentity,
     timeouts: Timeouts,
 ) -> Result<LoggedIn, ConnectError> {
     let classify = |e: tokio_xmpp::Error| ConnectError::classify(e, connector.tls().take_rejected());
@@ -154,7 +318,16 @@ async fn login_inner(
         .connect(jid, ns::JABBER_CLIENT, timeouts)
         .await
         .map_err(classify)?;
+    let capture = connector.take_capture();
     let (features, stream) = pending.recv_features().await.map_err(|e| classify(e.into()))?;
+    if let (Some(capture), Some(_)) = (&capture, &features.sasl2) {
+        let done = login_sasl2(stream, &features, capture, binding, jid, password, client).await;
+        capture.disarm();
+        return done;
+    }
+    if let Some(capture) = &capture {
+        capture.disarm();
+    }
     let announced = features.sasl_cb.as_ref().map(|cb| cb.types.as_slice());
     let have_exporter = matches!(binding, ChannelBinding::TlsExporter(_));
     let choice = choose_mechanism(&features.sasl_mechanisms, announced, have_exporter)?;
@@ -203,11 +376,15 @@ pub async fn login(
     connector: &AccountConnector,
     jid: &Jid,
     password: &Password,
+    client: &ClientIdentity,
     timeouts: Timeouts,
 ) -> Result<LoggedIn, ConnectError> {
-    tokio::time::timeout(LOGIN_TIMEOUT, login_inner(connector, jid, password, timeouts))
-        .await
-        .unwrap_or(Err(ConnectError::Timeout))
+    tokio::time::timeout(
+        LOGIN_TIMEOUT,
+        login_inner(connector, jid, password, client, timeouts),
+    )
+    .await
+    .unwrap_or(Err(ConnectError::Timeout))
 }
 
 #[cfg(test)]

@@ -109,6 +109,8 @@ pub struct SessionSpec {
     pub tap: crate::core::xmpp::connection::stream_tap::StreamTap,
     /// Start as inactive (no window focused).
     pub inactive: bool,
+    /// The client's SASL2 identity and the account's FAST tokens.
+    pub client: crate::core::xmpp::connection::login::ClientIdentity,
 }
 
 /// Handle to a running session.
@@ -297,6 +299,7 @@ async fn run(
         connector: AccountConnector::new(&spec.config, tls).with_tap(spec.tap.clone()),
         jid: Jid::from(jid.clone()),
         password: spec.password.clone(),
+        client: spec.client.clone(),
         timeouts: link::keepalive_timeouts(),
         backoff: spec.backoff,
         give_up_before_first_login: spec.give_up_before_first_login,
