@@ -129,7 +129,31 @@ impl Window {
         client.show_cached_lists(CACHE_WAIT);
         window.choose_page();
         window.connect_after_lists_drawn();
+        window.report_first_frame();
         window
+    }
+
+    /// With `BALCONY_REPORT_FIRST_FRAME` set, prints `first-frame <seconds
+    /// since the epoch>` when the window's first frame has been drawn (the
+    /// paint benchmark reads it).
+    fn report_first_frame(&self) {
+        if std::env::var_os("BALCONY_REPORT_FIRST_FRAME").is_none() {
+            return;
+        }
+        self.connect_realize(|win| {
+            let Some(clock) = win.frame_clock() else { return };
+            let reported = std::cell::Cell::new(false);
+            clock.connect_after_paint(move |_| {
+                if !reported.replace(true) {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs_f64())
+                        .unwrap_or(0.0);
+                    println!("first-frame {now:.4}");
+                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                }
+            });
+        });
     }
 
     /// The setup page, added to the stack when first needed.

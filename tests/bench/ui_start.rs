@@ -12,6 +12,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod paint;
+
 use std::time::{Duration, Instant};
 
 use adw::prelude::*;
@@ -38,6 +40,9 @@ const PROFILE_VAR: &str = "BALCONY_BENCH_PROFILE";
 fn main() {
     // As the app's own `main` does first.
     balcony::ui::prepare_environment();
+    if std::env::var_os(paint::BARE_VAR).is_some() {
+        return paint::bare_window();
+    }
     match std::env::var_os(PROFILE_VAR) {
         Some(dir) => start_once(Profile::open(std::path::PathBuf::from(dir)).expect("profile")),
         None => start_several_times(),
@@ -117,6 +122,9 @@ fn start_several_times() {
                 .map_err(|e| format!("bad rss sample {memory:?}: {e}")),
         });
     }
+    let scratch = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-paint");
+    let (mut paints, mut bares) = paint::measure(profile.dir(), &scratch, RUNS);
+    let _ = std::fs::remove_dir_all(&scratch);
     let _ = std::fs::remove_dir_all(profile.dir());
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -131,6 +139,14 @@ fn start_several_times() {
         verdict(start <= 200.0),
         list(&starts),
         list(&onlines)
+    );
+    let (paint_list, bare_list) = (list(&paints), list(&bares));
+    let (paint, bare) = (median(&mut paints), median(&mut bares));
+    println!(
+        "bench: paint {paint:.0} ms budget <= {:.0} {} (1.15 x a bare libadwaita window's {bare:.0} ms, ratio {:.2}; exec of the app to its window's first drawn frame on a fresh copy of the profile above, median of {RUNS}: {paint_list} ms; the bare window, a header bar and a status page, the same way: {bare_list} ms)",
+        1.15 * bare,
+        verdict(paint <= 1.15 * bare),
+        paint / bare
     );
     println!(
         "{}",
