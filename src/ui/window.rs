@@ -128,7 +128,6 @@ impl Window {
         // now, the first frame has them rather than a loading page.
         client.show_cached_lists(CACHE_WAIT);
         window.choose_page();
-        window.connect_after_lists_drawn();
         window.report_first_frame();
         window
     }
@@ -169,25 +168,6 @@ impl Window {
                 page
             })
             .clone()
-    }
-
-    /// Lets the stored accounts connect once a frame with their cached
-    /// lists has been drawn (the frame after the one where they appeared).
-    fn connect_after_lists_drawn(&self) {
-        let drawn_once = std::cell::Cell::new(false);
-        self.add_tick_callback(move |win, _| {
-            let Some(client) = win.imp().client.borrow().clone() else {
-                return glib::ControlFlow::Break;
-            };
-            if !client.lists_loaded() {
-                return glib::ControlFlow::Continue;
-            }
-            if client.connect_pending() && !drawn_once.replace(true) {
-                return glib::ControlFlow::Continue;
-            }
-            client.connect_now();
-            glib::ControlFlow::Break
-        });
     }
 
     fn install_account_actions(&self) {

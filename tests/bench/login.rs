@@ -140,7 +140,10 @@ fn main() {
 
         let started = unix_now();
         let mut child = Command::new(std::env::current_exe().expect("exe"))
-            .env(BARE_VAR, format!("{}|{}", server.c2s_addr(), server.ca_path().display()))
+            .env(
+                BARE_VAR,
+                format!("{}|{}", server.c2s_addr(), server.ca_path().display()),
+            )
             .stdout(Stdio::null())
             .spawn()
             .expect("the bare login");
@@ -154,7 +157,12 @@ fn main() {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let list = |v: &[f64]| v.iter().map(|x| format!("{:.0}", x * 1000.0)).collect::<Vec<_>>().join(", ");
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{:.0}", x * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let (ours_list, bare_list) = (list(&ours), list(&bare));
     let (login, bare) = (median(&mut ours), median(&mut bare));
     let ratio = login / bare;

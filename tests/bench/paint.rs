@@ -70,7 +70,10 @@ fn first_frame(mut command: Command) -> f64 {
     let at = BufReader::new(stdout)
         .lines()
         .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("first-frame ").and_then(|t| t.trim().parse::<f64>().ok()))
+        .find_map(|l| {
+            l.strip_prefix("first-frame ")
+                .and_then(|t| t.trim().parse::<f64>().ok())
+        })
         .expect("a first frame");
     let _ = child.kill();
     let _ = child.wait();

@@ -1,14 +1,14 @@
-//! Loading the cached roster and conversation lists at start, and when
-//! the stored accounts connect (after a frame with those lists is drawn).
+//! Loading the cached roster and conversation lists at start (the stored
+//! accounts connect meanwhile).
 
 use gio::prelude::*;
 use glib::subclass::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
-use crate::core::{bridge::Command, contacts::RosterItem, store::ConversationSummary};
+use crate::core::{contacts::RosterItem, store::ConversationSummary};
 use crate::model::{cache_prefetch::Prefetched, conversation_list, Account, StoreReader};
 
-use super::{CachedListsState, Client, CONNECT_AFTER_LISTS};
+use super::{CachedListsState, Client};
 
 /// Reads `account`'s stored avatars once its lists are on screen.
 fn load_avatars(reader: StoreReader, account: &Account) {
@@ -117,16 +117,16 @@ impl Client {
 
     /// Fills the started `accounts` that are not on screen yet: from the
     /// prefetch when it could read them, and from the store otherwise.
-    pub(super) fn load_cached_lists(&self, accounts: Vec<Account>, enabled: Vec<BareJid>) {
+    pub(super) fn load_cached_lists(&self, accounts: Vec<Account>) {
         match self.imp().prefetch.take() {
             CachedListsState::Shown(shown) => {
                 self.load_others(&accounts, &shown);
-                self.connect_soon(enabled);
+                self.mark_lists_loaded();
             }
             CachedListsState::NotRead => {
                 self.open_reader();
                 self.load_others(&accounts, &[]);
-                self.connect_soon(enabled);
+                self.mark_lists_loaded();
             }
             CachedListsState::Reading(pending) => {
                 glib::spawn_future_local(glib::clone!(
@@ -142,7 +142,7 @@ impl Client {
                             }
                         };
                         client.load_others(&accounts, &shown);
-                        client.connect_soon(enabled);
+                        client.mark_lists_loaded();
                     }
                 ));
             }
@@ -157,45 +157,14 @@ impl Client {
             .for_each(|a| self.load_conversations(a));
     }
 
-    /// The cached lists are filled: the `enabled` stored accounts connect
-    /// when a window has drawn them, or after [`CONNECT_AFTER_LISTS`].
-    fn connect_soon(&self, enabled: Vec<BareJid>) {
-        let imp = self.imp();
-        imp.lists_loaded.set(true);
-        if enabled.is_empty() {
-            return;
-        }
-        let weak = self.downgrade();
-        let timer = glib::timeout_add_local_once(CONNECT_AFTER_LISTS, move || {
-            let Some(client) = weak.upgrade() else { return };
-            if let Some((jids, _)) = client.imp().pending_connect.take() {
-                client.connect_all(jids);
-            }
-        });
-        imp.pending_connect.replace(Some((enabled, timer)));
-    }
-
-    fn connect_all(&self, jids: Vec<BareJid>) {
-        for jid in jids {
-            self.send(Command::Connect { jid });
-        }
+    /// The cached lists are filled. (The enabled stored accounts are
+    /// connecting already: the worker starts them at once.)
+    fn mark_lists_loaded(&self) {
+        self.imp().lists_loaded.set(true);
     }
 
     /// Whether the stored accounts' cached lists are filled.
     pub fn lists_loaded(&self) -> bool {
         self.imp().lists_loaded.get()
-    }
-
-    /// Whether stored accounts are waiting to connect.
-    pub fn connect_pending(&self) -> bool {
-        self.imp().pending_connect.borrow().is_some()
-    }
-
-    /// Connects the stored accounts now (a window has drawn their lists).
-    pub fn connect_now(&self) {
-        if let Some((jids, timer)) = self.imp().pending_connect.take() {
-            timer.remove();
-            self.connect_all(jids);
-        }
     }
 }

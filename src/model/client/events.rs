@@ -80,16 +80,11 @@ impl Client {
                 accounts,
                 secret_service,
             } => {
-                let enabled = accounts
-                    .iter()
-                    .filter(|a| a.enabled)
-                    .map(|a| a.jid.clone())
-                    .collect();
                 let accounts = accounts
                     .iter()
                     .map(|a| self.account_or_insert(&a.jid, true))
                     .collect();
-                self.load_cached_lists(accounts, enabled);
+                self.load_cached_lists(accounts);
                 imp.secret_service_available.set(secret_service);
                 imp.started.set(true);
                 self.notify_secret_service_available();

@@ -30,11 +30,6 @@ use crate::core::{
 /// The most search results listed.
 const SEARCH_RESULTS: usize = 200;
 
-/// Stored accounts connect once a window has drawn their cached lists
-/// (see [`Client::connect_now`]), so that TLS and SCRAM do not compete
-/// with the first frame for the CPU; or after this long without one.
-const CONNECT_AFTER_LISTS: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// Where the stored accounts' cached lists are.
 #[derive(Debug, Default)]
 pub enum CachedListsState {
@@ -84,8 +79,6 @@ mod imp {
         pub prefetch: RefCell<super::CachedListsState>,
         /// True once the stored accounts' cached lists are filled.
         pub lists_loaded: Cell<bool>,
-        /// Stored accounts waiting to connect, and the fallback timer.
-        pub pending_connect: RefCell<Option<(Vec<BareJid>, glib::SourceId)>>,
         /// The conversation on screen: its account and messages.
         pub open: RefCell<Option<(Account, MessageList)>>,
         /// The account being created, if any.
@@ -111,7 +104,6 @@ mod imp {
                 reader: RefCell::default(),
                 prefetch: RefCell::default(),
                 lists_loaded: Cell::new(false),
-                pending_connect: RefCell::default(),
                 open: RefCell::default(),
                 registration: RefCell::default(),
                 decloak_queue: RefCell::default(),
@@ -241,9 +233,11 @@ impl Client {
     /// Starts a worker on `profile` and the dispatcher for its events.
     pub fn new(profile: Profile) -> std::io::Result<Self> {
         let client: Self = glib::Object::new();
-        // Stored accounts connect once their cached lists are on screen.
+        // Stored accounts connect at once, while the window is built (the
+        // worker's threads have the other core); the first frame does not
+        // wait for them.
         let options = WorkerOptions {
-            autoconnect: false,
+            autoconnect: true,
             ..Default::default()
         };
         client.imp().database.replace(Some(profile.database_path()));
