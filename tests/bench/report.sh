@@ -21,8 +21,8 @@ xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
 xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
 	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
 	cargo bench --locked --bench main_stall 2>/dev/null | grep '^bench:'
-# Budgets of open issues, not measured yet (docs/PERFORMANCE.md).
 xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
 	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
 	cargo bench --locked --bench login 2>/dev/null | grep '^bench:'
+# Budgets of open issues, not measured yet (docs/PERFORMANCE.md).
 na omemo ms "<= 1 per message" "issue 18: 1,000 messages to 3 devices"
