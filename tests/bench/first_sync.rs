@@ -5,7 +5,9 @@
 //! `mod_balcony_archive_fill`). Measured from exec of a process that runs
 //! the worker as the app does until all 10,000 are stored and in the search
 //! index, median of [`RUNS`]; beside a bare pager's rate over the same
-//! archive in the same run.
+//! archive in the same run. Then (under Xvfb) the app itself on a fresh
+//! copy, exec'd, until the download is stored and searchable and 3 s
+//! after: its resident memory beside a bare libadwaita window's.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -33,6 +35,9 @@ const PROFILE_VAR: &str = "BALCONY_BENCH_PROFILE";
 const BUDGET_S: f64 = 5.0;
 
 fn main() {
+    if std::env::var_os(support::bare_window::BARE_VAR).is_some() {
+        return support::bare_window::bare_window();
+    }
     match std::env::var_os(PROFILE_VAR) {
         Some(dir) => sync_once(Profile::open(std::path::PathBuf::from(dir)).expect("profile")),
         None => measure(),
@@ -156,6 +161,7 @@ fn measure() {
         bare.push(seen as f64 / pager_took.as_secs_f64());
         let _ = std::fs::remove_dir_all(&dir);
     }
+    let (app_rss, bare_rss) = rss_after_sync(base.dir());
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
@@ -170,4 +176,88 @@ fn measure() {
         "bench: first_sync {took:.2} s budget <= {BUDGET_S} {} ({MESSAGES} archived messages, one a minute over the last week, stored and searchable from exec, default choice, fresh profile, median of {RUNS}: {samples} s; {rate:.0} msg/s from exec against a bare pager's {bare:.0} msg/s over the same archive, ratio {ratio:.2}, budget >= 0.80)",
         if ok { "ok" } else { "over" }
     );
+    println!("{}", rss_line(&app_rss, &bare_rss));
+}
+
+/// The app on copies of `base`, exec'd, until the download is stored and
+/// searchable, 3 s idle, and the bare window after 3 s idle: VmRSS in MB
+/// each, [`RUNS`] times.
+fn rss_after_sync(base: &std::path::Path) -> (Vec<Result<f64, String>>, Vec<Result<f64, String>>) {
+    let me: BareJid = "juliet@balcony.test".parse().expect("jid");
+    let (mut app, mut bare) = (Vec::new(), Vec::new());
+    for run in 0..RUNS {
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-first-sync-rss-{run}"));
+        support::profiles::copy_profile(base, &dir);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_balcony"))
+            .arg("--profile")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the app");
+        let database = dir.join("balcony.sqlite");
+        let started = Instant::now();
+        loop {
+            if let Ok(store) = Store::open(&database) {
+                if synced(&store, &me) {
+                    break;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the app never synced"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_secs(3));
+        app.push(support::memory::vm_rss_mb(std::path::Path::new(&format!(
+            "/proc/{}/status",
+            child.id()
+        ))));
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = Command::new(std::env::current_exe().expect("exe"))
+            .env(support::bare_window::BARE_VAR, "rss")
+            .stderr(Stdio::null())
+            .output()
+            .expect("the bare window");
+        let text = String::from_utf8_lossy(&out.stdout);
+        bare.push(
+            text.lines()
+                .find_map(|l| l.strip_prefix("rss "))
+                .ok_or_else(|| "no figure from the bare window".to_owned())
+                .and_then(|v| v.trim().parse::<f64>().map_err(|e| format!("{v:?}: {e}"))),
+        );
+    }
+    (app, bare)
+}
+
+/// The `bench: rss_first_sync` line: the app's median beside twice the
+/// bare window's.
+fn rss_line(app: &[Result<f64, String>], bare: &[Result<f64, String>]) -> String {
+    let values = |v: &[Result<f64, String>]| -> Result<Vec<f64>, String> {
+        let mut out = v.iter().cloned().collect::<Result<Vec<f64>, String>>()?;
+        out.sort_by(f64::total_cmp);
+        Ok(out)
+    };
+    match (values(app), values(bare)) {
+        (Ok(app), Ok(bare)) if !app.is_empty() && !bare.is_empty() => {
+            let (a, b) = (app[app.len() / 2], bare[bare.len() / 2]);
+            let list = |v: &[f64]| v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(", ");
+            format!(
+                "bench: rss_first_sync {a:.0} MB budget <= {:.0} {} (2 x a bare libadwaita window without OpenGL, {b:.0} MB; ratio {:.2}; VmRSS of the exec'd app 3 s after its first download of {MESSAGES} messages is stored and searchable, median of {RUNS}: {} MB; the bare window 3 s after its first frame: {} MB)",
+                2.0 * b,
+                if a <= 2.0 * b { "ok" } else { "over" },
+                a / b,
+                list(&app),
+                list(&bare)
+            )
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            format!("bench: rss_first_sync n/a MB budget <= 2 x a bare window error ({e})")
+        }
+        _ => "bench: rss_first_sync n/a MB budget <= 2 x a bare window error (no sample)".to_owned(),
+    }
 }

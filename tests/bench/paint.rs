@@ -11,51 +11,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use adw::prelude::*;
-
-/// Set in the bare window's process.
-pub const BARE_VAR: &str = "BALCONY_BENCH_BARE_WINDOW";
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
-/// In its own process: the bare window, the app's default size; prints
-/// `first-frame <s>` when its first frame is drawn, then exits.
-pub fn bare_window() {
-    adw::init().expect("libadwaita");
-    let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
-    content.append(&adw::HeaderBar::new());
-    content.append(
-        &adw::StatusPage::builder()
-            .icon_name("dialog-information-symbolic")
-            .title("Welcome")
-            .description("A bare window")
-            .vexpand(true)
-            .build(),
-    );
-    let window = adw::Window::builder()
-        .content(&content)
-        .default_width(960)
-        .default_height(680)
-        .build();
-    window.connect_realize(|w| {
-        if let Some(clock) = w.frame_clock() {
-            clock.connect_after_paint(|_| {
-                println!("first-frame {:.4}", unix_now());
-                std::process::exit(0);
-            });
-        }
-    });
-    window.present();
-    let ctx = gtk::glib::MainContext::default();
-    loop {
-        ctx.iteration(true);
-    }
-}
+pub use super::support::bare_window::{bare_window, BARE_VAR};
 
 /// Runs `command` and waits for its `first-frame` line; seconds from
 /// exec, and the process (to end).
@@ -94,7 +50,7 @@ pub fn measure(profile: &Path, scratch: &Path, runs: usize) -> (Vec<f64>, Vec<f6
             .env("BALCONY_REPORT_FIRST_FRAME", "1");
         app.push(first_frame(command) * 1000.0);
         let mut command = Command::new(std::env::current_exe().expect("exe"));
-        command.env(BARE_VAR, "1");
+        command.env(BARE_VAR, "paint");
         bare.push(first_frame(command) * 1000.0);
         let _ = std::fs::remove_dir_all(&dir);
     }

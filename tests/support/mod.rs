@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod archive_pager;
+pub mod bare_window;
 pub mod command_line;
 pub mod ejabberd;
 pub mod events;
