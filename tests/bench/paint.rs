@@ -8,9 +8,9 @@ use std::{
     io::{BufRead, BufReader},
     path::Path,
     process::{Command, Stdio},
-    time::{SystemTime, UNIX_EPOCH},
 };
 
+use super::support::bare_window::unix_now;
 pub use super::support::bare_window::{bare_window, BARE_VAR};
 
 /// Runs `command` and waits for its `first-frame` line; seconds from

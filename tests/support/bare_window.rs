@@ -10,7 +10,8 @@ use adw::prelude::*;
 /// and exits; `rss` prints the resident memory after 3 s idle, then exits.
 pub const BARE_VAR: &str = "BALCONY_BENCH_BARE_WINDOW";
 
-fn unix_now() -> f64 {
+/// Now, in seconds since the epoch.
+pub fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
