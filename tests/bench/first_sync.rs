@@ -179,10 +179,13 @@ fn measure() {
     println!("{}", rss_line(&app_rss, &bare_rss));
 }
 
+/// One memory figure (MB), or why it could not be read.
+type Sample = Result<f64, String>;
+
 /// The app on copies of `base`, exec'd, until the download is stored and
 /// searchable, 3 s idle, and the bare window after 3 s idle: VmRSS in MB
 /// each, [`RUNS`] times.
-fn rss_after_sync(base: &std::path::Path) -> (Vec<Result<f64, String>>, Vec<Result<f64, String>>) {
+fn rss_after_sync(base: &std::path::Path) -> (Vec<Sample>, Vec<Sample>) {
     let me: BareJid = "juliet@balcony.test".parse().expect("jid");
     let (mut app, mut bare) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
@@ -236,8 +239,8 @@ fn rss_after_sync(base: &std::path::Path) -> (Vec<Result<f64, String>>, Vec<Resu
 
 /// The `bench: rss_first_sync` line: the app's median beside twice the
 /// bare window's.
-fn rss_line(app: &[Result<f64, String>], bare: &[Result<f64, String>]) -> String {
-    let values = |v: &[Result<f64, String>]| -> Result<Vec<f64>, String> {
+fn rss_line(app: &[Sample], bare: &[Sample]) -> String {
+    let values = |v: &[Sample]| -> Result<Vec<f64>, String> {
         let mut out = v.iter().cloned().collect::<Result<Vec<f64>, String>>()?;
         out.sort_by(f64::total_cmp);
         Ok(out)
