@@ -336,6 +336,10 @@ impl Registration {
         let (features, stream) = tokio::time::timeout(LOGIN_TIMEOUT, connect)
             .await
             .map_err(|_| RegistrationError::Timeout)??;
+        // No login on this stream: its bytes pass untouched.
+        if let Some(capture) = connector.take_capture() {
+            capture.disarm();
+        }
         if !features.in_band_registration {
             return Err(RegistrationError::NotSupported);
         }
