@@ -94,6 +94,18 @@ fn bodies(juliet: &Online) -> Vec<String> {
         .collect()
 }
 
+/// Unread messages in romeo's conversation.
+fn unread(juliet: &Online) -> u32 {
+    juliet
+        .store()
+        .conversation_summaries(&juliet.jid)
+        .expect("conversations")
+        .iter()
+        .find(|c| c.peer == romeo())
+        .map(|c| c.unread)
+        .unwrap_or(0)
+}
+
 fn archived(from: u64) -> Vec<String> {
     (from..=ARCHIVED).map(|i| format!("archived {i}")).collect()
 }
@@ -125,6 +137,11 @@ async fn each_choice_stores_its_period_and_nothing_older() {
             .expect("ranges");
         assert_eq!(ranges.len(), 1, "{choice:?}: {ranges:?}");
         assert_eq!(ranges[0].reaches_start, choice == HistoryChoice::Everything);
+        assert_eq!(
+            unread(&juliet),
+            0,
+            "{choice:?}: history from before the choice is not unread"
+        );
         // Searchable as it arrived.
         let found = juliet
             .store()
@@ -175,6 +192,7 @@ async fn nothing_stores_none_and_a_wider_choice_later_downloads_what_it_adds() {
         bodies(&juliet),
         vec!["while away 0", "while away 1", "while away 2"]
     );
+    assert_eq!(unread(&juliet), 3, "what came after the choice is unread");
 
     // Widened to a week in the account's details: the week's archive comes
     // at once, below what is stored.
@@ -191,6 +209,7 @@ async fn nothing_stores_none_and_a_wider_choice_later_downloads_what_it_adds() {
         .mam_ranges(&juliet.jid, &juliet.jid)
         .expect("ranges");
     assert_eq!(ranges.len(), 1, "{ranges:?}");
+    assert_eq!(unread(&juliet), 3, "the older history came read");
 
     // Narrowed again: nothing is fetched or removed.
     juliet.send(Command::SetHistorySync {
@@ -208,9 +227,10 @@ async fn an_interrupted_download_resumes_without_gaps_or_duplicates() {
     let server = server("balcony_archive_delay = 0.05");
     let profile = support::profiles::fresh("history-resume");
     let juliet = juliet_with(&server, profile.clone(), Some(HistoryChoice::Everything)).await;
-    // Stopped once the first thousand are stored.
+    // Stopped once more than a thousand are stored (the newest page at
+    // once, then a batch of a thousand).
     let got = wait_for(&juliet.events, Duration::from_secs(60), |ev| match ev {
-        Event::HistoryProgress { messages, .. } if *messages >= 1_000 => Some(*messages),
+        Event::HistoryProgress { messages, .. } if *messages >= 1_200 => Some(*messages),
         Event::CatchUpFinished { .. } => panic!("the download ended before it could be cut"),
         _ => None,
     })

@@ -99,6 +99,11 @@ fn a_history_download_chosen_in_the_details_shows_its_progress() {
         progress.is_visible() && count(&label.label()).is_some_and(|n| n >= 300)
     });
     let first = count(&label.label()).expect("a count");
+    // The conversation is there while the rest comes.
+    let conversations = window.main_view().conversation_list();
+    pump_until("the conversation during the download", WAIT, || {
+        conversations.model().is_some_and(|m| m.n_items() == 1)
+    });
     screenshot_styles(&window, "history-progress");
     window.set_default_size(360, 700);
     pump_until("narrow", WAIT, || window.width() <= 400);

@@ -69,6 +69,9 @@ pub struct HistoryPolicy {
     /// Where catch-ups stop (ms since the epoch); `None`: the archive's
     /// start.
     pub since: Option<i64>,
+    /// When the choice was made (ms since the epoch): archived messages
+    /// from before it are history, not unread.
+    pub chosen_at: i64,
 }
 
 impl HistoryPolicy {
@@ -77,6 +80,7 @@ impl HistoryPolicy {
         Self {
             choice,
             since: choice.since(now),
+            chosen_at: now,
         }
     }
 

@@ -43,7 +43,15 @@ fn main() {
             .batch(|s| {
                 for (i, page) in pages.chunks(PAGE).enumerate() {
                     let page_no = (batch * STORE_BATCH / PAGE + i) as i64;
-                    s.insert_messages(&account, page, Placement::CatchUpPage { base, page: page_no })?;
+                    s.insert_messages(
+                        &account,
+                        page,
+                        Placement::CatchUpPage {
+                            base,
+                            page: page_no,
+                            read_before: 0,
+                        },
+                    )?;
                 }
                 Ok(())
             })

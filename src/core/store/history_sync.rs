@@ -10,26 +10,35 @@ use crate::core::history_sync::{HistoryChoice, HistoryPolicy};
 impl Store {
     /// The account's policy, if one was chosen.
     pub fn history_policy(&self, account: &BareJid) -> Result<Option<HistoryPolicy>, StoreError> {
-        let row: Option<(String, Option<i64>)> = self
+        let row: Option<(String, Option<i64>, i64)> = self
             .conn
-            .prepare_cached("SELECT choice, since FROM history_sync WHERE account = ?1")?
-            .query_row([account.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT choice, since, chosen_at FROM history_sync WHERE account = ?1")?
+            .query_row([account.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let Some((choice, since)) = row else {
+        let Some((choice, since, chosen_at)) = row else {
             return Ok(None);
         };
         let choice = HistoryChoice::from_stored(&choice).ok_or_else(|| StoreError::Corrupt {
             table: "history_sync",
             detail: format!("unknown choice {choice:?}"),
         })?;
-        Ok(Some(HistoryPolicy { choice, since }))
+        Ok(Some(HistoryPolicy {
+            choice,
+            since,
+            chosen_at,
+        }))
     }
 
     /// Keeps the account's policy.
     pub fn set_history_policy(&self, account: &BareJid, policy: &HistoryPolicy) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO history_sync (account, choice, since) VALUES (?1, ?2, ?3)",
-            params![account.as_str(), policy.choice.as_str(), policy.since],
+            "INSERT OR REPLACE INTO history_sync (account, choice, since, chosen_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                account.as_str(),
+                policy.choice.as_str(),
+                policy.since,
+                policy.chosen_at
+            ],
         )?;
         Ok(())
     }

@@ -24,6 +24,8 @@ pub enum Placement {
         base: i64,
         /// 0 for the newest page, then 1, 2, ...
         page: i64,
+        /// Messages stamped before this (ms) are history: stored as read.
+        read_before: i64,
     },
     /// Before everything stored in each message's conversation (backfill).
     Oldest,
@@ -210,7 +212,7 @@ impl Store {
                 };
                 let seq = match placement {
                     Placement::Newest => newest + i,
-                    Placement::CatchUpPage { base, page } => base - page * SEQ_PAGE_SPAN + i,
+                    Placement::CatchUpPage { base, page, .. } => base - page * SEQ_PAGE_SPAN + i,
                     Placement::Oldest => {
                         let start = match oldest {
                             Some((c, start)) if c == conversation => start,
@@ -238,7 +240,8 @@ impl Store {
                 ])?;
                 if changed == 1 {
                     results.push(Inserted::New(tx.last_insert_rowid()));
-                    if !m.outgoing {
+                    let history = matches!(placement, Placement::CatchUpPage { read_before, .. } if m.timestamp_ms < read_before);
+                    if !m.outgoing && !history {
                         match unread.iter_mut().find(|(c, _)| *c == conversation) {
                             Some((_, n)) => *n += 1,
                             None => unread.push((conversation, 1)),
@@ -469,10 +472,26 @@ mod tests {
         let base = store.reserve_catch_up().expect("reserve");
         // A catch-up fetches the newest page first, then the older one.
         store
-            .insert_messages(&me, &page(&["c", "d"]), Placement::CatchUpPage { base, page: 0 })
+            .insert_messages(
+                &me,
+                &page(&["c", "d"]),
+                Placement::CatchUpPage {
+                    base,
+                    page: 0,
+                    read_before: 0,
+                },
+            )
             .expect("newest page");
         store
-            .insert_messages(&me, &page(&["a", "b"]), Placement::CatchUpPage { base, page: 1 })
+            .insert_messages(
+                &me,
+                &page(&["a", "b"]),
+                Placement::CatchUpPage {
+                    base,
+                    page: 1,
+                    read_before: 0,
+                },
+            )
             .expect("older page");
         store
             .insert_messages(&me, &page(&["live-1"]), Placement::Newest)

@@ -186,11 +186,13 @@ const MIGRATIONS: &[&str] = &[
         device TEXT NOT NULL
     );",
     // 10 -> 11: how much archived history each account downloads on its
-    // own (its choice, and the point in time the choice stands for).
+    // own (its choice, the point in time it stands for, and when it was
+    // made: what was archived before is history, not unread).
     "CREATE TABLE history_sync (
         account TEXT PRIMARY KEY,
         choice TEXT NOT NULL,
-        since INTEGER
+        since INTEGER,
+        chosen_at INTEGER NOT NULL DEFAULT 0
     ) WITHOUT ROWID;",
 ];
 

@@ -353,6 +353,7 @@ async fn catch_up_to(
         let placement = Placement::CatchUpPage {
             base,
             page: done.pages as i64 - 1,
+            read_before: policy.chosen_at,
         };
         if let Some(first) = results.first() {
             oldest_known = Some(point(first));
@@ -404,7 +405,9 @@ async fn catch_up_to(
                 merge_with,
             }),
         });
-        if pending.messages >= STORE_BATCH || following.is_none() {
+        // The newest page at once (the conversations show up while the
+        // rest comes), then in batches.
+        if pending.messages >= STORE_BATCH || following.is_none() || done.pages == 1 {
             current = flush(ctx, std::mem::take(&mut pending), current).await;
         }
         match following {
