@@ -334,7 +334,8 @@ fn debug_output_shows_no_secret_and_no_message_text() {
         Event::MessagesAdded {
             jid: jid.clone(),
             messages: vec![stored],
-            live: true
+            live: true,
+            read_before: 0,
         }
     ));
     for text in &shown {

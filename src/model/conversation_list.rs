@@ -33,8 +33,9 @@ pub fn correct(list: &gio::ListStore, correction: &Correction) {
 }
 
 /// Records newly stored messages. Those in `open` (the conversation on
-/// screen) do not count as unread.
-pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&BareJid>) {
+/// screen), and history stamped before `read_before`, do not count as
+/// unread.
+pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&BareJid>, read_before: i64) {
     for stored in messages {
         let m = &stored.message;
         let (conversation, position) = match find(list, m.peer.as_str()) {
@@ -60,7 +61,7 @@ pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&B
         if !m.outgoing {
             conversation.set_typing(false);
         }
-        if !m.outgoing && open != Some(&m.peer) {
+        if !m.outgoing && open != Some(&m.peer) && m.timestamp_ms >= read_before {
             conversation.set_unread(conversation.unread() + 1);
         }
         // Where it belongs among the others, the most recent first.

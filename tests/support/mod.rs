@@ -9,6 +9,7 @@ pub mod command_line;
 pub mod ejabberd;
 pub mod events;
 pub mod gnupg;
+pub mod history_download;
 pub mod http_sink;
 pub mod memory;
 pub mod notifications;

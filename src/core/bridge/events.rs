@@ -155,6 +155,9 @@ pub enum Event {
         /// They arrived just now (not from the archive, not our own
         /// sending): worth a notification.
         live: bool,
+        /// Those stamped before this (ms since the epoch) are history,
+        /// stored as read (0: none).
+        read_before: i64,
     },
     /// One of our messages moved on (sent, acked, received, displayed).
     MessageStateChanged {

@@ -49,6 +49,7 @@ impl Worker {
                         Ok(vec![Event::MessagesAdded {
                             jid: account.clone(),
                             live: false,
+                            read_before: 0,
                             messages: vec![StoredMessage {
                                 id,
                                 message,

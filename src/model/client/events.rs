@@ -17,7 +17,7 @@ use crate::{
 use super::Client;
 
 impl Client {
-    fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage], live: bool) {
+    fn on_messages_added(&self, jid: &BareJid, messages: &[StoredMessage], live: bool, read_before: i64) {
         let account = self.account_or_insert(jid, false);
         if live {
             for m in messages.iter().filter(|m| !m.message.outgoing) {
@@ -37,7 +37,12 @@ impl Client {
             .as_ref()
             .filter(|(a, _)| a == &account)
             .and_then(|(_, list)| list.peer());
-        conversation_list::record(&account.conversations(), messages, open_peer.as_ref());
+        conversation_list::record(
+            &account.conversations(),
+            messages,
+            open_peer.as_ref(),
+            read_before,
+        );
         let mut peers: Vec<&str> = messages.iter().map(|m| m.message.peer.as_str()).collect();
         peers.dedup();
         for peer in peers {
@@ -133,7 +138,12 @@ impl Client {
             Event::PresenceChanged { jid, presence } => {
                 self.account_or_insert(&jid, false).apply_presence(&presence);
             }
-            Event::MessagesAdded { jid, messages, live } => self.on_messages_added(&jid, &messages, live),
+            Event::MessagesAdded {
+                jid,
+                messages,
+                live,
+                read_before,
+            } => self.on_messages_added(&jid, &messages, live, read_before),
             Event::MessageStateChanged {
                 jid,
                 origin_id,

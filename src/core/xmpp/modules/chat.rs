@@ -280,6 +280,10 @@ pub fn persist(
             jid: account.clone(),
             messages: added,
             live: batch.iter().all(|(_, source)| *source != Source::Archive),
+            read_before: match placement {
+                Placement::CatchUpPage { read_before, .. } => read_before,
+                _ => 0,
+            },
         });
     }
     for id in reflected {

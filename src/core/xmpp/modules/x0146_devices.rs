@@ -260,6 +260,7 @@ async fn on_message(ctx: &SessionContext, incoming: Incoming) -> Flow<Incoming> 
                 jid: ctx.account.clone(),
                 messages: vec![message],
                 live: true,
+                read_before: 0,
             });
         }
         Ok(None) => tracing::debug!(%device, "a forwarded message was stored already"),

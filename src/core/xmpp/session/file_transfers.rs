@@ -238,6 +238,7 @@ async fn send_file_message(
         jid: ctx.account.clone(),
         messages: vec![added],
         live: false,
+        read_before: 0,
     });
     ctx.out.flush_outbox();
     Ok(())
@@ -318,7 +319,10 @@ pub async fn accept_offered(ctx: &SessionContext, events: &[Event]) {
         .iter()
         .filter_map(|e| match e {
             Event::MessagesAdded {
-                messages, live: true, ..
+                messages,
+                live: true,
+                read_before: 0,
+                ..
             } => Some(messages),
             _ => None,
         })
