@@ -190,6 +190,13 @@ pub fn run_account(profile_dir: PathBuf, command: AccountCommand) -> Result<Stri
                     &jid,
                 ))
                 .map_err(|e| e.to_string())?;
+            runtime
+                .block_on(credentials::forget_fast_token(
+                    &profile,
+                    stored.password_storage,
+                    &jid,
+                ))
+                .map_err(|e| e.to_string())?;
             store.remove_account(&jid).map_err(|e| e.to_string())?;
             Ok(gettext_f("Removed {jid}.", &[("jid", jid.as_str())]))
         }

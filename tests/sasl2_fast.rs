@@ -109,3 +109,32 @@ async fn a_password_login_over_sasl2_gets_a_token_that_the_next_login_uses() {
     assert!(!renewed.contains("forged"), "the refused token is gone");
     juliet.worker.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reconnection_after_a_cut_proves_the_token_instead_of_the_password() {
+    let server = Prosody::start_with(SASL2_MODULES, "");
+    server.register("juliet", "pw-j");
+    let proxy = support::proxy::CuttableProxy::start(server.c2s_addr()).await;
+    let juliet = online_at(
+        &server,
+        &proxy.addr,
+        support::profiles::fresh("sasl2-fast-cut"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
+    still_answers(&juliet).await;
+    assert_eq!(mechanisms(&server, "sasl2-success"), vec!["SCRAM-SHA-1"]);
+    assert!(proxy.cut() > 0, "a link to cut");
+    // Back online: the next login used the token.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while mechanisms(&server, "sasl2-success").len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "{:?}", server.audit_lines());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    still_answers(&juliet).await;
+    let used = mechanisms(&server, "sasl2-success");
+    assert!(used[1].starts_with("HT-SHA-256-"), "{used:?}");
+    assert_eq!(used.iter().filter(|m| *m == "SCRAM-SHA-1").count(), 1, "{used:?}");
+    juliet.worker.shutdown();
+}
