@@ -260,3 +260,43 @@ async fn an_interrupted_download_resumes_without_gaps_or_duplicates() {
     assert!(ranges[0].reaches_start);
     juliet.worker.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_cut_by_the_network_goes_on_without_gaps_or_duplicates() {
+    let server = server("balcony_archive_delay = 0.05");
+    let proxy = support::proxy::CuttableProxy::start(server.c2s_addr()).await;
+    let profile = support::profiles::fresh("history-cut");
+    let juliet = online_after(
+        &server,
+        &proxy.addr,
+        profile,
+        "juliet",
+        "pw-j",
+        vec![Command::SetHistorySync {
+            jid: "juliet@balcony.test".parse().expect("jid"),
+            choice: HistoryChoice::Everything,
+        }],
+    )
+    .await;
+    // Cut twice while pages are on their way.
+    for at in [300, 900] {
+        wait_for(&juliet.events, Duration::from_secs(60), |ev| match ev {
+            Event::HistoryProgress { messages, .. } if *messages >= at => Some(()),
+            _ => None,
+        })
+        .await;
+        assert!(proxy.cut() > 0, "a link to cut");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while bodies(&juliet).len() < ARCHIVED as usize {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} stored",
+            bodies(&juliet).len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(bodies(&juliet), archived(1), "every message once, in order");
+    juliet.worker.shutdown();
+}
