@@ -353,7 +353,9 @@ async fn catch_up_to(
         let placement = Placement::CatchUpPage {
             base,
             page: done.pages as i64 - 1,
-            read_before: policy.chosen_at,
+            // Archives stamp whole seconds: the choice's second counts
+            // as after it.
+            read_before: policy.chosen_at.div_euclid(1000) * 1000,
         };
         if let Some(first) = results.first() {
             oldest_known = Some(point(first));
