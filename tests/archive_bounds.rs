@@ -7,10 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use balcony::core::{
-    bridge::{Command, Event},
-    xmpp::modules::x0313_mam::MAX_CATCH_UP_PAGES,
-};
+use balcony::core::{bridge::Event, xmpp::modules::x0313_mam::MAX_CATCH_UP_PAGES};
 use support::{
     accounts::{online, Online},
     prosody::Prosody,
@@ -42,16 +39,7 @@ async fn first_catch_up(server: &Prosody, name: &str) -> (usize, usize, Duration
     let (pages, messages) = pages_fetched(&juliet).await;
     let took = started.elapsed();
     // Still a working session afterwards.
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    juliet.send(Command::ServerInfo {
-        jid: juliet.jid.clone(),
-        reply,
-    });
-    tokio::time::timeout(Duration::from_secs(10), answer)
-        .await
-        .expect("answered in time")
-        .expect("answered")
-        .expect("still online");
+    juliet.server_info().await;
     juliet.worker.shutdown();
     (pages, messages, took)
 }

@@ -12,7 +12,7 @@ use balcony::core::{
     xmpp::modules::{
         kontalk_pubkey::{self, KeyCheck},
         kontalk_push::PushProvider,
-        x0092_version::{ServerInfo, UploadOffer},
+        x0092_version::UploadOffer,
     },
 };
 use support::{
@@ -89,15 +89,6 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
-async fn server_info(who: &support::accounts::Online) -> ServerInfo {
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    who.send(Command::ServerInfo {
-        jid: who.jid.clone(),
-        reply,
-    });
-    answer.await.expect("answered").expect("online")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn without_http_upload_files_go_through_kontalks_upload_service() {
     let server = Prosody::start_with(&["balcony_kontalk"], &kontalk_config());
@@ -110,7 +101,7 @@ async fn without_http_upload_files_go_through_kontalks_upload_service() {
     romeo.send(Command::SetDownloadDirectory {
         path: Some(downloads.clone()),
     });
-    let info = server_info(&juliet).await;
+    let info = juliet.server_info().await;
     assert_eq!(info.upload, Some(UploadOffer::Kontalk));
 
     let song = scratch("kontalk-src").join("ballad for juliet.ogg");
@@ -168,7 +159,7 @@ async fn the_push_providers_and_the_upload_limit_are_in_the_server_info() {
     let kontalk = Prosody::start_with(&["balcony_kontalk"], &kontalk_config());
     kontalk.register("juliet", "pw");
     let juliet = online(&kontalk, "kontalk-push", "juliet", "pw").await;
-    let info = server_info(&juliet).await;
+    let info = juliet.server_info().await;
     assert_eq!(
         info.push,
         Some(vec![PushProvider {
@@ -181,7 +172,7 @@ async fn the_push_providers_and_the_upload_limit_are_in_the_server_info() {
     let plain = Prosody::start_with(&[], &uploads_config(5 * 1024 * 1024));
     plain.register("romeo", "pw");
     let romeo = online(&plain, "kontalk-no-push", "romeo", "pw").await;
-    let info = server_info(&romeo).await;
+    let info = romeo.server_info().await;
     assert_eq!(info.push, None);
     assert_eq!(
         info.upload,

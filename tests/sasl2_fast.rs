@@ -11,7 +11,7 @@ mod support;
 
 use std::time::Duration;
 
-use balcony::core::{bridge::Command, credentials::PasswordFile};
+use balcony::core::credentials::PasswordFile;
 use support::{accounts::online_at, prosody::Prosody};
 
 const SASL2_MODULES: &[&str] = &[
@@ -32,19 +32,6 @@ fn mechanisms(server: &Prosody, what: &str) -> Vec<String> {
         .collect()
 }
 
-async fn still_answers(who: &support::accounts::Online) {
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    who.send(Command::ServerInfo {
-        jid: who.jid.clone(),
-        reply,
-    });
-    tokio::time::timeout(Duration::from_secs(10), answer)
-        .await
-        .expect("answered in time")
-        .expect("answered")
-        .expect("online");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_password_login_over_sasl2_gets_a_token_that_the_next_login_uses() {
     let server = Prosody::start_with(SASL2_MODULES, "");
@@ -53,7 +40,7 @@ async fn a_password_login_over_sasl2_gets_a_token_that_the_next_login_uses() {
 
     // First login: the password, over SASL2 (SCRAM), asking for a token.
     let juliet = online_at(&server, &server.c2s_addr(), profile.clone(), "juliet", "pw-j").await;
-    still_answers(&juliet).await;
+    juliet.server_info().await;
     assert_eq!(mechanisms(&server, "sasl2-success"), vec!["SCRAM-SHA-1"]);
     assert!(
         mechanisms(&server, "auth-attempt").is_empty(),
@@ -78,7 +65,7 @@ async fn a_password_login_over_sasl2_gets_a_token_that_the_next_login_uses() {
     // Next start: the token, one round trip, nothing from the password.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let juliet = online_at(&server, &server.c2s_addr(), profile.clone(), "juliet", "pw-j").await;
-    still_answers(&juliet).await;
+    juliet.server_info().await;
     // (The stored account connects at start, and the helper adds it
     // again: a login or two, each with the token.)
     let used = mechanisms(&server, "sasl2-success");
@@ -92,7 +79,7 @@ async fn a_password_login_over_sasl2_gets_a_token_that_the_next_login_uses() {
     let forged = kept.replace("secret-token:fast-", "secret-token:fast-forged");
     std::fs::write(&token_file, forged).expect("forge");
     let juliet = online_at(&server, &server.c2s_addr(), profile.clone(), "juliet", "pw-j").await;
-    still_answers(&juliet).await;
+    juliet.server_info().await;
     assert!(
         mechanisms(&server, "sasl2-failure")
             .iter()
@@ -123,7 +110,7 @@ async fn a_reconnection_after_a_cut_proves_the_token_instead_of_the_password() {
         "pw-j",
     )
     .await;
-    still_answers(&juliet).await;
+    juliet.server_info().await;
     assert_eq!(mechanisms(&server, "sasl2-success"), vec!["SCRAM-SHA-1"]);
     assert!(proxy.cut() > 0, "a link to cut");
     // Back online: the next login used the token.
@@ -132,7 +119,7 @@ async fn a_reconnection_after_a_cut_proves_the_token_instead_of_the_password() {
         assert!(std::time::Instant::now() < deadline, "{:?}", server.audit_lines());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    still_answers(&juliet).await;
+    juliet.server_info().await;
     let used = mechanisms(&server, "sasl2-success");
     assert!(used[1].starts_with("HT-SHA-256-"), "{used:?}");
     assert_eq!(used.iter().filter(|m| *m == "SCRAM-SHA-1").count(), 1, "{used:?}");

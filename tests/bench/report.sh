@@ -11,21 +11,12 @@ done
 # run says so (its log is kept) instead of hiding the figures after it.
 cargo bench --locked --bench upload 2>target/bench-upload.log | grep '^bench:' ||
 	echo "bench: upload error MB/s budget >= 80 % of curl error (the run failed; see target/bench-upload.log)"
-# The UI figures need a display: a private Xvfb and D-Bus session.
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
-	cargo bench --locked --bench ui_start 2>/dev/null | grep '^bench:'
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
-	cargo bench --locked --bench form_render 2>/dev/null | grep '^bench:'
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
-	cargo bench --locked --bench main_stall 2>/dev/null | grep '^bench:'
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
-	cargo bench --locked --bench login 2>/dev/null | grep '^bench:'
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-	env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
-	cargo bench --locked --bench first_sync 2>/dev/null | grep '^bench:'
+# The UI figures need a display: each bench in a private Xvfb and D-Bus
+# session.
+for b in ui_start form_render main_stall login first_sync; do
+	xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+		env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
+		cargo bench --locked --bench "$b" 2>/dev/null | grep '^bench:'
+done
 # Budgets of open issues, not measured yet (docs/PERFORMANCE.md).
 na omemo ms "<= 1 per message" "issue 18: 1,000 messages to 3 devices"

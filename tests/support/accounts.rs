@@ -173,6 +173,21 @@ impl Online {
     pub fn send(&self, command: Command) {
         self.worker.send(command);
     }
+
+    /// What the server runs and offers, asked over the session (so also a
+    /// check that the session still answers), within 10 s.
+    pub async fn server_info(&self) -> balcony::core::xmpp::modules::x0092_version::ServerInfo {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Command::ServerInfo {
+            jid: self.jid.clone(),
+            reply,
+        });
+        tokio::time::timeout(Duration::from_secs(10), answer)
+            .await
+            .expect("answered in time")
+            .expect("answered")
+            .expect("online")
+    }
 }
 
 /// `n` contacts `contact{i}@{domain}` named "Contact number {i}", in ten

@@ -93,6 +93,33 @@ pub struct SaslChoice {
     pub binding: BindingUse,
 }
 
+impl SaslChoice {
+    /// What the SASL layer gets for this choice, from the TLS session's
+    /// `binding`.
+    fn channel_binding(self, binding: ChannelBinding) -> ChannelBinding {
+        match self.binding {
+            BindingUse::TlsExporter => binding,
+            BindingUse::ServerLacks => ChannelBinding::Unsupported,
+            BindingUse::No => ChannelBinding::None,
+        }
+    }
+
+    /// A refusal after a binding attempt is the binding's, never a wrong
+    /// password.
+    fn explain_refusal(self, e: ConnectError) -> ConnectError {
+        match (e, self.binding) {
+            (ConnectError::AuthenticationFailed { condition }, BindingUse::TlsExporter) => {
+                ConnectError::ChannelBindingRefused {
+                    mechanism: self.mechanism.to_owned(),
+                    binding: "tls-exporter".to_owned(),
+                    condition,
+                }
+            }
+            (other, _) => other,
+        }
+    }
+}
+
 fn type_name(t: &sasl_cb::Type) -> &'static str {
     match t {
         sasl_cb::Type::TlsUnique => "tls-unique",
@@ -272,11 +299,7 @@ async fn login_sasl2(
     let creds = Credentials::default()
         .with_username(username)
         .with_password(password.expose())
-        .with_channel_binding(match choice.binding {
-            BindingUse::TlsExporter => binding,
-            BindingUse::ServerLacks => ChannelBinding::Unsupported,
-            BindingUse::No => ChannelBinding::None,
-        });
+        .with_channel_binding(choice.channel_binding(binding));
     let login = Sasl2Login {
         mechanism: password_mechanism(choice, creds)?,
         user_agent: client.user_agent.clone(),
@@ -285,16 +308,7 @@ async fn login_sasl2(
     };
     let done = x0388_sasl2::authenticate(&mut stream, capture, login)
         .await
-        .map_err(|e| match (e, choice.binding) {
-            (ConnectError::AuthenticationFailed { condition }, BindingUse::TlsExporter) => {
-                ConnectError::ChannelBindingRefused {
-                    mechanism: choice.mechanism.to_owned(),
-                    binding: "tls-exporter".to_owned(),
-                    condition,
-                }
-            }
-            (other, _) => other,
-        })?;
+        .map_err(|e| choice.explain_refusal(e))?;
     if let Some(token) = done.token {
         client.fast.replace(token);
     }
@@ -331,29 +345,16 @@ async fn login_inner(
     let announced = features.sasl_cb.as_ref().map(|cb| cb.types.as_slice());
     let have_exporter = matches!(binding, ChannelBinding::TlsExporter(_));
     let choice = choose_mechanism(&features.sasl_mechanisms, announced, have_exporter)?;
-    let binding = match choice.binding {
-        BindingUse::TlsExporter => binding,
-        BindingUse::ServerLacks => ChannelBinding::Unsupported,
-        BindingUse::No => ChannelBinding::None,
-    };
+    let binding = choice.channel_binding(binding);
     let username = jid.node().map(|n| n.as_str()).unwrap_or_default();
     let creds = Credentials::default()
         .with_username(username)
         .with_password(password.expose())
         .with_channel_binding(binding);
     let only = BTreeSet::from([choice.mechanism.to_owned()]);
-    let stream = tokio_xmpp::client_login(stream, only, creds).await.map_err(|e| {
-        match (classify(e), choice.binding) {
-            (ConnectError::AuthenticationFailed { condition }, BindingUse::TlsExporter) => {
-                ConnectError::ChannelBindingRefused {
-                    mechanism: choice.mechanism.to_owned(),
-                    binding: "tls-exporter".to_owned(),
-                    condition,
-                }
-            }
-            (other, _) => other,
-        }
-    })?;
+    let stream = tokio_xmpp::client_login(stream, only, creds)
+        .await
+        .map_err(|e| choice.explain_refusal(classify(e)))?;
     let stream = stream
         .send_header(StreamHeader {
             to: Some(Cow::Borrowed(jid.domain().as_str())),
