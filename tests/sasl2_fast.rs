@@ -46,9 +46,28 @@ async fn a_password_login_over_sasl2_gets_a_token_that_the_next_login_uses() {
         mechanisms(&server, "auth-attempt").is_empty(),
         "no RFC 6120 <auth/> when SASL2 is offered"
     );
+    // Bound in the same step (Bind2): no bind request reached the server,
+    // the server made the resource from our tag, and the session works on
+    // it (the server info above came back over it).
+    let audit = server.audit_lines();
+    assert!(
+        audit.iter().any(|l| l.contains("bind2-request tag=Balcony")),
+        "{audit:?}"
+    );
+    assert!(!audit.iter().any(|l| l.contains("bind-iq")), "{audit:?}");
+    let bound: Vec<&String> = audit
+        .iter()
+        .filter(|l| l.contains("balcony-audit: bound jid="))
+        .collect();
+    assert_eq!(bound.len(), 1, "{audit:?}");
+    assert!(bound[0].contains("juliet@balcony.test/Balcony~"), "{bound:?}");
     let token_file = PasswordFile::fast_tokens(&profile).path(&juliet.jid);
     let kept = std::fs::read_to_string(&token_file).expect("the token is kept");
-    assert!(kept.contains("secret-token:fast-"), "a token from mod_sasl2_fast");
+    assert!(
+        kept.contains("secret-token:fast-"),
+        "a token from mod_sasl2_fast: {}",
+        kept.len()
+    );
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&token_file).expect("meta").permissions().mode();
@@ -123,5 +142,13 @@ async fn a_reconnection_after_a_cut_proves_the_token_instead_of_the_password() {
     let used = mechanisms(&server, "sasl2-success");
     assert!(used[1].starts_with("HT-SHA-256-"), "{used:?}");
     assert_eq!(used.iter().filter(|m| *m == "SCRAM-SHA-1").count(), 1, "{used:?}");
+    // Bind2 only on the first login: the reconnection may resume the
+    // session (XEP-0198), which a session bound by Bind2 could not.
+    let audit = server.audit_lines();
+    assert_eq!(
+        audit.iter().filter(|l| l.contains("bind2-request")).count(),
+        1,
+        "{audit:?}"
+    );
     juliet.worker.shutdown();
 }

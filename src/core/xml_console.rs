@@ -149,6 +149,16 @@ impl Splitter {
         }
     }
 
+    /// A splitter picked up between two elements of a stream, masking
+    /// nothing: for the login's bind answer
+    /// ([`crate::core::xmpp::connection::login_capture`]).
+    pub fn unmasked_mid_stream(direction: Direction) -> Self {
+        Self {
+            masking: false,
+            ..Self::new(direction, false)
+        }
+    }
+
     /// Whether the splitter stands between two top-level elements of a
     /// stream (nothing of an element read but not yet emitted).
     pub fn between_elements(&self) -> bool {

@@ -36,3 +36,28 @@ module:hook("sasl2/c2s/failure", function(event)
 	module:log("info", "balcony-audit: sasl2-failure mechanism=%s condition=%s",
 		tostring(mech), tostring(event.message));
 end, 2000);
+
+-- Resource binding: a Bind2 request inside <authenticate/> (XEP-0386) and
+-- every RFC 6120 bind request, so that a test can tell which one bound.
+module:hook_tag("urn:xmpp:sasl:2", "authenticate", function(session, auth)
+	if auth:get_child("bind", "urn:xmpp:bind:0") then
+		module:log("info", "balcony-audit: bind2-request tag=%s",
+			tostring(auth:get_child("bind", "urn:xmpp:bind:0"):get_child_text("tag")));
+	end
+end, 1000);
+
+module:hook("stanza/iq/urn:ietf:params:xml:ns:xmpp-bind:bind", function()
+	module:log("info", "balcony-audit: bind-iq");
+end, 1000);
+
+module:hook("iq-set/bare/urn:ietf:params:xml:ns:xmpp-bind:bind", function()
+	module:log("info", "balcony-audit: bind-iq");
+end, 1000);
+
+module:hook("iq-set/host/urn:ietf:params:xml:ns:xmpp-bind:bind", function()
+	module:log("info", "balcony-audit: bind-iq");
+end, 1000);
+
+module:hook("resource-bind", function(event)
+	module:log("info", "balcony-audit: bound jid=%s", tostring(event.session.full_jid));
+end);

@@ -60,6 +60,7 @@ impl Peer {
             &Password::new(password),
             &login::ClientIdentity::ephemeral(),
             TIMEOUTS,
+            false,
         )
         .await
         .unwrap_or_else(|e| panic!("peer {user} could not log in: {e}"));

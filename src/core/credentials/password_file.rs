@@ -48,7 +48,9 @@ impl PasswordFile {
     pub fn save(&self, jid: &BareJid, password: &Password) -> Result<(), CredentialError> {
         create_private_dir(&self.dir)?;
         let path = self.path(jid);
-        let tmp = path.with_extension("tmp");
+        // Each kind of file its own temporary name: a password and a token
+        // saved at the same moment must not swap contents.
+        let tmp = path.with_extension(format!("{}.tmp", self.extension));
         let mut options = fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -113,6 +115,27 @@ mod tests {
         assert_eq!(files.load(&jid).expect("load").expose(), "s3cret\nwith newline");
         files.forget(&jid).expect("forget");
         assert!(matches!(files.load(&jid), Err(CredentialError::Missing(_))));
+        fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_password_and_a_token_saved_at_once_stay_apart() {
+        let dir = std::env::temp_dir().join(format!("balcony-pwfile-race-{}", std::process::id()));
+        let profile = Profile::open(&dir).expect("profile");
+        let jid = BareJid::from_str("juliet@capulet.lit").expect("jid");
+        for round in 0..200 {
+            let (passwords, tokens) = (PasswordFile::new(&profile), PasswordFile::fast_tokens(&profile));
+            let (a, b) = (jid.clone(), jid.clone());
+            let one =
+                std::thread::spawn(move || passwords.save(&a, &Password::new(format!("password {round}"))));
+            let two = std::thread::spawn(move || tokens.save(&b, &Password::new(format!("token {round}"))));
+            one.join().expect("thread").expect("save");
+            two.join().expect("thread").expect("save");
+            let password = PasswordFile::new(&profile).load(&jid).expect("password");
+            let token = PasswordFile::fast_tokens(&profile).load(&jid).expect("token");
+            assert_eq!(password.expose(), format!("password {round}"));
+            assert_eq!(token.expose(), format!("token {round}"));
+        }
         fs::remove_dir_all(dir).ok();
     }
 }

@@ -193,6 +193,8 @@ pub fn reconnector(
                     &spec.password,
                     &spec.client,
                     spec.timeouts,
+                    // Bind2 only where nothing can be resumed.
+                    !logged_in_once.load(Ordering::SeqCst),
                 )
                 .await
                 {
@@ -204,7 +206,7 @@ pub fn reconnector(
                         let conn = Connection {
                             stream: done.stream,
                             features: done.features,
-                            identity: spec.jid.clone(),
+                            identity: done.bound.clone().unwrap_or_else(|| spec.jid.clone()),
                         };
                         watch.login_handed_over();
                         if slot.send(conn).is_err() {

@@ -28,6 +28,7 @@ use crate::core::xmpp::connection::{
     connector::AccountConnector,
     error::ConnectError,
     login_capture::LoginCapture,
+    x0386_bind2,
     x0388_sasl2::{self, Sasl2Login},
     x0484_fast::{self, FastTokens, HashedToken},
 };
@@ -209,6 +210,18 @@ pub struct LoggedIn {
     pub stream: XmppStream,
     /// The SASL mechanism that was used.
     pub mechanism: &'static str,
+    /// The full JID bound with Bind2 during the login, if it was.
+    pub bound: Option<Jid>,
+}
+
+/// After a Bind2 login, the bound JID; the stanza stream's bind request
+/// is answered by the capture.
+fn hand_over_bound(done: &mut x0388_sasl2::Sasl2Done, capture: &LoginCapture) -> Option<Jid> {
+    if !done.bound {
+        return None;
+    }
+    x0386_bind2::hand_over(&mut done.features, &done.identity, capture);
+    Some(done.identity.clone())
 }
 
 /// The SASL mechanism `choice` for SASL2, from `creds`.
@@ -242,6 +255,7 @@ async fn login_sasl2(
     jid: &Jid,
     password: &Password,
     client: &ClientIdentity,
+    inline_bind: bool,
 ) -> Result<LoggedIn, ConnectError> {
     let Some(offer) = features.sasl2.as_ref() else {
         return Err(ConnectError::Protocol {
@@ -255,6 +269,7 @@ async fn login_sasl2(
         .filter_map(|p| tokio_xmpp::parsers::fast::FastQuery::try_from(p.clone()).ok())
         .flat_map(|q| q.mechanisms.into_iter().map(|m| m.0))
         .collect();
+    let bind = inline_bind && x0386_bind2::offered(features);
     let username = jid.node().map(|n| n.as_str()).unwrap_or_default();
     let have_exporter = matches!(binding, ChannelBinding::TlsExporter(_));
     let usable_token = client.fast.current().filter(|t| {
@@ -272,17 +287,20 @@ async fn login_sasl2(
                 user_agent: client.user_agent.clone(),
                 request_token: None,
                 with_token: true,
+                bind,
             };
             return match x0388_sasl2::authenticate(&mut stream, capture, login).await {
-                Ok(done) => {
-                    if let Some(new) = done.token {
+                Ok(mut done) => {
+                    if let Some(new) = done.token.take() {
                         client.fast.replace(new);
                     }
-                    tracing::info!(%jid, mechanism = name, "authenticated with a FAST token (SASL2)");
+                    let bound = hand_over_bound(&mut done, capture);
+                    tracing::info!(%jid, mechanism = name, bind2 = bound.is_some(), "authenticated with a FAST token (SASL2)");
                     Ok(LoggedIn {
                         features: done.features,
                         stream: stream.box_stream(),
                         mechanism: name,
+                        bound,
                     })
                 }
                 Err(e @ ConnectError::FastTokenRefused { .. }) => {
@@ -305,18 +323,21 @@ async fn login_sasl2(
         user_agent: client.user_agent.clone(),
         request_token: x0484_fast::choose(&fast_offered, have_exporter),
         with_token: false,
+        bind,
     };
-    let done = x0388_sasl2::authenticate(&mut stream, capture, login)
+    let mut done = x0388_sasl2::authenticate(&mut stream, capture, login)
         .await
         .map_err(|e| choice.explain_refusal(e))?;
-    if let Some(token) = done.token {
+    if let Some(token) = done.token.take() {
         client.fast.replace(token);
     }
-    tracing::info!(%jid, mechanism = choice.mechanism, binding = ?choice.binding, "authenticated (SASL2)");
+    let bound = hand_over_bound(&mut done, capture);
+    tracing::info!(%jid, mechanism = choice.mechanism, binding = ?choice.binding, bind2 = bound.is_some(), "authenticated (SASL2)");
     Ok(LoggedIn {
         features: done.features,
         stream: stream.box_stream(),
         mechanism: choice.mechanism,
+        bound,
     })
 }
 
@@ -326,6 +347,7 @@ async fn login_inner(
     password: &Password,
     client: &ClientIdentity,
     timeouts: Timeouts,
+    inline_bind: bool,
 ) -> Result<LoggedIn, ConnectError> {
     let classify = |e: tokio_xmpp::Error| ConnectError::classify(e, connector.tls().take_rejected());
     let (pending, binding) = connector
@@ -335,8 +357,22 @@ async fn login_inner(
     let capture = connector.take_capture();
     let (features, stream) = pending.recv_features().await.map_err(|e| classify(e.into()))?;
     if let (Some(capture), Some(_)) = (&capture, &features.sasl2) {
-        let done = login_sasl2(stream, &features, capture, binding, jid, password, client).await;
-        capture.disarm();
+        let done = login_sasl2(
+            stream,
+            &features,
+            capture,
+            binding,
+            jid,
+            password,
+            client,
+            inline_bind,
+        )
+        .await;
+        // After a Bind2 login the capture disarms itself once it answered
+        // the bind request.
+        if !matches!(done, Ok(LoggedIn { bound: Some(_), .. })) {
+            capture.disarm();
+        }
         return done;
     }
     if let Some(capture) = &capture {
@@ -369,20 +405,25 @@ async fn login_inner(
         features,
         stream: stream.box_stream(),
         mechanism: choice.mechanism,
+        bound: None,
     })
 }
 
-/// Connects and authenticates once, within [`LOGIN_TIMEOUT`].
+/// Connects and authenticates once, within [`LOGIN_TIMEOUT`]. With
+/// `inline_bind`, a resource is bound during a SASL2 login where the
+/// server offers Bind2 (not on a reconnection that may resume the
+/// session: a bound session cannot resume another).
 pub async fn login(
     connector: &AccountConnector,
     jid: &Jid,
     password: &Password,
     client: &ClientIdentity,
     timeouts: Timeouts,
+    inline_bind: bool,
 ) -> Result<LoggedIn, ConnectError> {
     tokio::time::timeout(
         LOGIN_TIMEOUT,
-        login_inner(connector, jid, password, client, timeouts),
+        login_inner(connector, jid, password, client, timeouts, inline_bind),
     )
     .await
     .unwrap_or(Err(ConnectError::Timeout))

@@ -6,6 +6,9 @@
 //!
 //! tokio-xmpp 6's stream cannot read SASL2 nonzas: the connection's
 //! [`LoginCapture`] keeps them and hands the reader a stand-in for each.
+//!
+//! Where the server offers Bind2 ([`x0386_bind2`]) the resource is bound
+//! in the same step.
 
 use futures::{SinkExt, StreamExt};
 use sasl::client::Mechanism;
@@ -17,7 +20,7 @@ use tokio_xmpp::{
 };
 
 use crate::core::xmpp::connection::{
-    error::ConnectError, login_capture::LoginCapture, x0484_fast::FastToken,
+    error::ConnectError, login_capture::LoginCapture, x0386_bind2, x0484_fast::FastToken,
 };
 
 /// SASL2 steps a login takes at most (SCRAM needs two).
@@ -33,6 +36,8 @@ pub struct Sasl2Login {
     pub request_token: Option<&'static str>,
     /// Authenticating with a FAST token (its mechanism is `mechanism`).
     pub with_token: bool,
+    /// Bind a resource in the same step (XEP-0386).
+    pub bind: bool,
 }
 
 /// What a successful SASL2 login gave.
@@ -44,6 +49,8 @@ pub struct Sasl2Done {
     pub identity: Jid,
     /// A new FAST token, when one was asked for or rotated.
     pub token: Option<FastToken>,
+    /// The server bound a resource with Bind2: `identity` is the full JID.
+    pub bound: bool,
 }
 
 /// Reads an element the capture kept: its text is a top-level child of
@@ -133,6 +140,9 @@ where
             .into(),
         );
     }
+    if login.bind {
+        payloads.push(x0386_bind2::request());
+    }
     if let Some(mechanism) = login.request_token {
         payloads.push(
             fast::RequestToken {
@@ -188,6 +198,11 @@ where
                         token.expiry.0.timestamp_millis(),
                     ))
                 });
+                let bound =
+                    login.bind && x0386_bind2::bound(&success.payloads, &success.authorization_identifier);
+                if login.bind && !bound {
+                    tracing::info!("the server did not bind with Bind2; binding after the login");
+                }
                 let features = next_captured(stream, capture).await?;
                 if features.name() != "features" {
                     return Err(protocol(format!(
@@ -200,6 +215,7 @@ where
                     features,
                     identity: success.authorization_identifier,
                     token,
+                    bound,
                 });
             }
             "failure" => {
