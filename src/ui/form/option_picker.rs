@@ -50,6 +50,48 @@ impl Picker {
     }
 }
 
+/// Options put in the list per main-loop turn while it has few rows.
+const CHUNK: usize = 12;
+/// GTK 4.8's list view makes a row for up to this many items around what
+/// it shows, whatever its height; beyond it more items cost no rows.
+const ROWS_MADE: usize = 200;
+
+/// Puts the indices `0..count` into `list`: the first screenful now, then
+/// a chunk per idle turn, so that no frame has to make a hundred rows at
+/// once; past [`ROWS_MADE`] the rest in one go.
+fn fill_gradually(list: &gtk::StringList, count: usize) {
+    let add = |list: &gtk::StringList, from: usize, to: usize| {
+        let items: Vec<String> = (from..to).map(|i| i.to_string()).collect();
+        let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+        list.splice(from as u32, 0, &refs);
+    };
+    let first = count.min(CHUNK);
+    add(list, 0, first);
+    if first == count {
+        return;
+    }
+    let weak = list.downgrade();
+    let next = std::cell::Cell::new(first);
+    glib::idle_add_local_full(glib::Priority::DEFAULT_IDLE, move || {
+        let Some(list) = weak.upgrade() else {
+            return glib::ControlFlow::Break;
+        };
+        let from = next.get();
+        let to = if from >= ROWS_MADE {
+            count
+        } else {
+            (from + CHUNK).min(count)
+        };
+        add(&list, from, to);
+        next.set(to);
+        if to >= count {
+            glib::ControlFlow::Break
+        } else {
+            glib::ControlFlow::Continue
+        }
+    });
+}
+
 /// The picker for `field` over `options`; `multi` allows several choices.
 pub fn editor(
     field: &Field,
@@ -80,9 +122,8 @@ pub fn editor(
         .name(format!("{}:search", widget_name(field)))
         .build();
 
-    let indices: Vec<String> = (0..picker.options.len()).map(|i| i.to_string()).collect();
-    let refs: Vec<&str> = indices.iter().map(String::as_str).collect();
-    let all = gtk::StringList::new(&refs);
+    let all = gtk::StringList::new(&[]);
+    fill_gradually(&all, picker.options.len());
     let query = Rc::new(RefCell::new(String::new()));
     let filter = {
         let (options, query) = (picker.options.clone(), query.clone());
