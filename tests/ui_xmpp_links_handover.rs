@@ -62,7 +62,8 @@ fn a_second_instance_hands_its_link_over_and_the_user_picks_the_account() {
     server.register("romeo", "pw-r");
     let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ui-handover-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
-    let dir = home.join("profile");
+    // The profile the second process opens by default, as on a desktop.
+    let dir = home.join("data").join("balcony");
     std::fs::create_dir_all(&home).expect("home");
     let dir_str = dir.to_str().expect("utf-8");
     for (user, pw) in [("juliet", "pw-j"), ("romeo", "pw-r")] {
@@ -82,6 +83,13 @@ fn a_second_instance_hands_its_link_over_and_the_user_picks_the_account() {
     // The running app: unique, as started from the desktop.
     let profile = Profile::open(&dir).expect("profile");
     let app = balcony::ui::Application::new(profile, false);
+    // As `balcony` itself starts: the worker before GTK's start-up, with
+    // the profile's instance lock.
+    app.start_client_early();
+    assert!(
+        Profile::open(&dir).expect("profile").lock_instance().is_none(),
+        "the running app holds the profile: a second process starts no worker on it"
+    );
     app.register(None::<&gtk::gio::Cancellable>).expect("register");
     assert!(!app.is_remote(), "this process is the primary instance");
     app.activate();
@@ -108,6 +116,7 @@ fn a_second_instance_hands_its_link_over_and_the_user_picks_the_account() {
         "xmpp:nurse@balcony.test?message;body=Good%20morrow%2C%20Nurse",
     );
     wait_for_exit(child);
+
     pump_until("the account chooser", WAIT, || {
         dialog_of::<adw::MessageDialog>(&window).is_some_and(|d| d.widget_name() == "link-account-dialog")
     });

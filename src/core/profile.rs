@@ -42,6 +42,33 @@ impl Profile {
     pub fn settings_path(&self) -> PathBuf {
         self.dir.join("settings.ini")
     }
+
+    /// The profile's instance lock, if no other process holds it: the app
+    /// that gets it is the only one running on this profile. Released when
+    /// the returned value is dropped (or the process ends).
+    pub fn lock_instance(&self) -> Option<InstanceLock> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join("instance.lock"))
+            .ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                return None;
+            }
+        }
+        Some(InstanceLock { _file: file })
+    }
+}
+
+/// Held while this process is the app running on a profile.
+#[derive(Debug)]
+pub struct InstanceLock {
+    _file: fs::File,
 }
 
 /// Creates `dir` (and parents) with mode 0700 for the last component.
@@ -63,6 +90,17 @@ mod tests {
         let mode = fs::metadata(profile.dir()).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
         assert!(profile.database_path().ends_with("balcony.sqlite"));
+        fs::remove_dir_all(base).ok();
+    }
+
+    #[test]
+    fn one_instance_lock_per_profile_at_a_time() {
+        let base = std::env::temp_dir().join(format!("balcony-profile-lock-{}", std::process::id()));
+        let profile = Profile::open(&base).expect("profile");
+        let held = profile.lock_instance().expect("free at first");
+        assert!(profile.lock_instance().is_none(), "held");
+        drop(held);
+        assert!(profile.lock_instance().is_some(), "free again");
         fs::remove_dir_all(base).ok();
     }
 }

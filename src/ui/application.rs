@@ -19,6 +19,11 @@ mod imp {
         pub explicit_profile: OnceCell<bool>,
         /// The client, created on first activation.
         pub client: RefCell<Option<Client>>,
+        /// The client started before GTK's start-up, for the first
+        /// activation to take.
+        pub early_client: RefCell<Option<Client>>,
+        /// The default profile's instance lock, held while the app runs.
+        pub instance_lock: RefCell<Option<crate::core::profile::InstanceLock>>,
     }
 
     #[glib::object_subclass]
@@ -57,6 +62,7 @@ mod imp {
             if let Some(client) = self.client.take() {
                 client.shutdown();
             }
+            self.obj().stop_early_client();
             self.parent_shutdown();
         }
     }
@@ -90,6 +96,42 @@ impl Application {
         let _ = app.imp().profile.set(profile);
         let _ = app.imp().explicit_profile.set(explicit_profile);
         app
+    }
+
+    /// Starts the client (its worker connects the stored accounts) before
+    /// GTK starts up, so that logging in overlaps it, where this process
+    /// is sure to be the app: an explicit profile is never shared (the app
+    /// is not unique then), the default one when its instance lock is
+    /// free. Otherwise the first activation starts it, as before.
+    pub fn start_client_early(&self) {
+        let imp = self.imp();
+        let Some(profile) = imp.profile.get().cloned() else {
+            return;
+        };
+        if !imp.explicit_profile.get().copied().unwrap_or(false) {
+            match profile.lock_instance() {
+                Some(lock) => {
+                    imp.instance_lock.replace(Some(lock));
+                }
+                // Another process runs on this profile: this one will hand
+                // its arguments to it.
+                None => return,
+            }
+        }
+        match Client::new(profile) {
+            Ok(client) => {
+                imp.early_client.replace(Some(client));
+            }
+            Err(e) => tracing::error!(error = %e, "could not start the worker early"),
+        }
+    }
+
+    /// Stops a client started early that no window took (the process
+    /// handed its arguments to another instance after all).
+    pub fn stop_early_client(&self) {
+        if let Some(client) = self.imp().early_client.take() {
+            client.shutdown();
+        }
     }
 
     fn setup_actions(&self) {
@@ -144,7 +186,8 @@ impl Application {
         let Some(profile) = imp.profile.get().cloned() else {
             return;
         };
-        let client = match Client::new(profile.clone()) {
+        let early = imp.early_client.take();
+        let client = match early.map(Ok).unwrap_or_else(|| Client::new(profile.clone())) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "could not start the worker");

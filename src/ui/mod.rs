@@ -128,5 +128,8 @@ pub fn run(profile_dir: Option<PathBuf>, args: Vec<String>) -> glib::ExitCode {
         }
     };
     let app = Application::new(profile, explicit);
-    app.run_with_args(&args)
+    app.start_client_early();
+    let code = app.run_with_args(&args);
+    app.stop_early_client();
+    code
 }
