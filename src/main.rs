@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use balcony::{cli, i18n};
 
 fn main() -> ExitCode {
+    // Two malloc arenas instead of one per thread that ever allocated
+    // (thirteen after a start): about 1 MB less, no measurable cost.
+    // SAFETY: called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
     balcony::ui::prepare_environment();
     balcony::core::logging::init();
     balcony::core::xmpp::connection::link::quiet_expected_stream_panic();

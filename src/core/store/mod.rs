@@ -106,7 +106,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -16_000)?;
-        conn.pragma_update(None, "mmap_size", 268_435_456)?;
+        // No memory map: a scattered read (the unread count of a long
+        // conversation) mapped most of the file into the process's memory,
+        // up to 12 MB more than the page cache below holds.
+        conn.pragma_update(None, "mmap_size", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
         Ok(Self {
