@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  pkg-config libgtk-4-dev libadwaita-1-dev libsqlite3-dev blueprint-compiler gettext
+  pkg-config libgtk-4-dev libadwaita-1-dev libsqlite3-dev blueprint-compiler gettext libomemo-c-dev
   meson ninja-build desktop-file-utils appstream libglib2.0-bin
   # tests: X server, D-Bus session, XMPP server, screenshots, locales
   xvfb xauth dbus dbus-x11 prosody lua-dbi-sqlite3 ejabberd imagemagick xdotool x11-utils librsvg2-bin locales openssl

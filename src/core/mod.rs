@@ -13,6 +13,7 @@ pub mod history_sync;
 pub mod limits;
 pub mod logging;
 pub mod message;
+pub mod omemo;
 pub mod privacy;
 pub mod profile;
 pub mod redact;

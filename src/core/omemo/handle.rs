@@ -1,0 +1,82 @@
+//! Library objects and buffers owned from Rust: each releases its
+//! reference (or frees, wiping buffers) when dropped.
+
+use super::ffi::{self, signal_buffer, signal_type_base};
+
+/// An owned reference to a reference-counted library object.
+pub struct Owned<T>(*mut T);
+
+impl<T> Owned<T> {
+    /// Takes over the reference `ptr` (from a `_create`, `_deserialize`,
+    /// `generate_` or `encrypt` call); `None` for a null pointer.
+    ///
+    /// # Safety
+    /// `ptr` must be null or an owned reference to a `signal_type_base`
+    /// derived object.
+    pub unsafe fn take(ptr: *mut T) -> Option<Self> {
+        (!ptr.is_null()).then_some(Self(ptr))
+    }
+
+    /// The raw pointer, still owned here.
+    pub fn ptr(&self) -> *mut T {
+        self.0
+    }
+}
+
+impl<T> Drop for Owned<T> {
+    fn drop(&mut self) {
+        // SAFETY: an owned reference, released once.
+        unsafe { ffi::signal_type_unref(self.0.cast::<signal_type_base>()) }
+    }
+}
+
+/// An owned library buffer, wiped when freed.
+pub struct Buffer(*mut signal_buffer);
+
+impl Buffer {
+    /// Takes over `ptr`; `None` for a null pointer.
+    ///
+    /// # Safety
+    /// `ptr` must be null or a buffer this code now owns.
+    pub unsafe fn take(ptr: *mut signal_buffer) -> Option<Self> {
+        (!ptr.is_null()).then_some(Self(ptr))
+    }
+
+    /// Its bytes.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: a live buffer; data and len describe its contents.
+        unsafe {
+            let len = ffi::signal_buffer_len(self.0);
+            let data = ffi::signal_buffer_const_data(self.0);
+            if data.is_null() || len == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(data, len)
+            }
+        }
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        // SAFETY: an owned buffer, freed once.
+        unsafe { ffi::signal_buffer_bzero_free(self.0) }
+    }
+}
+
+/// The bytes of a buffer the library lends (not freed here).
+///
+/// # Safety
+/// `ptr` must be null or a live buffer for the returned lifetime.
+pub unsafe fn borrowed<'a>(ptr: *const signal_buffer) -> &'a [u8] {
+    if ptr.is_null() {
+        return &[];
+    }
+    let len = ffi::signal_buffer_len(ptr);
+    let data = ffi::signal_buffer_const_data(ptr);
+    if data.is_null() || len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(data, len)
+    }
+}
