@@ -17,6 +17,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("avatar_caps", entries::avatar_caps),
     ("store_open", entries::store_open),
     ("stream_depth", entries::stream_depth),
+    ("omemo", entries::omemo),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -35,7 +36,8 @@ fn kept_crashes_and_seeds_run_clean_through_every_target() {
     let mut ran = 0;
     for (name, entry) in TARGETS {
         let kept = files(&root.join("fuzz/regressions").join(name));
-        for input in kept.iter().chain(&seeds) {
+        let own_seeds = files(&root.join("fuzz/seeds").join(name));
+        for input in kept.iter().chain(&own_seeds).chain(&seeds) {
             let data = std::fs::read(input).expect("input");
             entry(&data);
             ran += 1;

@@ -10,6 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use balcony::core::{
     forms::{self, Field, FieldKind, Form, FormKind},
+    omemo::{device::Device, WireVersion},
     store::Store,
     xmpp::{
         connection::depth_limit,
@@ -22,6 +23,7 @@ use balcony::core::{
         modules::x0084_user_avatar,
         modules::x0115_caps,
         modules::x0280_carbons,
+        modules::x0384_omemo_elements,
         modules::x0402_bookmarks,
         session::context::SessionContext,
     },
@@ -265,4 +267,46 @@ pub fn stream_depth(data: &[u8]) {
         .filter(|w| *w == depth_limit::MARKER.as_bytes())
         .count();
     assert!(out.len() <= data.len() + markers * 64);
+}
+
+thread_local! {
+    /// Two devices with a session in each version, made once per thread
+    /// (key generation is slow): what arrives is tried against real
+    /// sessions.
+    static OMEMO: (Device, Device) = {
+        let (alice, bob) = (Device::generate().expect("alice"), Device::generate().expect("bob"));
+        for version in [WireVersion::Legacy, WireVersion::Omemo2] {
+            let bundle = bob.bundle(version).expect("bundle");
+            alice.start_session("bob@balcony.test", &bundle, bundle.pre_keys[0].0).expect("session");
+            let first = alice
+                .encrypt_key(version, "bob@balcony.test", bob.device_id(), &[0u8; 32])
+                .expect("encrypt");
+            bob.decrypt_key(version, "alice@balcony.test", alice.device_id(), &first.data, true)
+                .expect("decrypt");
+        }
+        (alice, bob)
+    };
+}
+
+/// OMEMO input: the elements of both versions (message, device list,
+/// bundle; a bundle read is then used to start a session), and the bytes
+/// themselves as a key exchange and as a message to a device with a live
+/// session, in both versions. Errors are fine; a panic or a crash is not.
+pub fn omemo(data: &[u8]) {
+    OMEMO.with(|(alice, bob)| {
+        if let Some(element) = element(data) {
+            let _ = x0384_omemo_elements::parse_encrypted(&element);
+            let _ = x0384_omemo_elements::parse_device_list(&element);
+            if let Ok(bundle) = x0384_omemo_elements::parse_bundle(&element, 7) {
+                if let Some((id, _)) = bundle.pre_keys.first() {
+                    let _ = alice.start_session("carol@balcony.test", &bundle, *id);
+                }
+            }
+        }
+        for version in [WireVersion::Legacy, WireVersion::Omemo2] {
+            for kex in [true, false] {
+                let _ = bob.decrypt_key(version, "alice@balcony.test", alice.device_id(), data, kex);
+            }
+        }
+    });
 }

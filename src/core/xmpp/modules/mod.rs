@@ -47,6 +47,7 @@ pub mod x0333_markers;
 pub mod x0352_csi;
 pub mod x0359_stanza_ids;
 pub mod x0363_http_upload;
+pub mod x0384_omemo_elements;
 pub mod x0402_bookmarks;
 
 use std::collections::BTreeSet;
