@@ -273,3 +273,72 @@ fn fingerprints_are_grouped_for_reading_aloud() {
         .all(|g| g.len() == 8 && g.chars().all(|c| c.is_ascii_hexdigit())));
     assert!(!format!("{device:?}").contains(&hex::encode(&*device.store().identity_private)));
 }
+
+#[tokio::test]
+async fn keys_and_sessions_survive_a_restart_sealed_in_the_store() {
+    use balcony::core::{
+        credentials::Password,
+        credentials::{self, PasswordStorage},
+        omemo::sealed_state,
+        profile::Profile,
+        store::Store,
+    };
+    use std::str::FromStr;
+    use xmpp_parsers::jid::BareJid;
+
+    let dir = std::env::temp_dir().join(format!("balcony-omemo-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let profile = Profile::open(&dir).expect("profile");
+    let me = BareJid::from_str(ALICE).expect("jid");
+    for version in VERSIONS {
+        let (alice, bob) = (
+            Device::generate().expect("alice"),
+            Device::generate().expect("bob"),
+        );
+        start(version, &alice, &bob);
+        send(version, (&alice, ALICE), (&bob, BOB), "before");
+        send(version, (&bob, BOB), (&alice, ALICE), "before");
+        // The store key where the password is (here the profile's file).
+        let key = sealed_state::new_key().expect("key");
+        credentials::save_omemo_key(
+            &profile,
+            PasswordStorage::ProfileFile,
+            &me,
+            &Password::new(hex::encode(key.as_slice())),
+        )
+        .await
+        .expect("keep the key");
+        let private = alice.store().identity_private.to_vec();
+        let id = alice.device_id();
+        {
+            let store = Store::open(&profile.database_path()).expect("store");
+            alice.save(&store, &me, &key).expect("save");
+        }
+        drop(alice);
+        // The database never holds the private key readable.
+        let database = std::fs::read(profile.database_path()).expect("database");
+        assert!(!database.windows(private.len()).any(|w| w == private.as_slice()));
+
+        // A restart: the key from where it was kept, the state from the store.
+        let kept = credentials::load_omemo_key(&profile, PasswordStorage::ProfileFile, &me)
+            .await
+            .expect("load")
+            .expect("a key");
+        let key: [u8; 32] = hex::decode(kept.expose())
+            .expect("hex")
+            .try_into()
+            .expect("32 bytes");
+        let store = Store::open(&profile.database_path()).expect("store");
+        let alice = Device::load(&store, &me, &key).expect("load").expect("saved");
+        assert_eq!(alice.device_id(), id);
+        assert_eq!(send(version, (&alice, ALICE), (&bob, BOB), "after").0, "after");
+        assert_eq!(send(version, (&bob, BOB), (&alice, ALICE), "after").0, "after");
+        // With another key nothing opens.
+        let wrong = sealed_state::new_key().expect("key");
+        assert_eq!(
+            Device::load(&store, &me, &wrong).unwrap_err(),
+            OmemoError::Corrupted
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -196,6 +196,61 @@ pub async fn forget_fast_token(
     }
 }
 
+/// Keeps `key` (the key the account's OMEMO keys and sessions are
+/// encrypted with in the store) for `jid` where its password lives; with
+/// [`PasswordStorage::None`], nowhere.
+pub async fn save_omemo_key(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+    key: &Password,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => {
+            SecretService::connect()
+                .await?
+                .save_omemo_key(jid, key.expose())
+                .await
+        }
+        PasswordStorage::ProfileFile => PasswordFile::omemo_keys(profile).save(jid, key),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
+/// The OMEMO store key kept for `jid`, if any.
+pub async fn load_omemo_key(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+) -> Result<Option<Password>, CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => Ok(SecretService::connect()
+            .await?
+            .load_omemo_key(jid)
+            .await?
+            .map(Password::new)),
+        PasswordStorage::ProfileFile => match PasswordFile::omemo_keys(profile).load(jid) {
+            Ok(p) => Ok(Some(p)),
+            Err(CredentialError::Missing(_)) => Ok(None),
+            Err(e) => Err(e),
+        },
+        PasswordStorage::None => Ok(None),
+    }
+}
+
+/// Deletes the OMEMO store key kept for `jid`.
+pub async fn forget_omemo_key(
+    profile: &Profile,
+    storage: PasswordStorage,
+    jid: &BareJid,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.forget_omemo_key(jid).await,
+        PasswordStorage::ProfileFile => PasswordFile::omemo_keys(profile).forget(jid),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

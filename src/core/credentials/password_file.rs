@@ -38,6 +38,15 @@ impl PasswordFile {
         }
     }
 
+    /// The files of OMEMO store keys: beside the passwords, readable only
+    /// by the user.
+    pub fn omemo_keys(profile: &Profile) -> Self {
+        Self {
+            extension: "omemo",
+            ..Self::new(profile)
+        }
+    }
+
     /// The file for `jid`; the name is hex so that no JID can escape the folder.
     pub fn path(&self, jid: &BareJid) -> PathBuf {
         self.dir

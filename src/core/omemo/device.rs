@@ -183,6 +183,36 @@ impl Device {
         self.keys.borrow_mut()
     }
 
+    /// Saves the keys and sessions of `account` into `store`, sealed
+    /// under `key` (kept where the password is).
+    pub fn save(
+        &self,
+        store: &crate::core::store::Store,
+        account: &xmpp_parsers::jid::BareJid,
+        key: &[u8; 32],
+    ) -> Result<(), OmemoError> {
+        let sealed = super::sealed_state::seal(&self.keys.borrow(), key)?;
+        store
+            .set_omemo_state(account, &sealed)
+            .map_err(|e| OmemoError::Malformed(format!("could not save the keys: {e}")))
+    }
+
+    /// The device of `account` saved in `store`, opened with `key`; `None`
+    /// when nothing was saved.
+    pub fn load(
+        store: &crate::core::store::Store,
+        account: &xmpp_parsers::jid::BareJid,
+        key: &[u8; 32],
+    ) -> Result<Option<Self>, OmemoError> {
+        let saved = store
+            .omemo_state(account)
+            .map_err(|e| OmemoError::Malformed(format!("could not read the keys: {e}")))?;
+        match saved {
+            Some(sealed) => Ok(Some(Self::restore(super::sealed_state::open(&sealed, key)?)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Our device id.
     pub fn device_id(&self) -> u32 {
         self.keys.borrow().device_id

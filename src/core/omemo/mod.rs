@@ -10,6 +10,7 @@
 //! - [`device`]: our device: keys, bundles, sessions, and the key material
 //!   of a message encrypted to and decrypted from another device.
 //! - [`payload`]: a message's body encrypted with that key material.
+//! - [`sealed_state`]: the keys and sessions as saved, sealed.
 
 pub mod crypto_provider;
 pub mod device;
@@ -17,6 +18,7 @@ pub mod ffi;
 pub mod handle;
 pub mod key_store;
 pub mod payload;
+pub mod sealed_state;
 
 /// The OMEMO wire version a session speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -246,6 +246,7 @@ mod tests {
                  DROP TABLE forwarded;
                  DROP TABLE worker_settings;
                  DROP TABLE history_sync;
+                 DROP TABLE omemo_state;
                  CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
                  PRAGMA user_version = 6;",
             )

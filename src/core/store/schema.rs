@@ -194,6 +194,13 @@ const MIGRATIONS: &[&str] = &[
         since INTEGER,
         chosen_at INTEGER NOT NULL DEFAULT 0
     ) WITHOUT ROWID;",
+    // 11 -> 12: each account's OMEMO keys and sessions, sealed under a key
+    // kept where the password is (never readable here).
+    "CREATE TABLE omemo_state (
+        account TEXT PRIMARY KEY,
+        nonce BLOB NOT NULL,
+        sealed BLOB NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.
