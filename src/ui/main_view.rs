@@ -91,7 +91,9 @@ mod imp {
         /// Counts searches, so that a slow answer to an old one is dropped.
         pub search_serial: std::cell::Cell<u64>,
         #[template_child]
-        pub conversation_view: TemplateChild<ConversationView>,
+        pub conversation_slot: TemplateChild<adw::Bin>,
+        /// The conversation pane, made when the first conversation opens.
+        pub conversation_view: std::cell::OnceCell<ConversationView>,
         /// Shows "typing…" under the open conversation's title.
         pub typing_binding: RefCell<Option<glib::Binding>>,
         /// Watches the account's conversation list to pick the sidebar page.
@@ -109,7 +111,6 @@ mod imp {
 
         fn class_init(klass: &mut Self::Class) {
             StatusMenu::ensure_type();
-            ConversationView::ensure_type();
             klass.bind_template();
             klass.install_action("main.start-conversation", None, |view, _, _| {
                 view.ask_for_conversation();
@@ -382,7 +383,7 @@ impl MainView {
             self.withdraw_from_open_peer();
         }
         let unread = account.conversation(peer).map_or(0, |(_, c)| c.unread());
-        imp.conversation_view
+        self.conversation_view()
             .open_at(&client, &account, peer, around, unread);
         let selection = imp
             .conversation_list
@@ -427,9 +428,16 @@ impl MainView {
         self.update_presence_menu();
     }
 
-    /// The conversation pane.
+    /// The conversation pane (made now if no conversation opened yet).
     pub fn conversation_view(&self) -> ConversationView {
-        self.imp().conversation_view.clone()
+        let imp = self.imp();
+        imp.conversation_view
+            .get_or_init(|| {
+                let view = ConversationView::default();
+                imp.conversation_slot.set_child(Some(&view));
+                view
+            })
+            .clone()
     }
 
     /// Asks for an address and opens the conversation with it.
@@ -452,7 +460,9 @@ impl MainView {
         let imp = self.imp();
         self.withdraw_from_open_peer();
         self.show_room(None);
-        imp.conversation_view.close();
+        if let Some(view) = imp.conversation_view.get() {
+            view.close();
+        }
         imp.commands_button.set_visible(false);
         self.update_presence_menu();
         imp.content_title.set_title("");
@@ -520,7 +530,11 @@ impl MainView {
         if imp.room_handlers.borrow().is_some() {
             return None;
         }
-        imp.conversation_view.messages()?.peer().map(|p| p.to_string())
+        imp.conversation_view
+            .get()?
+            .messages()?
+            .peer()
+            .map(|p| p.to_string())
     }
 
     /// The account shown.

@@ -17,7 +17,7 @@ impl MainView {
         imp.occupants_button.set_visible(room.is_some());
         imp.settings_button.set_visible(room.is_some());
         imp.commands_button
-            .set_visible(room.is_none() && imp.conversation_view.messages().is_some());
+            .set_visible(room.is_none() && imp.conversation_view.get().and_then(|v| v.messages()).is_some());
         let Some(room) = room else { return };
         let refresh = glib::clone!(
             #[weak(rename_to = view)]

@@ -12,7 +12,7 @@ impl MainView {
         let imp = self.imp();
         imp.search_bar.set_search_mode(true);
         imp.search_here
-            .set_sensitive(imp.conversation_view.messages().is_some());
+            .set_sensitive(imp.conversation_view.get().and_then(|v| v.messages()).is_some());
         imp.search_entry.grab_focus();
     }
 
@@ -50,7 +50,12 @@ impl MainView {
             return;
         };
         let peer = (imp.search_here.is_active() && imp.search_here.is_sensitive())
-            .then(|| imp.conversation_view.messages().and_then(|m| m.peer()))
+            .then(|| {
+                imp.conversation_view
+                    .get()
+                    .and_then(|v| v.messages())
+                    .and_then(|m| m.peer())
+            })
             .flatten()
             .map(|p| p.to_string());
         imp.sidebar_views.set_visible_child_name("chats");
