@@ -7,11 +7,13 @@
 //! - [`handle`]: owned library objects and buffers, released on drop.
 //! - [`crypto_provider`]: the library's cryptography callbacks.
 //! - [`key_store`]: a device's keys and sessions, and the store callbacks.
-//! - [`device`]: our device: keys, bundles, sessions, and the key material
-//!   of a message encrypted to and decrypted from another device.
+//! - [`device`]: our device: keys, sessions, and the key material of a
+//!   message encrypted to and decrypted from another device.
+//! - [`bundle`]: what our device publishes, per wire version.
 //! - [`payload`]: a message's body encrypted with that key material.
 //! - [`sealed_state`]: the keys and sessions as saved, sealed.
 
+pub mod bundle;
 pub mod crypto_provider;
 pub mod device;
 pub mod ffi;

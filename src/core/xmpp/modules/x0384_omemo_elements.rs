@@ -21,7 +21,7 @@ use xmpp_parsers::minidom::Element;
 
 use crate::core::{
     limits::at_most,
-    omemo::{device::Bundle, OmemoError, WireVersion},
+    omemo::{bundle::Bundle, OmemoError, WireVersion},
 };
 
 /// Devices read from one device list.
