@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Prints one `bench:` line per budget (docs/PERFORMANCE.md). Measurable figures come
-# from the release benchmarks in tests/bench/; the others say n/a and why.
+# Prints one `bench:` line per budget (docs/PERFORMANCE.md), from the release
+# benchmarks in tests/bench/.
 set -euo pipefail
-na() { echo "bench: $1 n/a $2 budget $3 n/a ($4)"; }
 cargo build --release --locked --benches >&2
-for b in ingest mam_catchup roster_login open_conversation roster_filter; do
+for b in ingest mam_catchup roster_login open_conversation roster_filter omemo; do
 	cargo bench --locked --bench "$b" 2>/dev/null | grep '^bench:'
 done
 # Upload and download move 100 MB through Prosody several times; a failed
@@ -18,5 +17,3 @@ for b in ui_start form_render main_stall login first_sync; do
 		env GDK_BACKEND=x11 GTK_A11Y=none GSK_RENDERER=cairo NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory \
 		cargo bench --locked --bench "$b" 2>/dev/null | grep '^bench:'
 done
-# Budgets of open issues, not measured yet (docs/PERFORMANCE.md).
-na omemo ms "<= 1 per message" "issue 18: 1,000 messages to 3 devices"

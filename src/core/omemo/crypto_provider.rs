@@ -14,38 +14,16 @@ use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvI
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 
-use super::ffi::{self, signal_buffer, signal_crypto_provider, SG_ERR_INVAL, SG_ERR_UNKNOWN, SG_SUCCESS};
+use super::{
+    ffi::{self, signal_buffer, signal_crypto_provider, SG_ERR_INVAL, SG_ERR_UNKNOWN, SG_SUCCESS},
+    handle::{give, slice},
+};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// Runs `f`, turning a panic into `SG_ERR_UNKNOWN`.
 fn guarded(f: impl FnOnce() -> c_int) -> c_int {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(SG_ERR_UNKNOWN)
-}
-
-/// A slice from a C pointer and length (empty for a null pointer).
-///
-/// # Safety
-/// `data` must point to `len` readable bytes when it is not null.
-unsafe fn slice<'a>(data: *const u8, len: usize) -> &'a [u8] {
-    if data.is_null() || len == 0 {
-        &[]
-    } else {
-        std::slice::from_raw_parts(data, len)
-    }
-}
-
-/// Hands `bytes` to the library in a buffer it owns.
-///
-/// # Safety
-/// `output` must be writable.
-unsafe fn give(output: *mut *mut signal_buffer, bytes: &[u8]) -> c_int {
-    let buffer = ffi::signal_buffer_create(bytes.as_ptr(), bytes.len());
-    if buffer.is_null() {
-        return ffi::SG_ERR_NOMEM;
-    }
-    *output = buffer;
-    SG_SUCCESS
 }
 
 unsafe extern "C" fn random(data: *mut u8, len: usize, _: *mut c_void) -> c_int {
@@ -76,14 +54,37 @@ unsafe extern "C" fn hmac_init(
     })
 }
 
-unsafe extern "C" fn hmac_update(context: *mut c_void, data: *const u8, len: usize, _: *mut c_void) -> c_int {
-    guarded(|| match context.cast::<HmacSha256>().as_mut() {
-        Some(mac) => {
-            mac.update(slice(data, len));
+/// Feeds `data` to the hash state behind `context`.
+unsafe fn update<T: hmac::digest::Update>(context: *mut c_void, data: *const u8, len: usize) -> c_int {
+    guarded(|| match context.cast::<T>().as_mut() {
+        Some(state) => {
+            state.update(slice(data, len));
             SG_SUCCESS
         }
         None => SG_ERR_INVAL,
     })
+}
+
+/// The hash of what the state behind `context` was fed, as a new buffer.
+unsafe fn finish<T: hmac::digest::FixedOutput + Clone>(
+    context: *mut c_void,
+    output: *mut *mut signal_buffer,
+) -> c_int {
+    guarded(|| match context.cast::<T>().as_ref() {
+        Some(state) => give(output, &state.clone().finalize_fixed()),
+        None => SG_ERR_INVAL,
+    })
+}
+
+/// Frees the hash state behind `context` (made by an `_init`).
+unsafe fn cleanup<T>(context: *mut c_void) {
+    if !context.is_null() {
+        drop(Box::from_raw(context.cast::<T>()));
+    }
+}
+
+unsafe extern "C" fn hmac_update(context: *mut c_void, data: *const u8, len: usize, _: *mut c_void) -> c_int {
+    update::<HmacSha256>(context, data, len)
 }
 
 unsafe extern "C" fn hmac_final(
@@ -91,19 +92,11 @@ unsafe extern "C" fn hmac_final(
     output: *mut *mut signal_buffer,
     _: *mut c_void,
 ) -> c_int {
-    guarded(|| match context.cast::<HmacSha256>().as_mut() {
-        Some(mac) => {
-            let tag = mac.clone().finalize().into_bytes();
-            give(output, &tag)
-        }
-        None => SG_ERR_INVAL,
-    })
+    finish::<HmacSha256>(context, output)
 }
 
 unsafe extern "C" fn hmac_cleanup(context: *mut c_void, _: *mut c_void) {
-    if !context.is_null() {
-        drop(Box::from_raw(context.cast::<HmacSha256>()));
-    }
+    cleanup::<HmacSha256>(context)
 }
 
 unsafe extern "C" fn sha512_init(context: *mut *mut c_void, _: *mut c_void) -> c_int {
@@ -119,13 +112,7 @@ unsafe extern "C" fn sha512_update(
     len: usize,
     _: *mut c_void,
 ) -> c_int {
-    guarded(|| match context.cast::<Sha512>().as_mut() {
-        Some(digest) => {
-            digest.update(slice(data, len));
-            SG_SUCCESS
-        }
-        None => SG_ERR_INVAL,
-    })
+    update::<Sha512>(context, data, len)
 }
 
 unsafe extern "C" fn sha512_final(
@@ -133,19 +120,11 @@ unsafe extern "C" fn sha512_final(
     output: *mut *mut signal_buffer,
     _: *mut c_void,
 ) -> c_int {
-    guarded(|| match context.cast::<Sha512>().as_mut() {
-        Some(digest) => {
-            let hash = digest.finalize_reset();
-            give(output, &hash)
-        }
-        None => SG_ERR_INVAL,
-    })
+    finish::<Sha512>(context, output)
 }
 
 unsafe extern "C" fn sha512_cleanup(context: *mut c_void, _: *mut c_void) {
-    if !context.is_null() {
-        drop(Box::from_raw(context.cast::<Sha512>()));
-    }
+    cleanup::<Sha512>(context)
 }
 
 /// AES-256 with `cipher` (the library's constant) over `input`.

@@ -1,7 +1,35 @@
 //! Library objects and buffers owned from Rust: each releases its
 //! reference (or frees, wiping buffers) when dropped.
 
+use std::ffi::c_int;
+
 use super::ffi::{self, signal_buffer, signal_type_base};
+
+/// A slice from a C pointer and length (empty for a null pointer).
+///
+/// # Safety
+/// `data` must point to `len` readable bytes when it is not null, for the
+/// returned lifetime.
+pub unsafe fn slice<'a>(data: *const u8, len: usize) -> &'a [u8] {
+    if data.is_null() || len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(data, len)
+    }
+}
+
+/// Hands `bytes` to the library in a new buffer it then owns.
+///
+/// # Safety
+/// `output` must be writable.
+pub unsafe fn give(output: *mut *mut signal_buffer, bytes: &[u8]) -> c_int {
+    let buffer = ffi::signal_buffer_create(bytes.as_ptr(), bytes.len());
+    if buffer.is_null() {
+        return ffi::SG_ERR_NOMEM;
+    }
+    *output = buffer;
+    ffi::SG_SUCCESS
+}
 
 /// An owned reference to a reference-counted library object.
 pub struct Owned<T>(*mut T);

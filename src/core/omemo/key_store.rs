@@ -21,8 +21,20 @@ use super::{
         self, signal_buffer, signal_int_list, signal_protocol_address, SG_ERR_INVALID_KEY_ID, SG_ERR_UNKNOWN,
         SG_SUCCESS,
     },
+    handle::{give, slice},
     WireVersion,
 };
+
+/// Pre-key and signed pre-key records by id.
+type Records = BTreeMap<u32, Zeroizing<Vec<u8>>>;
+
+/// Loads record `id` of `records`: 0 found, `SG_ERR_INVALID_KEY_ID` absent.
+unsafe fn load_record(records: &Records, id: u32, record: *mut *mut signal_buffer) -> c_int {
+    match records.get(&id) {
+        Some(data) => give(record, data),
+        None => SG_ERR_INVALID_KEY_ID,
+    }
+}
 
 /// A remote device: its owner's bare JID and its device id.
 pub type DeviceAddress = (String, i32);
@@ -83,30 +95,13 @@ unsafe fn with_store(user_data: *mut c_void, f: impl FnOnce(&mut KeyStore, WireV
     .unwrap_or(SG_ERR_UNKNOWN)
 }
 
-unsafe fn bytes<'a>(data: *const u8, len: usize) -> &'a [u8] {
-    if data.is_null() || len == 0 {
-        &[]
-    } else {
-        std::slice::from_raw_parts(data, len)
-    }
-}
-
 unsafe fn name(data: *const c_char, len: usize) -> String {
-    String::from_utf8_lossy(bytes(data.cast(), len)).into_owned()
+    String::from_utf8_lossy(slice(data.cast(), len)).into_owned()
 }
 
 unsafe fn address(address: *const signal_protocol_address) -> Option<DeviceAddress> {
     let a = address.as_ref()?;
     Some((name(a.name, a.name_len), a.device_id))
-}
-
-unsafe fn give(output: *mut *mut signal_buffer, data: &[u8]) -> c_int {
-    let buffer = ffi::signal_buffer_create(data.as_ptr(), data.len());
-    if buffer.is_null() {
-        return ffi::SG_ERR_NOMEM;
-    }
-    *output = buffer;
-    SG_SUCCESS
 }
 
 // Sessions: load 1 found / 0 absent.
@@ -168,7 +163,7 @@ unsafe extern "C" fn store_session(
     let Some(addr) = address(addr) else {
         return SG_ERR_UNKNOWN;
     };
-    let data = Zeroizing::new(bytes(record, record_len).to_vec());
+    let data = Zeroizing::new(slice(record, record_len).to_vec());
     with_store(user_data, |s, v| {
         s.sessions.insert((v, addr), data);
         SG_SUCCESS
@@ -207,14 +202,11 @@ unsafe extern "C" fn delete_all_sessions(
 
 // Pre-keys: load 0 found / SG_ERR_INVALID_KEY_ID absent.
 unsafe extern "C" fn load_pre_key(record: *mut *mut signal_buffer, id: u32, user_data: *mut c_void) -> c_int {
-    with_store(user_data, |s, _| match s.pre_keys.get(&id) {
-        Some(data) => give(record, data),
-        None => SG_ERR_INVALID_KEY_ID,
-    })
+    with_store(user_data, |s, _| load_record(&s.pre_keys, id, record))
 }
 
 unsafe extern "C" fn store_pre_key(id: u32, record: *mut u8, len: usize, user_data: *mut c_void) -> c_int {
-    let data = Zeroizing::new(bytes(record, len).to_vec());
+    let data = Zeroizing::new(slice(record, len).to_vec());
     with_store(user_data, |s, _| {
         s.pre_keys.insert(id, data);
         SG_SUCCESS
@@ -237,10 +229,7 @@ unsafe extern "C" fn load_signed_pre_key(
     id: u32,
     user_data: *mut c_void,
 ) -> c_int {
-    with_store(user_data, |s, _| match s.signed_pre_keys.get(&id) {
-        Some(data) => give(record, data),
-        None => SG_ERR_INVALID_KEY_ID,
-    })
+    with_store(user_data, |s, _| load_record(&s.signed_pre_keys, id, record))
 }
 
 unsafe extern "C" fn store_signed_pre_key(
@@ -249,7 +238,7 @@ unsafe extern "C" fn store_signed_pre_key(
     len: usize,
     user_data: *mut c_void,
 ) -> c_int {
-    let data = Zeroizing::new(bytes(record, len).to_vec());
+    let data = Zeroizing::new(slice(record, len).to_vec());
     with_store(user_data, |s, _| {
         s.signed_pre_keys.insert(id, data);
         SG_SUCCESS
@@ -294,7 +283,7 @@ unsafe extern "C" fn save_identity(
     let Some(addr) = address(addr) else {
         return SG_ERR_UNKNOWN;
     };
-    let key = bytes(key, len).to_vec();
+    let key = slice(key, len).to_vec();
     with_store(user_data, |s, _| {
         if key.is_empty() {
             s.identities.remove(&addr);
@@ -313,7 +302,7 @@ unsafe extern "C" fn is_trusted_identity(
     len: usize,
     user_data: *mut c_void,
 ) -> c_int {
-    let key = bytes(key, len).to_vec();
+    let key = slice(key, len).to_vec();
     with_store(user_data, |s, _| c_int::from(!s.distrusted.contains(&key)))
 }
 

@@ -291,13 +291,20 @@ pub fn build_device_list(version: WireVersion, ids: &[u32]) -> Element {
     element.build()
 }
 
-/// Reads the `<bundle/>` of device `device_id`.
-pub fn parse_bundle(element: &Element, device_id: u32) -> Result<Bundle, OmemoError> {
-    let version = version_of(element)
-        .filter(|_| element.name() == "bundle")
-        .ok_or_else(|| malformed("not an OMEMO <bundle/>"))?;
-    let ns = version.namespace();
-    let (spk, spks, ik, pk, spk_id, pk_id) = match version {
+/// The names in `version`'s bundle: signed pre-key, its signature,
+/// identity key, pre-key, and the id attributes of the signed pre-key and
+/// of a pre-key.
+fn bundle_names(
+    version: WireVersion,
+) -> (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+) {
+    match version {
         WireVersion::Legacy => (
             "signedPreKeyPublic",
             "signedPreKeySignature",
@@ -307,7 +314,16 @@ pub fn parse_bundle(element: &Element, device_id: u32) -> Result<Bundle, OmemoEr
             "preKeyId",
         ),
         WireVersion::Omemo2 => ("spk", "spks", "ik", "pk", "id", "id"),
-    };
+    }
+}
+
+/// Reads the `<bundle/>` of device `device_id`.
+pub fn parse_bundle(element: &Element, device_id: u32) -> Result<Bundle, OmemoError> {
+    let version = version_of(element)
+        .filter(|_| element.name() == "bundle")
+        .ok_or_else(|| malformed("not an OMEMO <bundle/>"))?;
+    let ns = version.namespace();
+    let (spk, spks, ik, pk, spk_id, pk_id) = bundle_names(version);
     let signed = child(element, spk, ns)?;
     let mut pre_keys = Vec::new();
     for key in child(element, "prekeys", ns)?.children().filter(|c| c.is(pk, ns)) {
@@ -331,17 +347,7 @@ pub fn parse_bundle(element: &Element, device_id: u32) -> Result<Bundle, OmemoEr
 /// Writes a `<bundle/>`.
 pub fn build_bundle(bundle: &Bundle) -> Element {
     let ns = bundle.version.namespace();
-    let (spk, spks, ik, pk, spk_id, pk_id) = match bundle.version {
-        WireVersion::Legacy => (
-            "signedPreKeyPublic",
-            "signedPreKeySignature",
-            "identityKey",
-            "preKeyPublic",
-            "signedPreKeyId",
-            "preKeyId",
-        ),
-        WireVersion::Omemo2 => ("spk", "spks", "ik", "pk", "id", "id"),
-    };
+    let (spk, spks, ik, pk, spk_id, pk_id) = bundle_names(bundle.version);
     let mut pre_keys = Element::builder("prekeys", ns);
     for (id, key) in &bundle.pre_keys {
         pre_keys = pre_keys.append(
