@@ -13,7 +13,7 @@ use xmpp_parsers::jid::BareJid;
 
 pub use self::{
     password_file::PasswordFile,
-    secret_service::{secret_service_available, SecretService},
+    secret_service::{secret_service_available, Kept, SecretService},
 };
 use super::profile::Profile;
 use crate::core::xmpp::connection::x0484_fast::FastToken;
@@ -149,6 +149,71 @@ pub async fn forget_password(
     }
 }
 
+/// The file a secret of `kind` goes to when passwords go to files.
+fn kept_file(profile: &Profile, kind: Kept) -> PasswordFile {
+    match kind {
+        Kept::FastToken => PasswordFile::fast_tokens(profile),
+        Kept::OmemoKey => PasswordFile::omemo_keys(profile),
+    }
+}
+
+/// Keeps the secret `value` of `kind` for `jid` where its password lives;
+/// with [`PasswordStorage::None`], nowhere.
+async fn save_kept(
+    profile: &Profile,
+    storage: PasswordStorage,
+    kind: Kept,
+    jid: &BareJid,
+    value: &Password,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => {
+            SecretService::connect()
+                .await?
+                .save_kept(kind, jid, value.expose())
+                .await
+        }
+        PasswordStorage::ProfileFile => kept_file(profile, kind).save(jid, value),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
+/// The secret of `kind` kept for `jid`, if any.
+async fn load_kept(
+    profile: &Profile,
+    storage: PasswordStorage,
+    kind: Kept,
+    jid: &BareJid,
+) -> Result<Option<Password>, CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => Ok(SecretService::connect()
+            .await?
+            .load_kept(kind, jid)
+            .await?
+            .map(Password::new)),
+        PasswordStorage::ProfileFile => match kept_file(profile, kind).load(jid) {
+            Ok(p) => Ok(Some(p)),
+            Err(CredentialError::Missing(_)) => Ok(None),
+            Err(e) => Err(e),
+        },
+        PasswordStorage::None => Ok(None),
+    }
+}
+
+/// Deletes the secret of `kind` kept for `jid`.
+async fn forget_kept(
+    profile: &Profile,
+    storage: PasswordStorage,
+    kind: Kept,
+    jid: &BareJid,
+) -> Result<(), CredentialError> {
+    match storage {
+        PasswordStorage::SecretService => SecretService::connect().await?.forget_kept(kind, jid).await,
+        PasswordStorage::ProfileFile => kept_file(profile, kind).forget(jid),
+        PasswordStorage::None => Ok(()),
+    }
+}
+
 /// Keeps `token` (a FAST token, XEP-0484) for `jid` where its password
 /// lives; with [`PasswordStorage::None`], nowhere.
 pub async fn save_fast_token(
@@ -157,12 +222,8 @@ pub async fn save_fast_token(
     jid: &BareJid,
     token: &FastToken,
 ) -> Result<(), CredentialError> {
-    let stored = token.to_stored();
-    match storage {
-        PasswordStorage::SecretService => SecretService::connect().await?.save_token(jid, &stored).await,
-        PasswordStorage::ProfileFile => PasswordFile::fast_tokens(profile).save(jid, &Password::new(stored)),
-        PasswordStorage::None => Ok(()),
-    }
+    let stored = Password::new(token.to_stored());
+    save_kept(profile, storage, Kept::FastToken, jid, &stored).await
 }
 
 /// The FAST token kept for `jid`, if there is a readable one.
@@ -171,16 +232,8 @@ pub async fn load_fast_token(
     storage: PasswordStorage,
     jid: &BareJid,
 ) -> Result<Option<FastToken>, CredentialError> {
-    let stored = match storage {
-        PasswordStorage::SecretService => SecretService::connect().await?.load_token(jid).await?,
-        PasswordStorage::ProfileFile => match PasswordFile::fast_tokens(profile).load(jid) {
-            Ok(p) => Some(p.expose().to_owned()),
-            Err(CredentialError::Missing(_)) => None,
-            Err(e) => return Err(e),
-        },
-        PasswordStorage::None => None,
-    };
-    Ok(stored.as_deref().and_then(FastToken::from_stored))
+    let stored = load_kept(profile, storage, Kept::FastToken, jid).await?;
+    Ok(stored.and_then(|s| FastToken::from_stored(s.expose())))
 }
 
 /// Deletes the FAST token kept for `jid`.
@@ -189,11 +242,7 @@ pub async fn forget_fast_token(
     storage: PasswordStorage,
     jid: &BareJid,
 ) -> Result<(), CredentialError> {
-    match storage {
-        PasswordStorage::SecretService => SecretService::connect().await?.forget_token(jid).await,
-        PasswordStorage::ProfileFile => PasswordFile::fast_tokens(profile).forget(jid),
-        PasswordStorage::None => Ok(()),
-    }
+    forget_kept(profile, storage, Kept::FastToken, jid).await
 }
 
 /// Keeps `key` (the key the account's OMEMO keys and sessions are
@@ -205,16 +254,7 @@ pub async fn save_omemo_key(
     jid: &BareJid,
     key: &Password,
 ) -> Result<(), CredentialError> {
-    match storage {
-        PasswordStorage::SecretService => {
-            SecretService::connect()
-                .await?
-                .save_omemo_key(jid, key.expose())
-                .await
-        }
-        PasswordStorage::ProfileFile => PasswordFile::omemo_keys(profile).save(jid, key),
-        PasswordStorage::None => Ok(()),
-    }
+    save_kept(profile, storage, Kept::OmemoKey, jid, key).await
 }
 
 /// The OMEMO store key kept for `jid`, if any.
@@ -223,19 +263,7 @@ pub async fn load_omemo_key(
     storage: PasswordStorage,
     jid: &BareJid,
 ) -> Result<Option<Password>, CredentialError> {
-    match storage {
-        PasswordStorage::SecretService => Ok(SecretService::connect()
-            .await?
-            .load_omemo_key(jid)
-            .await?
-            .map(Password::new)),
-        PasswordStorage::ProfileFile => match PasswordFile::omemo_keys(profile).load(jid) {
-            Ok(p) => Ok(Some(p)),
-            Err(CredentialError::Missing(_)) => Ok(None),
-            Err(e) => Err(e),
-        },
-        PasswordStorage::None => Ok(None),
-    }
+    load_kept(profile, storage, Kept::OmemoKey, jid).await
 }
 
 /// Deletes the OMEMO store key kept for `jid`.
@@ -244,11 +272,7 @@ pub async fn forget_omemo_key(
     storage: PasswordStorage,
     jid: &BareJid,
 ) -> Result<(), CredentialError> {
-    match storage {
-        PasswordStorage::SecretService => SecretService::connect().await?.forget_omemo_key(jid).await,
-        PasswordStorage::ProfileFile => PasswordFile::omemo_keys(profile).forget(jid),
-        PasswordStorage::None => Ok(()),
-    }
+    forget_kept(profile, storage, Kept::OmemoKey, jid).await
 }
 
 #[cfg(test)]

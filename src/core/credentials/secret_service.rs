@@ -7,8 +7,31 @@ use super::{CredentialError, Password};
 const SECRET_SERVICE_NAME: &str = "org.freedesktop.secrets";
 const ATTR_APP: &str = "application";
 const ATTR_JID: &str = "xmpp-account";
-const ATTR_FAST: &str = "xmpp-fast-token";
-const ATTR_OMEMO: &str = "xmpp-omemo-store-key";
+
+/// A secret kept beside an account's password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// Its FAST token (XEP-0484).
+    FastToken,
+    /// The key its OMEMO keys and sessions are sealed with in the store.
+    OmemoKey,
+}
+
+impl Kept {
+    fn attribute(self) -> &'static str {
+        match self {
+            Self::FastToken => "xmpp-fast-token",
+            Self::OmemoKey => "xmpp-omemo-store-key",
+        }
+    }
+
+    fn label(self, jid: &BareJid) -> String {
+        match self {
+            Self::FastToken => format!("XMPP login token for {jid}"),
+            Self::OmemoKey => format!("Encryption keys of {jid} (OMEMO)"),
+        }
+    }
+}
 
 /// True when a Secret Service owns its name on the session bus right now.
 ///
@@ -61,56 +84,26 @@ impl SecretService {
         ]
     }
 
-    /// Stores (replacing) the FAST token of `jid` (XEP-0484).
-    pub async fn save_token(&self, jid: &BareJid, token: &str) -> Result<(), CredentialError> {
-        self.save_kept(ATTR_FAST, &format!("XMPP login token for {jid}"), jid, token)
-            .await
-    }
-
-    /// The stored FAST token of `jid`, if any.
-    pub async fn load_token(&self, jid: &BareJid) -> Result<Option<String>, CredentialError> {
-        self.load_kept(ATTR_FAST, jid).await
-    }
-
-    /// Deletes the stored FAST token of `jid`.
-    pub async fn forget_token(&self, jid: &BareJid) -> Result<(), CredentialError> {
-        self.forget_kept(ATTR_FAST, jid).await
-    }
-
-    /// Stores (replacing) the key of `jid`'s OMEMO keys and sessions.
-    pub async fn save_omemo_key(&self, jid: &BareJid, key: &str) -> Result<(), CredentialError> {
-        self.save_kept(ATTR_OMEMO, &format!("Encryption keys of {jid} (OMEMO)"), jid, key)
-            .await
-    }
-
-    /// The stored key of `jid`'s OMEMO keys and sessions, if any.
-    pub async fn load_omemo_key(&self, jid: &BareJid) -> Result<Option<String>, CredentialError> {
-        self.load_kept(ATTR_OMEMO, jid).await
-    }
-
-    /// Deletes the stored key of `jid`'s OMEMO keys and sessions.
-    pub async fn forget_omemo_key(&self, jid: &BareJid) -> Result<(), CredentialError> {
-        self.forget_kept(ATTR_OMEMO, jid).await
-    }
-
-    async fn save_kept(
-        &self,
-        kind: &'static str,
-        label: &str,
-        jid: &BareJid,
-        value: &str,
-    ) -> Result<(), CredentialError> {
+    /// Stores (replacing) the secret of `kind` kept for `jid`.
+    pub async fn save_kept(&self, kind: Kept, jid: &BareJid, value: &str) -> Result<(), CredentialError> {
         self.collection
-            .create_item(label, &Self::attributes_for(kind, jid), value, true, None)
+            .create_item(
+                &kind.label(jid),
+                &Self::attributes_for(kind.attribute(), jid),
+                value,
+                true,
+                None,
+            )
             .await
             .map_err(err)?;
         Ok(())
     }
 
-    async fn load_kept(&self, kind: &'static str, jid: &BareJid) -> Result<Option<String>, CredentialError> {
+    /// The secret of `kind` kept for `jid`, if any.
+    pub async fn load_kept(&self, kind: Kept, jid: &BareJid) -> Result<Option<String>, CredentialError> {
         let items = self
             .collection
-            .search_items(&Self::attributes_for(kind, jid))
+            .search_items(&Self::attributes_for(kind.attribute(), jid))
             .await
             .map_err(err)?;
         let Some(item) = items.first() else {
@@ -122,10 +115,11 @@ impl SecretService {
             .map_err(|_| CredentialError::NotUtf8)
     }
 
-    async fn forget_kept(&self, kind: &'static str, jid: &BareJid) -> Result<(), CredentialError> {
+    /// Deletes the secret of `kind` kept for `jid`.
+    pub async fn forget_kept(&self, kind: Kept, jid: &BareJid) -> Result<(), CredentialError> {
         for item in self
             .collection
-            .search_items(&Self::attributes_for(kind, jid))
+            .search_items(&Self::attributes_for(kind.attribute(), jid))
             .await
             .map_err(err)?
         {

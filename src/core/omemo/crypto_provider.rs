@@ -167,16 +167,18 @@ where
     Ok(())
 }
 
+/// The library's encrypt (`ENCRYPT`) and decrypt callbacks: `input` in,
+/// a new buffer out.
 #[allow(clippy::too_many_arguments)]
-unsafe extern "C" fn encrypt(
+unsafe extern "C" fn crypt<const ENCRYPT: bool>(
     output: *mut *mut signal_buffer,
     cipher: c_int,
     key: *const u8,
     key_len: usize,
     iv: *const u8,
     iv_len: usize,
-    plaintext: *const u8,
-    plaintext_len: usize,
+    input: *const u8,
+    input_len: usize,
     _: *mut c_void,
 ) -> c_int {
     guarded(|| {
@@ -184,34 +186,8 @@ unsafe extern "C" fn encrypt(
             cipher,
             slice(key, key_len),
             slice(iv, iv_len),
-            slice(plaintext, plaintext_len),
-            true,
-        ) {
-            Ok(out) => give(output, &out),
-            Err(code) => code,
-        }
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-unsafe extern "C" fn decrypt(
-    output: *mut *mut signal_buffer,
-    cipher: c_int,
-    key: *const u8,
-    key_len: usize,
-    iv: *const u8,
-    iv_len: usize,
-    ciphertext: *const u8,
-    ciphertext_len: usize,
-    _: *mut c_void,
-) -> c_int {
-    guarded(|| {
-        match aes256(
-            cipher,
-            slice(key, key_len),
-            slice(iv, iv_len),
-            slice(ciphertext, ciphertext_len),
-            false,
+            slice(input, input_len),
+            ENCRYPT,
         ) {
             Ok(out) => give(output, &out),
             Err(code) => code,
@@ -231,8 +207,8 @@ pub fn provider() -> signal_crypto_provider {
         sha512_digest_update_func: Some(sha512_update),
         sha512_digest_final_func: Some(sha512_final),
         sha512_digest_cleanup_func: Some(sha512_cleanup),
-        encrypt_func: Some(encrypt),
-        decrypt_func: Some(decrypt),
+        encrypt_func: Some(crypt::<true>),
+        decrypt_func: Some(crypt::<false>),
         user_data: std::ptr::null_mut(),
     }
 }

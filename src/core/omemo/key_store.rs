@@ -200,39 +200,25 @@ unsafe extern "C" fn delete_all_sessions(
     })
 }
 
-// Pre-keys: load 0 found / SG_ERR_INVALID_KEY_ID absent.
-unsafe extern "C" fn load_pre_key(record: *mut *mut signal_buffer, id: u32, user_data: *mut c_void) -> c_int {
-    with_store(user_data, |s, _| load_record(&s.pre_keys, id, record))
+// Pre-keys (`SIGNED` false) and signed pre-keys (true), the same way:
+// load 0 found / SG_ERR_INVALID_KEY_ID absent.
+fn records<const SIGNED: bool>(store: &mut KeyStore) -> &mut Records {
+    if SIGNED {
+        &mut store.signed_pre_keys
+    } else {
+        &mut store.pre_keys
+    }
 }
 
-unsafe extern "C" fn store_pre_key(id: u32, record: *mut u8, len: usize, user_data: *mut c_void) -> c_int {
-    let data = Zeroizing::new(slice(record, len).to_vec());
-    with_store(user_data, |s, _| {
-        s.pre_keys.insert(id, data);
-        SG_SUCCESS
-    })
-}
-
-unsafe extern "C" fn contains_pre_key(id: u32, user_data: *mut c_void) -> c_int {
-    with_store(user_data, |s, _| c_int::from(s.pre_keys.contains_key(&id)))
-}
-
-unsafe extern "C" fn remove_pre_key(id: u32, user_data: *mut c_void) -> c_int {
-    with_store(user_data, |s, _| {
-        s.pre_keys.remove(&id);
-        SG_SUCCESS
-    })
-}
-
-unsafe extern "C" fn load_signed_pre_key(
+unsafe extern "C" fn load_key<const SIGNED: bool>(
     record: *mut *mut signal_buffer,
     id: u32,
     user_data: *mut c_void,
 ) -> c_int {
-    with_store(user_data, |s, _| load_record(&s.signed_pre_keys, id, record))
+    with_store(user_data, |s, _| load_record(records::<SIGNED>(s), id, record))
 }
 
-unsafe extern "C" fn store_signed_pre_key(
+unsafe extern "C" fn store_key<const SIGNED: bool>(
     id: u32,
     record: *mut u8,
     len: usize,
@@ -240,18 +226,20 @@ unsafe extern "C" fn store_signed_pre_key(
 ) -> c_int {
     let data = Zeroizing::new(slice(record, len).to_vec());
     with_store(user_data, |s, _| {
-        s.signed_pre_keys.insert(id, data);
+        records::<SIGNED>(s).insert(id, data);
         SG_SUCCESS
     })
 }
 
-unsafe extern "C" fn contains_signed_pre_key(id: u32, user_data: *mut c_void) -> c_int {
-    with_store(user_data, |s, _| c_int::from(s.signed_pre_keys.contains_key(&id)))
+unsafe extern "C" fn contains_key<const SIGNED: bool>(id: u32, user_data: *mut c_void) -> c_int {
+    with_store(user_data, |s, _| {
+        c_int::from(records::<SIGNED>(s).contains_key(&id))
+    })
 }
 
-unsafe extern "C" fn remove_signed_pre_key(id: u32, user_data: *mut c_void) -> c_int {
+unsafe extern "C" fn remove_key<const SIGNED: bool>(id: u32, user_data: *mut c_void) -> c_int {
     with_store(user_data, |s, _| {
-        s.signed_pre_keys.remove(&id);
+        records::<SIGNED>(s).remove(&id);
         SG_SUCCESS
     })
 }
@@ -328,18 +316,18 @@ pub fn tables(
             user_data,
         },
         ffi::signal_protocol_pre_key_store {
-            load_pre_key: Some(load_pre_key),
-            store_pre_key: Some(store_pre_key),
-            contains_pre_key: Some(contains_pre_key),
-            remove_pre_key: Some(remove_pre_key),
+            load_pre_key: Some(load_key::<false>),
+            store_pre_key: Some(store_key::<false>),
+            contains_pre_key: Some(contains_key::<false>),
+            remove_pre_key: Some(remove_key::<false>),
             destroy_func: None,
             user_data,
         },
         ffi::signal_protocol_signed_pre_key_store {
-            load_signed_pre_key: Some(load_signed_pre_key),
-            store_signed_pre_key: Some(store_signed_pre_key),
-            contains_signed_pre_key: Some(contains_signed_pre_key),
-            remove_signed_pre_key: Some(remove_signed_pre_key),
+            load_signed_pre_key: Some(load_key::<true>),
+            store_signed_pre_key: Some(store_key::<true>),
+            contains_signed_pre_key: Some(contains_key::<true>),
+            remove_signed_pre_key: Some(remove_key::<true>),
             destroy_func: None,
             user_data,
         },
