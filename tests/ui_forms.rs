@@ -11,7 +11,10 @@ use balcony::{
     core::forms::{self, Form},
     ui::form::{Bob, FormView},
 };
-use support::ui::{all, find, pump_for, pump_until, screenshot};
+use support::{
+    ui::{all, find, pump_for, pump_until, screenshot},
+    xinput::{click, type_text},
+};
 use xmpp_parsers::minidom::Element;
 
 fn fixture(path: &str) -> Form {
@@ -236,17 +239,21 @@ fn ten_thousand_options_are_searchable() {
     pump_until("all options listed", Duration::from_secs(5), || {
         model.n_items() == 10_000
     });
+    // As a person does: click the search, type, click the option found.
     let search: gtk::SearchEntry = find(&view, "field:language:search");
-    search.set_text("language 9876");
+    click(&search);
+    pump_until("the search has the focus", Duration::from_secs(5), || {
+        gtk::prelude::RootExt::focus(&window).is_some_and(|f| f.is_ancestor(&search))
+    });
+    type_text(&window, "language 9876");
     pump_until("the search filters", Duration::from_secs(5), || {
         model.n_items() == 1
     });
-    let checks: Vec<gtk::CheckButton> = all(&list);
-    let check = checks
-        .iter()
-        .find(|c| c.label().as_deref() == Some("Language 9876"))
-        .expect("the found option is shown");
-    check.set_active(true);
+    let check = pump_until_found(&list, "Language 9876");
+    click(&check);
+    pump_until("the option is chosen", Duration::from_secs(5), || {
+        check.is_active()
+    });
     screenshot(&window, "form-ten-thousand-options");
     let submission = view.form().expect("form");
     assert_eq!(
@@ -291,4 +298,16 @@ fn malformed_forms_render_or_are_refused_clearly() {
     );
     screenshot(&window, "form-malformed");
     window.close();
+}
+
+/// The check button labelled `label` in `list`, once it is shown.
+fn pump_until_found(list: &gtk::ListView, label: &str) -> gtk::CheckButton {
+    let mut found = None;
+    pump_until("the found option is shown", Duration::from_secs(5), || {
+        found = all::<gtk::CheckButton>(list)
+            .into_iter()
+            .find(|c| c.label().as_deref() == Some(label) && c.is_mapped());
+        found.is_some()
+    });
+    found.expect("shown")
 }
