@@ -29,8 +29,12 @@ pub enum Event {
     Started {
         /// Stored accounts.
         accounts: Vec<AccountSummary>,
-        /// Whether a Secret Service is on the session bus.
-        secret_service: bool,
+    },
+    /// Whether a Secret Service is on the session bus (asked as the worker
+    /// starts, beside its first connections, not before them).
+    SecretServiceChecked {
+        /// Whether one is.
+        available: bool,
     },
     /// The worker could not open the profile; nothing else will follow.
     StartFailed {

@@ -133,6 +133,8 @@ impl Worker {
         commands: async_channel::Receiver<Command>,
         events: async_channel::Sender<Event>,
     ) {
+        // The first connection's TLS needs them; read beside the store.
+        tokio::task::spawn_blocking(crate::core::xmpp::connection::tls::prepare_system_roots);
         let store = match Store::open(&profile.database_path()) {
             Ok(s) => s,
             Err(e) => {
@@ -186,7 +188,13 @@ impl Worker {
                 Vec::new()
             }
         };
-        let secret_service = credentials::secret_service_available().await;
+        // Asked beside the first connections: the answer (a D-Bus round
+        // trip, a few milliseconds) matters only when a password is saved.
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let available = credentials::secret_service_available().await;
+            let _ = events.try_send(Event::SecretServiceChecked { available });
+        });
         self.emit(Event::Started {
             accounts: stored
                 .iter()
@@ -195,7 +203,6 @@ impl Worker {
                     enabled: a.enabled,
                 })
                 .collect(),
-            secret_service,
         });
         for account in stored {
             let jid = account.config.jid.clone();

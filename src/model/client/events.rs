@@ -81,19 +81,18 @@ impl Client {
             return;
         };
         match event {
-            Event::Started {
-                accounts,
-                secret_service,
-            } => {
+            Event::Started { accounts } => {
                 let accounts = accounts
                     .iter()
                     .map(|a| self.account_or_insert(&a.jid, true))
                     .collect();
                 self.load_cached_lists(accounts);
-                imp.secret_service_available.set(secret_service);
                 imp.started.set(true);
-                self.notify_secret_service_available();
                 self.notify_started();
+            }
+            Event::SecretServiceChecked { available } => {
+                imp.secret_service_available.set(available);
+                self.notify_secret_service_available();
             }
             Event::StartFailed { detail } => {
                 imp.start_error.replace(Some(detail));

@@ -144,15 +144,25 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn system_roots() -> &'static [CertificateDer<'static>] {
-    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+/// The system's trust roots, read and parsed once per process (a few
+/// milliseconds for Debian's 140 roots).
+fn system_roots() -> &'static RootCertStore {
+    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
     ROOTS.get_or_init(|| {
         let loaded = rustls_native_certs::load_native_certs();
         for e in &loaded.errors {
             tracing::warn!(error = %e, "could not load a system certificate");
         }
-        loaded.certs
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(loaded.certs);
+        roots
     })
+}
+
+/// Reads the system's trust roots now, so that the first connection does
+/// not wait for them (the worker calls it on a spare thread as it starts).
+pub fn prepare_system_roots() {
+    system_roots();
 }
 
 /// Parses every certificate in a PEM bundle.
@@ -281,8 +291,7 @@ impl AccountTls {
     /// System roots plus `extra_ca_pem`, accepting the `pins` as they are.
     pub fn new(extra_ca_pem: Option<&str>, pins: Vec<[u8; 32]>) -> Result<Self, TlsSetupError> {
         let provider = provider();
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(system_roots().iter().cloned());
+        let mut roots = system_roots().clone();
         let user_pinned = !pins.is_empty();
         let mut pins = pins;
         if let Some(pem) = extra_ca_pem {

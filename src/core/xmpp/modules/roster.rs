@@ -70,10 +70,17 @@ fn set_payload(jid: BareJid, name: Option<String>, groups: Vec<String>, remove: 
 /// The most roster items Balcony reads (the roster bench has 5,000).
 pub const MAX_ROSTER_ITEMS: usize = 50_000;
 
-/// Fetches the roster, sending the cached version so that an unchanged
-/// roster transfers nothing. Emits [`Event::RosterReplaced`] as soon as
-/// the answer is read; a changed roster is cached by the task returned.
-pub async fn fetch(ctx: &SessionContext) -> Result<Option<tokio::task::JoinHandle<()>>, IqError> {
+/// The server's answer to a roster query, not yet read.
+pub struct RosterAnswer {
+    /// `None`: unchanged since the cached version.
+    payload: Option<xmpp_parsers::minidom::Element>,
+    cached: Vec<RosterItem>,
+}
+
+/// Asks for the roster, sending the cached version so that an unchanged
+/// roster transfers nothing; returns as soon as the answer is in, so that
+/// initial presence can go out before the answer is read ([`apply`]).
+pub async fn request(ctx: &SessionContext) -> Result<RosterAnswer, IqError> {
     let account = ctx.account.clone();
     let (version, cached) = ctx
         .store
@@ -92,18 +99,25 @@ pub async fn fetch(ctx: &SessionContext) -> Result<Option<tokio::task::JoinHandl
         }),
         items: vec![],
     };
-    let answer = ctx.out.get(None, query).await?;
-    let unchanged = answer.is_none();
-    let (items, cache_write) = match answer {
+    let payload = ctx.out.get(None, query).await?;
+    Ok(RosterAnswer { payload, cached })
+}
+
+/// Reads an answer of [`request`]: emits [`Event::RosterReplaced`], and
+/// caches a changed roster in the task returned.
+pub fn apply(
+    ctx: &SessionContext,
+    answer: RosterAnswer,
+) -> Result<Option<tokio::task::JoinHandle<()>>, IqError> {
+    let unchanged = answer.payload.is_none();
+    let (items, cache_write) = match answer.payload {
         // Unchanged: what is cached is current; pushes bring any news.
-        None => (cached, None),
+        None => (answer.cached, None),
         Some(payload) => {
             let roster = Roster::try_from(payload).map_err(|e| IqError::Malformed(e.to_string()))?;
             crate::core::limits::at_most("roster items", roster.items.len(), MAX_ROSTER_ITEMS)
                 .map_err(IqError::Malformed)?;
             let items: Vec<RosterItem> = roster.items.into_iter().filter_map(from_wire).collect();
-            // Cached alongside what follows (initial presence goes out as
-            // soon as the roster is known, RFC 6121 §2.2 being satisfied).
             let (account, store) = (ctx.account.clone(), ctx.store.clone());
             let stored = items.clone();
             let ver = roster.ver;

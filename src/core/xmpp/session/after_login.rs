@@ -1,6 +1,6 @@
 //! What a fresh session does after login, in the order of
 //! `xmpp-for-developers-slides.md`: roster, initial presence (as soon as
-//! the roster is read; it is cached meanwhile), then carbons, blocklist
+//! the roster's answer is in; it is read and cached meanwhile), then carbons, blocklist
 //! and rooms (those we were in, then bookmarked autojoin ones) together,
 //! the outbox, then the archive catch-up.
 
@@ -31,9 +31,22 @@ fn failed(ctx: &SessionContext, request: RequestKind, error: IqError) {
 /// Runs the login steps; aborted when the stream resets again.
 pub async fn run(ctx: SessionContext, presence: OwnPresence) {
     own_presence::remember(&ctx, &presence);
-    // What invisibility the server offers is known before any presence.
-    let (roster, _) = tokio::join!(roster::fetch(&ctx), x0186_invisible::discover(&ctx));
-    let roster_cached = match roster {
+    // Available presence goes out the moment the roster's answer is in
+    // (RFC 6121 §2.2), before the answer is read; an invisible one waits
+    // for what invisibility the server offers.
+    let roster_then_presence = async {
+        let answer = roster::request(&ctx).await;
+        if !presence.invisible {
+            ctx.out.send(own_presence_stanza(&presence));
+            ctx.emit(Event::PresenceChanged {
+                jid: ctx.account.clone(),
+                presence: presence.clone(),
+            });
+        }
+        answer
+    };
+    let (answer, _) = tokio::join!(roster_then_presence, x0186_invisible::discover(&ctx));
+    let roster_cached = match answer.and_then(|answer| roster::apply(&ctx, answer)) {
         Ok(write) => write,
         Err(e) => {
             failed(&ctx, RequestKind::Roster, e);
@@ -57,12 +70,6 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
                 });
             }
         }
-    } else {
-        ctx.out.send(own_presence_stanza(&presence));
-        ctx.emit(Event::PresenceChanged {
-            jid: ctx.account.clone(),
-            presence,
-        });
     }
     // The rest goes out together, not one round trip after another; the
     // server answers in order, and carbons are asked for before the
