@@ -12,6 +12,8 @@ packages=(
   gnome-keyring libsecret-tools prosody-modules
   # tests: an independent OpenPGP implementation (Kontalk keys), curl (the upload benchmark)
   gnupg curl
+  # tests: an independent OMEMO implementation (interop peer)
+  python3-omemo python3-oldmemo python3-twomemo python3-slixmpp python3-x3dh python3-doubleratchet python3-xeddsa python3-xmlschema
 )
 
 missing=()

@@ -45,6 +45,7 @@ fn a_hundred_thousand_messages_page_through_a_bounded_window() {
                     stanza_id: None,
                     timestamp_ms: 1_700_000_000_000 + (i as i64) * 500,
                     state: DeliveryState::Received,
+                    encryption: Default::default(),
                 })
                 .collect();
             store
@@ -126,6 +127,7 @@ fn dates_head_the_window_around_a_result_and_move_as_older_pages_come() {
             stanza_id: None,
             timestamp_ms: FIRST_DAY + day * DAY_MS + 8 * 3_600_000 + n * 20 * 60_000,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         })
         .collect();
     let found = {

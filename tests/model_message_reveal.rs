@@ -30,6 +30,7 @@ fn message(peer: &BareJid, i: usize) -> NewMessage {
         stanza_id: None,
         timestamp_ms: 1_700_000_000_000 + (i as i64) * 1000,
         state: DeliveryState::Received,
+        encryption: Default::default(),
     }
 }
 

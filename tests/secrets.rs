@@ -239,6 +239,7 @@ fn debug_output_shows_no_secret_and_no_message_text() {
         stanza_id: None,
         timestamp_ms: 0,
         state: DeliveryState::Pending,
+        encryption: Default::default(),
     };
     let correction = Correction {
         peer: room.clone(),

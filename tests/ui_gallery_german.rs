@@ -39,6 +39,7 @@ fn message(peer: &str, body: &str, outgoing: bool, minute: i64) -> NewMessage {
         } else {
             DeliveryState::Received
         },
+        encryption: Default::default(),
     }
 }
 

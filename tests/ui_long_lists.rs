@@ -60,6 +60,7 @@ fn long_lists_build_few_rows_and_still_scroll_to_the_end() {
                 stanza_id: None,
                 timestamp_ms: 1_763_700_000_000 - i * 60_000,
                 state: DeliveryState::Received,
+                encryption: Default::default(),
             })
             .collect();
         store

@@ -30,6 +30,7 @@ fn message(peer: &str, body: &str, outgoing: bool, minute: i64, state: DeliveryS
         stanza_id: None,
         timestamp_ms: 1_763_700_000_000 + minute * 60_000,
         state,
+        encryption: Default::default(),
     }
 }
 

@@ -47,6 +47,7 @@ fn every_shortcut_works_from_anywhere() {
             stanza_id: None,
             timestamp_ms: 1_763_700_000_000,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         };
         // Two hundred unread from tybalt: more than the first page.
         let unread: Vec<NewMessage> = (0..200)
@@ -56,6 +57,7 @@ fn every_shortcut_works_from_anywhere() {
                 sender: "tybalt@balcony.test".into(),
                 timestamp_ms: 1_763_600_000_000 + i * 1000,
                 ..hello.clone()
+                encryption: Default::default(),
             })
             .collect();
         store

@@ -62,6 +62,74 @@ pub struct NewMessage {
     pub timestamp_ms: i64,
     /// Delivery state.
     pub state: DeliveryState,
+    /// End-to-end encryption.
+    pub encryption: MessageEncryption,
+}
+
+/// Whether a message came end-to-end encrypted, and if it could not be
+/// read, why (stored as a number: 0 none, 1 OMEMO, 100 + the reason).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum MessageEncryption {
+    /// Plain: the server could read it.
+    #[default]
+    None,
+    /// Encrypted with OMEMO and decrypted here.
+    Omemo,
+    /// Encrypted with OMEMO and not readable here.
+    Undecryptable(UndecryptableReason),
+}
+
+/// Why an encrypted message could not be read (what the conversation
+/// explains).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UndecryptableReason {
+    /// It was not encrypted for this device.
+    NotForThisDevice = 1,
+    /// No session with the sending device (its key exchange was lost).
+    NoSession = 2,
+    /// Altered on the way, or not for this session.
+    Corrupted = 3,
+    /// It refers to a key this device no longer has.
+    UnknownKey = 4,
+    /// The sending device's key is distrusted.
+    Untrusted = 5,
+    /// Its encryption data cannot be read at all.
+    Unreadable = 6,
+    /// Encryption is not set up on this device (no key can be kept).
+    NotSetUp = 7,
+}
+
+impl MessageEncryption {
+    /// The stored number.
+    pub fn to_stored(self) -> i64 {
+        match self {
+            Self::None => 0,
+            Self::Omemo => 1,
+            Self::Undecryptable(reason) => 100 + reason as i64,
+        }
+    }
+
+    /// Parses the stored number.
+    pub fn from_stored(n: i64) -> Option<Self> {
+        use UndecryptableReason::*;
+        Some(match n {
+            0 => Self::None,
+            1 => Self::Omemo,
+            101 => Self::Undecryptable(NotForThisDevice),
+            102 => Self::Undecryptable(NoSession),
+            103 => Self::Undecryptable(Corrupted),
+            104 => Self::Undecryptable(UnknownKey),
+            105 => Self::Undecryptable(Untrusted),
+            106 => Self::Undecryptable(Unreadable),
+            107 => Self::Undecryptable(NotSetUp),
+            _ => return None,
+        })
+    }
+
+    /// True for what was end-to-end encrypted, readable or not.
+    pub fn is_encrypted(self) -> bool {
+        self != Self::None
+    }
 }
 
 /// A stored message.
@@ -120,6 +188,7 @@ impl std::fmt::Debug for NewMessage {
             .field("stanza_id", &self.stanza_id)
             .field("timestamp_ms", &self.timestamp_ms)
             .field("state", &self.state)
+            .field("encryption", &self.encryption)
             .finish()
     }
 }

@@ -34,6 +34,7 @@ fn main() {
             stanza_id: Some(format!("archive-{i}")),
             timestamp_ms: 1_700_000_000_000 + i as i64 * 1_000,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         })
         .collect();
     let base = store.reserve_catch_up().expect("reserve");

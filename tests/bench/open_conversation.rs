@@ -38,6 +38,7 @@ fn main() {
                 stanza_id: Some(format!("s{i}")),
                 timestamp_ms: 1_700_000_000_000 + (i as i64) * 500,
                 state: DeliveryState::Received,
+                encryption: Default::default(),
             })
             .collect();
         store

@@ -86,6 +86,7 @@ fn start_several_times() {
                 stanza_id: None,
                 timestamp_ms: 1_700_000_000_000 + (i as i64) * 1000,
                 state: DeliveryState::Received,
+                encryption: Default::default(),
             })
             .collect();
         store

@@ -36,6 +36,17 @@ pub enum Event {
         /// Whether one is.
         available: bool,
     },
+    /// A message that was to be encrypted could not be, and was not sent.
+    MessageNotEncrypted {
+        /// The account.
+        jid: BareJid,
+        /// The conversation, when the message named one.
+        peer: Option<BareJid>,
+        /// The message's origin-id.
+        origin_id: String,
+        /// Why, in English (for logs and details).
+        detail: String,
+    },
     /// The worker could not open the profile; nothing else will follow.
     StartFailed {
         /// Details.

@@ -3,6 +3,7 @@
 //! by the user inside the profile. Never SQLite, never logs. An account's
 //! FAST token (XEP-0484) lives where its password does.
 
+mod omemo_key;
 mod password_file;
 mod secret_service;
 
@@ -12,6 +13,7 @@ use thiserror::Error;
 use xmpp_parsers::jid::BareJid;
 
 pub use self::{
+    omemo_key::OmemoKeySource,
     password_file::PasswordFile,
     secret_service::{secret_service_available, Kept, SecretService},
 };
@@ -107,6 +109,12 @@ pub enum CredentialError {
     /// The stored password is not UTF-8.
     #[error("the stored password is not valid text")]
     NotUtf8,
+    /// The account keeps no secrets (its password is asked each time).
+    #[error("the account keeps no secrets on this computer")]
+    NotStored,
+    /// A kept secret is not in the form it was saved in.
+    #[error("a kept key is unreadable")]
+    Unreadable,
 }
 
 /// Saves `password` for `jid` in `storage`.

@@ -136,6 +136,7 @@ mod tests {
             stanza_id: None,
             timestamp_ms: ts,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         }
     }
 

@@ -192,6 +192,7 @@ mod tests {
             stanza_id: None,
             timestamp_ms: 1,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         };
         match store
             .insert_messages(&jid("juliet@capulet.lit"), &[m], Placement::Newest)

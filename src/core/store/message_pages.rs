@@ -141,6 +141,7 @@ mod tests {
             // Pairs of messages share a second: seq keeps their order.
             timestamp_ms: 1_700_000_000_000 + (i / 2) * 1000,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         }
     }
 

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use xmpp_parsers::jid::BareJid;
 
 use super::{Store, StoreError};
-use crate::core::message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage};
+use crate::core::message::{ChatKind, Correction, DeliveryState, MessageEncryption, NewMessage, StoredMessage};
 
 /// Where a batch belongs in the conversation order. Messages sort by
 /// timestamp, then by `seq`; `seq` breaks ties between messages stamped in
@@ -48,7 +48,7 @@ pub(super) const COLUMNS: &str =
     "m.id, c.peer, c.kind, m.outgoing, m.sender, m.body, m.origin_id, m.stanza_id, \
      m.timestamp, m.state, m.corrected, \
      fl.url, fl.name, fl.mime, fl.size, fl.encrypted, fl.state, fl.path, \
-     (SELECT device FROM forwarded WHERE message = m.id)";
+     (SELECT device FROM forwarded WHERE message = m.id), m.encryption";
 
 /// Joins a message's file, when it has one (the `fl` columns of [`COLUMNS`]).
 pub(super) const FILE_JOIN: &str = "LEFT JOIN files fl ON fl.message = m.id";
@@ -106,6 +106,7 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, 
     let peer: String = row.get(1)?;
     let kind: i64 = row.get(2)?;
     let state: i64 = row.get(9)?;
+    let encryption: i64 = row.get(19)?;
     let message = (|| -> Result<NewMessage, StoreError> {
         Ok(NewMessage {
             peer: BareJid::from_str(&peer).map_err(|e| corrupt(format!("peer {peer:?}: {e}")))?,
@@ -121,6 +122,8 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredMessage, 
             stanza_id: row.get(7)?,
             timestamp_ms: row.get(8)?,
             state: DeliveryState::from_stored(state).ok_or_else(|| corrupt(format!("state {state}")))?,
+            encryption: MessageEncryption::from_stored(encryption)
+                .ok_or_else(|| corrupt(format!("encryption {encryption}")))?,
         })
     })();
     let corrected: bool = row.get(10)?;
@@ -191,8 +194,8 @@ impl Store {
             let mut unread: Vec<(i64, i64)> = Vec::new();
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO messages
-                 (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq, encryption)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             let n = messages.len() as i64;
             let mut highest = i64::MIN;
@@ -237,6 +240,7 @@ impl Store {
                     m.timestamp_ms,
                     m.state as i64,
                     seq,
+                    m.encryption.to_stored(),
                 ])?;
                 if changed == 1 {
                     results.push(Inserted::New(tx.last_insert_rowid()));
@@ -384,6 +388,7 @@ mod tests {
             } else {
                 DeliveryState::Received
             },
+            encryption: Default::default(),
         }
     }
 

@@ -56,15 +56,16 @@ impl Store {
         let conversation = conversation_id(&tx, conversation_ids, account, &message.peer, message.kind)?;
         tx.execute(
             "INSERT INTO messages
-             (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq)
-             VALUES (?1, 1, ?2, ?3, ?4, NULL, ?5, ?6, (SELECT last + 1 FROM message_sequence WHERE id = 1))",
+             (conversation, outgoing, sender, body, origin_id, stanza_id, timestamp, state, seq, encryption)
+             VALUES (?1, 1, ?2, ?3, ?4, NULL, ?5, ?6, (SELECT last + 1 FROM message_sequence WHERE id = 1), ?7)",
             params![
                 conversation,
                 message.sender,
                 message.body,
                 origin_id,
                 message.timestamp_ms,
-                message.state as i64
+                message.state as i64,
+                message.encryption.to_stored()
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -80,6 +81,16 @@ impl Store {
             params![account.as_str(), origin_id, stanza],
         )?;
         Ok(())
+    }
+
+    /// Replaces the stanza queued as `origin_id` (with its encrypted
+    /// form); false when it is no longer queued.
+    pub fn replace_in_outbox(&self, account: &BareJid, origin_id: &str, stanza: &str) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET stanza = ?3 WHERE account = ?1 AND origin_id = ?2",
+            rusqlite::params![account.as_str(), origin_id, stanza],
+        )?;
+        Ok(changed > 0)
     }
 
     /// Everything still queued for `account`, oldest first.
@@ -126,6 +137,7 @@ mod tests {
             stanza_id: None,
             timestamp_ms: 1,
             state: DeliveryState::Pending,
+            encryption: Default::default(),
         };
         store.queue_outgoing(&me, &m, "<message/>").expect("queue");
         assert!(store.queue_outgoing(&me, &m, "<message/>").is_err());

@@ -201,6 +201,9 @@ const MIGRATIONS: &[&str] = &[
         nonce BLOB NOT NULL,
         sealed BLOB NOT NULL
     ) WITHOUT ROWID;",
+    // 12 -> 13: whether a message came end-to-end encrypted (and if it
+    // could not be read, why): `MessageEncryption::to_stored`.
+    "ALTER TABLE messages ADD COLUMN encryption INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The newest schema version this build knows.

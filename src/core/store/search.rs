@@ -104,6 +104,7 @@ mod tests {
             stanza_id: None,
             timestamp_ms: 1_700_000_000_000 + i * 1000,
             state: DeliveryState::Received,
+            encryption: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use xmpp_parsers::minidom::Element;
 use crate::core::{
     bridge::{Event, RequestKind},
     message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage},
-    xmpp::{modules::chat, modules::x0359_stanza_ids, session::session_loop::SessionCommand},
+    xmpp::{modules::chat, modules::x0359_stanza_ids, modules::x0384_omemo_send, session::session_loop::SessionCommand},
 };
 
 use super::Worker;
@@ -27,7 +27,12 @@ impl Worker {
             return;
         }
         let origin_id = x0359_stanza_ids::new_origin_id();
-        let stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
+        let mut stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
+        if kind == ChatKind::Chat {
+            // Encrypted when the contact's devices speak OMEMO (as
+            // Conversations does); the session decides as it sends.
+            x0384_omemo_send::mark(&mut stanza, false);
+        }
         let xml = String::from(&Element::from(stanza));
         let account = jid.clone();
         let result = match replaces {
@@ -42,6 +47,7 @@ impl Worker {
                     stanza_id: None,
                     timestamp_ms: chrono::Utc::now().timestamp_millis(),
                     state: DeliveryState::Pending,
+                    encryption: Default::default(),
                 };
                 self.store
                     .run(move |s| {

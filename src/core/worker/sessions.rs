@@ -68,6 +68,9 @@ impl Worker {
                 Vec::new()
             });
         let client = self.client_identity(jid).await;
+        let storage = self.secret_storage(jid).await;
+        let omemo_keys = (storage != PasswordStorage::None)
+            .then(|| credentials::OmemoKeySource::new(self.profile.clone(), storage, jid.clone()));
         self.generation += 1;
         let Some(entry) = self.accounts.get_mut(jid) else {
             return;
@@ -85,6 +88,7 @@ impl Worker {
             inactive: self.inactive,
             tap: entry.tap.clone(),
             client,
+            omemo_keys,
         };
         entry.session = Some(session_loop::spawn(
             spec,

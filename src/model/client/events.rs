@@ -325,6 +325,16 @@ impl Client {
                 };
                 self.notice(&jid, &text);
             }
+            Event::MessageNotEncrypted { jid, peer, .. } => {
+                let peer = peer.map(|p| p.to_string()).unwrap_or_default();
+                self.notice(
+                    &jid,
+                    &crate::i18n::gettext_f(
+                        "A message to {contact} was not sent: it could not be encrypted for their devices.",
+                        &[("contact", &peer)],
+                    ),
+                );
+            }
             Event::RequestFailed { jid, request, detail } => {
                 self.notice(&jid, &crate::model::request_text::failed(request, &detail));
             }

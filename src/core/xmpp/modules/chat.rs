@@ -17,6 +17,7 @@ use crate::core::xmpp::{
     modules::x0308_corrections,
     modules::x0333_markers,
     modules::x0359_stanza_ids,
+    modules::x0384_omemo_receive,
     modules::{Flow, Incoming, Module},
     session::context::SessionContext,
 };
@@ -81,7 +82,7 @@ async fn on_message(ctx: &SessionContext, incoming: Incoming) {
 }
 use crate::core::{
     bridge::Event,
-    message::{ChatKind, ChatState, Correction, DeliveryState, NewMessage, StoredMessage},
+    message::{ChatKind, ChatState, Correction, DeliveryState, MessageEncryption, NewMessage, StoredMessage},
     store::{Inserted, Placement, Store, StoreError},
 };
 
@@ -131,6 +132,8 @@ pub struct Parsed {
     pub delayed_ms: Option<i64>,
     /// The file it shares (XEP-0066), when the URL is also its body.
     pub file: Option<FileAttachment>,
+    /// End-to-end encryption, as the OMEMO module marked it.
+    pub encryption: MessageEncryption,
 }
 
 /// Reads a chat message. `None` for what is not a chat message of ours
@@ -169,6 +172,7 @@ pub fn parse(own: &BareJid, message: &Message) -> Option<Parsed> {
         displayed_for: x0333_markers::displayed(message),
         delayed_ms,
         file: shared_file(message),
+        encryption: x0384_omemo_receive::encryption_of(message),
         peer,
         peer_jid,
         outgoing,
@@ -232,6 +236,7 @@ pub fn to_row(p: &Parsed, received_ms: i64) -> Option<NewMessage> {
             (true, ChatKind::Chat) => DeliveryState::Acked,
             _ => DeliveryState::Received,
         },
+        encryption: p.encryption,
     })
 }
 

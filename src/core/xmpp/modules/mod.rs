@@ -24,6 +24,7 @@ pub mod x0045_muc_owner;
 pub mod x0050_command_client;
 pub mod x0050_command_responder;
 pub mod x0050_commands;
+pub mod x0060_pep_publish;
 pub mod x0066_oob;
 pub mod x0077_registration;
 pub mod x0084_user_avatar;
@@ -47,8 +48,12 @@ pub mod x0333_markers;
 pub mod x0352_csi;
 pub mod x0359_stanza_ids;
 pub mod x0363_http_upload;
+pub mod x0384_omemo;
 pub mod x0384_omemo_elements;
+pub mod x0384_omemo_receive;
+pub mod x0384_omemo_send;
 pub mod x0402_bookmarks;
+pub mod x0420_sce;
 
 use std::collections::BTreeSet;
 
@@ -172,6 +177,10 @@ pub const REGISTERED: &[&Module] = &[
     &x0402_bookmarks::MODULE,
     &x0084_user_avatar::MODULE,
     &x0280_carbons::MODULE,
+    // OMEMO after carbons (copies are decrypted too), before anything
+    // that reads a body: it takes device-list notifications, decrypts,
+    // and takes off the marks only it may set.
+    &x0384_omemo::MODULE,
     // Our other resources: their presence makes them devices, not
     // contacts, and the messages they forward us (XEP-0146) go to their
     // original conversations. Then chat, and contact presence last.

@@ -96,6 +96,8 @@ pub fn parse(message: &Message, our_nick: &str) -> Option<RoomMessage> {
         displayed_for: None,
         delayed_ms,
         file: chat::shared_file(message),
+        // Group chats are not end-to-end encrypted (yet).
+        encryption: Default::default(),
     })))
 }
 

@@ -220,6 +220,7 @@ pub fn forwarded_row(ctx: &SessionContext, incoming: &Incoming) -> Option<NewMes
         stanza_id: None,
         timestamp_ms: chat::delayed_ms(m).unwrap_or_else(now_ms),
         state: DeliveryState::Received,
+        encryption: Default::default(),
     })
 }
 

@@ -103,6 +103,7 @@ fn a_forwarded_message_names_its_sender_and_time() {
             stanza_id: None,
             timestamp_ms: 1_031_701_267_000,
             state: crate::core::message::DeliveryState::Received,
+            encryption: Default::default(),
         },
         corrected: false,
         file: None,

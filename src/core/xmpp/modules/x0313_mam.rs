@@ -15,6 +15,7 @@ use crate::core::history_sync::{now_ms, HistoryChoice, HistoryPolicy};
 use crate::core::store::{ArchivePoint, MamRange, Placement};
 use crate::core::xmpp::{
     modules::chat::{self, Parsed, Source},
+    modules::x0384_omemo_receive,
     modules::Module,
     session::context::SessionContext,
     session::outgoing::{IqError, MamPage},
@@ -98,12 +99,18 @@ fn point(result: &mam::Result_) -> ArchivePoint {
     }
 }
 
-/// Turns archived results into parsed messages (stanza-id = archive id).
-pub fn parse_results(own: &BareJid, results: &[mam::Result_]) -> Vec<(Parsed, Source)> {
+/// Turns archived results into parsed messages (stanza-id = archive id),
+/// encrypted ones decrypted.
+pub fn parse_results(ctx: &SessionContext, results: &[mam::Result_]) -> Vec<(Parsed, Source)> {
     results
         .iter()
         .filter_map(|r| {
-            let mut p = chat::parse(own, &r.forwarded.message)?;
+            let mut message = r.forwarded.message.clone();
+            x0384_omemo_receive::strip_local(&mut message);
+            if x0384_omemo_receive::decrypt(ctx, &mut message) == x0384_omemo_receive::Outcome::Nothing {
+                return None;
+            }
+            let mut p = chat::parse(&ctx.account, &message)?;
             p.stanza_id = Some(r.id.clone());
             p.delayed_ms = r.forwarded.delay.as_ref().map(|d| d.stamp.0.timestamp_millis());
             p.wants_receipt = false;
@@ -113,7 +120,7 @@ pub fn parse_results(own: &BareJid, results: &[mam::Result_]) -> Vec<(Parsed, So
 }
 
 async fn store_page(ctx: &SessionContext, results: &[mam::Result_], placement: Placement) {
-    let batch = parse_results(&ctx.account, results);
+    let batch = parse_results(ctx, results);
     let account = ctx.account.clone();
     match ctx
         .store
@@ -398,7 +405,7 @@ async fn catch_up_to(
         let record = !results.is_empty() || !merge_with.is_empty() || fin.complete;
         pending.messages += results.len();
         pending.pages.push(PendingPage {
-            batch: parse_results(&ctx.account, &results),
+            batch: parse_results(ctx, &results),
             placement,
             range: record.then_some(RangeStep {
                 oldest,

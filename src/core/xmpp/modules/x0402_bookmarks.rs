@@ -3,7 +3,6 @@
 
 use xmpp_parsers::{
     bookmarks2::Conference,
-    data_forms::{DataForm, DataFormType, Field, FieldType},
     jid::{BareJid, ResourcePart},
     message::Message,
     minidom::Element,
@@ -11,7 +10,7 @@ use xmpp_parsers::{
     pubsub::{
         self,
         event::{Event as PubSubEvent, Payload},
-        pubsub::{Items, PubSub, Publish, PublishOptions, Retract},
+        pubsub::{Items, PubSub, Retract},
         ItemId, NodeName,
     },
     stanza_error::DefinedCondition,
@@ -19,6 +18,7 @@ use xmpp_parsers::{
 
 use crate::core::xmpp::{
     modules::x0045_muc::{self, Rooms},
+    modules::x0060_pep_publish,
     modules::{pushed_by_own_account, Flow, Module},
     session::context::SessionContext,
     session::outgoing::IqError,
@@ -122,37 +122,14 @@ pub async fn autojoin(ctx: &SessionContext, bookmarks: &[Bookmark]) {
 /// private and are always sent; the others a server may not know (ejabberd
 /// 23.01 refuses both as unknown fields, and its PEP nodes keep many items
 /// and send none on subscription anyway), so they can be left out.
-const REQUIRED_OPTIONS: &[(&str, &str)] = &[
+const REQUIRED_OPTIONS: &[x0060_pep_publish::Option_] = &[
     ("pubsub#persist_items", "true"),
     ("pubsub#access_model", "whitelist"),
 ];
-const OPTIONAL_OPTIONS: &[(&str, &str)] = &[
+const OPTIONAL_OPTIONS: &[x0060_pep_publish::Option_] = &[
     ("pubsub#max_items", "max"),
     ("pubsub#send_last_published_item", "never"),
 ];
-
-fn publish_options(optional: &[(&str, &str)]) -> PublishOptions {
-    let field = |(var, value): &(&str, &str)| Field::new(var, FieldType::TextSingle).with_value(value);
-    PublishOptions {
-        form: Some(DataForm::new(
-            DataFormType::Submit,
-            "http://jabber.org/protocol/pubsub#publish-options",
-            REQUIRED_OPTIONS.iter().chain(optional).map(field).collect(),
-        )),
-    }
-}
-
-/// The optional publish option that `error` says the server does not know.
-/// ejabberd answers precondition-not-met, as for a node configured
-/// differently, so only its text ("Unknown field 'pubsub#max_items' …")
-/// tells the two apart.
-fn refused_option(error: &IqError, optional: &[(&'static str, &'static str)]) -> Option<&'static str> {
-    let IqError::Stanza(e) = error else { return None };
-    optional
-        .iter()
-        .map(|(var, _)| *var)
-        .find(|var| e.texts.values().any(|t| t.contains(&format!("'{var}'"))))
-}
 
 /// Adds or replaces a bookmark.
 pub async fn publish(ctx: &SessionContext, bookmark: &Bookmark) -> Result<(), IqError> {
@@ -168,35 +145,15 @@ pub async fn publish(ctx: &SessionContext, bookmark: &Bookmark) -> Result<(), Iq
         None => None,
     };
     conference.password = bookmark.password.clone();
-    let item = pubsub::pubsub::Item {
-        id: Some(ItemId(bookmark.room.to_string())),
-        publisher: None,
-        payload: Some(conference.into()),
-    };
-    let request = |optional: &[(&str, &str)]| PubSub::Publish {
-        publish: Publish {
-            node: NodeName(ns::BOOKMARKS2.to_owned()),
-            items: vec![item.clone()],
-        },
-        publish_options: Some(publish_options(optional)),
-    };
-    // Each try leaves out one more option the server refused: bounded.
-    let mut optional = OPTIONAL_OPTIONS.to_vec();
-    loop {
-        match ctx.out.set(None, request(&optional)).await {
-            Err(e) => match refused_option(&e, &optional) {
-                Some(var) => {
-                    tracing::info!(
-                        option = var,
-                        "the server does not know a publish option; publishing without it"
-                    );
-                    optional.retain(|(v, _)| *v != var);
-                }
-                None => return Err(e),
-            },
-            Ok(_) => return Ok(()),
-        }
-    }
+    x0060_pep_publish::publish(
+        ctx,
+        ns::BOOKMARKS2,
+        &bookmark.room.to_string(),
+        conference.into(),
+        REQUIRED_OPTIONS,
+        OPTIONAL_OPTIONS,
+    )
+    .await
 }
 
 /// Removes a bookmark.

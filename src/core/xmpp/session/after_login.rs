@@ -14,6 +14,7 @@ use crate::core::xmpp::{
     modules::x0276_decloak,
     modules::x0280_carbons,
     modules::x0313_mam,
+    modules::x0384_omemo,
     modules::x0402_bookmarks,
     session::context::SessionContext,
     session::outgoing::IqError,
@@ -102,6 +103,8 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
         }
     };
     tokio::join!(
+        // Our OMEMO device, set up before the outbox is sent.
+        x0384_omemo::start(&ctx),
         x0276_decloak::share_again(&ctx),
         carbons,
         blocklist,

@@ -217,6 +217,7 @@ async fn send_file_message(
         stanza_id: None,
         timestamp_ms: chrono::Utc::now().timestamp_millis(),
         state: DeliveryState::Pending,
+        encryption: Default::default(),
     };
     let account = ctx.account.clone();
     let added = ctx

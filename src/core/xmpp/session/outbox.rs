@@ -13,6 +13,7 @@ use xmpp_parsers::{message::Message, minidom::Element};
 
 use crate::core::xmpp::{
     connection::link::{self, NegotiationWatch},
+    modules::{x0384_omemo::Omemo, x0384_omemo_send},
     session::context::SessionContext,
 };
 use crate::core::{bridge::Event, message::DeliveryState};
@@ -168,6 +169,15 @@ pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut Outb
                 continue;
             }
         };
+        // Encrypted first, by a task of its own (it may fetch keys, which
+        // needs this loop running); it puts the result in the outbox and
+        // flushes again.
+        if let Some(required) = x0384_omemo_send::marked(&message) {
+            if ctx.state::<Omemo>().start_preparing(&entry.origin_id) {
+                tokio::spawn(x0384_omemo_send::prepare(ctx.clone(), entry.origin_id, message, required));
+            }
+            continue;
+        }
         let Some(token) = link::send_on(stream, Box::new(Stanza::Message(message))).await else {
             return; // the stream has ended; its successor sends the rest
         };

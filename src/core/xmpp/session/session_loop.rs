@@ -111,6 +111,9 @@ pub struct SessionSpec {
     pub inactive: bool,
     /// The client's SASL2 identity and the account's FAST tokens.
     pub client: crate::core::xmpp::connection::login::ClientIdentity,
+    /// Where the key of the account's OMEMO state is kept; `None`: nowhere
+    /// (OMEMO stays off).
+    pub omemo_keys: Option<crate::core::credentials::OmemoKeySource>,
 }
 
 /// Handle to a running session.
@@ -322,6 +325,10 @@ async fn run(
         files,
         connection: link.connector.facts(),
     };
+    if let Some(source) = spec.omemo_keys.clone() {
+        ctx.state::<crate::core::xmpp::modules::x0384_omemo::Omemo>()
+            .set_key_source(source);
+    }
     let mut tracker = IqTracker::new(jid.clone());
     let mut outbox_state = OutboxState::new(watch.clone());
     let mut login_flow: Option<tokio::task::JoinHandle<()>> = None;

@@ -1,0 +1,308 @@
+//! OMEMO (XEP-0384) in a session, in both wire versions: our device is
+//! loaded (or made) when the session logs in, its device-list entry and
+//! bundle are published over PEP (open access), and the device lists of
+//! contacts (and our own) are followed through PEP notifications
+//! (`+notify`). Reading messages is in [`super::x0384_omemo_receive`],
+//! writing them in [`super::x0384_omemo_send`].
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Mutex, PoisonError},
+};
+
+use xmpp_parsers::{
+    jid::{BareJid, Jid},
+    message::Message,
+    pubsub::event::{Event as PubSubEvent, Payload},
+};
+use zeroize::Zeroizing;
+
+use crate::core::{
+    credentials::OmemoKeySource,
+    omemo::{device::Device, sealed_state, WireVersion},
+    xmpp::{
+        modules::{
+            x0060_pep_publish, x0384_omemo_elements as elements, x0384_omemo_receive, Flow, Incoming, Module,
+        },
+        session::{context::SessionContext, outgoing::IqError},
+    },
+};
+
+/// We follow both versions' device lists.
+const NOTIFY: &[&str] = &[
+    "eu.siacs.conversations.axolotl.devicelist+notify",
+    "urn:xmpp:omemo:2:devices+notify",
+];
+
+/// The module entry: device-list notifications are taken here; encrypted
+/// messages (live or carbon copies) are decrypted and passed on.
+pub const MODULE: Module = Module {
+    name: "XEP-0384 OMEMO",
+    features: NOTIFY,
+    message: Some(|ctx, incoming| Box::pin(on_message(ctx, incoming))),
+    state: Some(|| Box::new(Omemo::default())),
+    ..Module::NONE
+};
+
+/// The versions, most preferred first.
+pub const VERSIONS: [WireVersion; 2] = [WireVersion::Omemo2, WireVersion::Legacy];
+
+/// Device ids read from one list at most (as the element parser).
+const MAX_LIST_ITEMS: usize = 4;
+
+/// What a session keeps: our device, the key its state is sealed with,
+/// and the device lists seen.
+#[derive(Default)]
+pub struct Omemo {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    source: Option<OmemoKeySource>,
+    key: Option<Zeroizing<[u8; 32]>>,
+    device: Option<Device>,
+    /// Device lists by owner and version; an empty list is one known to
+    /// be empty (the contact does not use that version).
+    lists: HashMap<(BareJid, WireVersion), Vec<u32>>,
+    /// Outbox entries being encrypted.
+    preparing: HashSet<String>,
+    /// Sealed states waiting for the writer, newest last.
+    saves: Option<tokio::sync::watch::Sender<Option<sealed_state::SealedState>>>,
+}
+
+impl Omemo {
+    /// Where the key that seals the device's state is kept.
+    pub fn set_key_source(&self, source: OmemoKeySource) {
+        self.with(|inner| inner.source = Some(source));
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Runs `f` on our device; `None` when OMEMO is not set up here.
+    pub fn with_device<T>(&self, f: impl FnOnce(&Device) -> T) -> Option<T> {
+        self.with(|inner| inner.device.as_ref().map(f))
+    }
+
+    /// Our device id, once set up.
+    pub fn device_id(&self) -> Option<u32> {
+        self.with_device(Device::device_id)
+    }
+
+    /// The known device list of `jid` in `version`.
+    pub fn list(&self, jid: &BareJid, version: WireVersion) -> Option<Vec<u32>> {
+        self.with(|inner| inner.lists.get(&(jid.clone(), version)).cloned())
+    }
+
+    fn set_list(&self, jid: &BareJid, version: WireVersion, ids: Vec<u32>) {
+        self.with(|inner| inner.lists.insert((jid.clone(), version), ids));
+    }
+
+    /// Marks an outbox entry as being encrypted; false if it already is.
+    pub fn start_preparing(&self, origin_id: &str) -> bool {
+        self.with(|inner| inner.preparing.insert(origin_id.to_owned()))
+    }
+
+    /// The entry is encrypted (or given up on).
+    pub fn done_preparing(&self, origin_id: &str) {
+        self.with(|inner| inner.preparing.remove(origin_id));
+    }
+
+    /// Seals the device's state now and hands it to the writer, which
+    /// stores the newest it has (so a slow write never overtakes a newer
+    /// state).
+    pub fn save(&self) {
+        self.with(|inner| {
+            let (Some(device), Some(key), Some(saves)) = (&inner.device, &inner.key, &inner.saves) else {
+                return;
+            };
+            match sealed_state::seal(&device.store(), key) {
+                Ok(sealed) => {
+                    let _ = saves.send(Some(sealed));
+                }
+                Err(e) => tracing::error!(error = %e, "could not seal the OMEMO state"),
+            }
+        });
+    }
+}
+
+/// Loads our device (made and saved on first use) and publishes it in
+/// both versions. Without a place to keep its key (an account whose
+/// password is asked each time), OMEMO stays off for the session.
+pub async fn start(ctx: &SessionContext) {
+    let state = ctx.state::<Omemo>();
+    if state.device_id().is_none() {
+        if let Err(e) = load_device(ctx).await {
+            tracing::warn!(error = %e, "OMEMO is not available in this session");
+            return;
+        }
+    }
+    let own = ctx.account.clone();
+    for version in VERSIONS {
+        if let Err(e) = publish_device(ctx, &own, version).await {
+            tracing::warn!(?version, error = %e, "could not publish our OMEMO device");
+        }
+    }
+}
+
+async fn load_device(ctx: &SessionContext) -> Result<(), String> {
+    let state = ctx.state::<Omemo>();
+    let source = state
+        .with(|inner| inner.source.clone())
+        .ok_or("no place to keep the OMEMO key")?;
+    let key = source.load_or_create().await.map_err(|e| e.to_string())?;
+    let (account, opening) = (ctx.account.clone(), key.clone());
+    let loaded = ctx
+        .store
+        .run(move |s| Ok(Device::load(s, &account, &opening)))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let (device, made) = match loaded {
+        Some(device) => (device, false),
+        None => {
+            // Key generation and 100 pre-keys: off the session's threads.
+            let device = tokio::task::spawn_blocking(Device::generate)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            (device, true)
+        }
+    };
+    let (saves, mut latest) = tokio::sync::watch::channel(None);
+    let (store, account) = (ctx.store.clone(), ctx.account.clone());
+    tokio::spawn(async move {
+        while latest.changed().await.is_ok() {
+            let Some(sealed) = latest.borrow_and_update().clone() else {
+                continue;
+            };
+            let account = account.clone();
+            if let Err(e) = store.run(move |s| s.set_omemo_state(&account, &sealed)).await {
+                tracing::error!(error = %e, "could not save the OMEMO state");
+            }
+        }
+    });
+    state.with(|inner| {
+        inner.device = Some(device);
+        inner.key = Some(key);
+        inner.saves = Some(saves);
+    });
+    if made {
+        state.save();
+    }
+    Ok(())
+}
+
+/// The device list of `jid` (ours for our own account) in `version`:
+/// known, or fetched once; empty when there is none.
+pub async fn device_list(ctx: &SessionContext, jid: &BareJid, version: WireVersion) -> Result<Vec<u32>, IqError> {
+    let state = ctx.state::<Omemo>();
+    if let Some(ids) = state.list(jid, version) {
+        return Ok(ids);
+    }
+    let to = (*jid != ctx.account).then(|| Jid::from(jid.clone()));
+    let items = x0060_pep_publish::items(ctx, to, elements::device_list_node(version), MAX_LIST_ITEMS).await?;
+    let ids = items
+        .iter()
+        .find_map(|(_, payload)| elements::parse_device_list(payload).ok())
+        .filter(|(v, _)| *v == version)
+        .map(|(_, ids)| ids)
+        .unwrap_or_default();
+    state.set_list(jid, version, ids.clone());
+    Ok(ids)
+}
+
+/// Open access: others read our device list and bundles to write to us.
+const OPEN: &[x0060_pep_publish::Option_] = &[("pubsub#access_model", "open")];
+/// The OMEMO 2 bundles node holds one item per device.
+const MANY_ITEMS: &[x0060_pep_publish::Option_] = &[("pubsub#max_items", "max")];
+
+/// Puts our device on our `version` device list (when it is missing) and
+/// publishes its bundle.
+async fn publish_device(ctx: &SessionContext, own: &BareJid, version: WireVersion) -> Result<(), String> {
+    let state = ctx.state::<Omemo>();
+    let id = state.device_id().ok_or("no device")?;
+    let mut ids = device_list(ctx, own, version).await.map_err(|e| e.to_string())?;
+    if !ids.contains(&id) {
+        ids.push(id);
+        let list = elements::build_device_list(version, &ids);
+        x0060_pep_publish::publish(ctx, elements::device_list_node(version), "current", list, OPEN, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        state.set_list(own, version, ids);
+    }
+    publish_bundle(ctx, version).await
+}
+
+/// Publishes our bundle in `version` (after pre-keys were used up, too).
+pub async fn publish_bundle(ctx: &SessionContext, version: WireVersion) -> Result<(), String> {
+    let state = ctx.state::<Omemo>();
+    let bundle = state
+        .with_device(|d| d.bundle(version))
+        .ok_or("no device")?
+        .map_err(|e| e.to_string())?;
+    let (node, item) = elements::bundle_node(version, bundle.device_id);
+    let optional = match version {
+        WireVersion::Omemo2 => MANY_ITEMS,
+        WireVersion::Legacy => &[],
+    };
+    x0060_pep_publish::publish(ctx, &node, &item, elements::build_bundle(&bundle), OPEN, optional)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// A device-list notification: who published which list; `None` for
+/// other messages.
+fn device_list_event(message: &Message) -> Option<(BareJid, WireVersion, Vec<u32>)> {
+    let element = message
+        .payloads
+        .iter()
+        .find(|p| p.is("event", xmpp_parsers::ns::PUBSUB_EVENT))?;
+    let event = PubSubEvent::try_from(element.clone()).ok()?;
+    let Payload::Items { node, published, .. } = event.payload else {
+        return None;
+    };
+    let version = VERSIONS
+        .into_iter()
+        .find(|v| elements::device_list_node(*v) == node.0)?;
+    let from = message.from.as_ref()?.to_bare();
+    let ids = published
+        .iter()
+        .filter_map(|item| item.payload.as_ref())
+        .find_map(|payload| elements::parse_device_list(payload).ok())
+        .filter(|(v, _)| *v == version)
+        .map(|(_, ids)| ids)
+        .unwrap_or_default();
+    Some((from, version, ids))
+}
+
+async fn on_message(ctx: &SessionContext, incoming: Incoming) -> Flow<Incoming> {
+    let Incoming { mut message, source } = incoming;
+    // What only this module may say about a message is never taken from
+    // the network.
+    x0384_omemo_receive::strip_local(&mut message);
+    if let Some((from, version, ids)) = device_list_event(&message) {
+        let state = ctx.state::<Omemo>();
+        let ours_missing = from == ctx.account && state.device_id().is_some_and(|id| !ids.contains(&id));
+        state.set_list(&from, version, ids);
+        if ours_missing {
+            // Another of our devices published a list without this one.
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let own = ctx.account.clone();
+                if let Err(e) = publish_device(&ctx, &own, version).await {
+                    tracing::warn!(error = %e, "could not put our device back on our list");
+                }
+            });
+        }
+        return Flow::Handled;
+    }
+    match x0384_omemo_receive::decrypt(ctx, &mut message) {
+        x0384_omemo_receive::Outcome::Plain | x0384_omemo_receive::Outcome::Read => {
+            Flow::Next(Incoming { message, source })
+        }
+        x0384_omemo_receive::Outcome::Nothing => Flow::Handled,
+    }
+}

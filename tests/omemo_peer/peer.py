@@ -1,0 +1,1050 @@
+#!/usr/bin/python3
+"""An independent OMEMO peer for Balcony's interop tests.
+
+Built on python-omemo 1.0 (``omemo.SessionManager``) with both of its backends,
+``oldmemo`` (legacy OMEMO 0.3, namespace ``eu.siacs.conversations.axolotl``) and
+``twomemo`` (OMEMO 2, namespace ``urn:xmpp:omemo:2``), and on slixmpp 1.8 for
+XMPP.  Only Debian 12 packages are used (see .ci/install-deps.sh: python3-omemo,
+-oldmemo, -twomemo, -slixmpp, -x3dh, -doubleratchet, -xeddsa and
+python3-xmlschema, which the etree helpers need); these live
+in /usr/lib/python3/dist-packages, so if the ``python3`` that started this
+script cannot import them (e.g. a pyenv interpreter), the script re-executes
+itself with /usr/bin/python3.
+
+Command line
+------------
+    python3 peer.py --jid USER@balcony.test --password PW --host 127.0.0.1 \
+        --port PORT --ca CA_PEM_FILE --data DIR [--no-presence] [--timeout SECS]
+
+* Connects over STARTTLS (direct TLS is never used) to HOST:PORT, verifying
+  the server certificate against CA_PEM_FILE for the name of the JID's domain.
+* DIR keeps the state as JSON (DIR/omemo.json: identity, device id, pre keys,
+  sessions, device lists; DIR/messages.json: plaintexts of messages already
+  decrypted or sent, see "Duplicates" below).  Restarting with the same DIR
+  keeps identity and sessions; a different DIR is a different device.
+* ``--no-presence`` skips the initial presence: the server then keeps messages
+  to the bare JID in offline storage instead of delivering them, so that a
+  later ``mam`` command really decrypts them from the archive.  Note that
+  without presence no PEP notifications (device list updates) arrive either;
+  the peer refreshes device lists itself before each send anyway.
+* ``--timeout`` bounds every single wait (default 20 s).
+
+Trust is blind: every identity key is trusted (custom trust level "BLIND").
+The peer advertises ``eu.siacs.conversations.axolotl.devicelist+notify`` and
+``urn:xmpp:omemo:2:devices+notify`` (XEP-0115 caps) and feeds device list
+notifications into the session manager.  It enables carbons (XEP-0280).
+Presence subscription requests are accepted automatically.
+
+PEP layout (own bare JID, all with publish-options pubsub#access_model=open):
+  legacy:  eu.siacs.conversations.axolotl.devicelist   item "current"
+           eu.siacs.conversations.axolotl.bundles:<id> item "current"
+  OMEMO 2: urn:xmpp:omemo:2:devices                    item "current"
+           urn:xmpp:omemo:2:bundles                    item "<id>" (max_items=max)
+
+Protocol
+--------
+One JSON object per line on stdin (commands) and on stdout (events, each line
+flushed).  Logs go to stderr only.  "version" is always "legacy" (OMEMO 0.3)
+or "omemo2" (urn:xmpp:omemo:2).  Unknown fields are ignored; consumers should
+ignore event kinds and fields they do not know.
+
+Events
+  {"event":"ready","jid":BARE,"device_id":{"legacy":N,"omemo2":N},
+   "fingerprint":HEX64}
+      Once connected, roster fetched, carbons enabled, OMEMO bundles and device
+      lists published, and initial presence sent.  python-omemo uses one device
+      id (1 .. 2**31-1) for both backends, so both numbers are equal.
+      "fingerprint" is the identity key in Curve25519 form, 64 lowercase hex
+      digits (what XEP-0384 clients display; legacy clients show it with a
+      "05" prefix).
+  {"event":"sent","id":ID,"to":BARE,"version":V,"devices":[[BARE,N],...],
+   "errors":[...]}
+      Answer to "send".  "devices" lists the recipient devices the key was
+      encrypted for (including own other devices); "errors" lists
+      non-fatal per-device failures (e.g. a bundle that could not be fetched).
+  {"event":"message","from":BARE,"body":TEXT,"version":V,"carbon":BOOL,
+   "mam":BOOL,"cached":BOOL,"own":BOOL,"id":MSGID|null,"device":N,
+   "to":BARE|null}
+      A decrypted message.  "carbon": it came inside a XEP-0280 received/sent
+      carbon.  "mam": it came from a "mam" query.  "cached": it had already
+      been decrypted (or was sent by this very device, then "own" is true) and
+      the plaintext was taken from DIR/messages.json.  "device": the sender's
+      device id.  For omemo2 the event also has "envelope" (the decrypted
+      XEP-0420 envelope as text) and "sce":{"from":..,"to":..,"time":..}
+      (affix values or null).
+  {"event":"empty","from":BARE,"version":V,"carbon":BOOL,"mam":BOOL,
+   "cached":BOOL,"device":N[,"for_us":false]}
+      An OMEMO message without payload (key transport / session completion /
+      heartbeat) was processed.  With "for_us":false it carried no key for
+      this device (e.g. a carbon or archived copy of one addressed to another
+      device) and was skipped; otherwise it was decrypted and fed to the
+      session.
+  {"event":"plain","from":BARE,"body":TEXT,"carbon":BOOL,"mam":BOOL,
+   "id":MSGID|null}
+      A message with a <body> but no OMEMO element.
+  {"event":"undecryptable","from":BARE,"detail":TEXT,"version":V,
+   "carbon":BOOL,"mam":BOOL,"id":MSGID|null}
+      An OMEMO message that could not be decrypted ("detail" starts with the
+      exception name, e.g. "MessageNotForUs: ...", "SenderNotFound: ...").
+      If the OMEMO layer did decrypt it but the content is bad (omemo2: no
+      XEP-0420 envelope, no <body> in <content>, <from> affix not the
+      sender), "detail" starts with "decrypted, but:" and the event also has
+      "envelope" (the decrypted text) and "cached".
+  {"event":"mam_done","with":BARE,"count":N}
+      End of a "mam" query; N archived messages were processed (each produced
+      exactly one message/empty/plain/undecryptable event before this).
+  {"event":"devices","jid":BARE,"legacy":[N,...],"omemo2":[N,...]}
+      Answer to "devices".
+  {"event":"error","cmd":NAME|null,"detail":TEXT}
+      A command failed (or, with "fatal":true, start-up failed; the process
+      then exits with status 1).
+  {"event":"disconnected"}
+      The connection was lost without "quit"; the process exits with status 2.
+  {"event":"bye"}
+      Answer to "quit", right before the process exits with status 0.
+
+Commands
+  {"cmd":"send","to":BARE,"body":TEXT,"version":"legacy"|"omemo2"}
+      Refreshes the recipient's and the own device list of that version, then
+      encrypts with only that backend for all the recipient's devices and the
+      own other devices, and sends a <message type="chat" id=ID> with the
+      <encrypted> element, <encryption xmlns="urn:xmpp:eme:0"> (XEP-0380),
+      <store xmlns="urn:xmpp:hints"/> and a plain fallback <body> saying that
+      the message is encrypted.  Legacy: the encrypted payload is the UTF-8
+      body.  omemo2: the payload is a XEP-0420 envelope
+        <envelope xmlns="urn:xmpp:sce:1"><content><body xmlns="jabber:client">
+        TEXT</body></content><rpad>..</rpad><time stamp=".."/>
+        <to jid="BARE"/><from jid="OWN BARE"/></envelope>
+      Answers "sent" or "error".
+  {"cmd":"mam","with":BARE}
+      Queries the own archive (XEP-0313, urn:xmpp:mam:2, all pages) for
+      messages with BARE and processes every result like a live message
+      (events with "mam":true), then "mam_done".
+  {"cmd":"devices","jid":BARE}
+      Downloads BARE's device lists of both versions; answers "devices".
+  {"cmd":"quit"}
+      Disconnects, answers "bye", exits 0.  End of stdin does the same.
+
+Receiving: messages with an <encrypted> element of either namespace, directly,
+inside carbons (only accepted from the own bare JID) or inside MAM results,
+are decrypted.  For omemo2 the body is taken from the envelope's <content>
+(a <body> of any namespace); a <from> affix whose bare JID differs from the
+sender makes the message "undecryptable".
+
+Duplicates: a message that was already decrypted once (e.g. delivered from
+offline storage and later found again in MAM) cannot be decrypted a second
+time (its ratchet key is consumed), so decrypted plaintexts are remembered by
+(namespace, sender, sender device, hash of the ciphertext) and re-reported
+with "cached":true.  (Prosody also hands a message to the own bare JID sent
+by an own other device both directly and as a carbon: the second copy comes
+from the cache too.)  The same applies to messages this device sent itself
+("own":true), which are not encrypted for the sending device.
+"""
+
+import os
+import sys
+
+
+def _reexec_with_system_python():
+    target = "/usr/bin/python3"
+    if os.environ.get("OMEMO_PEER_REEXEC") or not os.path.exists(target):
+        return
+    try:
+        if os.path.samefile(sys.executable, target):
+            return
+    except OSError:
+        pass
+    os.environ["OMEMO_PEER_REEXEC"] = "1"
+    os.execv(target, [target] + sys.argv)
+
+
+try:
+    import omemo
+    import oldmemo
+    import oldmemo.etree
+    import twomemo
+    import twomemo.etree
+    import slixmpp
+    _ = omemo.SessionManager
+except (ImportError, AttributeError):
+    _reexec_with_system_python()
+    raise
+
+import argparse
+import asyncio
+import base64
+import datetime
+import hashlib
+import json
+import logging
+import secrets
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from xml.sax.saxutils import escape, quoteattr
+
+from slixmpp import JID
+from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+log = logging.getLogger("omemo_peer")
+
+LEGACY_NS = oldmemo.oldmemo.NAMESPACE  # eu.siacs.conversations.axolotl
+V2_NS = twomemo.twomemo.NAMESPACE  # urn:xmpp:omemo:2
+VERSION_OF_NS = {LEGACY_NS: "legacy", V2_NS: "omemo2"}
+NS_OF_VERSION = {"legacy": LEGACY_NS, "omemo2": V2_NS}
+
+LEGACY_DEVICELIST_NODE = f"{LEGACY_NS}.devicelist"
+LEGACY_BUNDLES_NODE_PREFIX = f"{LEGACY_NS}.bundles:"
+V2_DEVICES_NODE = f"{V2_NS}:devices"
+V2_BUNDLES_NODE = f"{V2_NS}:bundles"
+DEVICELIST_NODES = {LEGACY_DEVICELIST_NODE: LEGACY_NS, V2_DEVICES_NODE: V2_NS}
+
+NS_CLIENT = "jabber:client"
+NS_CARBONS = "urn:xmpp:carbons:2"
+NS_FORWARD = "urn:xmpp:forward:0"
+NS_MAM = "urn:xmpp:mam:2"
+NS_RSM = "http://jabber.org/protocol/rsm"
+NS_DATA = "jabber:x:data"
+NS_SCE = "urn:xmpp:sce:1"
+NS_EME = "urn:xmpp:eme:0"
+NS_HINTS = "urn:xmpp:hints"
+NS_DELAY = "urn:xmpp:delay"
+
+FALLBACK_BODY = (
+    "I sent you an OMEMO encrypted message but your client doesn't seem to support that."
+)
+
+TIMEOUT = 20.0
+
+
+def emit(obj: Dict[str, Any]) -> None:
+    """Writes one event line to stdout."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, IqError):
+        return f"IqError: {exc.iq['error']['condition']} {exc.iq['error']['text']}".strip()
+    if isinstance(exc, (IqTimeout, asyncio.TimeoutError)):
+        return f"{type(exc).__name__}: no answer in time"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def bare(jid: Optional[str]) -> Optional[str]:
+    if not jid:
+        return None
+    return JID(jid).bare
+
+
+# --------------------------------------------------------------------------
+# Storage
+
+
+class JsonStorage(omemo.Storage):
+    """omemo.Storage on a dict, persisted to one JSON file after every change."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.data: Dict[str, Any] = {}
+        if path.exists():
+            with open(path, encoding="utf-8") as f:
+                self.data = json.load(f)
+
+    def flush(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.data, f)
+        os.replace(tmp, self.path)
+
+    async def _load(self, key: str) -> omemo.Maybe:
+        if key in self.data:
+            return omemo.Just(self.data[key])
+        return omemo.Nothing()
+
+    async def _store(self, key: str, value: Any) -> None:
+        self.data[key] = value
+        self.flush()
+
+    async def _delete(self, key: str) -> None:
+        if self.data.pop(key, None) is not None:
+            self.flush()
+
+
+class MessageCache:
+    """Plaintexts of processed messages, keyed by a digest of the ciphertext."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: Dict[str, Any] = {}
+        if path.exists():
+            with open(path, encoding="utf-8") as f:
+                self.data = json.load(f)
+
+    def get(self, key: str) -> Optional[Dict[str, Any]]:
+        return self.data.get(key)
+
+    def put(self, key: str, value: Dict[str, Any]) -> None:
+        self.data[key] = value
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.data, f)
+        os.replace(tmp, self.path)
+
+
+def device_id_of(encrypted: ET.Element, namespace: str) -> Optional[int]:
+    header = encrypted.find("{" + namespace + "}header")
+    try:
+        return int(header.get("sid"))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def cache_key(namespace: str, sender: str, encrypted: ET.Element) -> str:
+    """Identifies an <encrypted> element independently of its serialization."""
+    ns = "{" + namespace + "}"
+    header = encrypted.find(f"{ns}header")
+    sid = header.get("sid", "") if header is not None else ""
+    payload = encrypted.find(f"{ns}payload")
+    parts = [namespace, sender, sid, (payload.text or "").strip() if payload is not None else ""]
+    if payload is None:
+        # No payload: the (unique) encrypted keys identify the message.
+        parts.extend(sorted((k.text or "").strip() for k in encrypted.iter(f"{ns}key")))
+    if header is not None:
+        iv = header.find(f"{ns}iv")
+        if iv is not None:
+            parts.append((iv.text or "").strip())
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------
+# SCE (XEP-0420) envelopes for OMEMO 2
+
+
+def make_envelope(body: str, to: str, own: str) -> bytes:
+    rpad = secrets.token_urlsafe(secrets.randbelow(32) + 1)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f'<envelope xmlns="{NS_SCE}">'
+        f'<content><body xmlns="{NS_CLIENT}">{escape(body)}</body></content>'
+        f"<rpad>{escape(rpad)}</rpad>"
+        f"<time stamp={quoteattr(stamp)}/>"
+        f"<to jid={quoteattr(to)}/>"
+        f"<from jid={quoteattr(own)}/>"
+        f"</envelope>"
+    ).encode("utf-8")
+
+
+def parse_envelope(plaintext: bytes) -> Tuple[Optional[str], Dict[str, Optional[str]]]:
+    """Returns the body (or None) and the affixes of an SCE envelope."""
+    root = ET.fromstring(plaintext.decode("utf-8"))
+    if root.tag != f"{{{NS_SCE}}}envelope":
+        raise ValueError(f"not an SCE envelope: <{root.tag}>")
+    content = root.find(f"{{{NS_SCE}}}content")
+    if content is None:
+        raise ValueError("SCE envelope without <content>")
+    body = None
+    for child in content:
+        if child.tag == "body" or child.tag.endswith("}body"):
+            body = child.text or ""
+            break
+
+    def affix(name: str, attr: str) -> Optional[str]:
+        el = root.find(f"{{{NS_SCE}}}{name}")
+        return None if el is None else el.get(attr)
+
+    return body, {
+        "from": affix("from", "jid"),
+        "to": affix("to", "jid"),
+        "time": affix("time", "stamp"),
+    }
+
+
+# --------------------------------------------------------------------------
+# python-omemo session manager backed by slixmpp
+
+
+def publish_options(xmpp: slixmpp.ClientXMPP, **fields: str):
+    form = xmpp["xep_0004"].make_form(ftype="submit")
+    form.add_field(
+        var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/pubsub#publish-options"
+    )
+    for var, value in fields.items():
+        form.add_field(var=var, value=value)
+    return form
+
+
+def first_payload(iq) -> Tuple[Optional[str], Optional[ET.Element]]:
+    """The (id, payload) of the 'current' item, else of the last item."""
+    items = iq.xml.findall(
+        "{http://jabber.org/protocol/pubsub}pubsub/{http://jabber.org/protocol/pubsub}items/"
+        "{http://jabber.org/protocol/pubsub}item"
+    )
+    chosen = None
+    for item in items:
+        if item.get("id") == "current":
+            chosen = item
+            break
+        chosen = item
+    if chosen is None or len(chosen) == 0:
+        return None, None
+    return chosen.get("id"), chosen[0]
+
+
+def is_item_not_found(e: IqError) -> bool:
+    return e.iq["error"]["condition"] in ("item-not-found", "feature-not-implemented")
+
+
+class PeerSessionManager(omemo.SessionManager):
+    XMPP: "Peer" = None  # set before create(); create() instantiates cls()
+
+    @property
+    def xmpp(self) -> "Peer":
+        return type(self).XMPP
+
+    async def _upload_bundle(self, bundle: omemo.Bundle) -> None:
+        xmpp = self.xmpp
+        try:
+            if isinstance(bundle, oldmemo.oldmemo.BundleImpl):
+                await xmpp["xep_0060"].publish(
+                    None,
+                    f"{LEGACY_BUNDLES_NODE_PREFIX}{bundle.device_id}",
+                    id="current",
+                    payload=oldmemo.etree.serialize_bundle(bundle),
+                    options=publish_options(xmpp, **{"pubsub#access_model": "open"}),
+                    timeout=TIMEOUT,
+                )
+            elif isinstance(bundle, twomemo.twomemo.BundleImpl):
+                await xmpp["xep_0060"].publish(
+                    None,
+                    V2_BUNDLES_NODE,
+                    id=str(bundle.device_id),
+                    payload=twomemo.etree.serialize_bundle(bundle),
+                    options=publish_options(
+                        xmpp,
+                        **{"pubsub#access_model": "open", "pubsub#max_items": "max"},
+                    ),
+                    timeout=TIMEOUT,
+                )
+            else:
+                raise omemo.UnknownNamespace(f"unknown bundle type {type(bundle)}")
+        except (IqError, IqTimeout) as e:
+            raise omemo.BundleUploadFailed(describe(e)) from e
+
+    async def _download_bundle(self, namespace: str, bare_jid: str, device_id: int) -> omemo.Bundle:
+        xmpp = self.xmpp
+        try:
+            if namespace == LEGACY_NS:
+                iq = await xmpp["xep_0060"].get_items(
+                    bare_jid, f"{LEGACY_BUNDLES_NODE_PREFIX}{device_id}", timeout=TIMEOUT
+                )
+            elif namespace == V2_NS:
+                iq = await xmpp["xep_0060"].get_item(
+                    bare_jid, V2_BUNDLES_NODE, str(device_id), timeout=TIMEOUT
+                )
+            else:
+                raise omemo.UnknownNamespace(namespace)
+        except IqError as e:
+            if is_item_not_found(e):
+                raise omemo.BundleNotFound(describe(e)) from e
+            raise omemo.BundleDownloadFailed(describe(e)) from e
+        except IqTimeout as e:
+            raise omemo.BundleDownloadFailed(describe(e)) from e
+        _, payload = first_payload(iq)
+        if payload is None:
+            raise omemo.BundleNotFound(f"no bundle item for {bare_jid}/{device_id}")
+        try:
+            if namespace == LEGACY_NS:
+                return oldmemo.etree.parse_bundle(payload, bare_jid, device_id)
+            return twomemo.etree.parse_bundle(payload, bare_jid, device_id)
+        except Exception as e:  # schema or key errors
+            raise omemo.BundleDownloadFailed(f"bad bundle: {describe(e)}") from e
+
+    async def _delete_bundle(self, namespace: str, device_id: int) -> None:
+        xmpp = self.xmpp
+        try:
+            if namespace == LEGACY_NS:
+                await xmpp["xep_0060"].delete_node(
+                    None, f"{LEGACY_BUNDLES_NODE_PREFIX}{device_id}", timeout=TIMEOUT
+                )
+            elif namespace == V2_NS:
+                await xmpp["xep_0060"].retract(None, V2_BUNDLES_NODE, str(device_id), timeout=TIMEOUT)
+            else:
+                raise omemo.UnknownNamespace(namespace)
+        except IqError as e:
+            if not is_item_not_found(e):
+                raise omemo.BundleDeletionFailed(describe(e)) from e
+        except IqTimeout as e:
+            raise omemo.BundleDeletionFailed(describe(e)) from e
+
+    async def _upload_device_list(self, namespace: str, device_list: Dict[int, Optional[str]]) -> None:
+        xmpp = self.xmpp
+        try:
+            if namespace == LEGACY_NS:
+                node, payload = LEGACY_DEVICELIST_NODE, oldmemo.etree.serialize_device_list(device_list)
+            elif namespace == V2_NS:
+                node, payload = V2_DEVICES_NODE, twomemo.etree.serialize_device_list(device_list)
+            else:
+                raise omemo.UnknownNamespace(namespace)
+            await xmpp["xep_0060"].publish(
+                None,
+                node,
+                id="current",
+                payload=payload,
+                options=publish_options(xmpp, **{"pubsub#access_model": "open"}),
+                timeout=TIMEOUT,
+            )
+        except (IqError, IqTimeout) as e:
+            raise omemo.DeviceListUploadFailed(describe(e)) from e
+
+    async def _download_device_list(self, namespace: str, bare_jid: str) -> Dict[int, Optional[str]]:
+        xmpp = self.xmpp
+        if namespace == LEGACY_NS:
+            node = LEGACY_DEVICELIST_NODE
+        elif namespace == V2_NS:
+            node = V2_DEVICES_NODE
+        else:
+            raise omemo.UnknownNamespace(namespace)
+        try:
+            iq = await xmpp["xep_0060"].get_items(bare_jid, node, timeout=TIMEOUT)
+        except IqError as e:
+            if is_item_not_found(e):
+                return {}
+            raise omemo.DeviceListDownloadFailed(describe(e)) from e
+        except IqTimeout as e:
+            raise omemo.DeviceListDownloadFailed(describe(e)) from e
+        _, payload = first_payload(iq)
+        if payload is None:
+            return {}
+        try:
+            if namespace == LEGACY_NS:
+                return oldmemo.etree.parse_device_list(payload)
+            return twomemo.etree.parse_device_list(payload)
+        except Exception as e:
+            raise omemo.DeviceListDownloadFailed(f"bad device list: {describe(e)}") from e
+
+    async def _evaluate_custom_trust_level(self, device: omemo.DeviceInformation) -> omemo.TrustLevel:
+        # Blind trust: "BLIND" (and anything else) is trusted.
+        return omemo.TrustLevel.TRUSTED
+
+    async def _make_trust_decision(
+        self, undecided: FrozenSet[omemo.DeviceInformation], identifier: Optional[str]
+    ) -> None:
+        for device in undecided:
+            await self.set_trust(device.bare_jid, device.identity_key, "BLIND")
+
+    async def _send_message(self, message: omemo.Message, bare_jid: str) -> None:
+        # Empty OMEMO messages (session completion, heartbeats) made by the library.
+        try:
+            self.xmpp.send_omemo(message, bare_jid, body=None)
+        except Exception as e:
+            raise omemo.MessageSendingFailed(describe(e)) from e
+
+
+# --------------------------------------------------------------------------
+# The XMPP client
+
+
+class Peer(slixmpp.ClientXMPP):
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args.jid, args.password)
+        self.args = args
+        self.own = JID(args.jid).bare
+        self.ca_certs = Path(args.ca)
+        self.data_dir = Path(args.data)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.storage = JsonStorage(self.data_dir / "omemo.json")
+        self.cache = MessageCache(self.data_dir / "messages.json")
+        self.sm: Optional[PeerSessionManager] = None
+        self.sm_ready = asyncio.Event()
+        self.own_device_id: Optional[int] = None
+        self.session_started = asyncio.Event()
+        self.failure: "asyncio.Future[str]" = asyncio.get_running_loop().create_future()
+        self.quitting = False
+        self.lock = asyncio.Lock()  # serializes all session manager use
+        self.incoming: "asyncio.Queue[Tuple[ET.Element, Dict[str, Any]]]" = asyncio.Queue()
+        self.mam_collectors: Dict[str, List[ET.Element]] = {}
+
+        for plugin in (
+            "xep_0030", "xep_0004", "xep_0059", "xep_0060", "xep_0115",
+            "xep_0163", "xep_0280", "xep_0297", "xep_0199",
+        ):
+            self.register_plugin(plugin)
+
+        self.auto_authorize = True
+        self.auto_subscribe = True
+
+        self.add_event_handler("session_start", self.on_session_start)
+        self.add_event_handler("disconnected", self.on_disconnected)
+        self.add_event_handler("failed_auth", lambda _e: self.fail("authentication failed"))
+        self.add_event_handler(
+            "ssl_invalid_chain", lambda e: self.fail(f"TLS: certificate not trusted: {e}")
+        )
+        self.add_event_handler(
+            "connection_failed", lambda e: self.fail(f"connection failed: {e}")
+        )
+        self.add_event_handler("pubsub_publish", self.on_pubsub_publish)
+        self.register_handler(
+            Callback("omemo peer: all messages", MatchXPath(f"{{{NS_CLIENT}}}message"), self.on_message)
+        )
+
+    # ---- connection
+
+    async def on_session_start(self, _event: Any) -> None:
+        self.session_started.set()
+
+    def fail(self, reason: str) -> None:
+        if not self.failure.done():
+            self.failure.set_result(reason)
+
+    def on_disconnected(self, _event: Any) -> None:
+        if not self.sm_ready.is_set():
+            self.fail("disconnected during start")
+        elif not self.quitting:
+            emit({"event": "disconnected"})
+            log.error("disconnected")
+            os._exit(2)
+
+    async def start(self) -> None:
+        self.connect(address=(self.args.host, self.args.port), force_starttls=True)
+        started = asyncio.ensure_future(self.session_started.wait())
+        done, _ = await asyncio.wait({started, self.failure}, timeout=TIMEOUT,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self.failure in done:
+            started.cancel()
+            raise ConnectionError(self.failure.result())
+        if started not in done:
+            started.cancel()
+            raise asyncio.TimeoutError()
+        await self.get_roster(timeout=TIMEOUT)
+        await self["xep_0280"].enable(timeout=TIMEOUT)
+
+        PeerSessionManager.XMPP = self
+        self.sm = await asyncio.wait_for(
+            PeerSessionManager.create(
+                backends=[oldmemo.Oldmemo(self.storage), twomemo.Twomemo(self.storage)],
+                storage=self.storage,
+                own_bare_jid=self.own,
+                initial_own_label=None,
+                undecided_trust_level_name="BLIND",
+            ),
+            3 * TIMEOUT,
+        )
+        await asyncio.wait_for(self.sm.ensure_data_consistency(), 3 * TIMEOUT)
+        await asyncio.wait_for(self.sm.after_history_sync(), TIMEOUT)
+        own_device, _ = await self.sm.get_own_device_information()
+        self.own_device_id = own_device.device_id
+        self.sm_ready.set()
+        asyncio.ensure_future(self.incoming_worker())
+
+        if not self.args.no_presence:
+            # Disco features are per bound JID: add them now, after binding.
+            for node in DEVICELIST_NODES:
+                self["xep_0030"].add_feature(f"{node}+notify")
+            self["xep_0030"].add_feature(NS_EME)
+            await self["xep_0115"].update_caps(broadcast=False)
+            self.send_presence()
+
+        emit({
+            "event": "ready",
+            "jid": self.own,
+            "device_id": {
+                "legacy": own_device.device_id if LEGACY_NS in own_device.namespaces else None,
+                "omemo2": own_device.device_id if V2_NS in own_device.namespaces else None,
+            },
+            "fingerprint": "".join(self.sm.format_identity_key(own_device.identity_key)),
+        })
+
+    # ---- PEP device list notifications
+
+    def on_pubsub_publish(self, msg) -> None:
+        node = msg["pubsub_event"]["items"]["node"]
+        namespace = DEVICELIST_NODES.get(node)
+        if namespace is None:
+            return
+        sender = msg["from"].bare or self.own
+        for item in msg.xml.iter("{http://jabber.org/protocol/pubsub#event}item"):
+            if len(item) == 0:
+                continue
+            payload = item[0]
+            asyncio.ensure_future(self.apply_device_list(namespace, sender, payload))
+
+    async def apply_device_list(self, namespace: str, sender: str, payload: ET.Element) -> None:
+        await self.sm_ready.wait()
+        try:
+            if namespace == LEGACY_NS:
+                devices = oldmemo.etree.parse_device_list(payload)
+            else:
+                devices = twomemo.etree.parse_device_list(payload)
+            async with self.lock:
+                await asyncio.wait_for(self.sm.update_device_list(namespace, sender, devices), TIMEOUT)
+            log.info("device list %s of %s: %s", VERSION_OF_NS[namespace], sender, sorted(devices))
+        except Exception as e:
+            log.warning("bad device list update from %s: %s", sender, describe(e))
+
+    # ---- sending
+
+    def send_omemo(self, message: omemo.Message, to: str, body: Optional[str]) -> Tuple[str, ET.Element]:
+        if message.namespace == LEGACY_NS:
+            encrypted = oldmemo.etree.serialize_message(message)
+        elif message.namespace == V2_NS:
+            encrypted = twomemo.etree.serialize_message(message)
+        else:
+            raise omemo.UnknownNamespace(message.namespace)
+        msg = self.make_message(mto=to, mtype="chat")
+        msg_id = uuid.uuid4().hex
+        msg["id"] = msg_id
+        if body is not None:
+            msg["body"] = body
+        msg.xml.append(encrypted)
+        ET.SubElement(
+            msg.xml, f"{{{NS_EME}}}encryption", {"namespace": message.namespace, "name": "OMEMO"}
+        )
+        ET.SubElement(msg.xml, f"{{{NS_HINTS}}}store")
+        msg.send()
+        return msg_id, encrypted
+
+    async def cmd_send(self, cmd: Dict[str, Any]) -> None:
+        to = bare(cmd.get("to"))
+        body = cmd.get("body")
+        version = cmd.get("version", "omemo2")
+        namespace = NS_OF_VERSION.get(version)
+        if not to or body is None or namespace is None:
+            raise ValueError("send needs 'to', 'body' and 'version' legacy|omemo2")
+        async with self.lock:
+            # Device lists may be stale without PEP notifications (no presence
+            # subscription); fetch both before encrypting.
+            await self.sm.refresh_device_list(namespace, to)
+            await self.sm.refresh_device_list(namespace, self.own)
+            plaintext = body.encode("utf-8") if namespace == LEGACY_NS else make_envelope(body, to, self.own)
+            messages, errors = await self.sm.encrypt(
+                frozenset([to]), {namespace: plaintext}, backend_priority_order=[namespace]
+            )
+            sent = None
+            for message in messages:
+                if message.namespace != namespace:
+                    continue
+                msg_id, encrypted = self.send_omemo(message, to, FALLBACK_BODY)
+                self.cache.put(cache_key(namespace, self.own, encrypted), {
+                    "body": body, "own": True, "version": version, "to": to,
+                    "device": message.device_id,
+                })
+                sent = {
+                    "event": "sent",
+                    "id": msg_id,
+                    "to": to,
+                    "version": version,
+                    "devices": sorted([k.bare_jid, k.device_id] for k, _ in message.keys),
+                    "errors": [
+                        f"{e.bare_jid}/{e.device_id}: {describe(e.exception)}" for e in errors
+                    ],
+                }
+            if sent is None:
+                raise RuntimeError(f"nothing encrypted with {version}; errors: {list(errors)}")
+        emit(sent)
+
+    # ---- receiving
+
+    def on_message(self, msg) -> None:
+        xml = msg.xml
+        result = xml.find(f"{{{NS_MAM}}}result")
+        if result is not None:
+            # Archive results are handled by the query that asked for them.
+            sender = bare(xml.get("from"))
+            collector = self.mam_collectors.get(result.get("queryid", ""))
+            if collector is not None and sender in (None, self.own):
+                collector.append(xml)
+            return
+        self.incoming.put_nowait((xml, {"mam": False}))
+
+    async def incoming_worker(self) -> None:
+        while True:
+            xml, ctx = await self.incoming.get()
+            try:
+                await self.process(xml, mam=ctx["mam"])
+            except Exception as e:
+                log.exception("processing a message failed")
+                emit({"event": "error", "cmd": None, "detail": f"processing a message: {describe(e)}"})
+
+    async def process(self, xml: ET.Element, mam: bool) -> bool:
+        """Processes one (outer) message stanza; returns True if an event was emitted."""
+        carbon = False
+        inner = xml
+        if mam:
+            fwd = xml.find(f"{{{NS_MAM}}}result/{{{NS_FORWARD}}}forwarded/{{{NS_CLIENT}}}message")
+            if fwd is None:
+                return False
+            inner = fwd
+        for kind in ("received", "sent"):
+            fwd = inner.find(f"{{{NS_CARBONS}}}{kind}/{{{NS_FORWARD}}}forwarded/{{{NS_CLIENT}}}message")
+            if fwd is not None:
+                if bare(inner.get("from")) not in (None, self.own):
+                    log.warning("ignoring a carbon from %s", inner.get("from"))
+                    return False
+                carbon = True
+                inner = fwd
+                break
+        if inner.get("type") == "error":
+            return False
+
+        sender = bare(inner.get("from")) or self.own
+        common = {"carbon": carbon, "mam": mam, "id": inner.get("id")}
+        for namespace in (V2_NS, LEGACY_NS):
+            encrypted = inner.find(f"{{{namespace}}}encrypted")
+            if encrypted is not None:
+                await self.decrypt(encrypted, namespace, sender, bare(inner.get("to")), common)
+                return True
+        body = inner.find(f"{{{NS_CLIENT}}}body")
+        if body is not None and inner.find("{http://jabber.org/protocol/pubsub#event}event") is None:
+            emit({"event": "plain", "from": sender, "body": body.text or "", **common})
+            return True
+        return False
+
+    async def decrypt(
+        self, encrypted: ET.Element, namespace: str, sender: str, to: Optional[str], common: Dict[str, Any]
+    ) -> None:
+        version = VERSION_OF_NS[namespace]
+        await self.sm_ready.wait()
+        ns = "{" + namespace + "}"
+        if encrypted.find(f"{ns}payload") is None and not self.addressed_to_us(encrypted, namespace):
+            # An empty message (session completion, heartbeat) for another
+            # device, e.g. seen as a carbon or in the archive: nothing to do.
+            emit({
+                "event": "empty", "from": sender, "version": version, "cached": False,
+                "device": device_id_of(encrypted, namespace), "for_us": False, **common,
+            })
+            return
+        key = cache_key(namespace, sender, encrypted)
+        async with self.lock:
+            cached = self.cache.get(key)
+            if cached is None:
+                try:
+                    if namespace == LEGACY_NS:
+                        message = await asyncio.wait_for(
+                            oldmemo.etree.parse_message(encrypted, sender, self.own, self.sm), TIMEOUT
+                        )
+                    else:
+                        message = twomemo.etree.parse_message(encrypted, sender)
+                    plaintext, device, _ = await asyncio.wait_for(self.sm.decrypt(message), 2 * TIMEOUT)
+                except Exception as e:
+                    log.info("undecryptable %s message from %s", version, sender, exc_info=True)
+                    emit({
+                        "event": "undecryptable", "from": sender, "detail": describe(e),
+                        "version": version, **common,
+                    })
+                    return
+                # Decrypted: the ratchet key is used up, so remember the outcome
+                # (even if the content turns out to be bad).
+                entry = self.interpret(plaintext, namespace, sender, device.device_id, to)
+                self.cache.put(key, entry)
+        if cached is not None:
+            self.report(cached, sender, version, common, cached=True)
+        else:
+            self.report(entry, sender, version, common, cached=False)
+
+    @staticmethod
+    def interpret(
+        plaintext: Optional[bytes], namespace: str, sender: str, device_id: int, to: Optional[str]
+    ) -> Dict[str, Any]:
+        entry: Dict[str, Any] = {
+            "version": VERSION_OF_NS[namespace], "device": device_id, "to": to,
+        }
+        try:
+            if plaintext is None:
+                entry["empty"] = True
+            elif namespace == LEGACY_NS:
+                entry["body"] = plaintext.decode("utf-8")
+            else:
+                entry["envelope"] = plaintext.decode("utf-8", errors="replace")
+                body, affixes = parse_envelope(plaintext)
+                entry["sce"] = affixes
+                if affixes["from"] is not None and bare(affixes["from"]) != sender:
+                    raise ValueError(
+                        f"SCE <from> affix {affixes['from']!r} does not match the sender {sender}"
+                    )
+                if body is None:
+                    raise ValueError("SCE envelope content has no <body>")
+                entry["body"] = body
+        except Exception as e:
+            entry["error"] = f"decrypted, but: {describe(e)}"
+        return entry
+
+    def addressed_to_us(self, encrypted: ET.Element, namespace: str) -> bool:
+        ns = "{" + namespace + "}"
+        own_id = str(self.own_device_id)
+        if namespace == LEGACY_NS:
+            keys = encrypted.iterfind(f"{ns}header/{ns}key")
+        else:
+            keys = (
+                key
+                for keys_el in encrypted.iterfind(f"{ns}header/{ns}keys")
+                if bare(keys_el.get("jid")) == self.own
+                for key in keys_el.iterfind(f"{ns}key")
+            )
+        return any(key.get("rid") == own_id for key in keys)
+
+    def report(
+        self, entry: Dict[str, Any], sender: str, version: str, common: Dict[str, Any], cached: bool
+    ) -> None:
+        if "error" in entry:
+            event = {
+                "event": "undecryptable", "from": sender, "detail": entry["error"],
+                "version": version, **common, "cached": cached,
+            }
+            if "envelope" in entry:
+                event["envelope"] = entry["envelope"]
+            emit(event)
+            return
+        if entry.get("empty"):
+            emit({
+                "event": "empty", "from": sender, "version": version, "cached": cached,
+                "device": entry.get("device"), **common,
+            })
+            return
+        event = {
+            "event": "message", "from": sender, "body": entry["body"], "version": version,
+            **common, "cached": cached, "own": bool(entry.get("own")),
+            "device": entry.get("device"), "to": entry.get("to"),
+        }
+        for extra in ("envelope", "sce"):
+            if extra in entry:
+                event[extra] = entry[extra]
+        emit(event)
+
+    # ---- MAM
+
+    async def cmd_mam(self, cmd: Dict[str, Any]) -> None:
+        with_jid = bare(cmd.get("with"))
+        if not with_jid:
+            raise ValueError("mam needs 'with'")
+        results: List[ET.Element] = []
+        after: Optional[str] = None
+        for _page in range(100):
+            query_id = uuid.uuid4().hex
+            collected: List[ET.Element] = []
+            self.mam_collectors[query_id] = collected
+            try:
+                iq = self.make_iq_set()
+                query = ET.SubElement(iq.xml, f"{{{NS_MAM}}}query", {"queryid": query_id})
+                form = ET.SubElement(query, f"{{{NS_DATA}}}x", {"type": "submit"})
+                field = ET.SubElement(form, f"{{{NS_DATA}}}field", {"var": "FORM_TYPE", "type": "hidden"})
+                ET.SubElement(field, f"{{{NS_DATA}}}value").text = NS_MAM
+                field = ET.SubElement(form, f"{{{NS_DATA}}}field", {"var": "with"})
+                ET.SubElement(field, f"{{{NS_DATA}}}value").text = with_jid
+                rsm = ET.SubElement(query, f"{{{NS_RSM}}}set")
+                ET.SubElement(rsm, f"{{{NS_RSM}}}max").text = "50"
+                if after is not None:
+                    ET.SubElement(rsm, f"{{{NS_RSM}}}after").text = after
+                answer = await iq.send(timeout=TIMEOUT)
+            finally:
+                self.mam_collectors.pop(query_id, None)
+            results.extend(collected)
+            fin = answer.xml.find(f"{{{NS_MAM}}}fin")
+            if fin is None or fin.get("complete") in ("true", "1"):
+                break
+            last = fin.find(f"{{{NS_RSM}}}set/{{{NS_RSM}}}last")
+            if last is None or not last.text or not collected:
+                break
+            after = last.text
+        count = 0
+        self.sm.before_history_sync()
+        try:
+            for xml in results:
+                if await self.process(xml, mam=True):
+                    count += 1
+        finally:
+            await asyncio.wait_for(self.sm.after_history_sync(), TIMEOUT)
+        emit({"event": "mam_done", "with": with_jid, "count": count})
+
+    # ---- devices
+
+    async def cmd_devices(self, cmd: Dict[str, Any]) -> None:
+        jid = bare(cmd.get("jid")) or self.own
+        event: Dict[str, Any] = {"event": "devices", "jid": jid}
+        for namespace, version in VERSION_OF_NS.items():
+            event[version] = sorted(await self.sm._download_device_list(namespace, jid))
+        emit(event)
+
+
+# --------------------------------------------------------------------------
+# main
+
+
+async def read_commands(peer: Peer) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=16 * 1024 * 1024)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    handlers = {"send": peer.cmd_send, "mam": peer.cmd_mam, "devices": peer.cmd_devices}
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        name = None
+        try:
+            cmd = json.loads(line)
+            name = cmd.get("cmd")
+            if name == "quit":
+                break
+            handler = handlers.get(name)
+            if handler is None:
+                raise ValueError(f"unknown command {name!r}")
+            await asyncio.wait_for(handler(cmd), 4 * TIMEOUT)
+        except Exception as e:
+            log.info("command %s failed", name, exc_info=True)
+            emit({"event": "error", "cmd": name, "detail": describe(e)})
+
+
+async def main() -> int:
+    global TIMEOUT
+    parser = argparse.ArgumentParser(description="OMEMO interop peer (python-omemo + slixmpp)")
+    parser.add_argument("--jid", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5222)
+    parser.add_argument("--ca", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--no-presence", action="store_true")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args()
+    TIMEOUT = args.timeout
+
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format=f"%(asctime)s {JID(args.jid).user} %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.debug:
+        for noisy in ("omemo", "slixmpp", "xmlschema"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    peer = Peer(args)
+    try:
+        await asyncio.wait_for(peer.start(), 6 * TIMEOUT)
+    except Exception as e:
+        log.exception("start failed")
+        emit({"event": "error", "cmd": None, "detail": f"start: {describe(e)}", "fatal": True})
+        peer.quitting = True
+        return 1
+
+    await read_commands(peer)
+    peer.quitting = True
+    try:
+        await asyncio.wait_for(peer.disconnect(), 5)
+    except Exception:
+        pass
+    emit({"event": "bye"})
+    return 0
+
+
+if __name__ == "__main__":
+    code = asyncio.run(main())
+    sys.stdout.flush()
+    os._exit(code)

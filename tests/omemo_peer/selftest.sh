@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Self-test of the OMEMO interop peer (peer.py) against a private Prosody:
+# for each version (legacy OMEMO 0.3 and OMEMO 2) alice -> bob and bob -> alice
+# decrypt, bob's second device gets the message too, alice's second device gets
+# a carbon copy and decrypts it, and a message sent while bob was offline
+# comes back from MAM and decrypts (once from the cache after offline
+# delivery, once decrypted for real from the archive by a device that did not
+# send presence and so got nothing delivered).
+#
+# Usage: tests/omemo_peer/selftest.sh   (needs prosody, openssl and the
+# python3-omemo & co. Debian packages; exits 0 on success)
+# KEEP=1 keeps the work directory (server log, peer stderr); PEER_DEBUG=1
+# runs the peers with --debug (stanzas and python-omemo internals on stderr).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d /tmp/omemo-peer-selftest.XXXXXX)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ "${KEEP:-}" = "" ]; then rm -rf "$work"; else echo "kept $work"; fi
+}
+trap cleanup EXIT
+
+# --- PKI: a test CA and a leaf for balcony.test
+mkdir -p "$work/data" "$work/certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=Balcony Test CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=balcony.test" \
+  -keyout "$work/certs/balcony.test.key" -out "$work/leaf.csr" 2>/dev/null
+printf 'subjectAltName=DNS:balcony.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/ext.cnf"
+openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+  -days 2 -extfile "$work/ext.cnf" -out "$work/certs/balcony.test.crt" 2>/dev/null
+
+# --- Prosody config, the shape of tests/support/prosody.rs
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+cfg="$work/prosody.cfg.lua"
+cat >"$cfg" <<EOF
+run_as_root = true
+pidfile = "$work/prosody.pid"
+data_path = "$work/data"
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+c2s_ports = { $port }
+legacy_ssl_ports = { }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+modules_disabled = { "s2s" }
+network_settings = { nagle = false }
+certificates = "$work/certs"
+authentication = "internal_hashed"
+c2s_require_encryption = true
+allow_registration = false
+log = { { levels = { min = "debug" }, to = "file", filename = "$work/prosody.log" } }
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "carbons", "mam", "pep", "smacks" }
+VirtualHost "balcony.test"
+EOF
+
+for user in alice bob; do
+  prosodyctl --config "$cfg" register "$user" balcony.test pw >/dev/null 2>&1
+done
+
+prosody --config "$cfg" -F >"$work/prosody.out" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+
+export PEER="$here/peer.py" WORK="$work" PORT="$port"
+timeout 170 /usr/bin/python3 - <<'PY'
+import asyncio, json, os, sys, time
+
+PEER, WORK, PORT = os.environ["PEER"], os.environ["WORK"], os.environ["PORT"]
+T0 = time.monotonic()
+
+
+def say(text):
+    print(f"[{time.monotonic() - T0:6.1f}s] {text}", flush=True)
+
+
+class Peer:
+    def __init__(self, name, jid, data, *extra):
+        self.name, self.jid, self.data, self.extra = name, jid, data, extra
+        self.events, self.seen = [], 0
+
+    async def start(self):
+        self.log = open(os.path.join(WORK, f"{self.name}.stderr"), "a")
+        self.proc = await asyncio.create_subprocess_exec(
+            "python3", PEER, "--jid", self.jid, "--password", "pw", "--host", "127.0.0.1",
+            "--port", PORT, "--ca", os.path.join(WORK, "ca.pem"),
+            "--data", os.path.join(WORK, self.data), *self.extra,
+            *(["--debug"] if os.environ.get("PEER_DEBUG") else []),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self.log)
+        self.cond = asyncio.Condition()
+        self.reader = asyncio.ensure_future(self.read())
+        ready = await self.expect(lambda e: e["event"] == "ready", 60)
+        say(f"{self.name} ready: device {ready['device_id']}")
+        return self
+
+    async def read(self):
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                break
+            event = json.loads(line)
+            say(f"  {self.name} <- {json.dumps({k: v for k, v in event.items() if k != 'envelope'})}")
+            async with self.cond:
+                self.events.append(event)
+                self.cond.notify_all()
+
+    async def send(self, **cmd):
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        await self.proc.stdin.drain()
+
+    async def expect(self, pred, timeout=25):
+        async def wait():
+            async with self.cond:
+                while True:
+                    for i in range(self.seen, len(self.events)):
+                        if pred(self.events[i]):
+                            event = self.events[i]
+                            del self.events[i]
+                            return event
+                    await self.cond.wait()
+        try:
+            return await asyncio.wait_for(wait(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"{self.name}: expected event not seen; got {self.events}") from None
+
+    async def quit(self):
+        await self.send(cmd="quit")
+        await self.expect(lambda e: e["event"] == "bye", 15)
+        rc = await asyncio.wait_for(self.proc.wait(), 15)
+        assert rc == 0, f"{self.name} exited {rc}"
+        say(f"{self.name} quit")
+
+
+def msg(frm, body, **kw):
+    def pred(e):
+        return (e["event"] == "message" and e["from"] == frm and e["body"] == body
+                and all(e.get(k) == v for k, v in kw.items()))
+    return pred
+
+
+def no_errors(*peers):
+    for p in peers:
+        bad = [e for e in p.events if e["event"] in ("error", "undecryptable", "disconnected")]
+        assert not bad, f"{p.name}: unexpected {bad}"
+
+
+A, B = "alice@balcony.test", "bob@balcony.test"
+VERSIONS = ("legacy", "omemo2")
+
+
+async def main():
+    a1 = await Peer("alice1", A, "alice1").start()
+    b1 = await Peer("bob1", B, "bob1").start()
+    a2 = await Peer("alice2", A, "alice2").start()
+    b2 = await Peer("bob2", B, "bob2").start()
+
+    for v in VERSIONS:
+        body = f"{v}: hello bob, from alice <&> ünïcödé"
+        await a1.send(cmd="send", to=B, body=body, version=v)
+        sent = await a1.expect(lambda e: e["event"] in ("sent", "error"))
+        assert sent["event"] == "sent", sent
+        await b1.expect(msg(A, body, version=v, carbon=False))
+        say(f"PASS {v}: alice -> bob decrypts")
+        await b2.expect(msg(A, body, version=v))
+        say(f"PASS {v}: bob's second device decrypts alice -> bob")
+        await a2.expect(msg(A, body, version=v, carbon=True))
+        say(f"PASS {v}: alice's second device decrypts the sent carbon")
+
+        body = f"{v}: hello alice, from bob"
+        await b1.send(cmd="send", to=A, body=body, version=v)
+        sent = await b1.expect(lambda e: e["event"] in ("sent", "error"))
+        assert sent["event"] == "sent", sent
+        await a1.expect(msg(B, body, version=v, carbon=False))
+        say(f"PASS {v}: bob -> alice decrypts")
+        await a2.expect(msg(B, body, version=v))
+        await b2.expect(msg(B, body, version=v, carbon=True))
+        say(f"PASS {v}: alice's second device and bob's carbon decrypt bob -> alice")
+
+    await asyncio.sleep(1)  # let session-completion messages settle
+    no_errors(a1, a2, b1, b2)
+
+    # Bob goes offline; alice writes with both versions.
+    await b1.quit()
+    await b2.quit()
+    offline = {v: f"{v}: sent while bob was offline" for v in VERSIONS}
+    for v in VERSIONS:
+        await a1.send(cmd="send", to=B, body=offline[v], version=v)
+        sent = await a1.expect(lambda e: e["event"] in ("sent", "error"))
+        assert sent["event"] == "sent", sent
+        assert [B, None] not in sent["devices"]
+        await a2.expect(msg(A, offline[v], version=v, carbon=True))
+
+    # bob1 comes back (same data dir: same identity and sessions); the server
+    # delivers the offline messages, and MAM has them too.
+    b1 = await Peer("bob1", B, "bob1").start()
+    for v in VERSIONS:
+        await b1.expect(msg(A, offline[v], version=v, mam=False))
+    say("PASS offline messages delivered to bob1 after restart")
+    await b1.send(cmd="mam", **{"with": A})
+    done = await b1.expect(lambda e: e["event"] in ("mam_done", "error"), 40)
+    assert done["event"] == "mam_done", done
+    for v in VERSIONS:
+        await b1.expect(msg(A, offline[v], version=v, mam=True), 1)
+        say(f"PASS {v}: offline message found in MAM by bob1 (from its cache)")
+
+    # bob2 comes back without presence: nothing is delivered, MAM decrypts.
+    b2 = await Peer("bob2", B, "bob2", "--no-presence").start()
+    await b2.send(cmd="mam", **{"with": A})
+    done = await b2.expect(lambda e: e["event"] in ("mam_done", "error"), 40)
+    assert done["event"] == "mam_done", done
+    for v in VERSIONS:
+        await b2.expect(msg(A, offline[v], version=v, mam=True, cached=False), 1)
+        say(f"PASS {v}: message sent while bob was offline decrypted from MAM")
+    no_errors(a1, a2, b1, b2)
+
+    for p in (a1, a2, b1, b2):
+        await p.quit()
+    say("selftest: OK")
+
+
+try:
+    asyncio.run(main())
+except AssertionError as e:
+    say(f"FAIL: {e}")
+    sys.exit(1)
+PY
