@@ -1,8 +1,10 @@
 //! OMEMO between two Balcony workers on Prosody: each publishes its
 //! device (list and bundle, open access) in both wire versions as it logs
-//! in; a chat message to a contact with OMEMO devices goes out encrypted
+//! in; with encryption on for the conversation, a chat message goes out
+//! encrypted
 //! (checked in the server's archive: no plaintext there), is decrypted and
-//! stored marked as encrypted, both ways; a third client sees our devices
+//! stored marked as encrypted, both ways; to a contact without OMEMO
+//! nothing is sent and the user is told; a third client sees our devices
 //! on our lists; a restart keeps the same device and its sessions.
 
 mod support;
@@ -16,12 +18,18 @@ use balcony::core::{
 use support::{accounts::online_at, peer::Peer, prosody::Prosody};
 use xmpp_parsers::{jid::Jid, minidom::Element, pubsub::pubsub::Items};
 
-const NODES: [&str; 2] = ["urn:xmpp:omemo:2:devices", "eu.siacs.conversations.axolotl.devicelist"];
+const NODES: [&str; 2] = [
+    "urn:xmpp:omemo:2:devices",
+    "eu.siacs.conversations.axolotl.devicelist",
+];
 
 /// The device ids on `who`'s list `node`, as a third client reads them.
 async fn devices(reader: &mut Peer, who: &str, node: &str) -> Vec<String> {
     let to: Jid = who.parse().expect("jid");
-    let Ok(Some(result)) = reader.get(&to, xmpp_parsers::pubsub::PubSub::Items(Items::new(node)).into()).await else {
+    let Ok(Some(result)) = reader
+        .get(&to, xmpp_parsers::pubsub::PubSub::Items(Items::new(node)).into())
+        .await
+    else {
         return Vec::new();
     };
     fn ids(e: &Element, out: &mut Vec<String>) {
@@ -48,7 +56,10 @@ async fn published(reader: &mut Peer, who: &str) -> Vec<Vec<String>> {
         if lists.iter().all(|l| !l.is_empty()) {
             return lists;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{who} published no OMEMO device");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{who} published no OMEMO device"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -69,7 +80,14 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
     server.register("romeo", "pw-r");
     server.register("nurse", "pw-n");
     let juliet_profile = support::profiles::fresh("omemo-juliet");
-    let juliet = online_at(&server, &server.c2s_addr(), juliet_profile.clone(), "juliet", "pw-j").await;
+    let juliet = online_at(
+        &server,
+        &server.c2s_addr(),
+        juliet_profile.clone(),
+        "juliet",
+        "pw-j",
+    )
+    .await;
     let romeo = online_at(
         &server,
         &server.c2s_addr(),
@@ -85,6 +103,17 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
     assert_eq!(juliet_ids[0], juliet_ids[1]);
     assert_ne!(juliet_ids[0], romeo_ids[0]);
 
+    // Both turn encryption on for the conversation (the lock).
+    juliet.send(Command::SetConversationEncryption {
+        jid: juliet.jid.clone(),
+        peer: romeo.jid.clone(),
+        enabled: true,
+    });
+    romeo.send(Command::SetConversationEncryption {
+        jid: romeo.jid.clone(),
+        peer: juliet.jid.clone(),
+        enabled: true,
+    });
     // juliet -> romeo, encrypted: romeo reads it, marked as encrypted.
     juliet.send(Command::SendMessage {
         jid: juliet.jid.clone(),
@@ -94,7 +123,11 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
     let got = romeo.expect(added).await;
     assert_eq!(
         got,
-        ("Meet me at the balcony".to_owned(), false, MessageEncryption::Omemo)
+        (
+            "Meet me at the balcony".to_owned(),
+            false,
+            MessageEncryption::Omemo
+        )
     );
     // romeo -> juliet, over the session romeo now has.
     romeo.send(Command::SendMessage {
@@ -106,6 +139,36 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
         .expect(|ev| added(ev).filter(|(_, outgoing, _)| !outgoing))
         .await;
     assert_eq!(got, ("By moonlight".to_owned(), false, MessageEncryption::Omemo));
+
+    // Encryption on for a contact without OMEMO: nothing is sent, and
+    // juliet is told.
+    juliet.send(Command::SetConversationEncryption {
+        jid: juliet.jid.clone(),
+        peer: "nurse@balcony.test".parse().expect("jid"),
+        enabled: true,
+    });
+    juliet.send(Command::SendMessage {
+        jid: juliet.jid.clone(),
+        to: "nurse@balcony.test".parse().expect("jid"),
+        body: "A secret for the nurse".into(),
+    });
+    let detail = juliet
+        .expect(|ev| match ev {
+            Event::MessageNotEncrypted { detail, .. } => Some(detail.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(detail.contains("no device"), "{detail}");
+    let mut heard = Vec::new();
+    while let Some(stanza) = nurse.next_stanza(Duration::from_millis(500)).await {
+        heard.push(String::from(&Element::from(stanza)));
+    }
+    assert!(!heard.join("").contains("A secret for the nurse"), "{heard:?}");
+    assert_eq!(
+        juliet.outbox_after_settling().await,
+        0,
+        "not left to go out later"
+    );
 
     // The server's archive holds ciphertext only.
     let mut archive_reader = Peer::online(&server, "romeo", "pw-r").await;
@@ -128,9 +191,18 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
         archived.push(xml);
     }
     let all = archived.join("\n");
-    assert!(all.contains("urn:xmpp:omemo:2"), "encrypted messages archived: {all}");
-    assert!(!all.contains("Meet me at the balcony") && !all.contains("By moonlight"), "{all}");
-    assert!(all.contains("encrypted with OMEMO"), "a fallback body for other clients");
+    assert!(
+        all.contains("urn:xmpp:omemo:2"),
+        "encrypted messages archived: {all}"
+    );
+    assert!(
+        !all.contains("Meet me at the balcony") && !all.contains("By moonlight"),
+        "{all}"
+    );
+    assert!(
+        all.contains("encrypted with OMEMO"),
+        "a fallback body for other clients"
+    );
 
     // A restart keeps the device: the same id, and the session still reads.
     drop(juliet);

@@ -57,7 +57,6 @@ fn every_shortcut_works_from_anywhere() {
                 sender: "tybalt@balcony.test".into(),
                 timestamp_ms: 1_763_600_000_000 + i * 1000,
                 ..hello.clone()
-                encryption: Default::default(),
             })
             .collect();
         store

@@ -1025,6 +1025,9 @@ async def main() -> int:
         for noisy in ("omemo", "slixmpp", "xmlschema"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    if not os.path.isfile(args.ca):
+        emit({"event": "error", "cmd": None, "detail": f"start: no CA file {args.ca}", "fatal": True})
+        return 1
     peer = Peer(args)
     try:
         await asyncio.wait_for(peer.start(), 6 * TIMEOUT)

@@ -159,6 +159,12 @@ impl fmt::Debug for Command {
                 .field("jid", jid)
                 .field("peer", peer)
                 .finish(),
+            Self::SetConversationEncryption { jid, peer, enabled } => f
+                .debug_struct("SetConversationEncryption")
+                .field("jid", jid)
+                .field("peer", peer)
+                .field("enabled", enabled)
+                .finish(),
             Self::AnswerDecloak { jid, from, answer } => f
                 .debug_struct("AnswerDecloak")
                 .field("jid", jid)

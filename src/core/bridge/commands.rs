@@ -248,6 +248,15 @@ pub enum Command {
         /// The conversation.
         peer: BareJid,
     },
+    /// Encrypt messages to `peer` with OMEMO (or stop); remembered.
+    SetConversationEncryption {
+        /// The account.
+        jid: BareJid,
+        /// The conversation.
+        peer: BareJid,
+        /// Encrypt from now on.
+        enabled: bool,
+    },
     /// Answer the open decloak question about `from` (XEP-0276).
     AnswerDecloak {
         /// The account.

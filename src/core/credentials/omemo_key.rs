@@ -45,18 +45,21 @@ impl OmemoKeySource {
         if let Some(kept) = load_omemo_key(&self.profile, self.storage, &self.account).await? {
             return decode(&kept);
         }
-        let key = crate::core::omemo::sealed_state::new_key()
-            .map_err(|_| CredentialError::Unreadable)?;
+        let key = crate::core::omemo::sealed_state::new_key().map_err(|_| CredentialError::Unreadable)?;
         let hex = Zeroizing::new(hex::encode(key.as_slice()));
-        save_omemo_key(&self.profile, self.storage, &self.account, &Password::new(hex.as_str())).await?;
+        save_omemo_key(
+            &self.profile,
+            self.storage,
+            &self.account,
+            &Password::new(hex.as_str()),
+        )
+        .await?;
         Ok(key)
     }
 }
 
 fn decode(kept: &Password) -> Result<Zeroizing<[u8; 32]>, CredentialError> {
-    let bytes = Zeroizing::new(
-        hex::decode(kept.expose()).map_err(|_| CredentialError::Unreadable)?,
-    );
+    let bytes = Zeroizing::new(hex::decode(kept.expose()).map_err(|_| CredentialError::Unreadable)?);
     let mut key = Zeroizing::new([0u8; 32]);
     if bytes.len() != 32 {
         return Err(CredentialError::Unreadable);

@@ -7,7 +7,9 @@ use rusqlite::{params, OptionalExtension, Row};
 use xmpp_parsers::jid::BareJid;
 
 use super::{Store, StoreError};
-use crate::core::message::{ChatKind, Correction, DeliveryState, MessageEncryption, NewMessage, StoredMessage};
+use crate::core::message::{
+    ChatKind, Correction, DeliveryState, MessageEncryption, NewMessage, StoredMessage,
+};
 
 /// Where a batch belongs in the conversation order. Messages sort by
 /// timestamp, then by `seq`; `seq` breaks ties between messages stamped in

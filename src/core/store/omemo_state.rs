@@ -1,6 +1,6 @@
 //! Each account's OMEMO keys and sessions, sealed
 //! ([`crate::core::omemo::sealed_state`]): the store never holds them
-//! readable.
+//! readable; and each conversation's choice to encrypt.
 
 use rusqlite::{params, OptionalExtension};
 use xmpp_parsers::jid::BareJid;
@@ -9,6 +9,38 @@ use super::{Store, StoreError};
 use crate::core::omemo::sealed_state::SealedState;
 
 impl Store {
+    /// Whether messages to `peer` are to be encrypted; `None` when the
+    /// user never chose.
+    pub fn conversation_encryption(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT enabled FROM conversation_encryption WHERE account = ?1 AND peer = ?2",
+                [account.as_str(), peer.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers the user's encryption choice for `peer`.
+    pub fn set_conversation_encryption(
+        &self,
+        account: &BareJid,
+        peer: &BareJid,
+        enabled: bool,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO conversation_encryption (account, peer, enabled) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account, peer) DO UPDATE SET enabled = excluded.enabled",
+            rusqlite::params![account.as_str(), peer.as_str(), enabled],
+        )?;
+        Ok(())
+    }
+
     /// The account's sealed OMEMO state, if one was saved.
     pub fn omemo_state(&self, account: &BareJid) -> Result<Option<SealedState>, StoreError> {
         Ok(self

@@ -85,7 +85,12 @@ impl Store {
 
     /// Replaces the stanza queued as `origin_id` (with its encrypted
     /// form); false when it is no longer queued.
-    pub fn replace_in_outbox(&self, account: &BareJid, origin_id: &str, stanza: &str) -> Result<bool, StoreError> {
+    pub fn replace_in_outbox(
+        &self,
+        account: &BareJid,
+        origin_id: &str,
+        stanza: &str,
+    ) -> Result<bool, StoreError> {
         let changed = self.conn.execute(
             "UPDATE outbox SET stanza = ?3 WHERE account = ?1 AND origin_id = ?2",
             rusqlite::params![account.as_str(), origin_id, stanza],

@@ -203,7 +203,14 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 12 -> 13: whether a message came end-to-end encrypted (and if it
     // could not be read, why): `MessageEncryption::to_stored`.
-    "ALTER TABLE messages ADD COLUMN encryption INTEGER NOT NULL DEFAULT 0;",
+    // Each conversation's encryption choice (the lock in its header).
+    "ALTER TABLE messages ADD COLUMN encryption INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE conversation_encryption (
+        account TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        PRIMARY KEY (account, peer)
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

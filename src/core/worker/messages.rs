@@ -6,12 +6,29 @@ use xmpp_parsers::minidom::Element;
 use crate::core::{
     bridge::{Event, RequestKind},
     message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage},
-    xmpp::{modules::chat, modules::x0359_stanza_ids, modules::x0384_omemo_send, session::session_loop::SessionCommand},
+    xmpp::{
+        modules::chat, modules::x0359_stanza_ids, modules::x0384_omemo_send,
+        session::session_loop::SessionCommand,
+    },
 };
 
 use super::Worker;
 
 impl Worker {
+    /// Whether the user chose encryption for the conversation with `peer`.
+    async fn encrypts_to(&self, jid: &BareJid, peer: &BareJid) -> bool {
+        let (account, peer) = (jid.clone(), peer.clone());
+        self.store
+            .run(move |s| s.conversation_encryption(&account, &peer))
+            .await
+            .unwrap_or_else(|e| {
+                // Unreadable: encrypting (or failing) is safer than plain.
+                tracing::warn!(error = %e, "could not read a conversation's encryption choice");
+                Some(true)
+            })
+            .unwrap_or(false)
+    }
+
     /// Stores an outgoing message (or correction) in the outbox, shows it,
     /// and lets the session send it when it can.
     pub(super) async fn queue_message(
@@ -28,10 +45,9 @@ impl Worker {
         }
         let origin_id = x0359_stanza_ids::new_origin_id();
         let mut stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
-        if kind == ChatKind::Chat {
-            // Encrypted when the contact's devices speak OMEMO (as
-            // Conversations does); the session decides as it sends.
-            x0384_omemo_send::mark(&mut stanza, false);
+        if kind == ChatKind::Chat && self.encrypts_to(&jid, &to).await {
+            // The session encrypts it before it leaves, or does not send it.
+            x0384_omemo_send::mark(&mut stanza, true);
         }
         let xml = String::from(&Element::from(stanza));
         let account = jid.clone();

@@ -371,6 +371,15 @@ impl Worker {
             Command::CancelRegistration { jid } => {
                 self.registrations.remove(&jid);
             }
+            Command::SetConversationEncryption { jid, peer, enabled } => {
+                let kept = self
+                    .store
+                    .run(move |s| s.set_conversation_encryption(&jid, &peer, enabled))
+                    .await;
+                if let Err(e) = kept {
+                    tracing::warn!(error = %e, "could not keep a conversation's encryption choice");
+                }
+            }
             Command::MarkConversationRead { jid, peer } => {
                 if let Err(e) = self.store.run(move |s| s.mark_read(&jid, &peer)).await {
                     tracing::warn!(error = %e, "could not mark a conversation read");

@@ -103,8 +103,14 @@ pub async fn items(
             Err(e) => Err(IqError::Malformed(e.to_string())),
         },
         Ok(None) => Ok(Vec::new()),
+        // No such node; Prosody says forbidden for a node that does not
+        // exist when it would not tell a stranger.
         Err(IqError::Stanza(e))
-            if e.defined_condition == xmpp_parsers::stanza_error::DefinedCondition::ItemNotFound =>
+            if matches!(
+                e.defined_condition,
+                xmpp_parsers::stanza_error::DefinedCondition::ItemNotFound
+                    | xmpp_parsers::stanza_error::DefinedCondition::Forbidden
+            ) =>
         {
             Ok(Vec::new())
         }

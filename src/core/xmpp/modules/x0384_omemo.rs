@@ -197,13 +197,18 @@ async fn load_device(ctx: &SessionContext) -> Result<(), String> {
 
 /// The device list of `jid` (ours for our own account) in `version`:
 /// known, or fetched once; empty when there is none.
-pub async fn device_list(ctx: &SessionContext, jid: &BareJid, version: WireVersion) -> Result<Vec<u32>, IqError> {
+pub async fn device_list(
+    ctx: &SessionContext,
+    jid: &BareJid,
+    version: WireVersion,
+) -> Result<Vec<u32>, IqError> {
     let state = ctx.state::<Omemo>();
     if let Some(ids) = state.list(jid, version) {
         return Ok(ids);
     }
     let to = (*jid != ctx.account).then(|| Jid::from(jid.clone()));
-    let items = x0060_pep_publish::items(ctx, to, elements::device_list_node(version), MAX_LIST_ITEMS).await?;
+    let items =
+        x0060_pep_publish::items(ctx, to, elements::device_list_node(version), MAX_LIST_ITEMS).await?;
     let ids = items
         .iter()
         .find_map(|(_, payload)| elements::parse_device_list(payload).ok())
@@ -228,9 +233,16 @@ async fn publish_device(ctx: &SessionContext, own: &BareJid, version: WireVersio
     if !ids.contains(&id) {
         ids.push(id);
         let list = elements::build_device_list(version, &ids);
-        x0060_pep_publish::publish(ctx, elements::device_list_node(version), "current", list, OPEN, &[])
-            .await
-            .map_err(|e| e.to_string())?;
+        x0060_pep_publish::publish(
+            ctx,
+            elements::device_list_node(version),
+            "current",
+            list,
+            OPEN,
+            &[],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         state.set_list(own, version, ids);
     }
     publish_bundle(ctx, version).await

@@ -61,9 +61,10 @@ fn reason_of(error: &OmemoError) -> UndecryptableReason {
         OmemoError::Corrupted => UndecryptableReason::Corrupted,
         OmemoError::UnknownKey => UndecryptableReason::UnknownKey,
         OmemoError::Untrusted => UndecryptableReason::Untrusted,
-        OmemoError::InvalidKey | OmemoError::Malformed(_) | OmemoError::Library(_) | OmemoError::Duplicate => {
-            UndecryptableReason::Unreadable
-        }
+        OmemoError::InvalidKey
+        | OmemoError::Malformed(_)
+        | OmemoError::Library(_)
+        | OmemoError::Duplicate => UndecryptableReason::Unreadable,
     }
 }
 
@@ -151,11 +152,7 @@ impl From<OmemoError> for Unreadable {
     }
 }
 
-fn read(
-    ctx: &SessionContext,
-    sender: &BareJid,
-    encrypted: &elements::Encrypted,
-) -> Result<Read, Unreadable> {
+fn read(ctx: &SessionContext, sender: &BareJid, encrypted: &elements::Encrypted) -> Result<Read, Unreadable> {
     let state = ctx.state::<Omemo>();
     let own = ctx.account.to_string();
     let outcome = state.with_device(|device| -> Result<Read, Unreadable> {

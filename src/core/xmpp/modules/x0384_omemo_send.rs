@@ -108,7 +108,11 @@ pub async fn prepare(ctx: SessionContext, origin_id: String, mut message: Messag
     if let Some(stanza) = replacement {
         let xml = String::from(&Element::from(stanza));
         let (account, id) = (ctx.account.clone(), origin_id.clone());
-        match ctx.store.run(move |s| s.replace_in_outbox(&account, &id, &xml)).await {
+        match ctx
+            .store
+            .run(move |s| s.replace_in_outbox(&account, &id, &xml))
+            .await
+        {
             Ok(_) => ctx.out.flush_outbox(),
             Err(e) => tracing::error!(error = %e, "could not queue the encrypted message"),
         }
@@ -134,12 +138,20 @@ async fn recipients(
     Ok(theirs
         .into_iter()
         .map(|d| (peer.clone(), d))
-        .chain(ours.into_iter().filter(|d| *d != own_id).map(|d| (ctx.account.clone(), d)))
+        .chain(
+            ours.into_iter()
+                .filter(|d| *d != own_id)
+                .map(|d| (ctx.account.clone(), d)),
+        )
         .collect())
 }
 
 /// Starts a session with each recipient that has none, from its bundle.
-async fn start_sessions(ctx: &SessionContext, version: WireVersion, recipients: &[(BareJid, u32)]) -> Vec<String> {
+async fn start_sessions(
+    ctx: &SessionContext,
+    version: WireVersion,
+    recipients: &[(BareJid, u32)],
+) -> Vec<String> {
     let state = ctx.state::<Omemo>();
     let mut problems = Vec::new();
     let missing: Vec<&(BareJid, u32)> = recipients
@@ -196,7 +208,10 @@ async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Res
     }
     let (version, recipients) = chosen.ok_or(NotEncrypted::NoDevices)?;
     let problems = start_sessions(ctx, version, &recipients).await;
-    let body = message.get_best_body_cloned(vec![]).map(|(_, b)| b).unwrap_or_default();
+    let body = message
+        .get_best_body_cloned(vec![])
+        .map(|(_, b)| b)
+        .unwrap_or_default();
     let sealed = match version {
         WireVersion::Legacy => payload::seal_legacy(body.as_bytes())?,
         WireVersion::Omemo2 => payload::seal_omemo2(&x0420_sce::envelope(&body, &ctx.account)?)?,
@@ -206,7 +221,9 @@ async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Res
             recipients
                 .iter()
                 .filter_map(|(jid, d)| {
-                    let key = dev.encrypt_key(version, jid.as_str(), *d, &sealed.key_material).ok()?;
+                    let key = dev
+                        .encrypt_key(version, jid.as_str(), *d, &sealed.key_material)
+                        .ok()?;
                     Some(elements::EncryptedKeyElement {
                         jid: (version == WireVersion::Omemo2).then(|| jid.to_string()),
                         rid: *d,
@@ -244,7 +261,10 @@ async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Res
                 xmpp_parsers::minidom::rxml::xml_ncname!("namespace").to_owned(),
                 version.namespace(),
             )
-            .attr(xmpp_parsers::minidom::rxml::xml_ncname!("name").to_owned(), "OMEMO")
+            .attr(
+                xmpp_parsers::minidom::rxml::xml_ncname!("name").to_owned(),
+                "OMEMO",
+            )
             .build(),
     );
     out.payloads

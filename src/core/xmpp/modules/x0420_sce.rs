@@ -39,7 +39,14 @@ pub fn envelope(body: &str, from: &BareJid) -> Result<Vec<u8>, OmemoError> {
     let envelope = Element::builder("envelope", NS)
         .append(content)
         .append(Element::builder("rpad", NS).append(padding(body.len())?).build())
-        .append(Element::builder("from", NS).attr(xmpp_parsers::minidom::rxml::xml_ncname!("jid").to_owned(), from.to_string()).build())
+        .append(
+            Element::builder("from", NS)
+                .attr(
+                    xmpp_parsers::minidom::rxml::xml_ncname!("jid").to_owned(),
+                    from.to_string(),
+                )
+                .build(),
+        )
         .build();
     Ok(String::from(&envelope).into_bytes())
 }
@@ -66,7 +73,9 @@ pub fn open(bytes: &[u8], sender: &BareJid) -> Result<Opened, OmemoError> {
             return Err(malformed("sent in someone else's name"));
         }
     }
-    let content = envelope.get_child("content", NS).ok_or_else(|| malformed("no content"))?;
+    let content = envelope
+        .get_child("content", NS)
+        .ok_or_else(|| malformed("no content"))?;
     let body = content
         .children()
         .take(MAX_CONTENT_CHILDREN)
@@ -106,6 +115,9 @@ mod tests {
             assert!(open(bad, &jid("romeo@montague.lit")).is_err());
         }
         let no_from = b"<envelope xmlns='urn:xmpp:sce:1'><content><body xmlns='jabber:client'>x</body></content></envelope>";
-        assert_eq!(open(no_from, &jid("a@b.c")).expect("open").body.as_deref(), Some("x"));
+        assert_eq!(
+            open(no_from, &jid("a@b.c")).expect("open").body.as_deref(),
+            Some("x")
+        );
     }
 }

@@ -174,7 +174,12 @@ pub async fn flush(ctx: &SessionContext, stream: &StanzaStream, state: &mut Outb
         // flushes again.
         if let Some(required) = x0384_omemo_send::marked(&message) {
             if ctx.state::<Omemo>().start_preparing(&entry.origin_id) {
-                tokio::spawn(x0384_omemo_send::prepare(ctx.clone(), entry.origin_id, message, required));
+                tokio::spawn(x0384_omemo_send::prepare(
+                    ctx.clone(),
+                    entry.origin_id,
+                    message,
+                    required,
+                ));
             }
             continue;
         }
