@@ -15,6 +15,7 @@ Command line
 ------------
     python3 peer.py --jid USER@balcony.test --password PW --host 127.0.0.1 \
         --port PORT --ca CA_PEM_FILE --data DIR [--no-presence] [--timeout SECS]
+        [--versions legacy,omemo2]
 
 * Connects over STARTTLS (direct TLS is never used) to HOST:PORT, verifying
   the server certificate against CA_PEM_FILE for the name of the JID's domain.
@@ -28,6 +29,16 @@ Command line
   without presence no PEP notifications (device list updates) arrive either;
   the peer refreshes device lists itself before each send anyway.
 * ``--timeout`` bounds every single wait (default 20 s).
+* ``--versions`` is a comma separated subset of ``legacy,omemo2`` (default
+  both): only these backends are loaded, and only their device list and
+  bundle are published and their ``+notify`` features advertised.  A peer
+  started with ``--versions legacy`` looks like a client that only speaks
+  OMEMO 0.3 (no ``urn:xmpp:omemo:2:devices`` node; publishes nothing at all
+  for OMEMO 2, so only use it with a JID that never ran with omemo2).
+  Commands naming a version that is not enabled answer "error"; received
+  messages of a version that is not enabled are reported "undecryptable"
+  with a detail starting "UnknownNamespace:".  A bad value is a fatal start
+  error.
 
 Trust is blind: every identity key is trusted (custom trust level "BLIND").
 The peer advertises ``eu.siacs.conversations.axolotl.devicelist+notify`` and
@@ -49,11 +60,13 @@ or "omemo2" (urn:xmpp:omemo:2).  Unknown fields are ignored; consumers should
 ignore event kinds and fields they do not know.
 
 Events
-  {"event":"ready","jid":BARE,"device_id":{"legacy":N,"omemo2":N},
-   "fingerprint":HEX64}
+  {"event":"ready","jid":BARE,"device_id":{"legacy":N|null,"omemo2":N|null},
+   "fingerprint":HEX64,"versions":["legacy","omemo2"]}
       Once connected, roster fetched, carbons enabled, OMEMO bundles and device
       lists published, and initial presence sent.  python-omemo uses one device
-      id (1 .. 2**31-1) for both backends, so both numbers are equal.
+      id (1 .. 2**31-1) for both backends, so both numbers are equal; a
+      version not enabled by --versions has null.  "versions": the enabled
+      versions.
       "fingerprint" is the identity key in Curve25519 form, 64 lowercase hex
       digits (what XEP-0384 clients display; legacy clients show it with a
       "05" prefix).
@@ -62,6 +75,19 @@ Events
       Answer to "send".  "devices" lists the recipient devices the key was
       encrypted for (including own other devices); "errors" lists
       non-fatal per-device failures (e.g. a bundle that could not be fetched).
+      Also the answer to "send_corrupted" (with "corrupted":true),
+      "send_to_unknown_device" (with "rewritten":[[BARE,REAL_ID,FAKE_ID],..];
+      "devices" then has the fake ids) and "replay_last" (the original's
+      event with the new "id" and "replay_of":ORIGINAL_ID).
+  {"event":"forged","version":V,"device_id":N}
+      Answer to "forge_bundle".
+  {"event":"fingerprint","hex":HEX64,"legacy":HEX64,"omemo2":HEX64}
+      Answer to "fingerprint".  "hex": the identity key in Curve25519 form
+      (as in "ready").  "legacy": what Conversations shows for this device
+      (the Curve25519 key without its 05 type prefix, i.e. the same as
+      "hex").  "omemo2": the Ed25519 form of the identity key (OMEMO 2
+      clients such as Dino and Kaidan).  Fields of versions not enabled by
+      --versions are absent.
   {"event":"message","from":BARE,"body":TEXT,"version":V,"carbon":BOOL,
    "mam":BOOL,"cached":BOOL,"own":BOOL,"id":MSGID|null,"device":N,
    "to":BARE|null}
@@ -95,9 +121,13 @@ Events
       exactly one message/empty/plain/undecryptable event before this).
   {"event":"devices","jid":BARE,"legacy":[N,...],"omemo2":[N,...]}
       Answer to "devices".
-  {"event":"error","cmd":NAME|null,"detail":TEXT}
+  {"event":"error","cmd":NAME|null,"detail":TEXT[,"errors":[TEXT,...]]}
       A command failed (or, with "fatal":true, start-up failed; the process
-      then exits with status 1).
+      then exits with status 1).  If encryption failed because no device of
+      the recipient was usable ("NoEligibleDevices: ..."), "errors" says why
+      per device ("BARE/N: KeyExchangeFailed: ...(KeyAgreementException: The
+      signature of the signed pre key could not be verified.)" for a forged
+      bundle, "BARE/N: BundleNotFound: ..." etc.).
   {"event":"disconnected"}
       The connection was lost without "quit"; the process exits with status 2.
   {"event":"bye"}
@@ -115,13 +145,48 @@ Commands
         <envelope xmlns="urn:xmpp:sce:1"><content><body xmlns="jabber:client">
         TEXT</body></content><rpad>..</rpad><time stamp=".."/>
         <to jid="BARE"/><from jid="OWN BARE"/></envelope>
-      Answers "sent" or "error".
+      Answers "sent" or "error" (also if V is not enabled by --versions).
+  {"cmd":"send_corrupted","to":BARE,"body":TEXT,"version":V}
+      Like "send", but before sending two bytes in the middle of the
+      base64-decoded <payload> ciphertext are flipped (XOR 0xff) and it is
+      re-encoded; header, keys and IV stay valid, so recipients decrypt the
+      key but fail on the content (python-omemo: "DecryptionFailed").  The
+      session stays usable.  Answers "sent" with "corrupted":true.
+  {"cmd":"send_to_unknown_device","to":BARE,"body":TEXT,"version":V}
+      Like "send", but every <key rid=N> for a device of BARE is rewritten to
+      a device id BARE does not have (424242, or the next free id above), so
+      no real device of BARE has a key ("MessageNotForUs"); the keys for the
+      own other devices stay valid.  The sender's ratchets still advance, so
+      the next message needs skipped-key handling on the recipient's side.
+      Answers "sent" with "rewritten":[[BARE,REAL_ID,FAKE_ID],...].
+  {"cmd":"replay_last","to":BARE}
+      Sends again the last message that "send", "send_corrupted" or
+      "send_to_unknown_device" sent to BARE in this process (empty messages
+      made by the library do not count): same <encrypted> element byte for
+      byte, same fallback body, EME and store hint, only a fresh stanza id.
+      Answers "sent" (with "replay_of"), or "error" if nothing was sent to
+      BARE yet.
+  {"cmd":"forge_bundle","version":V}
+      Downloads this device's own published bundle of version V, flips bits
+      in the first half of the base64-decoded signed pre key signature
+      (legacy <signedPreKeySignature>, omemo2 <spks>; the legacy sign bit in
+      its last byte is kept, so the identity key stays the same) and
+      republishes it; the device list is left alone.  Anyone starting a NEW
+      session with this device must refuse the bundle; existing sessions are
+      unaffected.  Lasts until python-omemo republishes the bundle itself
+      (restart, pre key consumed by an incoming key exchange, signed pre key
+      rotation).  Answers "forged".
+  {"cmd":"fingerprint"}
+      Answers "fingerprint".
   {"cmd":"mam","with":BARE}
       Queries the own archive (XEP-0313, urn:xmpp:mam:2, all pages) for
       messages with BARE and processes every result like a live message
       (events with "mam":true), then "mam_done".
   {"cmd":"devices","jid":BARE}
       Downloads BARE's device lists of both versions; answers "devices".
+      A missing node gives [] (Prosody answers "forbidden" instead of
+      "item-not-found" for a missing node to requesters without a presence
+      subscription; device lists are always downloaded that way).
   {"cmd":"quit"}
       Disconnects, answers "bye", exits 0.  End of stdin does the same.
 
@@ -165,6 +230,7 @@ try:
     import twomemo
     import twomemo.etree
     import slixmpp
+    import xeddsa
     _ = omemo.SessionManager
 except (ImportError, AttributeError):
     _reexec_with_system_python()
@@ -173,6 +239,7 @@ except (ImportError, AttributeError):
 import argparse
 import asyncio
 import base64
+import copy
 import datetime
 import hashlib
 import json
@@ -231,7 +298,60 @@ def describe(exc: BaseException) -> str:
         return f"IqError: {exc.iq['error']['condition']} {exc.iq['error']['text']}".strip()
     if isinstance(exc, (IqTimeout, asyncio.TimeoutError)):
         return f"{type(exc).__name__}: no answer in time"
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, CommandError):
+        return str(exc)
+    text = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__ or exc.__context__
+    if not str(exc).strip() and cause is not None and cause is not exc:
+        # e.g. KeyExchangeFailed() raised from x3dh's KeyAgreementException
+        text += f"({describe(cause)})"
+    return text
+
+
+class CommandError(Exception):
+    """A command failure whose error event carries extra fields."""
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.extra = extra
+
+
+def parse_versions(text: str) -> List[str]:
+    """'legacy,omemo2' -> ['legacy', 'omemo2'] (order of VERSION_OF_NS)."""
+    names = {v.strip() for v in text.split(",") if v.strip()}
+    unknown = names - set(NS_OF_VERSION)
+    if unknown or not names:
+        raise ValueError(
+            f"--versions: expected a comma separated subset of legacy,omemo2, got {text!r}"
+        )
+    return [v for v in NS_OF_VERSION if v in names]
+
+
+def flip_base64(text: Optional[str], positions: List[float]) -> str:
+    """Decodes base64, XORs the bytes at the given relative positions with 0xff, re-encodes."""
+    data = bytearray(base64.b64decode((text or "").strip()))
+    if not data:
+        raise ValueError("nothing to corrupt: empty base64 data")
+    for index in {min(len(data) - 1, int(len(data) * rel)) for rel in positions}:
+        data[index] ^= 0xFF
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def recipient_keys(encrypted: ET.Element, namespace: str, jid: str, device_ids) -> List[ET.Element]:
+    """The <key> elements of an <encrypted> element addressed to (jid, one of device_ids)."""
+    ns = "{" + namespace + "}"
+    ids = {str(d) for d in device_ids}
+    if namespace == LEGACY_NS:
+        # Legacy keys carry no JID: match by device id only.
+        keys = list(encrypted.iterfind(f"{ns}header/{ns}key"))
+    else:
+        keys = [
+            key
+            for keys_el in encrypted.iterfind(f"{ns}header/{ns}keys")
+            if bare(keys_el.get("jid")) == jid
+            for key in keys_el.iterfind(f"{ns}key")
+        ]
+    return [key for key in keys if key.get("rid") in ids]
 
 
 def bare(jid: Optional[str]) -> Optional[str]:
@@ -399,6 +519,32 @@ def is_item_not_found(e: IqError) -> bool:
     return e.iq["error"]["condition"] in ("item-not-found", "feature-not-implemented")
 
 
+class RecordBuildErrors:
+    """Backend mixin: remembers why building a session with a device failed.
+
+    SessionManager.encrypt drops such devices silently and, if no device of a
+    recipient is left, raises NoEligibleDevices without the reasons; the peer
+    reports these in the error event ("errors")."""
+
+    async def build_session_active(self, bare_jid, device_id, bundle, plain_key_material):
+        try:
+            return await super().build_session_active(bare_jid, device_id, bundle, plain_key_material)
+        except Exception as e:
+            PeerSessionManager.XMPP.build_errors.append(f"{bare_jid}/{device_id}: {describe(e)}")
+            raise
+
+
+class PeerOldmemo(RecordBuildErrors, oldmemo.Oldmemo):
+    pass
+
+
+class PeerTwomemo(RecordBuildErrors, twomemo.Twomemo):
+    pass
+
+
+BACKEND_OF_VERSION = {"legacy": PeerOldmemo, "omemo2": PeerTwomemo}
+
+
 class PeerSessionManager(omemo.SessionManager):
     XMPP: "Peer" = None  # set before create(); create() instantiates cls()
 
@@ -435,7 +581,9 @@ class PeerSessionManager(omemo.SessionManager):
         except (IqError, IqTimeout) as e:
             raise omemo.BundleUploadFailed(describe(e)) from e
 
-    async def _download_bundle(self, namespace: str, bare_jid: str, device_id: int) -> omemo.Bundle:
+    async def _download_bundle_unrecorded(
+        self, namespace: str, bare_jid: str, device_id: int
+    ) -> omemo.Bundle:
         xmpp = self.xmpp
         try:
             if namespace == LEGACY_NS:
@@ -463,6 +611,13 @@ class PeerSessionManager(omemo.SessionManager):
             return twomemo.etree.parse_bundle(payload, bare_jid, device_id)
         except Exception as e:  # schema or key errors
             raise omemo.BundleDownloadFailed(f"bad bundle: {describe(e)}") from e
+
+    async def _download_bundle(self, namespace: str, bare_jid: str, device_id: int) -> omemo.Bundle:
+        try:
+            return await self._download_bundle_unrecorded(namespace, bare_jid, device_id)
+        except Exception as e:
+            self.xmpp.build_errors.append(f"{bare_jid}/{device_id}: {describe(e)}")
+            raise
 
     async def _delete_bundle(self, namespace: str, device_id: int) -> None:
         xmpp = self.xmpp
@@ -512,7 +667,12 @@ class PeerSessionManager(omemo.SessionManager):
         try:
             iq = await xmpp["xep_0060"].get_items(bare_jid, node, timeout=TIMEOUT)
         except IqError as e:
-            if is_item_not_found(e):
+            # Prosody checks access before existence: for a node that does not
+            # exist (e.g. the OMEMO 2 device list of a legacy-only client) a
+            # requester without presence subscription gets "forbidden".  All
+            # device lists are published with access_model=open, so treat it
+            # as "no device list".
+            if is_item_not_found(e) or e.iq["error"]["condition"] == "forbidden":
                 return {}
             raise omemo.DeviceListDownloadFailed(describe(e)) from e
         except IqTimeout as e:
@@ -568,6 +728,14 @@ class Peer(slixmpp.ClientXMPP):
         self.lock = asyncio.Lock()  # serializes all session manager use
         self.incoming: "asyncio.Queue[Tuple[ET.Element, Dict[str, Any]]]" = asyncio.Queue()
         self.mam_collectors: Dict[str, List[ET.Element]] = {}
+        # --versions: the enabled OMEMO versions and their namespaces
+        self.versions: List[str] = list(args.versions)
+        self.namespaces: List[str] = [NS_OF_VERSION[v] for v in self.versions]
+        # Why sessions could not be built during the current encryption.
+        self.build_errors: List[str] = []
+        # The last message sent by send / send_corrupted / send_to_unknown_device,
+        # per recipient bare JID (for replay_last).
+        self.last_sent: Dict[str, Dict[str, Any]] = {}
 
         for plugin in (
             "xep_0030", "xep_0004", "xep_0059", "xep_0060", "xep_0115",
@@ -626,7 +794,7 @@ class Peer(slixmpp.ClientXMPP):
         PeerSessionManager.XMPP = self
         self.sm = await asyncio.wait_for(
             PeerSessionManager.create(
-                backends=[oldmemo.Oldmemo(self.storage), twomemo.Twomemo(self.storage)],
+                backends=[BACKEND_OF_VERSION[v](self.storage) for v in self.versions],
                 storage=self.storage,
                 own_bare_jid=self.own,
                 initial_own_label=None,
@@ -643,8 +811,9 @@ class Peer(slixmpp.ClientXMPP):
 
         if not self.args.no_presence:
             # Disco features are per bound JID: add them now, after binding.
-            for node in DEVICELIST_NODES:
-                self["xep_0030"].add_feature(f"{node}+notify")
+            for node, namespace in DEVICELIST_NODES.items():
+                if namespace in self.namespaces:
+                    self["xep_0030"].add_feature(f"{node}+notify")
             self["xep_0030"].add_feature(NS_EME)
             await self["xep_0115"].update_caps(broadcast=False)
             self.send_presence()
@@ -657,6 +826,7 @@ class Peer(slixmpp.ClientXMPP):
                 "omemo2": own_device.device_id if V2_NS in own_device.namespaces else None,
             },
             "fingerprint": "".join(self.sm.format_identity_key(own_device.identity_key)),
+            "versions": self.versions,
         })
 
     # ---- PEP device list notifications
@@ -664,7 +834,7 @@ class Peer(slixmpp.ClientXMPP):
     def on_pubsub_publish(self, msg) -> None:
         node = msg["pubsub_event"]["items"]["node"]
         namespace = DEVICELIST_NODES.get(node)
-        if namespace is None:
+        if namespace is None or namespace not in self.namespaces:
             return
         sender = msg["from"].bare or self.own
         for item in msg.xml.iter("{http://jabber.org/protocol/pubsub#event}item"):
@@ -695,6 +865,10 @@ class Peer(slixmpp.ClientXMPP):
             encrypted = twomemo.etree.serialize_message(message)
         else:
             raise omemo.UnknownNamespace(message.namespace)
+        return self.send_encrypted(encrypted, message.namespace, to, body), encrypted
+
+    def send_encrypted(self, encrypted: ET.Element, namespace: str, to: str, body: Optional[str]) -> str:
+        """Sends a chat message carrying the given <encrypted> element; returns its id."""
         msg = self.make_message(mto=to, mtype="chat")
         msg_id = uuid.uuid4().hex
         msg["id"] = msg_id
@@ -702,50 +876,184 @@ class Peer(slixmpp.ClientXMPP):
             msg["body"] = body
         msg.xml.append(encrypted)
         ET.SubElement(
-            msg.xml, f"{{{NS_EME}}}encryption", {"namespace": message.namespace, "name": "OMEMO"}
+            msg.xml, f"{{{NS_EME}}}encryption", {"namespace": namespace, "name": "OMEMO"}
         )
         ET.SubElement(msg.xml, f"{{{NS_HINTS}}}store")
         msg.send()
-        return msg_id, encrypted
+        return msg_id
 
-    async def cmd_send(self, cmd: Dict[str, Any]) -> None:
-        to = bare(cmd.get("to"))
-        body = cmd.get("body")
-        version = cmd.get("version", "omemo2")
+    def enabled_namespace(self, version: Any, name: str) -> str:
         namespace = NS_OF_VERSION.get(version)
-        if not to or body is None or namespace is None:
-            raise ValueError("send needs 'to', 'body' and 'version' legacy|omemo2")
-        async with self.lock:
-            # Device lists may be stale without PEP notifications (no presence
-            # subscription); fetch both before encrypting.
-            await self.sm.refresh_device_list(namespace, to)
-            await self.sm.refresh_device_list(namespace, self.own)
-            plaintext = body.encode("utf-8") if namespace == LEGACY_NS else make_envelope(body, to, self.own)
+        if namespace is None:
+            raise ValueError(f"{name}: 'version' must be legacy or omemo2, not {version!r}")
+        if namespace not in self.namespaces:
+            raise ValueError(
+                f"{name}: OMEMO version {version} is not enabled (--versions {','.join(self.versions)})"
+            )
+        return namespace
+
+    async def encrypt_body(self, to: str, body: str, version: str) -> Tuple[omemo.Message, Any]:
+        """Encrypts body for to (and own other devices) with one version; call with self.lock held."""
+        namespace = NS_OF_VERSION[version]
+        # Device lists may be stale without PEP notifications (no presence
+        # subscription); fetch both before encrypting.
+        await self.sm.refresh_device_list(namespace, to)
+        await self.sm.refresh_device_list(namespace, self.own)
+        plaintext = body.encode("utf-8") if namespace == LEGACY_NS else make_envelope(body, to, self.own)
+        self.build_errors = []
+        try:
             messages, errors = await self.sm.encrypt(
                 frozenset([to]), {namespace: plaintext}, backend_priority_order=[namespace]
             )
-            sent = None
-            for message in messages:
-                if message.namespace != namespace:
-                    continue
-                msg_id, encrypted = self.send_omemo(message, to, FALLBACK_BODY)
-                self.cache.put(cache_key(namespace, self.own, encrypted), {
-                    "body": body, "own": True, "version": version, "to": to,
-                    "device": message.device_id,
-                })
-                sent = {
-                    "event": "sent",
-                    "id": msg_id,
-                    "to": to,
-                    "version": version,
-                    "devices": sorted([k.bare_jid, k.device_id] for k, _ in message.keys),
-                    "errors": [
-                        f"{e.bare_jid}/{e.device_id}: {describe(e.exception)}" for e in errors
-                    ],
-                }
-            if sent is None:
-                raise RuntimeError(f"nothing encrypted with {version}; errors: {list(errors)}")
+        except omemo.NoEligibleDevices as e:
+            # The reasons (bundle not found, bad signed pre key signature, ...)
+            raise CommandError(describe(e), errors=list(self.build_errors)) from e
+        for message in messages:
+            if message.namespace == namespace:
+                return message, errors
+        raise RuntimeError(f"nothing encrypted with {version}; errors: {list(errors)}")
+
+    async def send_command(self, cmd: Dict[str, Any], name: str, mutate=None) -> None:
+        """send / send_corrupted / send_to_unknown_device.
+
+        mutate(encrypted, message, to) may change the serialized <encrypted>
+        element before it is sent and returns fields to add to the "sent"
+        event (it may replace "devices")."""
+        to = bare(cmd.get("to"))
+        body = cmd.get("body")
+        version = cmd.get("version", "omemo2")
+        if not to or not isinstance(body, str):
+            raise ValueError(f"{name} needs 'to', 'body' and 'version' legacy|omemo2")
+        namespace = self.enabled_namespace(version, name)
+        async with self.lock:
+            message, errors = await self.encrypt_body(to, body, version)
+            if namespace == LEGACY_NS:
+                encrypted = oldmemo.etree.serialize_message(message)
+            else:
+                encrypted = twomemo.etree.serialize_message(message)
+            sent: Dict[str, Any] = {
+                "event": "sent",
+                "id": None,
+                "to": to,
+                "version": version,
+                "devices": sorted([k.bare_jid, k.device_id] for k, _ in message.keys),
+                "errors": [
+                    f"{e.bare_jid}/{e.device_id}: {describe(e.exception)}" for e in errors
+                ],
+            }
+            if mutate is not None:
+                sent.update(await mutate(encrypted, message, to))
+            kept = copy.deepcopy(encrypted)
+            sent["id"] = self.send_encrypted(encrypted, namespace, to, FALLBACK_BODY)
+            self.cache.put(cache_key(namespace, self.own, kept), {
+                "body": body, "own": True, "version": version, "to": to,
+                "device": message.device_id,
+            })
+            self.last_sent[to] = {"encrypted": kept, "namespace": namespace, "sent": dict(sent)}
         emit(sent)
+
+    async def cmd_send(self, cmd: Dict[str, Any]) -> None:
+        await self.send_command(cmd, "send")
+
+    async def cmd_send_corrupted(self, cmd: Dict[str, Any]) -> None:
+        async def corrupt(encrypted: ET.Element, message: omemo.Message, to: str) -> Dict[str, Any]:
+            payload = encrypted.find(f"{{{message.namespace}}}payload")
+            if payload is None:
+                raise RuntimeError("no <payload> to corrupt")
+            # Flip two bytes in the middle of the ciphertext; keys and IV stay valid.
+            payload.text = flip_base64(payload.text, [0.4, 0.6])
+            return {"corrupted": True}
+
+        await self.send_command(cmd, "send_corrupted", corrupt)
+
+    async def cmd_send_to_unknown_device(self, cmd: Dict[str, Any]) -> None:
+        async def redirect(encrypted: ET.Element, message: omemo.Message, to: str) -> Dict[str, Any]:
+            real = sorted({k.device_id for k, _ in message.keys if k.bare_jid == to})
+            known = set(real)
+            known.update(d.device_id for d in await self.sm.get_device_information(to))
+            if to == self.own:
+                known.add(self.own_device_id)
+            rewritten = []
+            fake = 424242
+            for key in recipient_keys(encrypted, message.namespace, to, real):
+                while fake in known:
+                    fake += 1
+                rewritten.append([to, int(key.get("rid")), fake])
+                key.set("rid", str(fake))
+                known.add(fake)
+            if not rewritten:
+                raise RuntimeError(f"no key for a device of {to} to rewrite")
+            new_rid = {old: new for _, old, new in rewritten}
+            devices = sorted(
+                [j, new_rid.get(d, d) if j == to else d] for j, d in
+                ([k.bare_jid, k.device_id] for k, _ in message.keys)
+            )
+            return {"devices": devices, "rewritten": rewritten}
+
+        await self.send_command(cmd, "send_to_unknown_device", redirect)
+
+    async def cmd_replay_last(self, cmd: Dict[str, Any]) -> None:
+        to = bare(cmd.get("to"))
+        if not to:
+            raise ValueError("replay_last needs 'to'")
+        last = self.last_sent.get(to)
+        if last is None:
+            raise ValueError(f"replay_last: nothing was sent to {to} yet")
+        async with self.lock:
+            msg_id = self.send_encrypted(
+                copy.deepcopy(last["encrypted"]), last["namespace"], to, FALLBACK_BODY
+            )
+        emit({**last["sent"], "id": msg_id, "replay_of": last["sent"]["id"]})
+
+    # ---- failure tests on the own public data
+
+    async def cmd_forge_bundle(self, cmd: Dict[str, Any]) -> None:
+        version = cmd.get("version", "omemo2")
+        namespace = self.enabled_namespace(version, "forge_bundle")
+        device_id = self.own_device_id
+        pubsub = self["xep_0060"]
+        async with self.lock:
+            if namespace == LEGACY_NS:
+                node, item_id, sig_tag = (
+                    f"{LEGACY_BUNDLES_NODE_PREFIX}{device_id}", "current", "signedPreKeySignature"
+                )
+                iq = await pubsub.get_items(self.own, node, timeout=TIMEOUT)
+                options = publish_options(self, **{"pubsub#access_model": "open"})
+            else:
+                node, item_id, sig_tag = V2_BUNDLES_NODE, str(device_id), "spks"
+                iq = await pubsub.get_item(self.own, node, item_id, timeout=TIMEOUT)
+                options = publish_options(
+                    self, **{"pubsub#access_model": "open", "pubsub#max_items": "max"}
+                )
+            _, payload = first_payload(iq)
+            if payload is None:
+                raise RuntimeError(f"own {version} bundle not found on {node}")
+            bundle = copy.deepcopy(payload)
+            sig = bundle.find(f"{{{namespace}}}{sig_tag}")
+            if sig is None:
+                raise RuntimeError(f"own {version} bundle has no <{sig_tag}>")
+            # Flip bytes of R (the first half): the legacy sign bit (byte 63) stays.
+            sig.text = flip_base64(sig.text, [0.1, 0.2])
+            # Still well-formed (schema, key sizes): only the signature check fails.
+            if namespace == LEGACY_NS:
+                oldmemo.etree.parse_bundle(bundle, self.own, device_id)
+            else:
+                twomemo.etree.parse_bundle(bundle, self.own, device_id)
+            await pubsub.publish(
+                None, node, id=item_id, payload=bundle, options=options, timeout=TIMEOUT
+            )
+        emit({"event": "forged", "version": version, "device_id": device_id})
+
+    async def cmd_fingerprint(self, cmd: Dict[str, Any]) -> None:
+        own_device, _ = await self.sm.get_own_device_information()
+        ed25519 = own_device.identity_key
+        curve = xeddsa.ed25519_pub_to_curve25519_pub(ed25519).hex()
+        event: Dict[str, Any] = {"event": "fingerprint", "hex": curve}
+        if LEGACY_NS in self.namespaces:
+            event["legacy"] = curve
+        if V2_NS in self.namespaces:
+            event["omemo2"] = ed25519.hex()
+        emit(event)
 
     # ---- receiving
 
@@ -795,8 +1103,17 @@ class Peer(slixmpp.ClientXMPP):
         common = {"carbon": carbon, "mam": mam, "id": inner.get("id")}
         for namespace in (V2_NS, LEGACY_NS):
             encrypted = inner.find(f"{{{namespace}}}encrypted")
-            if encrypted is not None:
+            if encrypted is not None and namespace in self.namespaces:
                 await self.decrypt(encrypted, namespace, sender, bare(inner.get("to")), common)
+                return True
+        for namespace in (V2_NS, LEGACY_NS):
+            if inner.find(f"{{{namespace}}}encrypted") is not None:
+                version = VERSION_OF_NS[namespace]
+                emit({
+                    "event": "undecryptable", "from": sender, "version": version, **common,
+                    "detail": f"UnknownNamespace: OMEMO version {version} is not enabled"
+                              f" (--versions {','.join(self.versions)})",
+                })
                 return True
         body = inner.find(f"{{{NS_CLIENT}}}body")
         if body is not None and inner.find("{http://jabber.org/protocol/pubsub#event}event") is None:
@@ -978,7 +1295,16 @@ async def read_commands(peer: Peer) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=16 * 1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    handlers = {"send": peer.cmd_send, "mam": peer.cmd_mam, "devices": peer.cmd_devices}
+    handlers = {
+        "send": peer.cmd_send,
+        "send_corrupted": peer.cmd_send_corrupted,
+        "send_to_unknown_device": peer.cmd_send_to_unknown_device,
+        "replay_last": peer.cmd_replay_last,
+        "forge_bundle": peer.cmd_forge_bundle,
+        "fingerprint": peer.cmd_fingerprint,
+        "mam": peer.cmd_mam,
+        "devices": peer.cmd_devices,
+    }
     while True:
         line = await reader.readline()
         if not line:
@@ -998,7 +1324,8 @@ async def read_commands(peer: Peer) -> None:
             await asyncio.wait_for(handler(cmd), 4 * TIMEOUT)
         except Exception as e:
             log.info("command %s failed", name, exc_info=True)
-            emit({"event": "error", "cmd": name, "detail": describe(e)})
+            extra = e.extra if isinstance(e, CommandError) else {}
+            emit({"event": "error", "cmd": name, "detail": describe(e), **extra})
 
 
 async def main() -> int:
@@ -1012,9 +1339,16 @@ async def main() -> int:
     parser.add_argument("--data", required=True)
     parser.add_argument("--no-presence", action="store_true")
     parser.add_argument("--timeout", type=float, default=TIMEOUT)
+    parser.add_argument("--versions", default="legacy,omemo2",
+                        help="comma separated OMEMO versions to set up: legacy, omemo2 (default both)")
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args()
     TIMEOUT = args.timeout
+    try:
+        args.versions = parse_versions(args.versions)
+    except ValueError as e:
+        emit({"event": "error", "cmd": None, "detail": f"start: {e}", "fatal": True})
+        return 1
 
     logging.basicConfig(
         stream=sys.stderr,

@@ -6,6 +6,12 @@
 # comes back from MAM and decrypts (once from the cache after offline
 # delivery, once decrypted for real from the archive by a device that did not
 # send presence and so got nothing delivered).
+# Then the failure-test commands: send_corrupted and send_to_unknown_device
+# are reported undecryptable by bob (and the session survives them),
+# replay_last comes back from bob's cache; carol runs with --versions legacy
+# (no OMEMO 2 device list, omemo2 sends to/from her fail); dave forges his
+# bundles, after which peers without a session with him cannot encrypt to him
+# while bob's existing sessions keep working; fingerprint is checked.
 #
 # Usage: tests/omemo_peer/selftest.sh   (needs prosody, openssl and the
 # python3-omemo & co. Debian packages; exits 0 on success)
@@ -57,7 +63,7 @@ modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "carbons", "ma
 VirtualHost "balcony.test"
 EOF
 
-for user in alice bob; do
+for user in alice bob carol dave; do
   prosodyctl --config "$cfg" register "$user" balcony.test pw >/dev/null 2>&1
 done
 
@@ -69,7 +75,7 @@ for _ in $(seq 50); do
 done
 
 export PEER="$here/peer.py" WORK="$work" PORT="$port"
-timeout 170 /usr/bin/python3 - <<'PY'
+timeout 120 /usr/bin/python3 - <<'PY'
 import asyncio, json, os, sys, time
 
 PEER, WORK, PORT = os.environ["PEER"], os.environ["WORK"], os.environ["PORT"]
@@ -96,6 +102,7 @@ class Peer:
         self.cond = asyncio.Condition()
         self.reader = asyncio.ensure_future(self.read())
         ready = await self.expect(lambda e: e["event"] == "ready", 60)
+        self.ready = ready
         say(f"{self.name} ready: device {ready['device_id']}")
         return self
 
@@ -144,6 +151,19 @@ def msg(frm, body, **kw):
     return pred
 
 
+def answer(peer, cmd, kind="sent", timeout=25):
+    """The answer to the last command `cmd`: an event of `kind` or an error for `cmd`."""
+    return peer.expect(
+        lambda e: e["event"] == kind or (e["event"] == "error" and e.get("cmd") == cmd), timeout)
+
+
+def undecryptable(frm, version, msg_id, **kw):
+    def pred(e):
+        return (e["event"] == "undecryptable" and e["from"] == frm and e["version"] == version
+                and e["id"] == msg_id and all(e.get(k) == v for k, v in kw.items()))
+    return pred
+
+
 def no_errors(*peers):
     for p in peers:
         bad = [e for e in p.events if e["event"] in ("error", "undecryptable", "disconnected")]
@@ -151,6 +171,7 @@ def no_errors(*peers):
 
 
 A, B = "alice@balcony.test", "bob@balcony.test"
+C, D = "carol@balcony.test", "dave@balcony.test"
 VERSIONS = ("legacy", "omemo2")
 
 
@@ -219,9 +240,155 @@ async def main():
         say(f"PASS {v}: message sent while bob was offline decrypted from MAM")
     no_errors(a1, a2, b1, b2)
 
-    for p in (a1, a2, b1, b2):
+    await failure_commands(a1, a2, b1, b2)
+    await asyncio.sleep(0.5)
+    no_errors(a1, a2, b1, b2)
+    c, d = await versions_and_forgery(a1, a2, b1)
+    await asyncio.sleep(0.5)
+    no_errors(a1, a2, b1, b2, c, d)
+
+    for p in (a1, a2, b1, b2, c, d):
         await p.quit()
     say("selftest: OK")
+
+
+async def failure_commands(a1, a2, b1, b2):
+    """send_corrupted, replay_last, send_to_unknown_device: alice1 -> bob.
+
+    bob2 runs without presence but has carbons enabled: Prosody gives it
+    "received" carbons of what bob1 gets, so it sees the failures too."""
+    for v in VERSIONS:
+        body = f"{v}: corrupted payload"
+        await a1.send(cmd="send_corrupted", to=B, body=body, version=v)
+        sent = await answer(a1, "send_corrupted")
+        assert sent["event"] == "sent" and sent.get("corrupted") is True, sent
+        e = await b1.expect(undecryptable(A, v, sent["id"], carbon=False))
+        assert e["detail"].startswith("DecryptionFailed"), e
+        say(f"PASS {v}: send_corrupted -> bob1 undecryptable: {e['detail']}")
+        e = await a2.expect(undecryptable(A, v, sent["id"], carbon=True))
+        await b2.expect(undecryptable(A, v, sent["id"], carbon=True))
+        say(f"PASS {v}: send_corrupted -> alice2's and bob2's carbons undecryptable too")
+
+        body = f"{v}: after the corrupted one"
+        await a1.send(cmd="send", to=B, body=body, version=v)
+        sent = await answer(a1, "send")
+        assert sent["event"] == "sent", sent
+        await b1.expect(msg(A, body, version=v, cached=False, id=sent["id"]))
+        await a2.expect(msg(A, body, version=v, carbon=True))
+        say(f"PASS {v}: the session survives a corrupted payload")
+
+        await a1.send(cmd="replay_last", to=B)
+        replay = await answer(a1, "replay_last")
+        assert replay["event"] == "sent" and replay["replay_of"] == sent["id"], replay
+        assert replay["id"] != sent["id"], replay
+        e = await b1.expect(msg(A, body, version=v, id=replay["id"]))
+        assert e["cached"] is True, e
+        say(f"PASS {v}: replay_last -> bob1 reports the duplicate cached:true")
+        await a2.expect(msg(A, body, version=v, carbon=True, cached=True, id=replay["id"]))
+
+        body = f"{v}: keys for unknown devices only"
+        await a1.send(cmd="send_to_unknown_device", to=B, body=body, version=v)
+        sent = await answer(a1, "send_to_unknown_device")
+        assert sent["event"] == "sent", sent
+        rewritten = sent["rewritten"]
+        real = {b1.ready["device_id"][v]}
+        assert real <= {old for _, old, _ in rewritten}, sent
+        assert not real & {d for j, d in sent["devices"] if j == B}, sent
+        e = await b1.expect(undecryptable(A, v, sent["id"], carbon=False))
+        assert e["detail"].startswith("MessageNotForUs"), e
+        say(f"PASS {v}: send_to_unknown_device {rewritten} -> bob1 undecryptable: {e['detail']}")
+        e = await b2.expect(undecryptable(A, v, sent["id"], carbon=True))
+        assert e["detail"].startswith("MessageNotForUs"), e
+        await a2.expect(msg(A, body, version=v, carbon=True, id=sent["id"]))
+        say(f"PASS {v}: ... while alice2 (key untouched) decrypts its carbon")
+
+        body = f"{v}: after the one for unknown devices"
+        await a1.send(cmd="send", to=B, body=body, version=v)
+        sent = await answer(a1, "send")
+        assert sent["event"] == "sent", sent
+        await b1.expect(msg(A, body, version=v, cached=False, id=sent["id"]))
+        await a2.expect(msg(A, body, version=v, carbon=True))
+        say(f"PASS {v}: bob1 decrypts the next message (skipped message key)")
+
+
+async def versions_and_forgery(a1, a2, b1):
+    # --- carol speaks only legacy OMEMO
+    c = await Peer("carol", C, "carol", "--versions", "legacy").start()
+    cid = c.ready["device_id"]["legacy"]
+    assert c.ready["device_id"]["omemo2"] is None and c.ready["versions"] == ["legacy"], c.ready
+    await a1.send(cmd="devices", jid=C)
+    devs = await answer(a1, "devices", "devices")
+    assert devs["legacy"] == [cid] and devs["omemo2"] == [], devs
+    say(f"PASS --versions legacy: carol publishes legacy {devs['legacy']}, omemo2 {devs['omemo2']}")
+    await c.send(cmd="send", to=A, body="never sent", version="omemo2")
+    e = await answer(c, "send")
+    assert e["event"] == "error", e
+    say(f"PASS --versions legacy: carol's omemo2 send refused: {e['detail']}")
+    await c.send(cmd="forge_bundle", version="omemo2")
+    e = await answer(c, "forge_bundle", "forged")
+    assert e["event"] == "error", e
+    await c.send(cmd="replay_last", to=A)
+    e = await answer(c, "replay_last")
+    assert e["event"] == "error", e
+    say(f"PASS error answers: forge_bundle omemo2 on carol, replay_last before any send: {e['detail']}")
+    await a1.send(cmd="send", to=C, body="omemo2 to carol", version="omemo2")
+    e = await answer(a1, "send")
+    assert e["event"] == "error" and e["detail"].startswith("NoEligibleDevices"), e
+    say("PASS --versions legacy: alice1 cannot send omemo2 to carol (NoEligibleDevices)")
+    for frm, to, rcv in ((a1, C, c), (c, A, a1)):
+        body = f"legacy: {frm.name} -> {rcv.name}"
+        await frm.send(cmd="send", to=to, body=body, version="legacy")
+        sent = await answer(frm, "send")
+        assert sent["event"] == "sent", sent
+        await rcv.expect(msg(frm.jid, body, version="legacy", id=sent["id"]))
+    say("PASS --versions legacy: alice1 <-> carol legacy messages decrypt")
+    await a2.expect(msg(C, "legacy: carol -> alice1", version="legacy"))
+
+    # --- fingerprints
+    for p, versions in ((a1, ("legacy", "omemo2")), (c, ("legacy",))):
+        await p.send(cmd="fingerprint")
+        fp = await answer(p, "fingerprint", "fingerprint")
+        assert fp["hex"] == p.ready["fingerprint"] and fp.get("legacy") == fp["hex"], fp
+        assert ("omemo2" in fp) == ("omemo2" in versions), fp
+        if "omemo2" in fp:
+            assert len(fp["omemo2"]) == 64 and fp["omemo2"] != fp["hex"], fp
+        say(f"PASS fingerprint {p.name}: {fp}")
+
+    # --- dave forges his bundles after bob1 has sessions with him
+    d = await Peer("dave", D, "dave").start()
+    did = d.ready["device_id"]["omemo2"]
+    for v in VERSIONS:
+        body = f"{v}: bob1 -> dave before the forgery"
+        await b1.send(cmd="send", to=D, body=body, version=v)
+        sent = await answer(b1, "send")
+        assert sent["event"] == "sent", sent
+        await d.expect(msg(B, body, version=v))
+        await b1.expect(lambda e: e["event"] == "empty" and e["from"] == D and e["version"] == v)
+    await asyncio.sleep(0.5)
+    for v in VERSIONS:
+        await d.send(cmd="forge_bundle", version=v)
+        e = await answer(d, "forge_bundle", "forged")
+        assert e["event"] == "forged" and e["version"] == v, e
+    say("PASS dave forged his legacy and omemo2 bundles")
+    for sender, versions in ((a1, VERSIONS), (c, ("legacy",))):
+        for v in versions:
+            await sender.send(cmd="send", to=D, body=f"{v}: {sender.name} -> dave", version=v)
+            e = await answer(sender, "send")
+            assert e["event"] == "error" and e["detail"].startswith("NoEligibleDevices"), e
+            assert any(f"{D}/{did}" in x and "signature" in x for x in e.get("errors", [])), e
+            say(f"PASS {v}: {sender.name} (no session) refuses dave's forged bundle: {e['errors']}")
+    for v in VERSIONS:
+        body = f"{v}: bob1 -> dave after the forgery"
+        await b1.send(cmd="send", to=D, body=body, version=v)
+        sent = await answer(b1, "send")
+        assert sent["event"] == "sent", sent
+        await d.expect(msg(B, body, version=v))
+        say(f"PASS {v}: bob1's existing session with dave still works")
+    await a1.send(cmd="devices", jid=D)
+    devs = await answer(a1, "devices", "devices")
+    assert devs["legacy"] == [did] and devs["omemo2"] == [did], devs
+    say("PASS dave's device lists are untouched by forge_bundle")
+    return c, d
 
 
 try:

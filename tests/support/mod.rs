@@ -13,6 +13,7 @@ pub mod history_download;
 pub mod http_sink;
 pub mod memory;
 pub mod notifications;
+pub mod omemo_peer;
 pub mod peer;
 pub mod profiles;
 pub mod prosody;

@@ -52,10 +52,24 @@ const MAX_LIST_ITEMS: usize = 4;
 
 /// What a session keeps: our device, the key its state is sealed with,
 /// and the device lists seen.
-#[derive(Default)]
 pub struct Omemo {
     inner: Mutex<Inner>,
+    /// Whether the device was set up: `None` until [`start`] ends, then
+    /// whether it succeeded.
+    set_up: tokio::sync::watch::Sender<Option<bool>>,
 }
+
+impl Default for Omemo {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            set_up: tokio::sync::watch::Sender::new(None),
+        }
+    }
+}
+
+/// How long sending waits for the device to be set up at login.
+const SET_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Default)]
 struct Inner {
@@ -84,6 +98,17 @@ impl Omemo {
     /// Runs `f` on our device; `None` when OMEMO is not set up here.
     pub fn with_device<T>(&self, f: impl FnOnce(&Device) -> T) -> Option<T> {
         self.with(|inner| inner.device.as_ref().map(f))
+    }
+
+    /// Waits (bounded) until [`start`] has set the device up or given
+    /// up; whether there is a device.
+    pub async fn wait_set_up(&self) -> bool {
+        let mut set_up = self.set_up.subscribe();
+        let done = match tokio::time::timeout(SET_UP_WAIT, set_up.wait_for(Option::is_some)).await {
+            Ok(Ok(done)) => done.unwrap_or(false),
+            _ => self.device_id().is_some(),
+        };
+        done
     }
 
     /// Our device id, once set up.
@@ -136,9 +161,11 @@ pub async fn start(ctx: &SessionContext) {
     if state.device_id().is_none() {
         if let Err(e) = load_device(ctx).await {
             tracing::warn!(error = %e, "OMEMO is not available in this session");
+            state.set_up.send_replace(Some(false));
             return;
         }
     }
+    state.set_up.send_replace(Some(true));
     let own = ctx.account.clone();
     for version in VERSIONS {
         if let Err(e) = publish_device(ctx, &own, version).await {

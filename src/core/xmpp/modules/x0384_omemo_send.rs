@@ -197,6 +197,10 @@ async fn start_sessions(
 /// The encrypted form of `message` for `peer`.
 async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Result<Message, NotEncrypted> {
     let state = ctx.state::<Omemo>();
+    // A message sent just after login waits for our device.
+    if !state.wait_set_up().await {
+        return Err(NotEncrypted::NotSetUp);
+    }
     let own_id = state.device_id().ok_or(NotEncrypted::NotSetUp)?;
     let mut chosen = None;
     for version in VERSIONS {

@@ -1,0 +1,160 @@
+//! OMEMO against an independent implementation: python-omemo with its
+//! oldmemo (OMEMO 0.3) and twomemo (OMEMO 2) backends, over slixmpp
+//! (`tests/omemo_peer/peer.py`), through a real Prosody. Sessions started
+//! by either side in each version; a contact with two devices; a carbon
+//! copy to our own second device; a message fetched from the archive after
+//! being offline.
+
+mod support;
+
+use std::time::Duration;
+
+use balcony::core::{
+    bridge::{Command, Event},
+    message::MessageEncryption,
+};
+use support::{
+    accounts::{online_at, Online},
+    omemo_peer::{OmemoPeer, PeerOptions},
+    prosody::Prosody,
+};
+use xmpp_parsers::jid::BareJid;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn jid(user: &str) -> BareJid {
+    format!("{user}@balcony.test").parse().expect("jid")
+}
+
+async fn balcony(server: &Prosody, profile: balcony::core::profile::Profile, user: &str, password: &str) -> Online {
+    online_at(server, &server.c2s_addr(), profile, user, password).await
+}
+
+fn encrypt_to(account: &Online, peer: &str) {
+    account.send(Command::SetConversationEncryption {
+        jid: account.jid.clone(),
+        peer: jid(peer),
+        enabled: true,
+    });
+}
+
+fn say(account: &Online, peer: &str, body: &str) {
+    account.send(Command::SendMessage {
+        jid: account.jid.clone(),
+        to: jid(peer),
+        body: body.into(),
+    });
+}
+
+/// Waits for an incoming message with `body`; its encryption.
+async fn received(account: &Online, body: &str) -> MessageEncryption {
+    account
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => messages
+                .iter()
+                .find(|m| m.message.body == body && !m.message.outgoing)
+                .map(|m| m.message.encryption),
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_started_by_either_side_carry_messages_both_ways_in_each_version() {
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    for version in ["omemo2", "legacy"] {
+        server.register(&format!("romeo_{version}"), "pw-r");
+        server.register(&format!("benvolio_{version}"), "pw-b");
+    }
+    let juliet = balcony(&server, support::profiles::fresh("interop-juliet"), "juliet", "pw-j").await;
+    for (version, versions) in [("omemo2", &["legacy", "omemo2"][..]), ("legacy", &["legacy"][..])] {
+        let options = || PeerOptions {
+            versions,
+            ..Default::default()
+        };
+        // Balcony starts the session (from romeo's bundle).
+        let romeo_user = format!("romeo_{version}");
+        let mut romeo = OmemoPeer::start(&server, &romeo_user, "pw-r", &romeo_user, options());
+        encrypt_to(&juliet, &romeo_user);
+        let text = format!("Balcony to python in {version}");
+        say(&juliet, &romeo_user, &text);
+        let got = romeo.expect("message", |v| v["body"] == text.as_str(), WAIT);
+        assert_eq!(got["version"], version, "{got}");
+        assert_eq!(got["from"], "juliet@balcony.test");
+        // The answer comes back over the session Balcony started.
+        let answer = format!("python answers in {version}");
+        romeo.send("juliet@balcony.test", &answer, version);
+        assert_eq!(received(&juliet, &answer).await, MessageEncryption::Omemo);
+
+        // The python side starts the session (from Balcony's bundle).
+        let benvolio_user = format!("benvolio_{version}");
+        let mut benvolio = OmemoPeer::start(&server, &benvolio_user, "pw-b", &benvolio_user, options());
+        let first = format!("python starts in {version}");
+        let sent = benvolio.send("juliet@balcony.test", &first, version);
+        assert!(
+            sent["devices"].to_string().contains("juliet@balcony.test"),
+            "python found Balcony's device: {sent}"
+        );
+        assert_eq!(received(&juliet, &first).await, MessageEncryption::Omemo);
+        encrypt_to(&juliet, &benvolio_user);
+        let reply = format!("Balcony replies in {version}");
+        say(&juliet, &benvolio_user, &reply);
+        let got = benvolio.expect("message", |v| v["body"] == reply.as_str(), WAIT);
+        assert_eq!(got["version"], version, "{got}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_devices_of_a_contact_our_second_device_and_the_archive_all_decrypt() {
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    // juliet's other device (a python client) exists before Balcony logs
+    // in, so Balcony finds it on our own device list.
+    let mut phone = OmemoPeer::start(&server, "juliet", "pw-j", "juliet-phone", PeerOptions::default());
+    let mut romeo1 = OmemoPeer::start(&server, "romeo", "pw-r", "romeo-laptop", PeerOptions::default());
+    let mut romeo2 = OmemoPeer::start(&server, "romeo", "pw-r", "romeo-phone", PeerOptions::default());
+    let profile = support::profiles::fresh("interop-devices");
+    let juliet = balcony(&server, profile.clone(), "juliet", "pw-j").await;
+    encrypt_to(&juliet, "romeo");
+
+    // Both of romeo's devices read it; our phone reads the sent carbon.
+    say(&juliet, "romeo", "to both of your devices");
+    for romeo in [&mut romeo1, &mut romeo2] {
+        let got = romeo.expect("message", |v| v["body"] == "to both of your devices", WAIT);
+        assert_eq!(got["version"], "omemo2");
+    }
+    let carbon = phone.expect("message", |v| v["body"] == "to both of your devices", WAIT);
+    assert_eq!(carbon["carbon"], true, "{carbon}");
+
+    // romeo writes to juliet: Balcony and the phone both read it.
+    romeo1.send("juliet@balcony.test", "to all of yours", "omemo2");
+    assert_eq!(received(&juliet, "to all of yours").await, MessageEncryption::Omemo);
+    phone.expect("message", |v| v["body"] == "to all of yours", WAIT);
+
+    // Balcony goes offline; what romeo sends meanwhile comes from the
+    // archive when it is back, decrypted, once.
+    drop(juliet);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    romeo2.send("juliet@balcony.test", "while you were away", "omemo2");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let juliet = balcony(&server, profile, "juliet", "pw-j").await;
+    let (encryption, live) = juliet
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, live, .. } => messages
+                .iter()
+                .find(|m| m.message.body == "while you were away")
+                .map(|m| (m.message.encryption, *live)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(encryption, MessageEncryption::Omemo);
+    assert!(!live, "from the archive's catch-up, not delivered live");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stored = juliet
+        .store()
+        .search_messages(&juliet.jid, None, "away", 10)
+        .expect("search");
+    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
+}
