@@ -158,3 +158,76 @@ async fn two_devices_of_a_contact_our_second_device_and_the_archive_all_decrypt(
         .expect("search");
     assert_eq!(stored.len(), 1, "stored once: {stored:?}");
 }
+
+/// The reason an incoming message with `body` (or the fallback body) was
+/// stored with.
+async fn stored_encryption(account: &Online, from: &str) -> MessageEncryption {
+    let from = jid(from);
+    account
+        .expect(|ev| match ev {
+            Event::MessagesAdded { messages, .. } => messages
+                .iter()
+                .find(|m| m.message.peer == from && !m.message.outgoing)
+                .map(|m| m.message.encryption),
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_replayed_misaddressed_and_forged_messages_are_explained_and_nothing_goes_out_plain() {
+    use balcony::core::message::UndecryptableReason;
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("tybalt", "pw-t");
+    server.register("mercutio", "pw-m");
+    let juliet = balcony(&server, support::profiles::fresh("interop-failures"), "juliet", "pw-j").await;
+    let mut tybalt = OmemoPeer::start(&server, "tybalt", "pw-t", "tybalt", PeerOptions::default());
+    tybalt.send("juliet@balcony.test", "a fair start", "omemo2");
+    assert_eq!(received(&juliet, "a fair start").await, MessageEncryption::Omemo);
+
+    // A payload altered on the way: said so, and the session goes on.
+    tybalt.command(serde_json::json!({"cmd": "send_corrupted", "to": "juliet@balcony.test", "body": "altered", "version": "omemo2"}));
+    assert_eq!(
+        stored_encryption(&juliet, "tybalt").await,
+        MessageEncryption::Undecryptable(UndecryptableReason::Corrupted)
+    );
+    tybalt.send("juliet@balcony.test", "after the damage", "omemo2");
+    assert_eq!(received(&juliet, "after the damage").await, MessageEncryption::Omemo);
+
+    // The same message again: stored once.
+    tybalt.command(serde_json::json!({"cmd": "replay_last", "to": "juliet@balcony.test"}));
+    tybalt.expect("sent", |v| v["replay_of"].is_string(), WAIT);
+    // A message for devices we do not have (say, one we removed).
+    tybalt.command(serde_json::json!({"cmd": "send_to_unknown_device", "to": "juliet@balcony.test", "body": "lost", "version": "legacy"}));
+    assert_eq!(
+        stored_encryption(&juliet, "tybalt").await,
+        MessageEncryption::Undecryptable(UndecryptableReason::NotForThisDevice)
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let copies = juliet
+        .store()
+        .search_messages(&juliet.jid, None, "damage", 10)
+        .expect("search");
+    assert_eq!(copies.len(), 1, "a replay is not stored twice");
+
+    // A contact whose bundle's signature is forged: no session, nothing
+    // sent, and the user is told.
+    let mut mercutio = OmemoPeer::start(&server, "mercutio", "pw-m", "mercutio", PeerOptions::default());
+    mercutio.command(serde_json::json!({"cmd": "forge_bundle", "version": "omemo2"}));
+    mercutio.expect("forged", |_| true, WAIT);
+    mercutio.command(serde_json::json!({"cmd": "forge_bundle", "version": "legacy"}));
+    mercutio.expect("forged", |_| true, WAIT);
+    encrypt_to(&juliet, "mercutio");
+    say(&juliet, "mercutio", "a plague on both your houses");
+    let detail = juliet
+        .expect(|ev| match ev {
+            Event::MessageNotEncrypted { detail, .. } => Some(detail.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(detail.contains("keys are invalid") || detail.contains("no device"), "{detail}");
+    let heard = mercutio.all("message", Duration::from_secs(1));
+    let plain = mercutio.all("plain", Duration::from_millis(10));
+    assert!(heard.is_empty() && plain.is_empty(), "nothing reached mercutio: {heard:?} {plain:?}");
+}
