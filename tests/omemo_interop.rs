@@ -26,7 +26,12 @@ fn jid(user: &str) -> BareJid {
     format!("{user}@balcony.test").parse().expect("jid")
 }
 
-async fn balcony(server: &Prosody, profile: balcony::core::profile::Profile, user: &str, password: &str) -> Online {
+async fn balcony(
+    server: &Prosody,
+    profile: balcony::core::profile::Profile,
+    user: &str,
+    password: &str,
+) -> Online {
     online_at(server, &server.c2s_addr(), profile, user, password).await
 }
 
@@ -67,7 +72,13 @@ async fn sessions_started_by_either_side_carry_messages_both_ways_in_each_versio
         server.register(&format!("romeo_{version}"), "pw-r");
         server.register(&format!("benvolio_{version}"), "pw-b");
     }
-    let juliet = balcony(&server, support::profiles::fresh("interop-juliet"), "juliet", "pw-j").await;
+    let juliet = balcony(
+        &server,
+        support::profiles::fresh("interop-juliet"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
     for (version, versions) in [("omemo2", &["legacy", "omemo2"][..]), ("legacy", &["legacy"][..])] {
         let options = || PeerOptions {
             versions,
@@ -130,7 +141,10 @@ async fn two_devices_of_a_contact_our_second_device_and_the_archive_all_decrypt(
 
     // romeo writes to juliet: Balcony and the phone both read it.
     romeo1.send("juliet@balcony.test", "to all of yours", "omemo2");
-    assert_eq!(received(&juliet, "to all of yours").await, MessageEncryption::Omemo);
+    assert_eq!(
+        received(&juliet, "to all of yours").await,
+        MessageEncryption::Omemo
+    );
     phone.expect("message", |v| v["body"] == "to all of yours", WAIT);
 
     // Balcony goes offline; what romeo sends meanwhile comes from the
@@ -181,7 +195,13 @@ async fn broken_replayed_misaddressed_and_forged_messages_are_explained_and_noth
     server.register("juliet", "pw-j");
     server.register("tybalt", "pw-t");
     server.register("mercutio", "pw-m");
-    let juliet = balcony(&server, support::profiles::fresh("interop-failures"), "juliet", "pw-j").await;
+    let juliet = balcony(
+        &server,
+        support::profiles::fresh("interop-failures"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
     let mut tybalt = OmemoPeer::start(&server, "tybalt", "pw-t", "tybalt", PeerOptions::default());
     tybalt.send("juliet@balcony.test", "a fair start", "omemo2");
     assert_eq!(received(&juliet, "a fair start").await, MessageEncryption::Omemo);
@@ -193,7 +213,10 @@ async fn broken_replayed_misaddressed_and_forged_messages_are_explained_and_noth
         MessageEncryption::Undecryptable(UndecryptableReason::Corrupted)
     );
     tybalt.send("juliet@balcony.test", "after the damage", "omemo2");
-    assert_eq!(received(&juliet, "after the damage").await, MessageEncryption::Omemo);
+    assert_eq!(
+        received(&juliet, "after the damage").await,
+        MessageEncryption::Omemo
+    );
 
     // The same message again: stored once.
     tybalt.command(serde_json::json!({"cmd": "replay_last", "to": "juliet@balcony.test"}));
@@ -226,8 +249,14 @@ async fn broken_replayed_misaddressed_and_forged_messages_are_explained_and_noth
             _ => None,
         })
         .await;
-    assert!(detail.contains("keys are invalid") || detail.contains("no device"), "{detail}");
+    assert!(
+        detail.contains("keys are invalid") || detail.contains("no device"),
+        "{detail}"
+    );
     let heard = mercutio.all("message", Duration::from_secs(1));
     let plain = mercutio.all("plain", Duration::from_millis(10));
-    assert!(heard.is_empty() && plain.is_empty(), "nothing reached mercutio: {heard:?} {plain:?}");
+    assert!(
+        heard.is_empty() && plain.is_empty(),
+        "nothing reached mercutio: {heard:?} {plain:?}"
+    );
 }

@@ -50,12 +50,15 @@ pub fn record(list: &gio::ListStore, messages: &[StoredMessage], open: Option<&B
             // Who wrote it first: the row's preview reads it when the body changes.
             conversation.set_last_outgoing(m.outgoing);
             conversation.set_last_origin_id(m.origin_id.clone());
-            conversation.set_last_body(
-                stored
+            conversation.set_last_body(match m.encryption {
+                crate::core::message::MessageEncryption::Undecryptable(reason) => {
+                    crate::model::encryption_text::undecryptable(reason)
+                }
+                _ => stored
                     .file
                     .as_ref()
                     .map_or_else(|| m.body.clone(), |f| f.name.clone()),
-            );
+            });
             conversation.set_last_timestamp(m.timestamp_ms);
         }
         if !m.outgoing {

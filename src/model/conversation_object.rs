@@ -3,7 +3,7 @@
 use glib::subclass::prelude::*;
 
 use crate::core::{
-    message::{ChatKind, Correction},
+    message::{ChatKind, Correction, MessageEncryption},
     store::ConversationSummary,
 };
 
@@ -95,7 +95,10 @@ impl ConversationObject {
     pub fn from_summary(summary: &ConversationSummary) -> Self {
         let obj = Self::new(summary.peer.as_str(), summary.kind == ChatKind::GroupChat);
         obj.set_last_outgoing(summary.last_outgoing);
-        obj.set_last_body(summary.last_body.clone().unwrap_or_default());
+        obj.set_last_body(match summary.last_encryption {
+            MessageEncryption::Undecryptable(reason) => crate::model::encryption_text::undecryptable(reason),
+            _ => summary.last_body.clone().unwrap_or_default(),
+        });
         obj.set_last_timestamp(summary.last_timestamp_ms);
         obj.set_last_origin_id(summary.last_origin_id.clone());
         obj.set_unread(summary.unread);
@@ -117,6 +120,7 @@ mod tests {
             last_timestamp_ms: 1_000,
             last_origin_id: Some("o1".into()),
             unread: 0,
+            last_encryption: MessageEncryption::None,
         };
         let conversation = ConversationObject::from_summary(&summary);
         let correction = |replaces: &str, outgoing: bool, body: &str| Correction {

@@ -38,6 +38,10 @@ mod imp {
         /// True when a correction replaced the text.
         #[property(get, set)]
         pub corrected: Cell<bool>,
+        /// End-to-end encryption, as stored
+        /// ([`crate::core::message::MessageEncryption::to_stored`]).
+        #[property(get, construct_only)]
+        pub encryption: Cell<i64>,
         /// The first message of its day in the view (a date goes above it).
         #[property(get, set)]
         pub day_start: Cell<bool>,
@@ -100,6 +104,11 @@ glib::wrapper! {
 }
 
 impl MessageObject {
+    /// Its end-to-end encryption.
+    pub fn end_to_end(&self) -> crate::core::message::MessageEncryption {
+        crate::core::message::MessageEncryption::from_stored(self.encryption()).unwrap_or_default()
+    }
+
     /// The object for a stored message.
     pub fn new(stored: &StoredMessage) -> Self {
         let m = &stored.message;
@@ -113,6 +122,7 @@ impl MessageObject {
             .property("timestamp", m.timestamp_ms)
             .property("state", m.state as i32)
             .property("corrected", stored.corrected)
+            .property("encryption", m.encryption.to_stored())
             .property("forwarded-by", stored.forwarded_by.clone().unwrap_or_default())
             // No file (and no download running) until one is set.
             .property("file-state", -1i32)

@@ -13,6 +13,7 @@ mod conversation_object;
 mod decloak_request;
 mod device_object;
 mod dispatcher;
+pub mod encryption_text;
 pub mod file_text;
 mod message_list;
 mod message_object;

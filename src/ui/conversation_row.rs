@@ -169,6 +169,11 @@ impl ConversationRow {
     pub fn preview_shown(&self) -> String {
         self.imp().preview.label().to_string()
     }
+
+    /// The title shown (the contact's name or address).
+    pub fn title_shown(&self) -> String {
+        self.imp().title.label().to_string()
+    }
 }
 
 /// The factory for a `GtkListView` over [`ConversationObject`]s.

@@ -65,6 +65,11 @@ mod imp {
         #[template_child]
         pub commands_button: TemplateChild<gtk::Button>,
         #[template_child]
+        pub encryption_button: TemplateChild<gtk::ToggleButton>,
+        /// Counts conversations opened, so that a slow read of an old
+        /// one's encryption choice is dropped.
+        pub encryption_serial: std::cell::Cell<u64>,
+        #[template_child]
         pub presence_button: TemplateChild<gtk::MenuButton>,
         #[template_child]
         pub settings_button: TemplateChild<gtk::Button>,
@@ -188,6 +193,7 @@ mod imp {
                 obj,
                 move |_| obj.attach_contact_list()
             ));
+            obj.watch_encryption_button();
             self.leave_button.connect_clicked(glib::clone!(
                 #[weak]
                 obj,
@@ -406,6 +412,7 @@ impl MainView {
         }
         imp.content_title.set_subtitle("");
         self.show_room(account.room(peer));
+        self.show_encryption(&client, &account, peer);
         if account.room(peer).is_some() {
             // A room's subject goes under its name (below).
         } else if let Some((_, conversation)) = account.conversation(peer) {
@@ -464,6 +471,7 @@ impl MainView {
             view.close();
         }
         imp.commands_button.set_visible(false);
+        imp.encryption_button.set_visible(false);
         self.update_presence_menu();
         imp.content_title.set_title("");
         imp.content_title.set_subtitle("");

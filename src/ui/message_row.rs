@@ -52,6 +52,10 @@ fn meta_text(m: &MessageObject) -> String {
         .map(|t| t.to_string())
         .unwrap_or_default();
     let mut parts = vec![time];
+    if m.end_to_end() == crate::core::message::MessageEncryption::Omemo {
+        // Translators: beside a message that was end-to-end encrypted (OMEMO).
+        parts.push(gettext("encrypted"));
+    }
     if m.corrected() {
         // Translators: shown beside a message whose text was corrected.
         parts.push(gettext("edited"));
@@ -183,7 +187,18 @@ impl MessageRow {
 
     fn show(&self, m: &MessageObject) {
         let imp = self.imp();
-        imp.body.set_markup(&linkify(&m.body()));
+        match m.end_to_end() {
+            crate::core::message::MessageEncryption::Undecryptable(reason) => {
+                let why = crate::model::encryption_text::undecryptable(reason);
+                imp.body
+                    .set_markup(&format!("<i>{}</i>", glib::markup_escape_text(&why)));
+                imp.body.add_css_class("undecryptable");
+            }
+            _ => {
+                imp.body.set_markup(&linkify(&m.body()));
+                imp.body.remove_css_class("undecryptable");
+            }
+        }
         imp.meta.set_label(&meta_text(m));
         if m.highlighted() {
             imp.body.add_css_class("found");

@@ -28,6 +28,7 @@ pub mod join_room_dialog;
 mod links;
 mod main_view;
 mod main_view_commands;
+mod main_view_encryption;
 mod main_view_privacy;
 mod main_view_rooms;
 mod main_view_search;

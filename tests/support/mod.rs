@@ -14,6 +14,7 @@ pub mod http_sink;
 pub mod memory;
 pub mod notifications;
 pub mod omemo_peer;
+pub mod omemo_ui;
 pub mod peer;
 pub mod profiles;
 pub mod prosody;

@@ -10,7 +10,7 @@ use super::{
     messages::{collect_messages, from_row, COLUMNS, FILE_JOIN},
     Store, StoreError,
 };
-use crate::core::message::{ChatKind, StoredMessage};
+use crate::core::message::{ChatKind, MessageEncryption, StoredMessage};
 
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct ConversationSummary {
     pub last_origin_id: Option<String>,
     /// Incoming messages not read yet.
     pub unread: u32,
+    /// The newest message's end-to-end encryption.
+    pub last_encryption: MessageEncryption,
 }
 
 impl Store {
@@ -36,7 +38,7 @@ impl Store {
     pub fn conversation_summaries(&self, account: &BareJid) -> Result<Vec<ConversationSummary>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             // A shared file is previewed by its name, not its URL.
-            "SELECT c.peer, c.kind, coalesce((SELECT name FROM files WHERE message = m.id), m.body), m.outgoing, m.timestamp, c.unread, m.origin_id
+            "SELECT c.peer, c.kind, coalesce((SELECT name FROM files WHERE message = m.id), m.body), m.outgoing, m.timestamp, c.unread, m.origin_id, m.encryption
              FROM conversations c
              LEFT JOIN messages m ON m.id = (
                  SELECT id FROM messages WHERE conversation = c.id
@@ -53,12 +55,13 @@ impl Store {
                 r.get::<_, Option<i64>>(4)?,
                 r.get::<_, i64>(5)?,
                 r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<i64>>(7)?,
             ))
         })?;
         let mut out = Vec::new();
         // One bad row must not blank the list: it is logged and skipped.
         for row in rows {
-            let (peer, kind, body, outgoing, ts, unread, origin_id) = match row {
+            let (peer, kind, body, outgoing, ts, unread, origin_id, encryption) = match row {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "a conversation row is unreadable; skipped");
@@ -88,6 +91,9 @@ impl Store {
                 last_timestamp_ms: ts.unwrap_or(0),
                 last_origin_id: origin_id,
                 unread: u32::try_from(unread).unwrap_or(u32::MAX),
+                last_encryption: encryption
+                    .and_then(MessageEncryption::from_stored)
+                    .unwrap_or_default(),
             });
         }
         Ok(out)

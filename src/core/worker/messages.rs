@@ -5,7 +5,7 @@ use xmpp_parsers::minidom::Element;
 
 use crate::core::{
     bridge::{Event, RequestKind},
-    message::{ChatKind, Correction, DeliveryState, NewMessage, StoredMessage},
+    message::{ChatKind, Correction, DeliveryState, MessageEncryption, NewMessage, StoredMessage},
     xmpp::{
         modules::chat, modules::x0359_stanza_ids, modules::x0384_omemo_send,
         session::session_loop::SessionCommand,
@@ -45,7 +45,8 @@ impl Worker {
         }
         let origin_id = x0359_stanza_ids::new_origin_id();
         let mut stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
-        if kind == ChatKind::Chat && self.encrypts_to(&jid, &to).await {
+        let encrypted = kind == ChatKind::Chat && self.encrypts_to(&jid, &to).await;
+        if encrypted {
             // The session encrypts it before it leaves, or does not send it.
             x0384_omemo_send::mark(&mut stanza, true);
         }
@@ -63,7 +64,12 @@ impl Worker {
                     stanza_id: None,
                     timestamp_ms: chrono::Utc::now().timestamp_millis(),
                     state: DeliveryState::Pending,
-                    encryption: Default::default(),
+                    // Encrypted when it leaves, or never sent.
+                    encryption: if encrypted {
+                        MessageEncryption::Omemo
+                    } else {
+                        MessageEncryption::None
+                    },
                 };
                 self.store
                     .run(move |s| {

@@ -32,6 +32,33 @@ impl Client {
         Some(list)
     }
 
+    /// Whether messages to `peer` are encrypted (the user's choice; off
+    /// until chosen).
+    pub async fn conversation_encryption(&self, account: &Account, peer: &str) -> bool {
+        let (Some(reader), Ok(jid), Ok(peer)) = (
+            self.reader(),
+            account.jid().parse::<BareJid>(),
+            peer.parse::<BareJid>(),
+        ) else {
+            return false;
+        };
+        match reader.read(move |s| s.conversation_encryption(&jid, &peer)).await {
+            Ok(choice) => choice.unwrap_or(false),
+            Err(e) => {
+                tracing::error!(error = %e, "encryption choice unreadable");
+                false
+            }
+        }
+    }
+
+    /// Encrypts messages to `peer` from now on, or stops; remembered.
+    pub fn set_conversation_encryption(&self, account: &Account, peer: &str, enabled: bool) {
+        let (Ok(jid), Ok(peer)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        self.send(Command::SetConversationEncryption { jid, peer, enabled });
+    }
+
     /// How much archived history `jid` downloads on its own (the default
     /// when it was never chosen).
     pub async fn history_choice(&self, jid: &BareJid) -> HistoryChoice {

@@ -1,0 +1,68 @@
+//! The main view's lock: whether messages in the open one-to-one
+//! conversation are encrypted with OMEMO. It shows the conversation's
+//! remembered choice and changes it; rooms have none.
+
+use adw::subclass::prelude::*;
+use gettextrs::gettext;
+use gtk::{glib, prelude::*};
+
+use super::MainView;
+use crate::model::{Account, Client};
+
+impl MainView {
+    /// Sends the lock's changes (made by the user) to the model.
+    pub(super) fn watch_encryption_button(&self) {
+        self.imp().encryption_button.connect_toggled(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |button| {
+                view.show_lock(button.is_active());
+                if !button.is_sensitive() {
+                    return; // set from the stored choice, not by the user
+                }
+                let imp = view.imp();
+                let (Some(client), Some(account), Some(peer)) =
+                    (imp.client.borrow().clone(), view.account(), view.open_peer())
+                else {
+                    return;
+                };
+                client.set_conversation_encryption(&account, &peer, button.is_active());
+            }
+        ));
+    }
+
+    fn show_lock(&self, encrypted: bool) {
+        let button = &self.imp().encryption_button;
+        if encrypted {
+            button.set_icon_name("channel-secure-symbolic");
+            // Translators: the lock's tooltip while messages are encrypted.
+            button.set_tooltip_text(Some(&gettext("Messages Are Encrypted (OMEMO)")));
+        } else {
+            button.set_icon_name("channel-insecure-symbolic");
+            button.set_tooltip_text(Some(&gettext("Encrypt Messages")));
+        }
+    }
+
+    /// Shows the lock for `peer`'s conversation (hidden for rooms), with
+    /// its remembered choice.
+    pub(super) fn show_encryption(&self, client: &Client, account: &Account, peer: &str) {
+        let imp = self.imp();
+        let serial = imp.encryption_serial.get() + 1;
+        imp.encryption_serial.set(serial);
+        let button = imp.encryption_button.get();
+        button.set_visible(account.room(peer).is_none());
+        // Until the choice is read, the lock cannot be changed.
+        button.set_sensitive(false);
+        button.set_active(false);
+        let (client, account, peer, view) = (client.clone(), account.clone(), peer.to_owned(), self.clone());
+        glib::spawn_future_local(async move {
+            let encrypted = client.conversation_encryption(&account, &peer).await;
+            if view.imp().encryption_serial.get() != serial {
+                return;
+            }
+            button.set_active(encrypted);
+            view.show_lock(encrypted);
+            button.set_sensitive(true);
+        });
+    }
+}

@@ -1,0 +1,177 @@
+//! The OMEMO scenario the UI tests (English and German) share, by real
+//! input: romeo (a Balcony core) writes encrypted; juliet's window lists
+//! the conversation, she opens it by a click, the message row says it was
+//! encrypted; a message python-omemo encrypted for devices she does not
+//! have says why it cannot be read; she turns the lock on by a click and
+//! answers with the keyboard, and romeo reads her answer decrypted.
+
+use std::time::Duration;
+
+use adw::prelude::*;
+use balcony::{
+    core::{
+        bridge::{Command, Event},
+        message::MessageEncryption,
+    },
+    ui::{ConversationRow, MessageRow},
+};
+
+use super::{
+    accounts::online,
+    events::wait_for,
+    omemo_peer::{OmemoPeer, PeerOptions},
+    prosody::Prosody,
+    ui::{all, find, online_app_window, pump_until, saved_profile, screenshot, screenshot_styles},
+    xinput::{click, key, type_text},
+};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// What the scenario saw, for the caller's language checks.
+pub struct Seen {
+    /// The encrypted message row's meta line.
+    pub encrypted_meta: String,
+    /// The text shown for the message that cannot be read.
+    pub undecryptable: String,
+    /// The lock's tooltip before and after the click.
+    pub lock_tooltips: (String, String),
+}
+
+/// Runs the scenario; screenshots are named `<prefix>-…`.
+pub fn run(prefix: &str) -> Seen {
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    server.register("tybalt", "pw-t");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let profile = saved_profile(&server, &format!("{prefix}-juliet"), "juliet", "pw-j", &runtime);
+    let (_app, window) = online_app_window(profile, 900, 700);
+    let romeo = runtime.block_on(online(&server, &format!("{prefix}-romeo"), "romeo", "pw-r"));
+    let juliet: xmpp_parsers::jid::BareJid = "juliet@balcony.test".parse().expect("jid");
+    romeo.send(Command::SetConversationEncryption {
+        jid: romeo.jid.clone(),
+        peer: juliet.clone(),
+        enabled: true,
+    });
+    romeo.send(Command::SendMessage {
+        jid: romeo.jid.clone(),
+        to: juliet.clone(),
+        body: "Only you can read this".into(),
+    });
+    let main_view = window.main_view();
+    pump_until("the conversation listed", WAIT, || {
+        all::<ConversationRow>(&main_view.conversation_list())
+            .first()
+            .is_some_and(|r| r.is_mapped())
+    });
+    click(&all::<ConversationRow>(&main_view.conversation_list())[0]);
+    let view = main_view.conversation_view();
+    let rows = || all::<MessageRow>(&view.list_view());
+    pump_until("the encrypted message shown", WAIT, || {
+        rows().iter().any(|r| r.body_shown() == "Only you can read this")
+    });
+    let encrypted_meta = rows()
+        .iter()
+        .find(|r| r.body_shown() == "Only you can read this")
+        .map(MessageRow::meta_shown)
+        .unwrap_or_default();
+
+    // A message encrypted for devices juliet does not have.
+    let mut tybalt = OmemoPeer::start(
+        &server,
+        "tybalt",
+        "pw-t",
+        &format!("{prefix}-tybalt"),
+        PeerOptions::default(),
+    );
+    tybalt.command(serde_json::json!({
+        "cmd": "send_to_unknown_device", "to": "juliet@balcony.test", "body": "lost", "version": "omemo2"
+    }));
+    tybalt.expect("sent", |_| true, WAIT);
+    pump_until("tybalt's conversation listed", WAIT, || {
+        all::<ConversationRow>(&main_view.conversation_list())
+            .iter()
+            .any(|r| r.title_shown().starts_with("tybalt") && r.is_mapped())
+    });
+    click(&tybalt_row_again(&main_view));
+    pump_until("the unreadable message explained", WAIT, || {
+        rows().len() == 1 && rows()[0].body_shown() != "Only you can read this"
+    });
+    let undecryptable = rows()[0].body_shown();
+    assert_eq!(
+        tybalt_row_again(&main_view).preview_shown(),
+        undecryptable,
+        "the list explains it too, instead of the sender's fallback text"
+    );
+    screenshot_styles(&window, &format!("{prefix}-undecryptable"));
+
+    // Back to romeo; the lock off, a click turns it on.
+    click(&romeo_row_again(&main_view));
+    let lock = find::<gtk::ToggleButton>(&window, "encryption-toggle");
+    pump_until("the lock shown", WAIT, || lock.is_mapped() && lock.is_sensitive());
+    assert!(!lock.is_active(), "off until chosen");
+    let before = lock.tooltip_text().map(|t| t.to_string()).unwrap_or_default();
+    click(&lock);
+    pump_until("the lock on", WAIT, || lock.is_active());
+    assert_eq!(lock.icon_name().as_deref(), Some("channel-secure-symbolic"));
+    let after = lock.tooltip_text().map(|t| t.to_string()).unwrap_or_default();
+    click(&view.composer());
+    type_text(&window, "And I for you");
+    key(&window, "Return");
+    let got = runtime.block_on(async {
+        wait_for(&romeo.events, WAIT, |ev| match ev {
+            Event::MessagesAdded { messages, .. } => messages
+                .iter()
+                .find(|m| !m.message.outgoing && m.message.body == "And I for you")
+                .map(|m| m.message.encryption),
+            _ => None,
+        })
+        .await
+        .0
+    });
+    assert_eq!(got, MessageEncryption::Omemo, "romeo read it decrypted");
+    let word = encrypted_word(&encrypted_meta);
+    pump_until("her answer shown as encrypted", WAIT, || {
+        rows()
+            .iter()
+            .any(|r| r.body_shown() == "And I for you" && r.meta_shown().contains(&word))
+    });
+    screenshot_styles(&window, &format!("{prefix}-encrypted"));
+    // The choice is remembered: reopening the conversation shows it on.
+    click(&tybalt_row_again(&main_view));
+    pump_until("tybalt's open, the lock off", WAIT, || {
+        lock.is_sensitive() && !lock.is_active()
+    });
+    click(&romeo_row_again(&main_view));
+    pump_until("the lock read again", WAIT, || {
+        lock.is_sensitive() && lock.is_active()
+    });
+    window.set_default_size(360, 700);
+    pump_until("narrow", WAIT, || window.width() <= 400);
+    screenshot(&window, &format!("{prefix}-encrypted-360"));
+    window.close();
+    Seen {
+        encrypted_meta,
+        undecryptable,
+        lock_tooltips: (before, after),
+    }
+}
+
+fn encrypted_word(meta: &str) -> String {
+    meta.split(" · ").nth(1).unwrap_or_default().to_owned()
+}
+
+fn row_where(main_view: &balcony::ui::MainView, pick: impl Fn(&ConversationRow) -> bool) -> ConversationRow {
+    all::<ConversationRow>(&main_view.conversation_list())
+        .into_iter()
+        .find(|r| pick(r))
+        .expect("row")
+}
+
+fn tybalt_row_again(main_view: &balcony::ui::MainView) -> ConversationRow {
+    row_where(main_view, |r| r.title_shown().starts_with("tybalt"))
+}
+
+fn romeo_row_again(main_view: &balcony::ui::MainView) -> ConversationRow {
+    row_where(main_view, |r| r.title_shown().starts_with("romeo"))
+}

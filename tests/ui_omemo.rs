@@ -1,0 +1,28 @@
+//! OMEMO in the window (Xvfb, real clicks and keys): an encrypted message
+//! marked as such, an unreadable one explained, the lock in the header
+//! turned on by a click, an answer typed and read decrypted by the
+//! contact, the choice remembered; screenshots light, dark and 360 px.
+
+mod support;
+
+#[gtk::test]
+fn encrypted_conversations_in_the_window() {
+    support::ui::init();
+    let seen = support::omemo_ui::run("omemo");
+    assert!(
+        seen.encrypted_meta.ends_with(" · encrypted"),
+        "{}",
+        seen.encrypted_meta
+    );
+    assert_eq!(
+        seen.undecryptable,
+        "This encrypted message was not encrypted for this device."
+    );
+    assert_eq!(
+        seen.lock_tooltips,
+        (
+            "Encrypt Messages".to_owned(),
+            "Messages Are Encrypted (OMEMO)".to_owned()
+        )
+    );
+}
