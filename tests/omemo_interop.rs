@@ -260,3 +260,144 @@ async fn broken_replayed_misaddressed_and_forged_messages_are_explained_and_noth
         "nothing reached mercutio: {heard:?} {plain:?}"
     );
 }
+
+/// The devices Balcony lists for `peer` once they include `count` of its
+/// and `ready` holds.
+async fn listed_when(
+    account: &Online,
+    peer: &str,
+    count: usize,
+    ready: impl Fn(&[balcony::core::bridge::OmemoDeviceInfo]) -> bool,
+) -> Vec<balcony::core::bridge::OmemoDeviceInfo> {
+    let peer_jid = jid(peer);
+    for _ in 0..20 {
+        account.send(Command::ListOmemoDevices {
+            jid: account.jid.clone(),
+            peer: peer_jid.clone(),
+        });
+        let devices = account
+            .expect(|ev| match ev {
+                Event::OmemoDevices { devices, .. } => Some(devices.clone()),
+                _ => None,
+            })
+            .await;
+        if devices.iter().filter(|d| d.owner == peer_jid).count() >= count && ready(&devices) {
+            return devices;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{peer}'s {count} devices never listed as expected");
+}
+
+async fn listed(account: &Online, peer: &str, count: usize) -> Vec<balcony::core::bridge::OmemoDeviceInfo> {
+    listed_when(account, peer, count, |_| true).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verified_contacts_new_devices_are_shown_first_and_distrusted_ones_get_nothing() {
+    use balcony::core::bridge::Trust;
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let juliet = balcony(
+        &server,
+        support::profiles::fresh("trust-juliet"),
+        "juliet",
+        "pw-j",
+    )
+    .await;
+    let mut laptop = OmemoPeer::start(
+        &server,
+        "romeo",
+        "pw-r",
+        "trust-romeo-laptop",
+        PeerOptions::default(),
+    );
+    encrypt_to(&juliet, "romeo");
+    say(&juliet, "romeo", "before any verification");
+    laptop.expect("message", |v| v["body"] == "before any verification", WAIT);
+
+    // The list: romeo's device with the fingerprint python-omemo shows,
+    // trusted blindly; ours, this one marked.
+    let devices = listed(&juliet, "romeo", 1).await;
+    let theirs = devices
+        .iter()
+        .find(|d| d.owner == jid("romeo"))
+        .expect("romeo's device")
+        .clone();
+    assert_eq!(u64::from(theirs.device), laptop.device_id());
+    assert_eq!(theirs.trust, Some(Trust::Blind));
+    laptop.command(serde_json::json!({"cmd": "fingerprint"}));
+    let printed = laptop.expect("fingerprint", |_| true, WAIT);
+    assert_eq!(
+        theirs.fingerprint.as_deref().map(|f| f.replace(' ', "")),
+        printed["legacy"].as_str().map(str::to_owned),
+        "the same fingerprint on both sides"
+    );
+    assert!(devices.iter().any(|d| d.owner == jid("juliet") && d.this_device));
+
+    // Verified after comparing.
+    juliet.send(Command::SetOmemoTrust {
+        jid: juliet.jid.clone(),
+        peer: jid("romeo"),
+        owner: jid("romeo"),
+        device: theirs.device,
+        trust: Trust::Verified,
+    });
+    let trust_of = |devices: &[balcony::core::bridge::OmemoDeviceInfo], device: u32| {
+        devices.iter().find(|d| d.device == device).and_then(|d| d.trust)
+    };
+    listed_when(&juliet, "romeo", 1, |d| {
+        trust_of(d, theirs.device) == Some(Trust::Verified)
+    })
+    .await;
+
+    // romeo gets a new phone: nothing goes out until juliet decides.
+    let mut phone = OmemoPeer::start(
+        &server,
+        "romeo",
+        "pw-r",
+        "trust-romeo-phone",
+        PeerOptions::default(),
+    );
+    let devices = listed(&juliet, "romeo", 2).await;
+    let new = devices
+        .iter()
+        .find(|d| u64::from(d.device) == phone.device_id())
+        .expect("the new device listed")
+        .clone();
+    say(&juliet, "romeo", "are you still you?");
+    let (detail, new_device) = juliet
+        .expect(|ev| match ev {
+            Event::MessageNotEncrypted {
+                detail, new_device, ..
+            } => Some((detail.clone(), *new_device)),
+            _ => None,
+        })
+        .await;
+    assert!(new_device, "{detail}");
+    assert!(
+        laptop.all("message", Duration::from_millis(500)).is_empty(),
+        "nothing sent"
+    );
+
+    // Distrusted, the new device gets nothing; the verified one reads on.
+    juliet.send(Command::SetOmemoTrust {
+        jid: juliet.jid.clone(),
+        peer: jid("romeo"),
+        owner: jid("romeo"),
+        device: new.device,
+        trust: Trust::Distrusted,
+    });
+    listed_when(&juliet, "romeo", 2, |d| {
+        trust_of(d, new.device) == Some(Trust::Distrusted)
+    })
+    .await;
+    say(&juliet, "romeo", "only for the laptop");
+    laptop.expect("message", |v| v["body"] == "only for the laptop", WAIT);
+    let on_phone = phone.all("message", Duration::from_secs(1));
+    assert!(
+        on_phone.iter().all(|v| v["body"] != "only for the laptop"),
+        "the distrusted device could not read it: {on_phone:?}"
+    );
+}

@@ -1,7 +1,8 @@
 //! OMEMO in the window (Xvfb, real clicks and keys): an encrypted message
 //! marked as such, an unreadable one explained, the lock in the header
 //! turned on by a click, an answer typed and read decrypted by the
-//! contact, the choice remembered; screenshots light, dark and 360 px.
+//! contact, the choice remembered; the keys dialog with the contact's
+//! device verified by a click; screenshots light, dark and 360 px.
 
 mod support;
 

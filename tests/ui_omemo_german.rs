@@ -1,6 +1,6 @@
 //! The OMEMO scenario of `ui_omemo` in German (LANGUAGE=de): the lock's
-//! tooltips, the encrypted mark and the explanation of an unreadable
-//! message; screenshots light, dark and 360 px.
+//! tooltips, the encrypted mark, the explanation of an unreadable
+//! message and the keys dialog; screenshots light, dark and 360 px.
 
 mod support;
 
@@ -24,6 +24,13 @@ fn encrypted_conversations_speak_german() {
         (
             "Nachrichten verschlüsseln".to_owned(),
             "Nachrichten sind verschlüsselt (OMEMO)".to_owned()
+        )
+    );
+    assert_eq!(
+        seen.trust_texts,
+        (
+            "Noch nicht überprüft (vertraut, bis Sie entscheiden)".to_owned(),
+            "Überprüft".to_owned()
         )
     );
 }

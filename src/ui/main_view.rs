@@ -66,6 +66,8 @@ mod imp {
         pub commands_button: TemplateChild<gtk::Button>,
         #[template_child]
         pub encryption_button: TemplateChild<gtk::ToggleButton>,
+        #[template_child]
+        pub keys_button: TemplateChild<gtk::Button>,
         /// Counts conversations opened, so that a slow read of an old
         /// one's encryption choice is dropped.
         pub encryption_serial: std::cell::Cell<u64>,
@@ -472,6 +474,7 @@ impl MainView {
         }
         imp.commands_button.set_visible(false);
         imp.encryption_button.set_visible(false);
+        imp.keys_button.set_visible(false);
         self.update_presence_menu();
         imp.content_title.set_title("");
         imp.content_title.set_subtitle("");

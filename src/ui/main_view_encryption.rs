@@ -10,8 +10,16 @@ use super::MainView;
 use crate::model::{Account, Client};
 
 impl MainView {
-    /// Sends the lock's changes (made by the user) to the model.
+    /// Sends the lock's changes (made by the user) to the model, and opens
+    /// the keys from their button.
     pub(super) fn watch_encryption_button(&self) {
+        self.imp().keys_button.connect_clicked(glib::clone!(
+            #[weak(rename_to = view)]
+            self,
+            move |_| {
+                view.show_keys();
+            }
+        ));
         self.imp().encryption_button.connect_toggled(glib::clone!(
             #[weak(rename_to = view)]
             self,
@@ -31,8 +39,21 @@ impl MainView {
         ));
     }
 
+    /// Opens the encryption keys of the open conversation.
+    pub fn show_keys(&self) -> Option<adw::Window> {
+        let imp = self.imp();
+        let window = self.root().and_downcast::<gtk::Window>()?;
+        let (client, account, peer) = (imp.client.borrow().clone()?, self.account()?, self.open_peer()?);
+        Some(super::omemo_keys_dialog::present(
+            &window, &client, &account, &peer,
+        ))
+    }
+
     fn show_lock(&self, encrypted: bool) {
-        let button = &self.imp().encryption_button;
+        let imp = self.imp();
+        imp.keys_button
+            .set_visible(encrypted && imp.encryption_button.is_visible());
+        let button = &imp.encryption_button;
         if encrypted {
             button.set_icon_name("channel-secure-symbolic");
             // Translators: the lock's tooltip while messages are encrypted.
@@ -51,6 +72,7 @@ impl MainView {
         imp.encryption_serial.set(serial);
         let button = imp.encryption_button.get();
         button.set_visible(account.room(peer).is_none());
+        imp.keys_button.set_visible(false);
         // Until the choice is read, the lock cannot be changed.
         button.set_sensitive(false);
         button.set_active(false);

@@ -34,6 +34,7 @@ mod main_view_rooms;
 mod main_view_search;
 mod main_view_sidebar;
 mod message_row;
+pub mod omemo_keys_dialog;
 pub mod password_prompt;
 mod preferences_window;
 mod presence_dot;

@@ -21,7 +21,10 @@ use super::{
     events::wait_for,
     omemo_peer::{OmemoPeer, PeerOptions},
     prosody::Prosody,
-    ui::{all, find, online_app_window, pump_until, saved_profile, screenshot, screenshot_styles},
+    ui::{
+        all, find, online_app_window, pump_until, saved_profile, screenshot, screenshot_styles,
+        shown_toplevel,
+    },
     xinput::{click, key, type_text},
 };
 
@@ -35,6 +38,8 @@ pub struct Seen {
     pub undecryptable: String,
     /// The lock's tooltip before and after the click.
     pub lock_tooltips: (String, String),
+    /// A contact's device's trust before and after "Verify".
+    pub trust_texts: (String, String),
 }
 
 /// Runs the scenario; screenshots are named `<prefix>-…`.
@@ -137,6 +142,48 @@ pub fn run(prefix: &str) -> Seen {
             .any(|r| r.body_shown() == "And I for you" && r.meta_shown().contains(&word))
     });
     screenshot_styles(&window, &format!("{prefix}-encrypted"));
+
+    // The keys: romeo's device and ours; verified by a click.
+    let keys_button = find::<gtk::Button>(&window, "encryption-keys");
+    pump_until("the keys button shown", WAIT, || keys_button.is_mapped());
+    click(&keys_button);
+    let keys = shown_toplevel::<adw::Window>("the keys window");
+    let key_rows = || {
+        all::<adw::ActionRow>(&keys)
+            .into_iter()
+            .filter(|r| r.has_css_class("omemo-key"))
+            .collect::<Vec<_>>()
+    };
+    pump_until("both devices listed", WAIT, || key_rows().len() == 2);
+    let romeo_key = key_rows()
+        .into_iter()
+        .find(|r| all::<gtk::Button>(r).iter().any(|b| b.is_mapped()))
+        .expect("romeo's device, with its choices");
+    let unverified = romeo_key.subtitle().map(|s| s.to_string()).unwrap_or_default();
+    assert!(
+        romeo_key.title().split_whitespace().count() == 8,
+        "a fingerprint in eight groups: {}",
+        romeo_key.title()
+    );
+    screenshot_styles(&keys, &format!("{prefix}-keys"));
+    let verify = all::<gtk::Button>(&romeo_key)
+        .into_iter()
+        .find(|b| !b.has_css_class("destructive-action") && b.label().is_some())
+        .expect("the verify button");
+    click(&verify);
+    // Verified, its row offers only to distrust it.
+    let choices = |r: &adw::ActionRow| all::<gtk::Button>(r).iter().filter(|b| b.is_mapped()).count();
+    pump_until("romeo's device verified", WAIT, || {
+        key_rows().iter().any(|r| choices(r) == 1)
+    });
+    let verified = key_rows()
+        .iter()
+        .find(|r| choices(r) == 1)
+        .and_then(|r| r.subtitle())
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    screenshot(&keys, &format!("{prefix}-keys-verified"));
+    keys.close();
     // The choice is remembered: reopening the conversation shows it on.
     click(&tybalt_row_again(&main_view));
     pump_until("tybalt's open, the lock off", WAIT, || {
@@ -154,6 +201,7 @@ pub fn run(prefix: &str) -> Seen {
         encrypted_meta,
         undecryptable,
         lock_tooltips: (before, after),
+        trust_texts: (unverified, verified),
     }
 }
 

@@ -165,6 +165,25 @@ impl fmt::Debug for Command {
                 .field("peer", peer)
                 .field("enabled", enabled)
                 .finish(),
+            Self::ListOmemoDevices { jid, peer } => f
+                .debug_struct("ListOmemoDevices")
+                .field("jid", jid)
+                .field("peer", peer)
+                .finish(),
+            Self::SetOmemoTrust {
+                jid,
+                peer,
+                owner,
+                device,
+                trust,
+            } => f
+                .debug_struct("SetOmemoTrust")
+                .field("jid", jid)
+                .field("peer", peer)
+                .field("owner", owner)
+                .field("device", device)
+                .field("trust", trust)
+                .finish(),
             Self::AnswerDecloak { jid, from, answer } => f
                 .debug_struct("AnswerDecloak")
                 .field("jid", jid)

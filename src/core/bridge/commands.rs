@@ -257,6 +257,28 @@ pub enum Command {
         /// Encrypt from now on.
         enabled: bool,
     },
+    /// List the OMEMO devices of `peer` and our own, with fingerprints
+    /// and trust: answered by [`super::Event::OmemoDevices`].
+    ListOmemoDevices {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+    },
+    /// Verify, distrust or blindly trust one device's key; the list is
+    /// sent again.
+    SetOmemoTrust {
+        /// The account.
+        jid: BareJid,
+        /// The contact whose list the dialog shows.
+        peer: BareJid,
+        /// The device's owner (the contact, or our own account).
+        owner: BareJid,
+        /// The device.
+        device: u32,
+        /// The trust.
+        trust: super::Trust,
+    },
     /// Answer the open decloak question about `from` (XEP-0276).
     AnswerDecloak {
         /// The account.

@@ -36,6 +36,16 @@ pub enum Event {
         /// Whether one is.
         available: bool,
     },
+    /// The OMEMO devices of a contact and our own (the answer to
+    /// [`super::Command::ListOmemoDevices`]).
+    OmemoDevices {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+        /// The contact's devices, then ours.
+        devices: Vec<super::OmemoDeviceInfo>,
+    },
     /// A message that was to be encrypted could not be, and was not sent.
     MessageNotEncrypted {
         /// The account.
@@ -46,6 +56,8 @@ pub enum Event {
         origin_id: String,
         /// Why, in English (for logs and details).
         detail: String,
+        /// Because a verified contact has a device not verified yet.
+        new_device: bool,
     },
     /// The worker could not open the profile; nothing else will follow.
     StartFailed {

@@ -4,6 +4,7 @@
 mod command_debug;
 mod commands;
 mod events;
+mod omemo_devices;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ pub use commands::{
     RequestKind, RoomConfigReply, RoomConfigSaved,
 };
 pub use events::{AccountSummary, Event};
+pub use omemo_devices::{OmemoDeviceInfo, Trust};
 
 /// The user's own availability (XMPP `<show/>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -8,6 +8,7 @@ use std::{cell::RefCell, ffi::c_int, ptr::null_mut};
 
 use zeroize::Zeroizing;
 
+pub use super::trust::Trust;
 use super::{
     bundle::Bundle,
     check, crypto_provider,

@@ -58,6 +58,8 @@ pub struct KeyStore {
     pub identities: HashMap<DeviceAddress, Vec<u8>>,
     /// Identity keys the user distrusted: nothing is encrypted to them.
     pub distrusted: HashSet<Vec<u8>>,
+    /// Identity keys the user verified (compared their fingerprints).
+    pub verified: HashSet<Vec<u8>>,
 }
 
 impl std::fmt::Debug for KeyStore {

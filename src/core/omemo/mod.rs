@@ -21,6 +21,7 @@ pub mod handle;
 pub mod key_store;
 pub mod payload;
 pub mod sealed_state;
+pub mod trust;
 
 /// The OMEMO wire version a session speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

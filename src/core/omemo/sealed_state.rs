@@ -103,9 +103,11 @@ fn encode(store: &KeyStore) -> Zeroizing<Vec<u8>> {
         out.extend_from_slice(&device.to_be_bytes());
         put_bytes(&mut out, key);
     }
-    put_u32(&mut out, store.distrusted.len() as u32);
-    for key in &store.distrusted {
-        put_bytes(&mut out, key);
+    for set in [&store.distrusted, &store.verified] {
+        put_u32(&mut out, set.len() as u32);
+        for key in set {
+            put_bytes(&mut out, key);
+        }
     }
     out
 }
@@ -196,6 +198,12 @@ fn decode(bytes: &[u8]) -> Result<KeyStore, OmemoError> {
     }
     for _ in 0..r.count()? {
         store.distrusted.insert(r.bytes()?);
+    }
+    // Verified keys came later: a state saved before has none.
+    if !r.0.is_empty() {
+        for _ in 0..r.count()? {
+            store.verified.insert(r.bytes()?);
+        }
     }
     if !r.0.is_empty() {
         return Err(OmemoError::Malformed("bytes after a saved state".into()));

@@ -59,6 +59,45 @@ impl Client {
         self.send(Command::SetConversationEncryption { jid, peer, enabled });
     }
 
+    /// Asks for the OMEMO devices of `peer` and our own; they come with
+    /// the `omemo-devices` signal.
+    pub fn list_omemo_devices(&self, account: &Account, peer: &str) {
+        let (Ok(jid), Ok(peer)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        self.send(Command::ListOmemoDevices { jid, peer });
+    }
+
+    /// The OMEMO devices last listed for `peer`.
+    pub fn omemo_devices(&self, account: &Account, peer: &str) -> Vec<crate::core::bridge::OmemoDeviceInfo> {
+        self.imp()
+            .omemo_devices
+            .borrow()
+            .get(&(account.jid(), peer.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Records the user's trust in one device's key.
+    pub fn set_omemo_trust(
+        &self,
+        account: &Account,
+        peer: &str,
+        device: &crate::core::bridge::OmemoDeviceInfo,
+        trust: crate::core::bridge::Trust,
+    ) {
+        let (Ok(jid), Ok(peer)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        self.send(Command::SetOmemoTrust {
+            jid,
+            peer,
+            owner: device.owner.clone(),
+            device: device.device,
+            trust,
+        });
+    }
+
     /// How much archived history `jid` downloads on its own (the default
     /// when it was never chosen).
     pub async fn history_choice(&self, jid: &BareJid) -> HistoryChoice {

@@ -325,15 +325,32 @@ impl Client {
                 };
                 self.notice(&jid, &text);
             }
-            Event::MessageNotEncrypted { jid, peer, .. } => {
+            Event::OmemoDevices { jid, peer, devices } => {
+                imp.omemo_devices
+                    .borrow_mut()
+                    .insert((jid.to_string(), peer.to_string()), devices);
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("omemo-devices", &[&account, &peer.to_string()]);
+            }
+            Event::MessageNotEncrypted {
+                jid,
+                peer,
+                new_device,
+                ..
+            } => {
                 let peer = peer.map(|p| p.to_string()).unwrap_or_default();
-                self.notice(
-                    &jid,
-                    &crate::i18n::gettext_f(
+                let text = if new_device {
+                    crate::i18n::gettext_f(
+                        "A message to {contact} was not sent: {contact} has a new device you have not verified. Check the encryption keys, then send it again.",
+                        &[("contact", &peer)],
+                    )
+                } else {
+                    crate::i18n::gettext_f(
                         "A message to {contact} was not sent: it could not be encrypted for their devices.",
                         &[("contact", &peer)],
-                    ),
-                );
+                    )
+                };
+                self.notice(&jid, &text);
             }
             Event::RequestFailed { jid, request, detail } => {
                 self.notice(&jid, &crate::model::request_text::failed(request, &detail));

@@ -89,6 +89,9 @@ mod imp {
         pub uploads: gio::ListStore,
         /// The number of the last upload started.
         pub last_transfer: Cell<u64>,
+        /// The OMEMO devices last listed, by account and contact.
+        pub omemo_devices:
+            RefCell<std::collections::HashMap<(String, String), Vec<crate::core::bridge::OmemoDeviceInfo>>>,
     }
 
     impl Default for Client {
@@ -109,6 +112,7 @@ mod imp {
                 decloak_queue: RefCell::default(),
                 uploads: gio::ListStore::new::<super::super::UploadObject>(),
                 last_transfer: Cell::new(0),
+                omemo_devices: RefCell::default(),
             }
         }
     }
@@ -209,6 +213,10 @@ mod imp {
                     // A stored account needs its password typed: (account, the server refused the last one).
                     Signal::builder("password-needed")
                         .param_types([Account::static_type(), bool::static_type()])
+                        .build(),
+                    // A contact's OMEMO devices (and ours) were listed: (account, contact).
+                    Signal::builder("omemo-devices")
+                        .param_types([Account::static_type(), String::static_type()])
                         .build(),
                     // A new account logged in but could not be saved.
                     Signal::builder("account-save-failed")

@@ -52,6 +52,7 @@ pub mod x0384_omemo;
 pub mod x0384_omemo_elements;
 pub mod x0384_omemo_receive;
 pub mod x0384_omemo_send;
+pub mod x0384_omemo_trust;
 pub mod x0402_bookmarks;
 pub mod x0420_sce;
 

@@ -229,10 +229,20 @@ pub async fn device_list(
     jid: &BareJid,
     version: WireVersion,
 ) -> Result<Vec<u32>, IqError> {
-    let state = ctx.state::<Omemo>();
-    if let Some(ids) = state.list(jid, version) {
-        return Ok(ids);
+    match ctx.state::<Omemo>().list(jid, version) {
+        Some(ids) => Ok(ids),
+        None => fetch_device_list(ctx, jid, version).await,
     }
+}
+
+/// The device list of `jid` in `version` as the server has it now (the
+/// keys dialog shows what is current, not what was notified).
+pub async fn fetch_device_list(
+    ctx: &SessionContext,
+    jid: &BareJid,
+    version: WireVersion,
+) -> Result<Vec<u32>, IqError> {
+    let state = ctx.state::<Omemo>();
     let to = (*jid != ctx.account).then(|| Jid::from(jid.clone()));
     let items =
         x0060_pep_publish::items(ctx, to, elements::device_list_node(version), MAX_LIST_ITEMS).await?;

@@ -15,7 +15,7 @@ use xmpp_parsers::{
 
 use crate::core::{
     bridge::Event,
-    omemo::{payload, OmemoError, WireVersion},
+    omemo::{device::Trust, payload, OmemoError, WireVersion},
     xmpp::{
         modules::{
             x0060_pep_publish, x0384_omemo::device_list, x0384_omemo::Omemo, x0384_omemo::VERSIONS,
@@ -69,6 +69,10 @@ pub enum NotEncrypted {
     /// The server did not answer as it should.
     #[error("the contact's keys could not be fetched: {0}")]
     Fetch(String),
+    /// A contact the user verified has a device not verified yet: it is
+    /// shown before anything is encrypted to it.
+    #[error("the contact has a new device that is not verified: {0}")]
+    NewDevice(String),
     /// The message itself cannot be encrypted.
     #[error("{0}")]
     Crypto(#[from] OmemoError),
@@ -101,6 +105,7 @@ pub async fn prepare(ctx: SessionContext, origin_id: String, mut message: Messag
                 peer: message.to.as_ref().map(Jid::to_bare),
                 origin_id: origin_id.clone(),
                 detail: e.to_string(),
+                new_device: matches!(e, NotEncrypted::NewDevice(_)),
             });
             None
         }
@@ -212,6 +217,27 @@ async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Res
     }
     let (version, recipients) = chosen.ok_or(NotEncrypted::NoDevices)?;
     let problems = start_sessions(ctx, version, &recipients).await;
+    // A verified contact's new device is shown to the user first.
+    let trust: Vec<(u32, Option<Trust>)> = recipients
+        .iter()
+        .filter(|(jid, _)| jid == peer)
+        .map(|(jid, d)| {
+            (
+                *d,
+                state.with_device(|dev| dev.trust_of(jid.as_str(), *d)).flatten(),
+            )
+        })
+        .collect();
+    if trust.iter().any(|(_, t)| *t == Some(Trust::Verified)) {
+        let new: Vec<String> = trust
+            .iter()
+            .filter(|(_, t)| !matches!(t, Some(Trust::Verified | Trust::Distrusted)))
+            .map(|(d, _)| d.to_string())
+            .collect();
+        if !new.is_empty() {
+            return Err(NotEncrypted::NewDevice(new.join(", ")));
+        }
+    }
     let body = message
         .get_best_body_cloned(vec![])
         .map(|(_, b)| b)

@@ -16,6 +16,7 @@ use crate::core::xmpp::{
     modules::x0276_decloak,
     modules::x0313_mam,
     modules::x0333_markers,
+    modules::x0384_omemo_trust,
     modules::x0402_bookmarks,
     session::context::SessionContext,
     session::file_transfers,
@@ -59,6 +60,19 @@ pub enum SessionRequest {
     MarkDisplayed(BareJid, String),
     /// See [`crate::core::bridge::Command::LoadOlderMessages`].
     LoadOlder(BareJid),
+    /// See [`crate::core::bridge::Command::ListOmemoDevices`].
+    OmemoDevices(BareJid),
+    /// See [`crate::core::bridge::Command::SetOmemoTrust`].
+    OmemoTrust {
+        /// The contact whose list is shown.
+        peer: BareJid,
+        /// The device's owner.
+        owner: BareJid,
+        /// The device.
+        device: u32,
+        /// The trust.
+        trust: crate::core::bridge::Trust,
+    },
     /// A catch-up to the history policy just chosen
     /// ([`crate::core::bridge::Command::SetHistorySync`]).
     SyncHistory,
@@ -134,6 +148,19 @@ impl fmt::Debug for SessionRequest {
                 .field("groups", groups)
                 .finish(),
             Self::RemoveContact(a0) => f.debug_tuple("RemoveContact").field(a0).finish(),
+            Self::OmemoDevices(a0) => f.debug_tuple("OmemoDevices").field(a0).finish(),
+            Self::OmemoTrust {
+                peer,
+                owner,
+                device,
+                trust,
+            } => f
+                .debug_struct("OmemoTrust")
+                .field("peer", peer)
+                .field("owner", owner)
+                .field("device", device)
+                .field("trust", trust)
+                .finish(),
             Self::Subscription(a0, a1) => f.debug_tuple("Subscription").field(a0).field(a1).finish(),
             Self::SetBlocked(a0, a1) => f.debug_tuple("SetBlocked").field(a0).field(a1).finish(),
             Self::ChatState(a0, a1) => f.debug_tuple("ChatState").field(a0).field(a1).finish(),
@@ -250,6 +277,22 @@ impl Command {
             Command::Subscription { jid, contact, action } => (jid, R::Subscription(contact, action)),
             Command::SetBlocked { jid, items, blocked } => (jid, R::SetBlocked(items, blocked)),
             Command::LoadOlderMessages { jid, peer } => (jid, R::LoadOlder(peer)),
+            Command::ListOmemoDevices { jid, peer } => (jid, R::OmemoDevices(peer)),
+            Command::SetOmemoTrust {
+                jid,
+                peer,
+                owner,
+                device,
+                trust,
+            } => (
+                jid,
+                R::OmemoTrust {
+                    peer,
+                    owner,
+                    device,
+                    trust,
+                },
+            ),
             Command::AnswerDecloak { jid, from, answer } => (jid, R::AnswerDecloak(from, answer)),
             Command::RequestPresence {
                 jid,
@@ -368,6 +411,16 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
             SessionRequest::RemoveContact(contact) => {
                 let r = roster::remove_item(&ctx, contact).await;
                 report(&ctx, RequestKind::RemoveContact, r);
+            }
+            SessionRequest::OmemoDevices(peer) => x0384_omemo_trust::list(&ctx, &peer).await,
+            SessionRequest::OmemoTrust {
+                peer,
+                owner,
+                device,
+                trust,
+            } => {
+                x0384_omemo_trust::set(&ctx, &owner, device, trust);
+                x0384_omemo_trust::list(&ctx, &peer).await;
             }
             SessionRequest::SetBlocked(items, blocked) => {
                 let r = x0191_blocking::change(&ctx, items, blocked).await;

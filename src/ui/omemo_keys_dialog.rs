@@ -1,0 +1,203 @@
+//! The encryption keys of a conversation: the contact's OMEMO devices and
+//! our own, each with its fingerprint in groups for reading aloud and the
+//! user's trust, which the user changes here (verify after comparing the
+//! fingerprints, or distrust so that the device gets nothing). The list
+//! follows the answers of the worker.
+
+use adw::prelude::*;
+use gtk::glib;
+
+use crate::{
+    core::bridge::{OmemoDeviceInfo, Trust},
+    i18n::{gettext, gettext_f},
+    model::{Account, Client},
+};
+
+/// What a device's row says of its trust.
+pub fn trust_text(device: &OmemoDeviceInfo) -> String {
+    if device.this_device {
+        return gettext("This device");
+    }
+    match device.trust {
+        None => gettext("Its key could not be read"),
+        Some(Trust::Blind) => gettext("Not verified yet (trusted until you decide)"),
+        Some(Trust::Verified) => gettext("Verified"),
+        Some(Trust::Distrusted) => gettext("Distrusted: gets no encrypted messages"),
+    }
+}
+
+/// A fingerprint's eight groups as two lines of four, to read aloud.
+fn two_lines(fingerprint: &str) -> String {
+    let groups: Vec<&str> = fingerprint.split(' ').collect();
+    if groups.len() <= 4 {
+        return fingerprint.to_owned();
+    }
+    format!("{}\n{}", groups[..4].join(" "), groups[4..].join(" "))
+}
+
+fn row(client: &Client, account: &Account, peer: &str, device: &OmemoDeviceInfo) -> adw::ActionRow {
+    let row = adw::ActionRow::builder()
+        .title(two_lines(device.fingerprint.as_deref().unwrap_or("—")))
+        .subtitle(trust_text(device))
+        .build();
+    row.set_widget_name(&format!("omemo-device-{}", device.device));
+    row.add_css_class("omemo-key");
+    let icon = match (device.this_device, device.trust) {
+        (true, _) => "computer-symbolic",
+        (_, Some(Trust::Verified)) => "emblem-ok-symbolic",
+        (_, Some(Trust::Distrusted)) => "action-unavailable-symbolic",
+        _ => "dialog-question-symbolic",
+    };
+    row.add_prefix(&gtk::Image::from_icon_name(icon));
+    if device.this_device || device.trust.is_none() {
+        return row;
+    }
+    let choices: &[(Trust, String)] = &match device.trust {
+        Some(Trust::Verified) => vec![(Trust::Distrusted, gettext("Distrust"))],
+        Some(Trust::Distrusted) => vec![(Trust::Blind, gettext("Trust Again"))],
+        _ => vec![
+            (Trust::Verified, gettext("Verify")),
+            (Trust::Distrusted, gettext("Distrust")),
+        ],
+    };
+    for (trust, label) in choices {
+        let button = gtk::Button::builder()
+            .label(label)
+            .valign(gtk::Align::Center)
+            .build();
+        if *trust == Trust::Distrusted {
+            button.add_css_class("destructive-action");
+        }
+        let (client, account, peer, device, trust) = (
+            client.clone(),
+            account.clone(),
+            peer.to_owned(),
+            device.clone(),
+            *trust,
+        );
+        button.connect_clicked(move |b| {
+            b.set_sensitive(false);
+            client.set_omemo_trust(&account, &peer, &device, trust);
+        });
+        row.add_suffix(&button);
+    }
+    row
+}
+
+/// Shows the keys of the conversation with `peer`.
+pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &str) -> adw::Window {
+    let window = adw::Window::builder()
+        .transient_for(parent)
+        .modal(true)
+        .default_width(640)
+        .default_height(600)
+        .title(gettext("Encryption Keys"))
+        .build();
+    window.set_widget_name("omemo-keys");
+    let theirs = adw::PreferencesGroup::builder()
+        .title(peer)
+        .description(gettext(
+            "Compare these fingerprints with the ones your contact’s devices show, for example by reading them aloud. Verify those that match; distrust any you do not recognize.",
+        ))
+        .build();
+    let ours = adw::PreferencesGroup::builder()
+        .title(gettext("Your Devices"))
+        .build();
+    let waiting = gtk::Spinner::builder()
+        .spinning(true)
+        .halign(gtk::Align::Center)
+        .build();
+    let content = gtk::Box::builder()
+        .orientation(gtk::Orientation::Vertical)
+        .spacing(24)
+        .margin_top(24)
+        .margin_bottom(24)
+        .margin_start(12)
+        .margin_end(12)
+        .build();
+    content.append(&waiting);
+    content.append(&theirs);
+    content.append(&ours);
+    let page = gtk::ScrolledWindow::builder()
+        .hscrollbar_policy(gtk::PolicyType::Never)
+        .vexpand(true)
+        .child(&adw::Clamp::builder().maximum_size(640).child(&content).build())
+        .build();
+    let layout = gtk::Box::new(gtk::Orientation::Vertical, 0);
+    layout.append(&adw::HeaderBar::new());
+    layout.append(&page);
+    window.set_content(Some(&layout));
+    let shown: std::rc::Rc<std::cell::RefCell<Vec<adw::ActionRow>>> = Default::default();
+    let fill = glib::clone!(
+        #[weak]
+        client,
+        #[weak]
+        account,
+        #[weak]
+        theirs,
+        #[weak]
+        ours,
+        #[weak]
+        waiting,
+        #[strong]
+        shown,
+        #[to_owned]
+        peer,
+        move || {
+            waiting.set_visible(false);
+            for row in shown.borrow_mut().drain(..) {
+                if let Some(group) = row.ancestor(adw::PreferencesGroup::static_type()) {
+                    if let Some(group) = group.downcast_ref::<adw::PreferencesGroup>() {
+                        group.remove(&row);
+                    }
+                }
+            }
+            let devices = client.omemo_devices(&account, &peer);
+            if devices.is_empty() {
+                theirs.set_description(Some(&gettext(
+                    "No encryption keys were found. Encryption may not be set up for this account yet.",
+                )));
+            }
+            for device in &devices {
+                let row = row(&client, &account, &peer, device);
+                if device.owner.as_str() == peer {
+                    theirs.add(&row);
+                } else {
+                    ours.add(&row);
+                }
+                shown.borrow_mut().push(row);
+            }
+            if !devices.iter().any(|d| d.owner.as_str() == peer) && !devices.is_empty() {
+                theirs.set_description(Some(&gettext_f(
+                    "{contact} has no device that can receive encrypted messages.",
+                    &[("contact", &peer)],
+                )));
+            }
+        }
+    );
+    let peer_ = peer.to_owned();
+    let handler = client.connect_local("omemo-devices", false, move |args| {
+        let account = args.get(1).and_then(|v| v.get::<Account>().ok());
+        let listed = args.get(2).and_then(|v| v.get::<String>().ok());
+        if listed.as_deref() == Some(peer_.as_str()) && account.is_some() {
+            fill();
+        }
+        None
+    });
+    let handler = std::cell::RefCell::new(Some(handler));
+    window.connect_close_request(glib::clone!(
+        #[weak]
+        client,
+        #[upgrade_or]
+        glib::Propagation::Proceed,
+        move |_| {
+            if let Some(handler) = handler.take() {
+                glib::prelude::ObjectExt::disconnect(&client, handler);
+            }
+            glib::Propagation::Proceed
+        }
+    ));
+    client.list_omemo_devices(account, peer);
+    window.present();
+    window
+}
