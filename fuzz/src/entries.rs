@@ -24,6 +24,7 @@ use balcony::core::{
         modules::x0115_caps,
         modules::x0280_carbons,
         modules::x0384_omemo_elements,
+        modules::x0420_sce,
         modules::x0402_bookmarks,
         session::context::SessionContext,
     },
@@ -291,8 +292,10 @@ thread_local! {
 /// OMEMO input: the elements of both versions (message, device list,
 /// bundle; a bundle read is then used to start a session), and the bytes
 /// themselves as a key exchange and as a message to a device with a live
-/// session, in both versions. Errors are fine; a panic or a crash is not.
+/// session, in both versions, and as a decrypted SCE envelope. Errors are
+/// fine; a panic or a crash is not.
 pub fn omemo(data: &[u8]) {
+    let _ = x0420_sce::open(data, &own());
     OMEMO.with(|(alice, bob)| {
         if let Some(element) = element(data) {
             let _ = x0384_omemo_elements::parse_encrypted(&element);

@@ -254,6 +254,8 @@ mod tests {
                  DROP TABLE worker_settings;
                  DROP TABLE history_sync;
                  DROP TABLE omemo_state;
+                 ALTER TABLE messages DROP COLUMN encryption;
+                 DROP TABLE conversation_encryption;
                  CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
                  PRAGMA user_version = 6;",
             )

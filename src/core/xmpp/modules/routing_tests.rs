@@ -203,6 +203,7 @@ fn every_modules_state_is_made_for_a_session() {
     let _ = ctx.state::<x0146_devices::Devices>();
     let _ = ctx.state::<x0363_http_upload::UploadServiceCache>();
     let _ = ctx.state::<x0313_mam::CatchUpLock>();
+    let _ = ctx.state::<x0384_omemo::Omemo>();
     let makers = REGISTERED.iter().filter(|m| m.state.is_some()).count();
-    assert_eq!(makers, 10);
+    assert_eq!(makers, 11);
 }
