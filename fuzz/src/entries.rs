@@ -24,8 +24,8 @@ use balcony::core::{
         modules::x0115_caps,
         modules::x0280_carbons,
         modules::x0384_omemo_elements,
-        modules::x0420_sce,
         modules::x0402_bookmarks,
+        modules::x0420_sce,
         session::context::SessionContext,
     },
 };
