@@ -74,9 +74,20 @@ async fn presence_follows_the_roster_and_the_rest_goes_out_together() {
     })
     .expect("initial presence");
     assert!(presence > roster_result, "presence only after the roster");
-    let carbons = position(&entries, out("urn:xmpp:carbons:2")).expect("carbons");
-    let blocklist = position(&entries, out("urn:xmpp:blocking")).expect("blocklist");
-    let bookmarks = position(&entries, out("urn:xmpp:bookmarks:1")).expect("bookmarks");
+    // The requests themselves (an IQ), not our disco#info answer, which
+    // names the same namespaces among our features.
+    let request = |needle: &'static str| {
+        move |e: &ConsoleEntry| {
+            e.direction == Direction::Outgoing
+                && e.xml.starts_with("<iq")
+                && !e.xml.contains("type=\"result\"")
+                && !e.xml.contains("type='result'")
+                && e.xml.contains(needle)
+        }
+    };
+    let carbons = position(&entries, request("urn:xmpp:carbons:2")).expect("carbons");
+    let blocklist = position(&entries, request("urn:xmpp:blocking")).expect("blocklist");
+    let bookmarks = position(&entries, request("urn:xmpp:bookmarks:1")).expect("bookmarks");
     let first_answer = [carbons, blocklist, bookmarks]
         .iter()
         .filter_map(|&i| id_of(&entries[i].xml))
