@@ -64,6 +64,17 @@ async fn published(reader: &mut Peer, who: &str) -> Vec<Vec<String>> {
     }
 }
 
+/// How many pre-keys romeo's OMEMO 2 bundle offers, as a third client
+/// reads it.
+async fn romeo_bundle_keys(reader: &mut Peer) -> usize {
+    let romeo: Jid = "romeo@balcony.test".parse().expect("jid");
+    let request = xmpp_parsers::pubsub::PubSub::Items(Items::new("urn:xmpp:omemo:2:bundles"));
+    let Ok(Some(result)) = reader.get(&romeo, request.into()).await else {
+        return 0;
+    };
+    String::from(&result).matches("<pk ").count()
+}
+
 fn added(ev: &Event) -> Option<(String, bool, MessageEncryption)> {
     match ev {
         Event::MessagesAdded { messages, .. } => messages
@@ -139,6 +150,16 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
         .expect(|ev| added(ev).filter(|(_, outgoing, _)| !outgoing))
         .await;
     assert_eq!(got, ("By moonlight".to_owned(), false, MessageEncryption::Omemo));
+    // juliet's key exchange used one of romeo's pre-keys: his bundle
+    // offers 100 again, without the one used.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while romeo_bundle_keys(&mut nurse).await != 100 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "romeo's pre-keys were not replenished"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Encryption on for a contact without OMEMO: nothing is sent, and
     // juliet is told.

@@ -19,7 +19,10 @@ use zeroize::Zeroizing;
 
 use crate::core::{
     credentials::OmemoKeySource,
-    omemo::{device::Device, sealed_state, WireVersion},
+    omemo::{
+        device::{Device, PRE_KEYS},
+        sealed_state, WireVersion,
+    },
     xmpp::{
         modules::{
             x0060_pep_publish, x0384_omemo_elements as elements, x0384_omemo_receive, Flow, Incoming, Module,
@@ -166,11 +169,44 @@ pub async fn start(ctx: &SessionContext) {
         }
     }
     state.set_up.send_replace(Some(true));
+    top_up_pre_keys(ctx);
     let own = ctx.account.clone();
     for version in VERSIONS {
         if let Err(e) = publish_device(ctx, &own, version).await {
             tracing::warn!(?version, error = %e, "could not publish our OMEMO device");
         }
+    }
+}
+
+/// Makes new one-time pre-keys for those used up (key exchanges take
+/// one each), so that the bundle offers [`PRE_KEYS`] again; true when
+/// some were made (the bundle is then to be published again).
+pub fn top_up_pre_keys(ctx: &SessionContext) -> bool {
+    let state = ctx.state::<Omemo>();
+    let added = state.with_device(|device| {
+        let (have, next) = {
+            let keys = device.store();
+            (
+                keys.pre_keys.len() as u32,
+                keys.pre_keys.keys().max().map_or(1, |m| m + 1),
+            )
+        };
+        let missing = PRE_KEYS.saturating_sub(have);
+        if missing == 0 {
+            return Ok(false);
+        }
+        device.add_pre_keys(next, missing).map(|()| true)
+    });
+    match added {
+        Some(Ok(true)) => {
+            state.save();
+            true
+        }
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "could not make new pre-keys");
+            false
+        }
+        _ => false,
     }
 }
 

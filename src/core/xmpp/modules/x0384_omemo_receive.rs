@@ -202,15 +202,9 @@ fn read(ctx: &SessionContext, sender: &BareJid, encrypted: &elements::Encrypted)
 /// A key exchange used up one of our pre-keys: a new one is made and the
 /// bundle published again.
 fn replenish(ctx: &SessionContext, version: WireVersion) {
-    let state = ctx.state::<Omemo>();
-    let added = state.with_device(|device| {
-        let next = device.store().pre_keys.keys().max().map_or(1, |m| m + 1);
-        device.add_pre_keys(next, 1)
-    });
-    if let Some(Err(e)) = added {
-        tracing::warn!(error = %e, "could not make a new pre-key");
+    if !super::x0384_omemo::top_up_pre_keys(ctx) {
+        return;
     }
-    state.save();
     let ctx = ctx.clone();
     tokio::spawn(async move {
         if let Err(e) = super::x0384_omemo::publish_bundle(&ctx, version).await {
