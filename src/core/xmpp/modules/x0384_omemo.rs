@@ -292,6 +292,27 @@ pub async fn fetch_device_list(
     Ok(ids)
 }
 
+/// The published bundle of `device` of `owner` (our own account too) in
+/// `version`. The legacy node holds one item, whatever its id.
+pub async fn fetch_bundle(
+    ctx: &SessionContext,
+    owner: &BareJid,
+    device: u32,
+    version: WireVersion,
+) -> Result<crate::core::omemo::bundle::Bundle, String> {
+    let (node, item) = elements::bundle_node(version, device);
+    let to = (*owner != ctx.account).then(|| Jid::from(owner.clone()));
+    let items = x0060_pep_publish::items(ctx, to, &node, elements::MAX_DEVICES)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, payload) = items
+        .iter()
+        .find(|(id, _)| id.as_deref() == Some(item.as_str()))
+        .or(items.first().filter(|_| version == WireVersion::Legacy))
+        .ok_or("no bundle published")?;
+    elements::parse_bundle(payload, device).map_err(|e| e.to_string())
+}
+
 /// Open access: others read our device list and bundles to write to us.
 const OPEN: &[x0060_pep_publish::Option_] = &[("pubsub#access_model", "open")];
 /// The OMEMO 2 bundles node holds one item per device.

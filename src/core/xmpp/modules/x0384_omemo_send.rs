@@ -18,7 +18,7 @@ use crate::core::{
     omemo::{device::Trust, payload, OmemoError, WireVersion},
     xmpp::{
         modules::{
-            x0060_pep_publish, x0384_omemo::device_list, x0384_omemo::Omemo, x0384_omemo::VERSIONS,
+            x0384_omemo::device_list, x0384_omemo::fetch_bundle, x0384_omemo::Omemo, x0384_omemo::VERSIONS,
             x0384_omemo_elements as elements, x0384_omemo_receive::LOCAL_NS, x0420_sce,
         },
         session::context::SessionContext,
@@ -165,22 +165,8 @@ async fn start_sessions(
         .take(MAX_NEW_SESSIONS)
         .collect();
     for (jid, device) in missing {
-        let (node, item) = elements::bundle_node(version, *device);
-        let to = (*jid != ctx.account).then(|| Jid::from(jid.clone()));
-        let items = match x0060_pep_publish::items(ctx, to, &node, elements::MAX_DEVICES).await {
-            Ok(items) => items,
-            Err(e) => {
-                problems.push(format!("{jid} ({device}): {e}"));
-                continue;
-            }
-        };
-        let bundle = items
-            .iter()
-            .find(|(id, _)| id.as_deref() == Some(item.as_str()))
-            .or(items.first().filter(|_| version == WireVersion::Legacy))
-            .map(|(_, payload)| elements::parse_bundle(payload, *device));
-        let started = match bundle {
-            Some(Ok(bundle)) => {
+        let started = match fetch_bundle(ctx, jid, *device, version).await {
+            Ok(bundle) => {
                 let mut pick = [0u8; 2];
                 let _ = getrandom::fill(&mut pick);
                 let index = usize::from(u16::from_le_bytes(pick)) % bundle.pre_keys.len().max(1);
@@ -188,9 +174,9 @@ async fn start_sessions(
                 state
                     .with_device(|dev| dev.start_session(jid.as_str(), &bundle, pre_key))
                     .unwrap_or(Err(OmemoError::NoSession))
+                    .map_err(|e| e.to_string())
             }
-            Some(Err(e)) => Err(e),
-            None => Err(OmemoError::Malformed("no bundle published".into())),
+            Err(e) => Err(e),
         };
         if let Err(e) = started {
             problems.push(format!("{jid} ({device}): {e}"));

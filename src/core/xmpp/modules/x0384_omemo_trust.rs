@@ -4,17 +4,13 @@
 //! decisions. A distrusted device is left out of encryption; a verified
 //! one was compared by fingerprint.
 
-use xmpp_parsers::jid::{BareJid, Jid};
+use xmpp_parsers::jid::BareJid;
 
 use crate::core::{
     bridge::{Event, OmemoDeviceInfo, Trust},
     omemo::{device::fingerprint, WireVersion},
     xmpp::{
-        modules::{
-            x0060_pep_publish,
-            x0384_omemo::{fetch_device_list, Omemo, VERSIONS},
-            x0384_omemo_elements as elements,
-        },
+        modules::x0384_omemo::{fetch_bundle, fetch_device_list, Omemo, VERSIONS},
         session::context::SessionContext,
     },
 };
@@ -52,15 +48,7 @@ async fn learn(ctx: &SessionContext, owner: &BareJid, device: u32, version: Wire
     {
         return;
     }
-    let (node, item) = elements::bundle_node(version, device);
-    let to = (*owner != ctx.account).then(|| Jid::from(owner.clone()));
-    let Ok(items) = x0060_pep_publish::items(ctx, to, &node, elements::MAX_DEVICES).await else {
-        return;
-    };
-    let bundle = items
-        .iter()
-        .find(|(id, _)| id.as_deref() == Some(item.as_str()))
-        .and_then(|(_, payload)| elements::parse_bundle(payload, device).ok());
+    let bundle = fetch_bundle(ctx, owner, device, version).await.ok();
     if let Some(bundle) = bundle {
         if let Some(Err(e)) = state.with_device(|d| d.learn_identity(owner.as_str(), &bundle)) {
             tracing::info!(%owner, device, error = %e, "a bundle's identity key is unreadable");
