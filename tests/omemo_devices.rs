@@ -165,6 +165,56 @@ fn rotating_the_signed_pre_key_keeps_sessions_and_new_ones_use_it() {
 }
 
 #[test]
+fn the_signed_pre_key_is_made_anew_when_a_week_old_and_key_exchanges_on_their_way_still_work() {
+    use balcony::core::omemo::signed_pre_key::{KEEP, ROTATE_AFTER};
+    let week = i64::try_from(ROTATE_AFTER.as_millis()).expect("ms");
+    let now = chrono::Utc::now().timestamp_millis();
+    for version in VERSIONS {
+        let (alice, bob, carol) = (
+            Device::generate().expect("alice"),
+            Device::generate().expect("bob"),
+            Device::generate().expect("carol"),
+        );
+        let (id, made) = bob.signed_pre_key().expect("current");
+        assert_eq!(id, 1);
+        assert!((now - made).abs() < 60_000, "made now");
+        assert!(
+            !bob.rotate_signed_pre_key_if_due(now).expect("check"),
+            "not due yet"
+        );
+        assert!(!bob
+            .rotate_signed_pre_key_if_due(now + week - 1_000)
+            .expect("check"));
+        start(version, &alice, &bob);
+        send(version, (&alice, ALICE), (&bob, BOB), "before");
+        // carol read bob's bundle before the rotation; her key exchange
+        // arrives after it.
+        start(version, &carol, &bob);
+        assert!(bob
+            .rotate_signed_pre_key_if_due(now + week + 1_000)
+            .expect("rotate"));
+        assert_eq!(bob.signed_pre_key().expect("current"), (2, now + week + 1_000));
+        assert_eq!(bob.bundle(version).expect("bundle").signed_pre_key_id, 2);
+        assert_eq!(
+            send(version, (&carol, "carol@balcony.test"), (&bob, BOB), "late").0,
+            "late"
+        );
+        assert_eq!(send(version, (&alice, ALICE), (&bob, BOB), "after").0, "after");
+        assert_eq!(send(version, (&bob, BOB), (&alice, ALICE), "back").0, "back");
+        // Weeks later: only the newest few are kept.
+        for weeks in 2..8 {
+            assert!(bob
+                .rotate_signed_pre_key_if_due(now + weeks * (week + 1_000))
+                .expect("rotate"));
+        }
+        assert_eq!(bob.store().signed_pre_keys.len(), KEEP);
+        assert_eq!(bob.signed_pre_key().expect("current").0, 8);
+        // A clock set back does not count as a week passed.
+        assert!(!bob.rotate_signed_pre_key_if_due(now - 10 * week).expect("check"));
+    }
+}
+
+#[test]
 fn a_distrusted_device_gets_nothing() {
     for version in VERSIONS {
         let (alice, bob) = (

@@ -26,4 +26,12 @@ fn encrypted_conversations_in_the_window() {
             "Messages Are Encrypted (OMEMO)".to_owned()
         )
     );
+    assert_eq!(
+        seen.trust_texts,
+        (
+            "Not verified yet (trusted until you decide)".to_owned(),
+            "Verified".to_owned()
+        )
+    );
+    assert_eq!(seen.last_seen, "Last message: Today");
 }

@@ -33,4 +33,5 @@ fn encrypted_conversations_speak_german() {
             "Überprüft".to_owned()
         )
     );
+    assert_eq!(seen.last_seen, "Letzte Nachricht: Heute");
 }

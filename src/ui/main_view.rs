@@ -311,6 +311,7 @@ impl MainView {
     /// Uses `client` for status changes.
     pub fn set_client(&self, client: &Client) {
         self.imp().client.replace(Some(client.clone()));
+        self.follow_encryption_defaults(client);
     }
 
     /// Shows `account`.

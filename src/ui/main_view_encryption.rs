@@ -64,8 +64,37 @@ impl MainView {
         }
     }
 
+    /// Shows the lock again when the open conversation's contact turns
+    /// out to use OMEMO (on by default) or not.
+    pub(super) fn follow_encryption_defaults(&self, client: &Client) {
+        client.connect_local(
+            "omemo-device-lists",
+            false,
+            glib::clone!(
+                #[weak(rename_to = view)]
+                self,
+                #[upgrade_or]
+                None,
+                move |args| {
+                    let account = args.get(1).and_then(|v| v.get::<Account>().ok());
+                    let peer = args.get(2).and_then(|v| v.get::<String>().ok());
+                    let client = view.imp().client.borrow().clone();
+                    if let (Some(client), Some(account), Some(peer)) = (client, account, peer) {
+                        if view.account().as_ref() == Some(&account)
+                            && view.open_peer().as_deref() == Some(peer.as_str())
+                        {
+                            view.show_encryption(&client, &account, &peer);
+                        }
+                    }
+                    None
+                }
+            ),
+        );
+    }
+
     /// Shows the lock for `peer`'s conversation (hidden for rooms), with
-    /// its remembered choice.
+    /// its remembered choice, or on by default when the contact uses
+    /// OMEMO.
     pub(super) fn show_encryption(&self, client: &Client, account: &Account, peer: &str) {
         let imp = self.imp();
         let serial = imp.encryption_serial.get() + 1;

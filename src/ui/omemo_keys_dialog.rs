@@ -26,6 +26,20 @@ pub fn trust_text(device: &OmemoDeviceInfo) -> String {
     }
 }
 
+/// The row's second line: its trust and, when it ever wrote to us, the
+/// day it last did.
+fn subtitle(device: &OmemoDeviceInfo) -> String {
+    let trust = trust_text(device);
+    match device.last_seen_ms {
+        Some(at) if !device.this_device => gettext_f(
+            // Translators: a device's trust, then the day it last sent a message ("Today", "Yesterday" or a date).
+            "{trust} · Last message: {day}",
+            &[("trust", &trust), ("day", &super::message_row::day_text(at))],
+        ),
+        _ => trust,
+    }
+}
+
 /// A fingerprint's eight groups as two lines of four, to read aloud.
 fn two_lines(fingerprint: &str) -> String {
     let groups: Vec<&str> = fingerprint.split(' ').collect();
@@ -38,7 +52,7 @@ fn two_lines(fingerprint: &str) -> String {
 fn row(client: &Client, account: &Account, peer: &str, device: &OmemoDeviceInfo) -> adw::ActionRow {
     let row = adw::ActionRow::builder()
         .title(two_lines(device.fingerprint.as_deref().unwrap_or("—")))
-        .subtitle(trust_text(device))
+        .subtitle(subtitle(device))
         .build();
     row.set_widget_name(&format!("omemo-device-{}", device.device));
     row.add_css_class("omemo-key");

@@ -6,7 +6,9 @@ Built on python-omemo 1.0 (``omemo.SessionManager``) with both of its backends,
 ``twomemo`` (OMEMO 2, namespace ``urn:xmpp:omemo:2``), and on slixmpp 1.8 for
 XMPP.  Only Debian 12 packages are used (see .ci/install-deps.sh: python3-omemo,
 -oldmemo, -twomemo, -slixmpp, -x3dh, -doubleratchet, -xeddsa and
-python3-xmlschema, which the etree helpers need); these live
+python3-xmlschema, which the etree helpers need; python3-cryptography, a
+dependency of python3-twomemo, gives AES-256-GCM for XEP-0454 files; HTTPS
+uses the standard library only); these live
 in /usr/lib/python3/dist-packages, so if the ``python3`` that started this
 script cannot import them (e.g. a pyenv interpreter), the script re-executes
 itself with /usr/bin/python3.
@@ -19,6 +21,8 @@ Command line
 
 * Connects over STARTTLS (direct TLS is never used) to HOST:PORT, verifying
   the server certificate against CA_PEM_FILE for the name of the JID's domain.
+  The HTTPS requests of "send_file" and "fetch_file" are verified against the
+  same CA (for the host name in the URL).
 * DIR keeps the state as JSON (DIR/omemo.json: identity, device id, pre keys,
   sessions, device lists; DIR/messages.json: plaintexts of messages already
   decrypted or sent, see "Duplicates" below).  Restarting with the same DIR
@@ -121,6 +125,54 @@ Events
       exactly one message/empty/plain/undecryptable event before this).
   {"event":"devices","jid":BARE,"legacy":[N,...],"omemo2":[N,...]}
       Answer to "devices".
+  {"event":"sent_file","to":BARE,"url":AESGCM_URL,"sha256":HEX,"size":N,
+   "version":V,"id":ID,"devices":[[BARE,N],...],"errors":[...],
+   "service":UPLOAD_JID}
+      Answer to "send_file".  "url" is the aesgcm:// URL that was sent as the
+      body of the OMEMO message, "sha256" and "size" describe the plaintext
+      file; "id", "devices" and "errors" as in "sent".
+  {"event":"fetched_file","url":AESGCM_URL,"path":OUT_FILE,"sha256":HEX,
+   "size":N}
+      Answer to "fetch_file": the file was downloaded, decrypted and written
+      to OUT_FILE; "sha256" and "size" describe the plaintext.
+  {"event":"joined","room":ROOM,"nick":NICK,"created":BOOL,
+   "occupants":[[NICK,REAL_BARE|null],...],"members":[BARE,...]}
+      Answer to "join_room", once the room's self-presence (status 110) came.
+      "created": the room was new (status 201); with "create":true it was
+      then configured.  "occupants": everyone present, sorted by nick, with the
+      real bare JID where the room discloses it (null otherwise).
+      "members": the bare JIDs of the room's owner/admin/member affiliation
+      lists, as far as the room lets us read them (Prosody does for members
+      of members-only non-anonymous rooms), else [].
+  {"event":"occupant","room":ROOM,"nick":NICK,"jid":REAL_BARE|null,
+   "available":BOOL}
+      After "joined": someone (including ourselves) entered, changed their
+      presence or left the room (available false).  The peer's nick -> real
+      JID map of the room is updated before this is emitted.
+  {"event":"member_set","room":ROOM,"jid":BARE}
+      Answer to "set_member".
+  {"event":"sent_room","id":ID,"room":ROOM,"version":V,
+   "recipients":[BARE,...],"devices":[[BARE,N],...],"errors":[...]}
+      Answer to "send_room".  "recipients": the real bare JIDs encrypted for
+      (occupants' and affiliated JIDs, always including our own); "devices"
+      and "errors" as in "sent".
+  {"event":"room_message","room":ROOM,"nick":NICK,"jid":REAL_BARE|null,
+   "body":TEXT,"version":V|null,"encrypted":BOOL,"own":BOOL,"cached":BOOL,
+   "id":MSGID|null,"device":N|null}
+      A groupchat message (type="groupchat") from an occupant of a joined
+      room.  "encrypted":true: it carried an <encrypted> element and was
+      decrypted with "jid" (the occupant's real JID learned from presence)
+      as the sender; "device" is the sender's device id; omemo2 events also
+      have "envelope" and "sce" as in "message".  "encrypted":false: a plain
+      <body> ("version" and "device" null).  "own":true: it came from our own
+      nick, e.g. our message reflected by the room (see "Group chats").
+  {"event":"room_undecryptable","room":ROOM,"nick":NICK,"jid":REAL_BARE|null,
+   "detail":TEXT,"version":V,"own":BOOL,"id":MSGID|null}
+      An encrypted groupchat message that could not be decrypted; "detail"
+      as in "undecryptable" ("UnknownSender: ..." if the room did not tell us
+      the real JID of NICK).  If it was decrypted but the content is bad,
+      "detail" starts with "decrypted, but:" and "cached" and (omemo2)
+      "envelope" are added, as in "undecryptable".
   {"event":"error","cmd":NAME|null,"detail":TEXT[,"errors":[TEXT,...]]}
       A command failed (or, with "fatal":true, start-up failed; the process
       then exits with status 1).  If encryption failed because no device of
@@ -160,10 +212,11 @@ Commands
       the next message needs skipped-key handling on the recipient's side.
       Answers "sent" with "rewritten":[[BARE,REAL_ID,FAKE_ID],...].
   {"cmd":"replay_last","to":BARE}
-      Sends again the last message that "send", "send_corrupted" or
-      "send_to_unknown_device" sent to BARE in this process (empty messages
-      made by the library do not count): same <encrypted> element byte for
-      byte, same fallback body, EME and store hint, only a fresh stanza id.
+      Sends again the last message that "send", "send_corrupted",
+      "send_to_unknown_device" or "send_file" sent to BARE in this process
+      (empty messages made by the library do not count): same <encrypted>
+      element byte for byte, same fallback body, EME and store hint, only a
+      fresh stanza id.
       Answers "sent" (with "replay_of"), or "error" if nothing was sent to
       BARE yet.
   {"cmd":"forge_bundle","version":V}
@@ -187,6 +240,52 @@ Commands
       A missing node gives [] (Prosody answers "forbidden" instead of
       "item-not-found" for a missing node to requesters without a presence
       subscription; device lists are always downloaded that way).
+  {"cmd":"send_file","to":BARE,"path":LOCAL_FILE,"version":V
+   [,"service":UPLOAD_JID]}
+      Encrypted file sharing (XEP-0454 over XEP-0363): reads LOCAL_FILE,
+      encrypts it with AES-256-GCM under a fresh random 32-byte key and
+      12-byte IV (the upload is the ciphertext followed by the 16-byte tag),
+      asks the upload service for a slot (<request
+      xmlns="urn:xmpp:http:upload:0" filename=BASENAME size=UPLOAD_SIZE
+      content-type="application/octet-stream"/>; the service is UPLOAD_JID,
+      else the first disco#items entry of the server domain whose disco#info
+      has the feature urn:xmpp:http:upload:0), PUTs the ciphertext to the
+      slot's put URL over HTTPS verified against --ca (sending the slot's
+      Authorization, Cookie and Expires headers, Content-Type
+      application/octet-stream), then sends like "send" (same version
+      handling, counts for "replay_last") a message whose body is the slot's
+      get URL with "https" replaced by "aesgcm" and the fragment
+      IV_HEX(24) KEY_HEX(64), lowercase.  Answers "sent_file" or "error".
+  {"cmd":"fetch_file","url":AESGCM_URL,"path":OUT_FILE}
+      The reverse: the fragment must be 88 hex digits (24 IV + 64 key) or 96
+      (the older 16-byte IV: 32 IV + 64 key); GETs https:// + the rest of the
+      URL (without fragment) over HTTPS verified against --ca, decrypts
+      (tag = the last 16 bytes) and writes OUT_FILE.  Answers
+      "fetched_file", or "error" (bad URL, HTTP error, or "InvalidTag: ..."
+      when the key, IV or data are wrong; OUT_FILE is then not written).
+  {"cmd":"join_room","room":ROOM_BARE,"nick":NICK[,"create":true]}
+      Joins a XEP-0045 room: presence to ROOM/NICK with <x
+      xmlns="http://jabber.org/protocol/muc"><history maxstanzas="0"/></x>,
+      waits for the self-presence.  With "create":true and a new room
+      (status 201) it then configures the room through the owner form
+      (muc#owner: fetches the form, submits muc#roomconfig_membersonly=1,
+      muc#roomconfig_whois=anyone, muc#roomconfig_persistentroom=1); an
+      existing room is left as it is.  Answers "joined" or "error" (e.g.
+      "registration-required" for a members-only room we are not a member
+      of).  From then on the room's presences keep a nick -> real JID map
+      ("occupant" events).
+  {"cmd":"set_member","room":ROOM,"jid":BARE}
+      As owner (or admin): grants BARE membership (muc#admin <item
+      jid=BARE affiliation="member"/>).  Answers "member_set" or "error".
+  {"cmd":"send_room","room":ROOM,"body":TEXT,"version":V}
+      OMEMO in a group chat: refreshes the affiliation lists (where allowed),
+      encrypts like "send" for the real bare JIDs of all occupants and
+      affiliated members, and the own other devices (omemo2: the envelope's
+      <to> is ROOM), and sends a <message type="groupchat"> to ROOM with the
+      same EME, store hint and fallback body.  All recipients must have a
+      usable device (else "error" NoEligibleDevices, with "errors").  The room
+      must be joined and must disclose real JIDs (non-anonymous), else
+      "error".  Answers "sent_room".
   {"cmd":"quit"}
       Disconnects, answers "bye", exits 0.  End of stdin does the same.
 
@@ -195,6 +294,24 @@ inside carbons (only accepted from the own bare JID) or inside MAM results,
 are decrypted.  For omemo2 the body is taken from the envelope's <content>
 (a <body> of any namespace); a <from> affix whose bare JID differs from the
 sender makes the message "undecryptable".
+
+Group chats (XEP-0384 "Group Chats", XEP-0045): only rooms joined with
+"join_room" are tracked.  Messages of type "groupchat" from ROOM/NICK are
+reported as "room_message" / "room_undecryptable", never as "message": an
+<encrypted> element is decrypted with the real bare JID that NICK's latest
+presence (<x xmlns="http://jabber.org/protocol/muc#user"><item jid=..>)
+disclosed as the sender (for omemo2 the <from> affix must be that JID).
+OMEMO elements without a payload in a room are ignored (logged).  Messages
+from the room itself (no nick: subject, status codes 104/172, affiliation
+announcements) produce no event; "send_room" reads the affiliation lists
+afresh instead.  "own":true marks a message from our own nick.  Our own
+message reflected by the room is NOT decrypted (python-omemo does not
+encrypt for the sending device): "send_room" stores its plaintext in the
+cache under the own bare JID (see "Duplicates"), so the reflection is
+reported as "room_message" with "own":true and "cached":true.  A message
+from our nick that is not in the cache (another session under the same
+nick, or a lost DIR/messages.json) is decrypted like any other, and failing
+that reported "room_undecryptable" with "own":true.
 
 Duplicates: a message that was already decrypted once (e.g. delivered from
 offline storage and later found again in MAM) cannot be decrypted a second
@@ -231,6 +348,8 @@ try:
     import twomemo.etree
     import slixmpp
     import xeddsa
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     _ = omemo.SessionManager
 except (ImportError, AttributeError):
     _reexec_with_system_python()
@@ -245,6 +364,10 @@ import hashlib
 import json
 import logging
 import secrets
+import ssl
+import string
+import urllib.parse
+import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -279,6 +402,23 @@ NS_SCE = "urn:xmpp:sce:1"
 NS_EME = "urn:xmpp:eme:0"
 NS_HINTS = "urn:xmpp:hints"
 NS_DELAY = "urn:xmpp:delay"
+NS_HTTP_UPLOAD = "urn:xmpp:http:upload:0"
+NS_MUC = "http://jabber.org/protocol/muc"
+NS_MUC_USER = "http://jabber.org/protocol/muc#user"
+NS_MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
+NS_MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+NS_MUC_ROOMCONFIG = "http://jabber.org/protocol/muc#roomconfig"
+
+# XEP-0363: the slot headers a client may (and must) pass on with the PUT.
+UPLOAD_HEADERS = ("Authorization", "Cookie", "Expires")
+# XEP-0454: AES-256-GCM, 12-byte IV (older clients: 16), 16-byte tag.
+AESGCM_KEY_SIZE, AESGCM_IV_SIZE, AESGCM_LEGACY_IV_SIZE, AESGCM_TAG_SIZE = 32, 12, 16, 16
+# The room configuration "join_room" submits with "create":true.
+ROOM_CONFIG = {
+    "muc#roomconfig_membersonly": "1",
+    "muc#roomconfig_whois": "anyone",
+    "muc#roomconfig_persistentroom": "1",
+}
 
 FALLBACK_BODY = (
     "I sent you an OMEMO encrypted message but your client doesn't seem to support that."
@@ -358,6 +498,78 @@ def bare(jid: Optional[str]) -> Optional[str]:
     if not jid:
         return None
     return JID(jid).bare
+
+
+# --------------------------------------------------------------------------
+# XEP-0454 encrypted files over XEP-0363 HTTP upload
+
+
+def make_aesgcm_url(get_url: str, iv: bytes, key: bytes) -> str:
+    """The slot's https get URL with scheme aesgcm and the fragment IV || key in lowercase hex."""
+    parts = urllib.parse.urlsplit(get_url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError(f"the upload slot's get URL is not an https URL: {get_url!r}")
+    return urllib.parse.urlunsplit(
+        ("aesgcm", parts.netloc, parts.path, parts.query, iv.hex() + key.hex())
+    )
+
+
+def parse_aesgcm_url(url: str) -> Tuple[str, bytes, bytes]:
+    """aesgcm://REST#IV_HEX KEY_HEX -> (https://REST, iv, key).
+
+    The IV is 12 bytes (XEP-0454) or, in URLs of older clients, 16 bytes."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "aesgcm" or not parts.netloc:
+        raise ValueError(f"not an aesgcm:// URL: {url!r}")
+    fragment = parts.fragment
+    key_digits = 2 * AESGCM_KEY_SIZE
+    lengths = (2 * AESGCM_IV_SIZE + key_digits, 2 * AESGCM_LEGACY_IV_SIZE + key_digits)
+    if len(fragment) not in lengths or not all(c in string.hexdigits for c in fragment):
+        raise ValueError(
+            f"the aesgcm URL fragment must be {lengths[0]} or {lengths[1]} hex digits"
+            f" (IV and key), not {fragment!r}"
+        )
+    iv_digits = len(fragment) - key_digits
+    https_url = urllib.parse.urlunsplit(("https", parts.netloc, parts.path, parts.query, ""))
+    return https_url, bytes.fromhex(fragment[:iv_digits]), bytes.fromhex(fragment[iv_digits:])
+
+
+def https_request(
+    context: ssl.SSLContext, method: str, url: str,
+    data: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
+) -> bytes:
+    """One blocking HTTPS request (run it in a thread); returns the response body.
+
+    No proxies; the server certificate is checked by `context` (the --ca file)
+    for the URL's host.  Raises urllib.error.HTTPError for a non-2xx status."""
+    if urllib.parse.urlsplit(url).scheme != "https":
+        raise ValueError(f"not an https URL: {url!r}")
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    with opener.open(request, timeout=TIMEOUT) as response:
+        return response.read()
+
+
+# --------------------------------------------------------------------------
+# XEP-0045 rooms
+
+
+class Room:
+    """What the peer knows about a room it joined (or is joining)."""
+
+    def __init__(self, jid: str, nick: str) -> None:
+        self.jid = jid
+        self.nick = nick
+        # nick -> real bare JID (None if the room does not disclose it)
+        self.occupants: Dict[str, Optional[str]] = {}
+        # bare JIDs of the owner/admin/member lists (if the room lets us read them)
+        self.members: FrozenSet[str] = frozenset()
+        # Resolved with the status codes of the self-presence (110).
+        self.joined: "asyncio.Future[FrozenSet[str]]" = asyncio.get_running_loop().create_future()
+        # True once "joined" was emitted: from then on changes emit "occupant".
+        self.announced = False
 
 
 # --------------------------------------------------------------------------
@@ -736,6 +948,11 @@ class Peer(slixmpp.ClientXMPP):
         # The last message sent by send / send_corrupted / send_to_unknown_device,
         # per recipient bare JID (for replay_last).
         self.last_sent: Dict[str, Dict[str, Any]] = {}
+        # HTTPS for XEP-0363 uploads and downloads, trusting the --ca file only.
+        self.https_context = ssl.create_default_context(cafile=str(self.ca_certs))
+        self.upload_service: Optional[str] = None  # found by disco, then kept
+        # Joined (or joining) rooms by bare JID.
+        self.rooms: Dict[str, Room] = {}
 
         for plugin in (
             "xep_0030", "xep_0004", "xep_0059", "xep_0060", "xep_0115",
@@ -758,6 +975,9 @@ class Peer(slixmpp.ClientXMPP):
         self.add_event_handler("pubsub_publish", self.on_pubsub_publish)
         self.register_handler(
             Callback("omemo peer: all messages", MatchXPath(f"{{{NS_CLIENT}}}message"), self.on_message)
+        )
+        self.register_handler(
+            Callback("omemo peer: presences", MatchXPath(f"{{{NS_CLIENT}}}presence"), self.on_presence)
         )
 
     # ---- connection
@@ -867,9 +1087,12 @@ class Peer(slixmpp.ClientXMPP):
             raise omemo.UnknownNamespace(message.namespace)
         return self.send_encrypted(encrypted, message.namespace, to, body), encrypted
 
-    def send_encrypted(self, encrypted: ET.Element, namespace: str, to: str, body: Optional[str]) -> str:
-        """Sends a chat message carrying the given <encrypted> element; returns its id."""
-        msg = self.make_message(mto=to, mtype="chat")
+    def send_encrypted(
+        self, encrypted: ET.Element, namespace: str, to: str, body: Optional[str], mtype: str = "chat"
+    ) -> str:
+        """Sends a message (chat, or groupchat to a room) carrying the given <encrypted> element;
+        returns its id."""
+        msg = self.make_message(mto=to, mtype=mtype)
         msg_id = uuid.uuid4().hex
         msg["id"] = msg_id
         if body is not None:
@@ -892,18 +1115,23 @@ class Peer(slixmpp.ClientXMPP):
             )
         return namespace
 
-    async def encrypt_body(self, to: str, body: str, version: str) -> Tuple[omemo.Message, Any]:
-        """Encrypts body for to (and own other devices) with one version; call with self.lock held."""
+    async def encrypt_body(
+        self, recipients: FrozenSet[str], body: str, version: str, sce_to: str
+    ) -> Tuple[omemo.Message, Any]:
+        """Encrypts body for the recipients' bare JIDs (and own other devices) with one version;
+        call with self.lock held.  sce_to: the omemo2 envelope's <to> (recipient or room)."""
         namespace = NS_OF_VERSION[version]
         # Device lists may be stale without PEP notifications (no presence
-        # subscription); fetch both before encrypting.
-        await self.sm.refresh_device_list(namespace, to)
-        await self.sm.refresh_device_list(namespace, self.own)
-        plaintext = body.encode("utf-8") if namespace == LEGACY_NS else make_envelope(body, to, self.own)
+        # subscription); fetch them all before encrypting.
+        for jid in [*sorted(recipients - {self.own}), self.own]:
+            await self.sm.refresh_device_list(namespace, jid)
+        plaintext = (
+            body.encode("utf-8") if namespace == LEGACY_NS else make_envelope(body, sce_to, self.own)
+        )
         self.build_errors = []
         try:
             messages, errors = await self.sm.encrypt(
-                frozenset([to]), {namespace: plaintext}, backend_priority_order=[namespace]
+                frozenset(recipients), {namespace: plaintext}, backend_priority_order=[namespace]
             )
         except omemo.NoEligibleDevices as e:
             # The reasons (bundle not found, bad signed pre key signature, ...)
@@ -914,19 +1142,25 @@ class Peer(slixmpp.ClientXMPP):
         raise RuntimeError(f"nothing encrypted with {version}; errors: {list(errors)}")
 
     async def send_command(self, cmd: Dict[str, Any], name: str, mutate=None) -> None:
-        """send / send_corrupted / send_to_unknown_device.
-
-        mutate(encrypted, message, to) may change the serialized <encrypted>
-        element before it is sent and returns fields to add to the "sent"
-        event (it may replace "devices")."""
+        """send / send_corrupted / send_to_unknown_device."""
         to = bare(cmd.get("to"))
         body = cmd.get("body")
         version = cmd.get("version", "omemo2")
         if not to or not isinstance(body, str):
             raise ValueError(f"{name} needs 'to', 'body' and 'version' legacy|omemo2")
+        emit(await self.send_body(name, to, body, version, mutate))
+
+    async def send_body(
+        self, name: str, to: str, body: str, version: str, mutate=None
+    ) -> Dict[str, Any]:
+        """Encrypts and sends a chat message to `to`; returns the "sent" event (not emitted).
+
+        mutate(encrypted, message, to) may change the serialized <encrypted>
+        element before it is sent and returns fields to add to the "sent"
+        event (it may replace "devices")."""
         namespace = self.enabled_namespace(version, name)
         async with self.lock:
-            message, errors = await self.encrypt_body(to, body, version)
+            message, errors = await self.encrypt_body(frozenset([to]), body, version, sce_to=to)
             if namespace == LEGACY_NS:
                 encrypted = oldmemo.etree.serialize_message(message)
             else:
@@ -950,7 +1184,7 @@ class Peer(slixmpp.ClientXMPP):
                 "device": message.device_id,
             })
             self.last_sent[to] = {"encrypted": kept, "namespace": namespace, "sent": dict(sent)}
-        emit(sent)
+        return sent
 
     async def cmd_send(self, cmd: Dict[str, Any]) -> None:
         await self.send_command(cmd, "send")
@@ -1004,6 +1238,330 @@ class Peer(slixmpp.ClientXMPP):
                 copy.deepcopy(last["encrypted"]), last["namespace"], to, FALLBACK_BODY
             )
         emit({**last["sent"], "id": msg_id, "replay_of": last["sent"]["id"]})
+
+    # ---- files (XEP-0454 over XEP-0363)
+
+    async def find_upload_service(self) -> str:
+        """The first disco#items entry of the server domain offering urn:xmpp:http:upload:0."""
+        if self.upload_service is not None:
+            return self.upload_service
+        domain = self.boundjid.domain
+        disco = self["xep_0030"]
+        items = await disco.get_items(jid=domain, timeout=TIMEOUT)
+        for jid, _node, _name in sorted(items["disco_items"]["items"], key=lambda i: str(i[0])):
+            try:
+                info = await disco.get_info(jid=jid, timeout=TIMEOUT)
+            except IqError as e:
+                log.info("disco#info of %s failed: %s", jid, describe(e))
+                continue
+            if NS_HTTP_UPLOAD in info["disco_info"]["features"]:
+                self.upload_service = str(jid)
+                return self.upload_service
+        raise RuntimeError(f"no {NS_HTTP_UPLOAD} service among the disco#items of {domain}")
+
+    async def request_slot(self, service: str, filename: str, size: int) -> Tuple[str, str, Dict[str, str]]:
+        """Asks `service` for an upload slot; returns (get URL, put URL, headers for the PUT)."""
+        iq = self.make_iq_get(ito=service)
+        ET.SubElement(iq.xml, f"{{{NS_HTTP_UPLOAD}}}request", {
+            "filename": filename, "size": str(size), "content-type": "application/octet-stream",
+        })
+        answer = await iq.send(timeout=TIMEOUT)
+        ns = "{" + NS_HTTP_UPLOAD + "}"
+        put = answer.xml.find(f"{ns}slot/{ns}put")
+        get = answer.xml.find(f"{ns}slot/{ns}get")
+        if put is None or get is None or not put.get("url") or not get.get("url"):
+            raise RuntimeError(
+                f"upload slot without put/get URL: {ET.tostring(answer.xml, encoding='unicode')}"
+            )
+        allowed = {name.lower(): name for name in UPLOAD_HEADERS}
+        headers: Dict[str, str] = {}
+        for header in put.iterfind(f"{ns}header"):
+            name = (header.get("name") or "").strip().lower()
+            if name in allowed:
+                # XEP-0363: newlines must not be passed on.
+                headers[allowed[name]] = " ".join((header.text or "").split())
+            else:
+                log.info("ignoring upload slot header %r (not one of %s)", header.get("name"), UPLOAD_HEADERS)
+        return get.get("url"), put.get("url"), headers
+
+    async def cmd_send_file(self, cmd: Dict[str, Any]) -> None:
+        to = bare(cmd.get("to"))
+        path = cmd.get("path")
+        version = cmd.get("version", "omemo2")
+        if not to or not isinstance(path, str):
+            raise ValueError("send_file needs 'to', 'path' and 'version' legacy|omemo2")
+        self.enabled_namespace(version, "send_file")  # refuse before uploading anything
+        data = await asyncio.to_thread(Path(path).read_bytes)
+        key = secrets.token_bytes(AESGCM_KEY_SIZE)
+        iv = secrets.token_bytes(AESGCM_IV_SIZE)
+        upload = AESGCM(key).encrypt(iv, data, None)  # ciphertext || 16-byte tag
+        service = bare(cmd.get("service")) or await self.find_upload_service()
+        get_url, put_url, headers = await self.request_slot(service, Path(path).name or "file", len(upload))
+        headers["Content-Type"] = "application/octet-stream"
+        await asyncio.to_thread(https_request, self.https_context, "PUT", put_url, upload, headers)
+        url = make_aesgcm_url(get_url, iv, key)
+        sent = await self.send_body("send_file", to, url, version)
+        emit({
+            **sent, "event": "sent_file", "url": url, "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data), "service": service,
+        })
+
+    async def cmd_fetch_file(self, cmd: Dict[str, Any]) -> None:
+        url = cmd.get("url")
+        out = cmd.get("path")
+        if not isinstance(url, str) or not isinstance(out, str):
+            raise ValueError("fetch_file needs 'url' (aesgcm://) and 'path'")
+        https_url, iv, key = parse_aesgcm_url(url)
+        data = await asyncio.to_thread(https_request, self.https_context, "GET", https_url)
+        if len(data) < AESGCM_TAG_SIZE:
+            raise ValueError(f"the download has {len(data)} bytes, fewer than the GCM tag")
+        try:
+            plaintext = AESGCM(key).decrypt(iv, data, None)
+        except InvalidTag as e:
+            raise CommandError(
+                "InvalidTag: the GCM tag does not match (wrong key or IV, or altered data)"
+            ) from e
+        await asyncio.to_thread(Path(out).write_bytes, plaintext)
+        emit({
+            "event": "fetched_file", "url": url, "path": out,
+            "sha256": hashlib.sha256(plaintext).hexdigest(), "size": len(plaintext),
+        })
+
+    # ---- rooms (XEP-0045) and OMEMO in them
+
+    def on_presence(self, pres) -> None:
+        xml = pres.xml
+        sender = xml.get("from") or ""
+        room = self.rooms.get(bare(sender) or "")
+        if room is None:
+            return
+        nick = JID(sender).resource
+        kind = xml.get("type")
+        if kind == "error":
+            reason = f"{pres['error']['condition']} {pres['error']['text']}".strip()
+            if not room.joined.done():
+                room.joined.set_exception(CommandError(f"join_room: {room.jid} refused: {reason}"))
+            else:
+                log.warning("presence error from %s: %s", sender, reason)
+            return
+        x = xml.find(f"{{{NS_MUC_USER}}}x")
+        if x is None or not nick:
+            return
+        item = x.find(f"{{{NS_MUC_USER}}}item")
+        real = bare(item.get("jid")) if item is not None else None
+        codes = frozenset(s.get("code") or "" for s in x.iterfind(f"{{{NS_MUC_USER}}}status"))
+        available = kind != "unavailable"
+        if available:
+            room.occupants[nick] = real
+        else:
+            room.occupants.pop(nick, None)
+        if "110" in codes and not room.joined.done():
+            if available:
+                room.joined.set_result(codes)
+            else:
+                room.joined.set_exception(CommandError(
+                    f"join_room: {room.jid} removed us at once (status {sorted(codes)})"
+                ))
+            return
+        if room.announced:
+            emit({"event": "occupant", "room": room.jid, "nick": nick, "jid": real, "available": available})
+
+    async def fetch_affiliations(self, room_jid: str) -> Optional[FrozenSet[str]]:
+        """The bare JIDs of the owner, admin and member lists, or None if the room refuses."""
+        jids = set()
+        for affiliation in ("owner", "admin", "member"):
+            iq = self.make_iq_get(ito=room_jid)
+            query = ET.SubElement(iq.xml, f"{{{NS_MUC_ADMIN}}}query")
+            ET.SubElement(query, f"{{{NS_MUC_ADMIN}}}item", {"affiliation": affiliation})
+            try:
+                answer = await iq.send(timeout=TIMEOUT)
+            except IqError as e:
+                log.info("cannot read the %s list of %s: %s", affiliation, room_jid, describe(e))
+                return None
+            for item in answer.xml.iterfind(f"{{{NS_MUC_ADMIN}}}query/{{{NS_MUC_ADMIN}}}item"):
+                if bare(item.get("jid")):
+                    jids.add(bare(item.get("jid")))
+        return frozenset(jids)
+
+    async def configure_room(self, room_jid: str) -> None:
+        """Makes a new room members-only, non-anonymous and persistent (muc#owner form)."""
+        iq = self.make_iq_get(ito=room_jid)
+        ET.SubElement(iq.xml, f"{{{NS_MUC_OWNER}}}query")
+        answer = await iq.send(timeout=TIMEOUT)
+        form = answer.xml.find(f"{{{NS_MUC_OWNER}}}query/{{{NS_DATA}}}x")
+        offered = set() if form is None else {
+            field.get("var") for field in form.iterfind(f"{{{NS_DATA}}}field")
+        }
+        missing = sorted(set(ROOM_CONFIG) - offered)
+        if missing:
+            raise RuntimeError(f"the configuration form of {room_jid} has no field {missing}")
+        iq = self.make_iq_set(ito=room_jid)
+        query = ET.SubElement(iq.xml, f"{{{NS_MUC_OWNER}}}query")
+        form = ET.SubElement(query, f"{{{NS_DATA}}}x", {"type": "submit"})
+        for var, value in {"FORM_TYPE": NS_MUC_ROOMCONFIG, **ROOM_CONFIG}.items():
+            field = ET.SubElement(form, f"{{{NS_DATA}}}field", {"var": var})
+            ET.SubElement(field, f"{{{NS_DATA}}}value").text = value
+        await iq.send(timeout=TIMEOUT)
+
+    async def cmd_join_room(self, cmd: Dict[str, Any]) -> None:
+        room_jid = bare(cmd.get("room"))
+        nick = cmd.get("nick")
+        if not room_jid or not isinstance(nick, str) or not nick:
+            raise ValueError("join_room needs 'room' and 'nick'")
+        if room_jid in self.rooms:
+            raise ValueError(f"join_room: already in (or joining) {room_jid}")
+        room = Room(room_jid, nick)
+        self.rooms[room_jid] = room
+        try:
+            pres = self.make_presence(pto=f"{room_jid}/{nick}")
+            x = ET.SubElement(pres.xml, f"{{{NS_MUC}}}x")
+            ET.SubElement(x, f"{{{NS_MUC}}}history", {"maxstanzas": "0"})
+            pres.send()
+            codes = await asyncio.wait_for(room.joined, TIMEOUT)
+            created = "201" in codes
+            if created and cmd.get("create"):
+                await self.configure_room(room_jid)
+            members = await self.fetch_affiliations(room_jid)
+        except BaseException:
+            del self.rooms[room_jid]
+            raise
+        if members is not None:
+            room.members = members
+        room.announced = True
+        emit({
+            "event": "joined", "room": room_jid, "nick": nick, "created": created,
+            "occupants": sorted([n, j] for n, j in room.occupants.items()),
+            "members": sorted(room.members),
+        })
+
+    async def cmd_set_member(self, cmd: Dict[str, Any]) -> None:
+        room_jid = bare(cmd.get("room"))
+        jid = bare(cmd.get("jid"))
+        if not room_jid or not jid:
+            raise ValueError("set_member needs 'room' and 'jid'")
+        iq = self.make_iq_set(ito=room_jid)
+        query = ET.SubElement(iq.xml, f"{{{NS_MUC_ADMIN}}}query")
+        ET.SubElement(query, f"{{{NS_MUC_ADMIN}}}item", {"jid": jid, "affiliation": "member"})
+        await iq.send(timeout=TIMEOUT)
+        room = self.rooms.get(room_jid)
+        if room is not None:
+            room.members = room.members | {jid}
+        emit({"event": "member_set", "room": room_jid, "jid": jid})
+
+    async def cmd_send_room(self, cmd: Dict[str, Any]) -> None:
+        room_jid = bare(cmd.get("room"))
+        body = cmd.get("body")
+        version = cmd.get("version", "omemo2")
+        if not room_jid or not isinstance(body, str):
+            raise ValueError("send_room needs 'room', 'body' and 'version' legacy|omemo2")
+        namespace = self.enabled_namespace(version, "send_room")
+        room = self.rooms.get(room_jid)
+        if room is None or not room.announced:
+            raise ValueError(f"send_room: not in room {room_jid} (join_room first)")
+        members = await self.fetch_affiliations(room_jid)
+        if members is not None:
+            room.members = members
+        hidden = sorted(nick for nick, jid in room.occupants.items() if jid is None)
+        if hidden:
+            raise ValueError(
+                f"send_room: {room_jid} does not disclose the real JIDs of {hidden}"
+                " (OMEMO needs a non-anonymous room)"
+            )
+        recipients = frozenset(j for j in room.occupants.values() if j) | room.members | {self.own}
+        async with self.lock:
+            message, errors = await self.encrypt_body(recipients, body, version, sce_to=room_jid)
+            if namespace == LEGACY_NS:
+                encrypted = oldmemo.etree.serialize_message(message)
+            else:
+                encrypted = twomemo.etree.serialize_message(message)
+            kept = copy.deepcopy(encrypted)
+            msg_id = self.send_encrypted(encrypted, namespace, room_jid, FALLBACK_BODY, mtype="groupchat")
+            # The room reflects the message to us: report it from the cache.
+            self.cache.put(cache_key(namespace, self.own, kept), {
+                "body": body, "own": True, "version": version, "to": room_jid,
+                "device": message.device_id,
+            })
+        emit({
+            "event": "sent_room", "id": msg_id, "room": room_jid, "version": version,
+            "recipients": sorted(recipients),
+            "devices": sorted([k.bare_jid, k.device_id] for k, _ in message.keys),
+            "errors": [f"{e.bare_jid}/{e.device_id}: {describe(e.exception)}" for e in errors],
+        })
+
+    async def process_groupchat(self, xml: ET.Element) -> bool:
+        """A type="groupchat" message; returns True if an event was emitted."""
+        sender = xml.get("from") or ""
+        room_jid = bare(sender)
+        room = self.rooms.get(room_jid or "")
+        nick = JID(sender).resource
+        if room is None or not nick:
+            # Not a room we joined, or the room itself (subject, status codes).
+            return False
+        real = room.occupants.get(nick)
+        own = nick == room.nick
+        common = {"room": room_jid, "nick": nick, "jid": real, "id": xml.get("id")}
+        found = [
+            (namespace, el) for namespace in (V2_NS, LEGACY_NS)
+            if (el := xml.find(f"{{{namespace}}}encrypted")) is not None
+        ]
+        usable = [(namespace, el) for namespace, el in found if namespace in self.namespaces]
+        if found and not usable:
+            version = VERSION_OF_NS[found[0][0]]
+            emit({
+                "event": "room_undecryptable", **common, "version": version, "own": own,
+                "detail": f"UnknownNamespace: OMEMO version {version} is not enabled"
+                          f" (--versions {','.join(self.versions)})",
+            })
+            return True
+        if usable:
+            namespace, encrypted = usable[0]
+            version = VERSION_OF_NS[namespace]
+            if encrypted.find(f"{{{namespace}}}payload") is None:
+                log.info("ignoring an OMEMO %s message without payload from %s", version, sender)
+                return False
+            if real is None:
+                emit({
+                    "event": "room_undecryptable", **common, "version": version, "own": own,
+                    "detail": f"UnknownSender: {room_jid} did not disclose the real JID of {nick!r}",
+                })
+                return True
+            await self.sm_ready.wait()
+            try:
+                entry, cached = await self.decrypt_entry(encrypted, namespace, real, room_jid)
+            except Exception as e:
+                log.info("undecryptable %s room message from %s", version, sender, exc_info=True)
+                emit({
+                    "event": "room_undecryptable", **common, "version": version, "own": own,
+                    "detail": describe(e),
+                })
+                return True
+            if "error" in entry or "body" not in entry:
+                event = {
+                    "event": "room_undecryptable", **common, "version": version, "own": own,
+                    "detail": entry.get("error", "decrypted, but: no payload"), "cached": cached,
+                }
+                if "envelope" in entry:
+                    event["envelope"] = entry["envelope"]
+                emit(event)
+                return True
+            event = {
+                "event": "room_message", **common, "body": entry["body"], "version": version,
+                "encrypted": True, "own": own or bool(entry.get("own")), "cached": cached,
+                "device": entry.get("device"),
+            }
+            for extra in ("envelope", "sce"):
+                if extra in entry:
+                    event[extra] = entry[extra]
+            emit(event)
+            return True
+        body = xml.find(f"{{{NS_CLIENT}}}body")
+        if body is None:
+            return False
+        emit({
+            "event": "room_message", **common, "body": body.text or "", "version": None,
+            "encrypted": False, "own": own, "cached": False, "device": None,
+        })
+        return True
 
     # ---- failure tests on the own public data
 
@@ -1098,6 +1656,8 @@ class Peer(slixmpp.ClientXMPP):
                 break
         if inner.get("type") == "error":
             return False
+        if inner.get("type") == "groupchat":
+            return await self.process_groupchat(inner)
 
         sender = bare(inner.get("from")) or self.own
         common = {"carbon": carbon, "mam": mam, "id": inner.get("id")}
@@ -1135,33 +1695,40 @@ class Peer(slixmpp.ClientXMPP):
                 "device": device_id_of(encrypted, namespace), "for_us": False, **common,
             })
             return
+        try:
+            entry, cached = await self.decrypt_entry(encrypted, namespace, sender, to)
+        except Exception as e:
+            log.info("undecryptable %s message from %s", version, sender, exc_info=True)
+            emit({
+                "event": "undecryptable", "from": sender, "detail": describe(e),
+                "version": version, **common,
+            })
+            return
+        self.report(entry, sender, version, common, cached=cached)
+
+    async def decrypt_entry(
+        self, encrypted: ET.Element, namespace: str, sender: str, to: Optional[str]
+    ) -> Tuple[Dict[str, Any], bool]:
+        """(entry, cached): the cached outcome for this <encrypted> element, else decrypts it
+        (sender: the real bare JID) and caches the outcome.  Raises if python-omemo cannot
+        decrypt it; a decrypted but bad content is an entry with "error" (see interpret)."""
         key = cache_key(namespace, sender, encrypted)
         async with self.lock:
             cached = self.cache.get(key)
-            if cached is None:
-                try:
-                    if namespace == LEGACY_NS:
-                        message = await asyncio.wait_for(
-                            oldmemo.etree.parse_message(encrypted, sender, self.own, self.sm), TIMEOUT
-                        )
-                    else:
-                        message = twomemo.etree.parse_message(encrypted, sender)
-                    plaintext, device, _ = await asyncio.wait_for(self.sm.decrypt(message), 2 * TIMEOUT)
-                except Exception as e:
-                    log.info("undecryptable %s message from %s", version, sender, exc_info=True)
-                    emit({
-                        "event": "undecryptable", "from": sender, "detail": describe(e),
-                        "version": version, **common,
-                    })
-                    return
-                # Decrypted: the ratchet key is used up, so remember the outcome
-                # (even if the content turns out to be bad).
-                entry = self.interpret(plaintext, namespace, sender, device.device_id, to)
-                self.cache.put(key, entry)
-        if cached is not None:
-            self.report(cached, sender, version, common, cached=True)
-        else:
-            self.report(entry, sender, version, common, cached=False)
+            if cached is not None:
+                return cached, True
+            if namespace == LEGACY_NS:
+                message = await asyncio.wait_for(
+                    oldmemo.etree.parse_message(encrypted, sender, self.own, self.sm), TIMEOUT
+                )
+            else:
+                message = twomemo.etree.parse_message(encrypted, sender)
+            plaintext, device, _ = await asyncio.wait_for(self.sm.decrypt(message), 2 * TIMEOUT)
+            # Decrypted: the ratchet key is used up, so remember the outcome
+            # (even if the content turns out to be bad).
+            entry = self.interpret(plaintext, namespace, sender, device.device_id, to)
+            self.cache.put(key, entry)
+            return entry, False
 
     @staticmethod
     def interpret(
@@ -1304,6 +1871,11 @@ async def read_commands(peer: Peer) -> None:
         "fingerprint": peer.cmd_fingerprint,
         "mam": peer.cmd_mam,
         "devices": peer.cmd_devices,
+        "send_file": peer.cmd_send_file,
+        "fetch_file": peer.cmd_fetch_file,
+        "join_room": peer.cmd_join_room,
+        "set_member": peer.cmd_set_member,
+        "send_room": peer.cmd_send_room,
     }
     while True:
         line = await reader.readline()

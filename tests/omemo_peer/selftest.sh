@@ -12,6 +12,15 @@
 # (no OMEMO 2 device list, omemo2 sends to/from her fail); dave forges his
 # bundles, after which peers without a session with him cannot encrypt to him
 # while bob's existing sessions keep working; fingerprint is checked.
+# Encrypted files (XEP-0454 over Prosody's http_file_share, XEP-0363): for
+# each version alice send_file's a random file to bob, whose message body is
+# the aesgcm:// URL, and bob fetch_file's it (same SHA-256); a URL with a
+# changed key digit and one naming a missing file answer errors; an older
+# client's URL with a 16-byte IV (served by the test itself) decrypts.
+# Group chats: alice creates a members-only non-anonymous room, makes bob a
+# member (carol, no member, is refused), bob joins; for each version alice's
+# and bob's OMEMO room messages decrypt on the other side and come back to
+# the sender as its own (cached) message.
 #
 # Usage: tests/omemo_peer/selftest.sh   (needs prosody, openssl and the
 # python3-omemo & co. Debian packages; exits 0 on success)
@@ -38,8 +47,12 @@ printf 'subjectAltName=DNS:balcony.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\
 openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
   -days 2 -extfile "$work/ext.cnf" -out "$work/certs/balcony.test.crt" 2>/dev/null
 
-# --- Prosody config, the shape of tests/support/prosody.rs
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# --- Prosody config, the shape of tests/support/prosody.rs (with its
+# uploads_config: http_file_share over HTTPS on a second port, and its MUC)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+https_port="$(free_port)"
+while [ "$https_port" = "$port" ]; do https_port="$(free_port)"; done
 cfg="$work/prosody.cfg.lua"
 cat >"$cfg" <<EOF
 run_as_root = true
@@ -51,7 +64,10 @@ c2s_ports = { $port }
 legacy_ssl_ports = { }
 s2s_ports = { }
 http_ports = { }
-https_ports = { }
+https_ports = { $https_port }
+https_interfaces = { "127.0.0.1" }
+https_ssl = { certificate = "$work/certs/balcony.test.crt", key = "$work/certs/balcony.test.key" }
+http_default_host = "upload.balcony.test"
 modules_disabled = { "s2s" }
 network_settings = { nagle = false }
 certificates = "$work/certs"
@@ -61,6 +77,12 @@ allow_registration = false
 log = { { levels = { min = "debug" }, to = "file", filename = "$work/prosody.log" } }
 modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "carbons", "mam", "pep", "smacks" }
 VirtualHost "balcony.test"
+Component "upload.balcony.test" "http_file_share"
+	http_external_url = "https://127.0.0.1:$https_port/"
+	http_file_share_size_limit = 10485760
+	http_file_share_daily_quota = 1048576000
+Component "conference.balcony.test" "muc"
+	muc_room_locking = false
 EOF
 
 for user in alice bob carol dave; do
@@ -69,14 +91,16 @@ done
 
 prosody --config "$cfg" -F >"$work/prosody.out" 2>&1 &
 server_pid=$!
-for _ in $(seq 50); do
-  if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then break; fi
-  sleep 0.1
+for p in "$port" "$https_port"; do
+  for _ in $(seq 50); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$p),0.2)" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
 done
 
 export PEER="$here/peer.py" WORK="$work" PORT="$port"
 timeout 120 /usr/bin/python3 - <<'PY'
-import asyncio, json, os, sys, time
+import asyncio, hashlib, json, os, sys, time
 
 PEER, WORK, PORT = os.environ["PEER"], os.environ["WORK"], os.environ["PORT"]
 T0 = time.monotonic()
@@ -246,6 +270,12 @@ async def main():
     c, d = await versions_and_forgery(a1, a2, b1)
     await asyncio.sleep(0.5)
     no_errors(a1, a2, b1, b2, c, d)
+    await files(a1, b1)
+    await asyncio.sleep(0.5)
+    no_errors(a1, a2, b1, b2, c, d)
+    await rooms(a1, b1, c)
+    await asyncio.sleep(0.5)
+    no_errors(a1, a2, b1, b2, c, d)
 
     for p in (a1, a2, b1, b2, c, d):
         await p.quit()
@@ -389,6 +419,144 @@ async def versions_and_forgery(a1, a2, b1):
     assert devs["legacy"] == [did] and devs["omemo2"] == [did], devs
     say("PASS dave's device lists are untouched by forge_bundle")
     return c, d
+
+
+async def files(a1, b1):
+    """XEP-0454: send_file / fetch_file through Prosody's http_file_share."""
+    url = None
+    for v in VERSIONS:
+        src = os.path.join(WORK, f"file-{v}.bin")
+        data = os.urandom(100 * 1024)
+        with open(src, "wb") as f:
+            f.write(data)
+        digest = hashlib.sha256(data).hexdigest()
+        await a1.send(cmd="send_file", to=B, path=src, version=v)
+        sent = await answer(a1, "send_file", "sent_file", 40)
+        assert sent["event"] == "sent_file", sent
+        assert sent["sha256"] == digest and sent["size"] == len(data) and sent["version"] == v, sent
+        url = sent["url"]
+        head, _, fragment = url.partition("#")
+        assert head.startswith("aesgcm://127.0.0.1:") and len(fragment) == 88, url
+        assert fragment == fragment.lower() and all(c in "0123456789abcdef" for c in fragment), url
+        e = await b1.expect(msg(A, url, version=v, id=sent["id"]))
+        say(f"PASS {v}: send_file via {sent['service']} -> bob1 gets {url[:60]}...")
+        out = os.path.join(WORK, f"fetched-{v}.bin")
+        await b1.send(cmd="fetch_file", url=e["body"], path=out)
+        got = await answer(b1, "fetch_file", "fetched_file", 40)
+        assert got["event"] == "fetched_file", got
+        assert got["sha256"] == digest and got["size"] == len(data), got
+        with open(out, "rb") as f:
+            assert f.read() == data, "fetched file differs"
+        say(f"PASS {v}: bob1 fetch_file decrypts the file (sha256 {digest[:16]}...)")
+
+    # One key digit changed: the GCM tag no longer matches.
+    head, _, fragment = url.partition("#")
+    last = fragment[-1]
+    bad = head + "#" + fragment[:-1] + ("0" if last != "0" else "1")
+    out = os.path.join(WORK, "tampered.bin")
+    await b1.send(cmd="fetch_file", url=bad, path=out)
+    e = await answer(b1, "fetch_file", "fetched_file", 40)
+    assert e["event"] == "error" and e["detail"].startswith("InvalidTag"), e
+    assert not os.path.exists(out), "tampered download was written"
+    say(f"PASS fetch_file with a changed key digit: {e['detail']}")
+    # A slot the server does not have: an HTTP error.
+    scheme_host, _, path = head.partition("/file_share/")
+    _slot, _, name = path.partition("/")
+    missing = f"{scheme_host}/file_share/no-such-slot/{name}#{fragment}"
+    await b1.send(cmd="fetch_file", url=missing, path=out)
+    e = await answer(b1, "fetch_file", "fetched_file", 40)
+    assert e["event"] == "error" and "404" in e["detail"], e
+    say(f"PASS fetch_file of a missing file: {e['detail']}")
+    # A malformed fragment is refused before any request.
+    await b1.send(cmd="fetch_file", url=head + "#" + fragment[:80], path=out)
+    e = await answer(b1, "fetch_file", "fetched_file")
+    assert e["event"] == "error" and "hex digits" in e["detail"], e
+    say("PASS fetch_file refuses a short fragment")
+    await fetch_legacy_iv(b1)
+
+
+async def fetch_legacy_iv(b1):
+    """fetch_file of an older client's URL (16-byte IV, 96 hex digits), served here over HTTPS."""
+    import ssl, threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    data = os.urandom(5000)
+    key, iv = os.urandom(32), os.urandom(16)
+    blob = AESGCM(key).encrypt(iv, data, None)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/old.bin" else 404)
+            self.send_header("Content-Length", str(len(blob)))
+            self.end_headers()
+            self.wfile.write(blob)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certs = os.path.join(WORK, "certs")
+    context.load_cert_chain(os.path.join(certs, "balcony.test.crt"), os.path.join(certs, "balcony.test.key"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"aesgcm://127.0.0.1:{server.server_address[1]}/old.bin#{iv.hex()}{key.hex()}"
+        out = os.path.join(WORK, "old.bin")
+        await b1.send(cmd="fetch_file", url=url, path=out)
+        got = await answer(b1, "fetch_file", "fetched_file")
+        assert got["event"] == "fetched_file", got
+        assert got["sha256"] == hashlib.sha256(data).hexdigest() and got["size"] == len(data), got
+        say("PASS fetch_file decrypts a URL with a 16-byte IV (96 hex digits)")
+    finally:
+        await asyncio.to_thread(server.shutdown)
+        server.server_close()
+
+
+async def rooms(a1, b1, c):
+    """OMEMO in a members-only, non-anonymous room (XEP-0384 group chats)."""
+    room = "omemo-room@conference.balcony.test"
+    await a1.send(cmd="join_room", room=room, nick="Alice", create=True)
+    j = await answer(a1, "join_room", "joined")
+    assert j["event"] == "joined" and j["created"] is True, j
+    assert j["occupants"] == [["Alice", A]] and A in j["members"], j
+    say(f"PASS alice created and configured {room}: {j}")
+    await a1.send(cmd="set_member", room=room, jid=B)
+    e = await answer(a1, "set_member", "member_set")
+    assert e["event"] == "member_set" and e["jid"] == B, e
+    await c.send(cmd="join_room", room=room, nick="Carol")
+    e = await answer(c, "join_room", "joined")
+    assert e["event"] == "error" and "registration-required" in e["detail"], e
+    say(f"PASS the room is members-only: carol refused: {e['detail']}")
+    await b1.send(cmd="join_room", room=room, nick="Bob")
+    j = await answer(b1, "join_room", "joined")
+    assert j["event"] == "joined" and j["created"] is False, j
+    # Bob is no moderator: he sees alice's real JID only in a non-anonymous room.
+    assert j["occupants"] == [["Alice", A], ["Bob", B]], j
+    assert set(j["members"]) == {A, B}, j
+    await a1.expect(lambda e: e["event"] == "occupant" and e["nick"] == "Bob" and e["jid"] == B
+                    and e["available"] is True)
+    say("PASS bob joined; both know the real JIDs of Alice and Bob")
+
+    def room_msg(nick, body, **kw):
+        def pred(e):
+            return (e["event"] == "room_message" and e["room"] == room and e["nick"] == nick
+                    and e["body"] == body and all(e.get(k) == v for k, v in kw.items()))
+        return pred
+
+    for v in VERSIONS:
+        for frm, nick, jid, rcv in ((a1, "Alice", A, b1), (b1, "Bob", B, a1)):
+            body = f"{v}: room message from {nick} <&>"
+            await frm.send(cmd="send_room", room=room, body=body, version=v)
+            sent = await answer(frm, "send_room", "sent_room")
+            assert sent["event"] == "sent_room", sent
+            assert sent["recipients"] == [A, B], sent
+            assert {j for j, _ in sent["devices"]} == {A, B}, sent
+            e = await rcv.expect(room_msg(nick, body, version=v, jid=jid, encrypted=True, own=False,
+                                          cached=False, id=sent["id"]))
+            say(f"PASS {v}: {nick}'s OMEMO room message decrypted by {rcv.name} (device {e['device']})")
+            await frm.expect(room_msg(nick, body, version=v, own=True, cached=True))
+            say(f"PASS {v}: {frm.name} sees its reflected room message as own")
 
 
 try:

@@ -40,6 +40,8 @@ pub struct Seen {
     pub lock_tooltips: (String, String),
     /// A contact's device's trust before and after "Verify".
     pub trust_texts: (String, String),
+    /// What the device's row says of its last message.
+    pub last_seen: String,
 }
 
 /// Runs the scenario; screenshots are named `<prefix>-…`.
@@ -110,16 +112,22 @@ pub fn run(prefix: &str) -> Seen {
     );
     screenshot_styles(&window, &format!("{prefix}-undecryptable"));
 
-    // Back to romeo; the lock off, a click turns it on.
+    // Back to romeo, who uses OMEMO: the lock is on without a choice; a
+    // click turns it off, another on again.
     click(&romeo_row_again(&main_view));
     let lock = find::<gtk::ToggleButton>(&window, "encryption-toggle");
-    pump_until("the lock shown", WAIT, || lock.is_mapped() && lock.is_sensitive());
-    assert!(!lock.is_active(), "off until chosen");
-    let before = lock.tooltip_text().map(|t| t.to_string()).unwrap_or_default();
-    click(&lock);
-    pump_until("the lock on", WAIT, || lock.is_active());
+    pump_until("the lock on by default", WAIT, || {
+        lock.is_mapped() && lock.is_sensitive() && lock.is_active()
+    });
     assert_eq!(lock.icon_name().as_deref(), Some("channel-secure-symbolic"));
     let after = lock.tooltip_text().map(|t| t.to_string()).unwrap_or_default();
+    click(&lock);
+    pump_until("the lock off", WAIT, || !lock.is_active());
+    assert_eq!(lock.icon_name().as_deref(), Some("channel-insecure-symbolic"));
+    let before = lock.tooltip_text().map(|t| t.to_string()).unwrap_or_default();
+    screenshot(&window, &format!("{prefix}-lock-off"));
+    click(&lock);
+    pump_until("the lock on again", WAIT, || lock.is_active());
     click(&view.composer());
     type_text(&window, "And I for you");
     key(&window, "Return");
@@ -159,7 +167,11 @@ pub fn run(prefix: &str) -> Seen {
         .into_iter()
         .find(|r| all::<gtk::Button>(r).iter().any(|b| b.is_mapped()))
         .expect("romeo's device, with its choices");
-    let unverified = romeo_key.subtitle().map(|s| s.to_string()).unwrap_or_default();
+    let subtitle = romeo_key.subtitle().map(|s| s.to_string()).unwrap_or_default();
+    let (unverified, last_seen) = subtitle
+        .split_once(" · ")
+        .map(|(t, l)| (t.to_owned(), l.to_owned()))
+        .unwrap_or((subtitle.clone(), String::new()));
     assert!(
         romeo_key.title().split_whitespace().count() == 8,
         "a fingerprint in eight groups: {}",
@@ -184,14 +196,25 @@ pub fn run(prefix: &str) -> Seen {
         .unwrap_or_default();
     screenshot(&keys, &format!("{prefix}-keys-verified"));
     keys.close();
-    // The choice is remembered: reopening the conversation shows it on.
+    // tybalt uses OMEMO too: on by default; juliet turns it off, and
+    // that choice is remembered when she comes back.
     click(&tybalt_row_again(&main_view));
-    pump_until("tybalt's open, the lock off", WAIT, || {
-        lock.is_sensitive() && !lock.is_active()
+    pump_until("tybalt's open, the lock on", WAIT, || {
+        lock.is_sensitive() && lock.is_active() && view_is(&main_view, "tybalt")
     });
+    click(&lock);
+    pump_until("tybalt's lock off", WAIT, || !lock.is_active());
     click(&romeo_row_again(&main_view));
     pump_until("the lock read again", WAIT, || {
-        lock.is_sensitive() && lock.is_active()
+        lock.is_sensitive() && lock.is_active() && view_is(&main_view, "romeo")
+    });
+    click(&tybalt_row_again(&main_view));
+    pump_until("tybalt's lock still off", WAIT, || {
+        lock.is_sensitive() && !lock.is_active() && view_is(&main_view, "tybalt")
+    });
+    click(&romeo_row_again(&main_view));
+    pump_until("romeo's again", WAIT, || {
+        lock.is_sensitive() && lock.is_active() && view_is(&main_view, "romeo")
     });
     window.set_default_size(360, 700);
     pump_until("narrow", WAIT, || window.width() <= 400);
@@ -201,8 +224,14 @@ pub fn run(prefix: &str) -> Seen {
         encrypted_meta,
         undecryptable,
         lock_tooltips: (before, after),
-        trust_texts: (unverified, verified),
+        trust_texts: (unverified, verified.split(" · ").next().unwrap_or_default().to_owned()),
+        last_seen,
     }
+}
+
+/// Whether the open conversation is the one with `user`.
+fn view_is(main_view: &balcony::ui::MainView, user: &str) -> bool {
+    main_view.open_peer().is_some_and(|p| p.starts_with(user))
 }
 
 fn encrypted_word(meta: &str) -> String {

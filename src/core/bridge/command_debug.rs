@@ -165,6 +165,11 @@ impl fmt::Debug for Command {
                 .field("peer", peer)
                 .field("enabled", enabled)
                 .finish(),
+            Self::LearnOmemoDevices { jid, peer } => f
+                .debug_struct("LearnOmemoDevices")
+                .field("jid", jid)
+                .field("peer", peer)
+                .finish(),
             Self::ListOmemoDevices { jid, peer } => f
                 .debug_struct("ListOmemoDevices")
                 .field("jid", jid)

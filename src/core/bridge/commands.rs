@@ -257,6 +257,15 @@ pub enum Command {
         /// Encrypt from now on.
         enabled: bool,
     },
+    /// Read `peer`'s OMEMO device lists from the server (as their
+    /// conversation opens), which decide whether it is encrypted by
+    /// default: answered by [`super::Event::OmemoDeviceLists`].
+    LearnOmemoDevices {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+    },
     /// List the OMEMO devices of `peer` and our own, with fingerprints
     /// and trust: answered by [`super::Event::OmemoDevices`].
     ListOmemoDevices {

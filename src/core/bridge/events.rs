@@ -36,6 +36,16 @@ pub enum Event {
         /// Whether one is.
         available: bool,
     },
+    /// A contact's OMEMO device lists were read and stored (the answer
+    /// to [`super::Command::LearnOmemoDevices`]).
+    OmemoDeviceLists {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+        /// Whether the contact lists any device.
+        uses_omemo: bool,
+    },
     /// The OMEMO devices of a contact and our own (the answer to
     /// [`super::Command::ListOmemoDevices`]).
     OmemoDevices {

@@ -19,4 +19,7 @@ pub struct OmemoDeviceInfo {
     pub trust: Option<Trust>,
     /// This very device (this computer's Balcony).
     pub this_device: bool,
+    /// When it last wrote to us (milliseconds since the epoch); `None`
+    /// when it never did.
+    pub last_seen_ms: Option<i64>,
 }

@@ -227,35 +227,6 @@ impl Device {
         }
     }
 
-    /// Makes signed pre-key `id` (signed by the identity key) the current
-    /// one; older ones stay for sessions started with them.
-    pub fn rotate_signed_pre_key(&self, id: u32) -> Result<(), OmemoError> {
-        let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
-        // SAFETY: owned outputs released on drop.
-        unsafe {
-            let mut pair = null_mut();
-            check(ffi::signal_protocol_identity_get_key_pair(
-                self.stores[0],
-                &mut pair,
-            ))?;
-            let pair = Owned::take(pair).ok_or_else(|| missing("identity key"))?;
-            let mut signed = null_mut();
-            check(ffi::signal_protocol_key_helper_generate_signed_pre_key(
-                &mut signed,
-                pair.ptr(),
-                id,
-                now,
-                self.context,
-            ))?;
-            let signed = Owned::take(signed).ok_or_else(|| missing("signed pre-key"))?;
-            check(ffi::signal_protocol_signed_pre_key_store_key(
-                self.stores[0],
-                signed.ptr(),
-            ))?;
-        }
-        Ok(())
-    }
-
     /// Our fingerprint: the identity key (X25519) in hex, in groups of
     /// eight for reading aloud.
     pub fn fingerprint(&self) -> String {

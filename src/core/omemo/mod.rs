@@ -10,6 +10,7 @@
 //! - [`device`]: our device: keys, sessions, and the key material of a
 //!   message encrypted to and decrypted from another device.
 //! - [`bundle`]: what our device publishes, per wire version.
+//! - [`signed_pre_key`]: the signed pre-key, made anew on a schedule.
 //! - [`payload`]: a message's body encrypted with that key material.
 //! - [`sealed_state`]: the keys and sessions as saved, sealed.
 
@@ -21,6 +22,7 @@ pub mod handle;
 pub mod key_store;
 pub mod payload;
 pub mod sealed_state;
+pub mod signed_pre_key;
 pub mod trust;
 
 /// The OMEMO wire version a session speaks.

@@ -112,9 +112,9 @@ impl Store {
         row.transpose()
     }
 
-    /// Removes an account and its pinned certificates.
     /// Removes an account with everything stored for it: pins, roster,
-    /// conversations and their messages, outbox, archive ranges, blocklist.
+    /// conversations and their messages, outbox, archive ranges, blocklist,
+    /// OMEMO keys, devices and encryption choices.
     pub fn remove_account(&mut self, jid: &BareJid) -> Result<bool, StoreError> {
         let tx = self.conn.transaction()?;
         for sql in [
@@ -126,6 +126,9 @@ impl Store {
             "DELETE FROM mam_ranges WHERE account = ?1",
             "DELETE FROM history_sync WHERE account = ?1",
             "DELETE FROM blocklist WHERE account = ?1",
+            "DELETE FROM omemo_state WHERE account = ?1",
+            "DELETE FROM omemo_devices WHERE account = ?1",
+            "DELETE FROM conversation_encryption WHERE account = ?1",
         ] {
             tx.execute(sql, [jid.as_str()])?;
         }

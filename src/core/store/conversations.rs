@@ -256,6 +256,7 @@ mod tests {
                  DROP TABLE omemo_state;
                  ALTER TABLE messages DROP COLUMN encryption;
                  DROP TABLE conversation_encryption;
+                 DROP TABLE omemo_devices;
                  CREATE INDEX messages_unread ON messages (conversation, outgoing, id);
                  PRAGMA user_version = 6;",
             )

@@ -17,6 +17,7 @@ mod history_sync;
 mod mam_ranges;
 mod message_pages;
 mod messages;
+mod omemo_devices;
 mod omemo_state;
 mod outbox;
 mod roster;

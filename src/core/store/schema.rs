@@ -211,6 +211,19 @@ const MIGRATIONS: &[&str] = &[
         enabled INTEGER NOT NULL,
         PRIMARY KEY (account, peer)
     ) WITHOUT ROWID;",
+    // 13 -> 14: the OMEMO devices contacts (and our other devices) list,
+    // per version, and when each last wrote to us: whether a conversation
+    // is encrypted by default, and the keys window's "last seen". Public
+    // facts only: keys stay in the sealed state.
+    "CREATE TABLE omemo_devices (
+        account TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        legacy INTEGER NOT NULL DEFAULT 0,
+        omemo2 INTEGER NOT NULL DEFAULT 0,
+        last_seen_ms INTEGER,
+        PRIMARY KEY (account, owner, device)
+    ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

@@ -15,18 +15,18 @@ use crate::core::{
 use super::Worker;
 
 impl Worker {
-    /// Whether the user chose encryption for the conversation with `peer`.
+    /// Whether messages to `peer` are encrypted: the user's choice for
+    /// the conversation, or by default when the contact uses OMEMO.
     async fn encrypts_to(&self, jid: &BareJid, peer: &BareJid) -> bool {
         let (account, peer) = (jid.clone(), peer.clone());
         self.store
-            .run(move |s| s.conversation_encryption(&account, &peer))
+            .run(move |s| s.encrypts_to(&account, &peer))
             .await
             .unwrap_or_else(|e| {
                 // Unreadable: encrypting (or failing) is safer than plain.
                 tracing::warn!(error = %e, "could not read a conversation's encryption choice");
-                Some(true)
+                true
             })
-            .unwrap_or(false)
     }
 
     /// Stores an outgoing message (or correction) in the outbox, shows it,

@@ -28,12 +28,19 @@ impl Client {
         if let Some((_, c)) = conversation_list::find(&account.conversations(), peer.as_str()) {
             c.set_unread(0);
         }
+        if account.room(peer.as_str()).is_none() {
+            // Whether it is encrypted by default: the lock follows.
+            self.send(Command::LearnOmemoDevices {
+                jid: jid.clone(),
+                peer: peer.clone(),
+            });
+        }
         self.send(Command::MarkConversationRead { jid, peer });
         Some(list)
     }
 
-    /// Whether messages to `peer` are encrypted (the user's choice; off
-    /// until chosen).
+    /// Whether messages to `peer` are encrypted: the user's choice, or
+    /// on by default when the contact uses OMEMO.
     pub async fn conversation_encryption(&self, account: &Account, peer: &str) -> bool {
         let (Some(reader), Ok(jid), Ok(peer)) = (
             self.reader(),
@@ -42,8 +49,8 @@ impl Client {
         ) else {
             return false;
         };
-        match reader.read(move |s| s.conversation_encryption(&jid, &peer)).await {
-            Ok(choice) => choice.unwrap_or(false),
+        match reader.read(move |s| s.encrypts_to(&jid, &peer)).await {
+            Ok(encrypted) => encrypted,
             Err(e) => {
                 tracing::error!(error = %e, "encryption choice unreadable");
                 false

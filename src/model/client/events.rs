@@ -325,6 +325,10 @@ impl Client {
                 };
                 self.notice(&jid, &text);
             }
+            Event::OmemoDeviceLists { jid, peer, .. } => {
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("omemo-device-lists", &[&account, &peer.to_string()]);
+            }
             Event::OmemoDevices { jid, peer, devices } => {
                 imp.omemo_devices
                     .borrow_mut()

@@ -214,6 +214,11 @@ mod imp {
                     Signal::builder("password-needed")
                         .param_types([Account::static_type(), bool::static_type()])
                         .build(),
+                    // A contact's OMEMO device lists were read, which may encrypt their
+                    // conversation by default: (account, contact).
+                    Signal::builder("omemo-device-lists")
+                        .param_types([Account::static_type(), String::static_type()])
+                        .build(),
                     // A contact's OMEMO devices (and ours) were listed: (account, contact).
                     Signal::builder("omemo-devices")
                         .param_types([Account::static_type(), String::static_type()])

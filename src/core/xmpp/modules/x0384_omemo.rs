@@ -18,6 +18,7 @@ use xmpp_parsers::{
 use zeroize::Zeroizing;
 
 use crate::core::{
+    bridge::Event,
     credentials::OmemoKeySource,
     omemo::{
         device::{Device, PRE_KEYS},
@@ -124,8 +125,9 @@ impl Omemo {
         self.with(|inner| inner.lists.get(&(jid.clone(), version)).cloned())
     }
 
-    fn set_list(&self, jid: &BareJid, version: WireVersion, ids: Vec<u32>) {
-        self.with(|inner| inner.lists.insert((jid.clone(), version), ids));
+    /// Keeps `jid`'s device list in `version`; whether it changed.
+    fn set_list(&self, jid: &BareJid, version: WireVersion, ids: Vec<u32>) -> bool {
+        self.with(|inner| inner.lists.insert((jid.clone(), version), ids.clone()) != Some(ids))
     }
 
     /// Marks an outbox entry as being encrypted; false if it already is.
@@ -169,7 +171,9 @@ pub async fn start(ctx: &SessionContext) {
         }
     }
     state.set_up.send_replace(Some(true));
+    // The bundles are published below in any case.
     top_up_pre_keys(ctx);
+    rotate_signed_pre_key_if_due(ctx);
     let own = ctx.account.clone();
     for version in VERSIONS {
         if let Err(e) = publish_device(ctx, &own, version).await {
@@ -204,6 +208,26 @@ pub fn top_up_pre_keys(ctx: &SessionContext) -> bool {
         }
         Some(Err(e)) => {
             tracing::warn!(error = %e, "could not make new pre-keys");
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Makes a new signed pre-key when the current one is older than
+/// [`crate::core::omemo::signed_pre_key::ROTATE_AFTER`]; true when one was made (the bundle
+/// is then to be published again).
+pub fn rotate_signed_pre_key_if_due(ctx: &SessionContext) -> bool {
+    let state = ctx.state::<Omemo>();
+    let now = chrono::Utc::now().timestamp_millis();
+    match state.with_device(|device| device.rotate_signed_pre_key_if_due(now)) {
+        Some(Ok(true)) => {
+            tracing::info!("made a new signed pre-key");
+            state.save();
+            true
+        }
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "could not make a new signed pre-key");
             false
         }
         _ => false,
@@ -258,6 +282,41 @@ async fn load_device(ctx: &SessionContext) -> Result<(), String> {
     Ok(())
 }
 
+/// Keeps `jid`'s device list in `version`, in the session and (when it
+/// changed) in the store, where it decides whether conversations are
+/// encrypted by default.
+async fn remember_list(ctx: &SessionContext, jid: &BareJid, version: WireVersion, ids: Vec<u32>) {
+    if !ctx.state::<Omemo>().set_list(jid, version, ids.clone()) {
+        return;
+    }
+    let (account, owner) = (ctx.account.clone(), jid.clone());
+    let stored = ctx
+        .store
+        .run(move |s| s.set_omemo_device_list(&account, &owner, version, &ids))
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "could not store a device list");
+    }
+}
+
+/// Reads `peer`'s device lists in both versions from the server and
+/// tells the UI whether they list any device (which encrypts the
+/// conversation by default).
+pub async fn learn_device_lists(ctx: &SessionContext, peer: &BareJid) {
+    let mut uses_omemo = false;
+    for version in VERSIONS {
+        match fetch_device_list(ctx, peer, version).await {
+            Ok(ids) => uses_omemo |= !ids.is_empty(),
+            Err(e) => tracing::debug!(%peer, ?version, error = %e, "no device list"),
+        }
+    }
+    ctx.emit(Event::OmemoDeviceLists {
+        jid: ctx.account.clone(),
+        peer: peer.clone(),
+        uses_omemo,
+    });
+}
+
 /// The device list of `jid` (ours for our own account) in `version`:
 /// known, or fetched once; empty when there is none.
 pub async fn device_list(
@@ -278,7 +337,6 @@ pub async fn fetch_device_list(
     jid: &BareJid,
     version: WireVersion,
 ) -> Result<Vec<u32>, IqError> {
-    let state = ctx.state::<Omemo>();
     let to = (*jid != ctx.account).then(|| Jid::from(jid.clone()));
     let items =
         x0060_pep_publish::items(ctx, to, elements::device_list_node(version), MAX_LIST_ITEMS).await?;
@@ -288,7 +346,7 @@ pub async fn fetch_device_list(
         .filter(|(v, _)| *v == version)
         .map(|(_, ids)| ids)
         .unwrap_or_default();
-    state.set_list(jid, version, ids.clone());
+    remember_list(ctx, jid, version, ids.clone()).await;
     Ok(ids)
 }
 
@@ -337,7 +395,7 @@ async fn publish_device(ctx: &SessionContext, own: &BareJid, version: WireVersio
         )
         .await
         .map_err(|e| e.to_string())?;
-        state.set_list(own, version, ids);
+        remember_list(ctx, own, version, ids).await;
     }
     publish_bundle(ctx, version).await
 }
@@ -392,7 +450,7 @@ async fn on_message(ctx: &SessionContext, incoming: Incoming) -> Flow<Incoming> 
     if let Some((from, version, ids)) = device_list_event(&message) {
         let state = ctx.state::<Omemo>();
         let ours_missing = from == ctx.account && state.device_id().is_some_and(|id| !ids.contains(&id));
-        state.set_list(&from, version, ids);
+        remember_list(ctx, &from, version, ids).await;
         if ours_missing {
             // Another of our devices published a list without this one.
             let ctx = ctx.clone();

@@ -86,7 +86,11 @@ pub fn decrypt(ctx: &SessionContext, message: &mut Message) -> Outcome {
     };
     let result = elements::parse_encrypted(element)
         .map_err(Unreadable::Failed)
-        .and_then(|e| read(ctx, &sender, &e));
+        .and_then(|e| {
+            let read = read(ctx, &sender, &e)?;
+            note_seen(ctx, &sender, e.sid, sent_at(message));
+            Ok(read)
+        });
     let (text, mark) = match result {
         Ok(Read { body: None, .. }) => return Outcome::Nothing,
         Ok(Read {
@@ -199,16 +203,52 @@ fn read(ctx: &SessionContext, sender: &BareJid, encrypted: &elements::Encrypted)
     Ok(read)
 }
 
-/// A key exchange used up one of our pre-keys: a new one is made and the
-/// bundle published again.
+/// When `message` was sent: its delay stamp (offline storage, carbons of
+/// the past), else now.
+fn sent_at(message: &Message) -> i64 {
+    message
+        .payloads
+        .iter()
+        .find(|p| p.is("delay", xmpp_parsers::ns::DELAY))
+        .and_then(|p| xmpp_parsers::delay::Delay::try_from(p.clone()).ok())
+        .map_or_else(
+            || chrono::Utc::now().timestamp_millis(),
+            |d| d.stamp.0.timestamp_millis(),
+        )
+}
+
+/// Remembers that `device` of `sender` wrote to us (the keys window's
+/// "last seen").
+fn note_seen(ctx: &SessionContext, sender: &BareJid, device: u32, at_ms: i64) {
+    let (store, account, sender) = (ctx.store.clone(), ctx.account.clone(), sender.clone());
+    tokio::spawn(async move {
+        if let Err(e) = store
+            .run(move |s| s.note_omemo_device_seen(&account, &sender, device, at_ms))
+            .await
+        {
+            tracing::warn!(error = %e, "could not note when a device wrote");
+        }
+    });
+}
+
+/// A key exchange used up one of our pre-keys: a new one is made (and
+/// the signed pre-key, when it is due) and the bundle published again.
 fn replenish(ctx: &SessionContext, version: WireVersion) {
-    if !super::x0384_omemo::top_up_pre_keys(ctx) {
+    let topped_up = super::x0384_omemo::top_up_pre_keys(ctx);
+    // A new signed pre-key is in both versions' bundles.
+    let versions = if super::x0384_omemo::rotate_signed_pre_key_if_due(ctx) {
+        super::x0384_omemo::VERSIONS.to_vec()
+    } else if topped_up {
+        vec![version]
+    } else {
         return;
-    }
+    };
     let ctx = ctx.clone();
     tokio::spawn(async move {
-        if let Err(e) = super::x0384_omemo::publish_bundle(&ctx, version).await {
-            tracing::warn!(error = %e, "could not publish our bundle again");
+        for version in versions {
+            if let Err(e) = super::x0384_omemo::publish_bundle(&ctx, version).await {
+                tracing::warn!(error = %e, "could not publish our bundle again");
+            }
         }
     });
 }

@@ -70,6 +70,15 @@ pub async fn list(ctx: &SessionContext, peer: &BareJid) {
     let own_id = state.device_id();
     let mut devices = Vec::new();
     for owner in [peer.clone(), ctx.account.clone()] {
+        let (account, whose) = (ctx.account.clone(), owner.clone());
+        let seen = ctx
+            .store
+            .run(move |s| s.omemo_devices_last_seen(&account, &whose))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "when devices last wrote is unreadable");
+                Default::default()
+            });
         for (device, version) in devices_of(ctx, &owner).await {
             learn(ctx, &owner, device, version).await;
             let this_device = owner == ctx.account && Some(device) == own_id;
@@ -91,6 +100,7 @@ pub async fn list(ctx: &SessionContext, peer: &BareJid) {
                 fingerprint: key.map(|k| fingerprint(k.get(1..).unwrap_or_default())),
                 trust,
                 this_device,
+                last_seen_ms: seen.get(&device).copied(),
             });
         }
     }

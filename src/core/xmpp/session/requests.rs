@@ -16,8 +16,8 @@ use crate::core::xmpp::{
     modules::x0276_decloak,
     modules::x0313_mam,
     modules::x0333_markers,
-    modules::x0384_omemo_trust,
     modules::x0402_bookmarks,
+    modules::{x0384_omemo, x0384_omemo_trust},
     session::context::SessionContext,
     session::file_transfers,
     session::outgoing::IqError,
@@ -60,6 +60,8 @@ pub enum SessionRequest {
     MarkDisplayed(BareJid, String),
     /// See [`crate::core::bridge::Command::LoadOlderMessages`].
     LoadOlder(BareJid),
+    /// See [`crate::core::bridge::Command::LearnOmemoDevices`].
+    OmemoDeviceLists(BareJid),
     /// See [`crate::core::bridge::Command::ListOmemoDevices`].
     OmemoDevices(BareJid),
     /// See [`crate::core::bridge::Command::SetOmemoTrust`].
@@ -148,6 +150,7 @@ impl fmt::Debug for SessionRequest {
                 .field("groups", groups)
                 .finish(),
             Self::RemoveContact(a0) => f.debug_tuple("RemoveContact").field(a0).finish(),
+            Self::OmemoDeviceLists(a0) => f.debug_tuple("OmemoDeviceLists").field(a0).finish(),
             Self::OmemoDevices(a0) => f.debug_tuple("OmemoDevices").field(a0).finish(),
             Self::OmemoTrust {
                 peer,
@@ -277,6 +280,7 @@ impl Command {
             Command::Subscription { jid, contact, action } => (jid, R::Subscription(contact, action)),
             Command::SetBlocked { jid, items, blocked } => (jid, R::SetBlocked(items, blocked)),
             Command::LoadOlderMessages { jid, peer } => (jid, R::LoadOlder(peer)),
+            Command::LearnOmemoDevices { jid, peer } => (jid, R::OmemoDeviceLists(peer)),
             Command::ListOmemoDevices { jid, peer } => (jid, R::OmemoDevices(peer)),
             Command::SetOmemoTrust {
                 jid,
@@ -412,6 +416,7 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
                 let r = roster::remove_item(&ctx, contact).await;
                 report(&ctx, RequestKind::RemoveContact, r);
             }
+            SessionRequest::OmemoDeviceLists(peer) => x0384_omemo::learn_device_lists(&ctx, &peer).await,
             SessionRequest::OmemoDevices(peer) => x0384_omemo_trust::list(&ctx, &peer).await,
             SessionRequest::OmemoTrust {
                 peer,
