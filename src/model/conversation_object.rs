@@ -97,7 +97,13 @@ impl ConversationObject {
         obj.set_last_outgoing(summary.last_outgoing);
         obj.set_last_body(match summary.last_encryption {
             MessageEncryption::Undecryptable(reason) => crate::model::encryption_text::undecryptable(reason),
-            _ => summary.last_body.clone().unwrap_or_default(),
+            // An encrypted file's address holds its key: its name instead.
+            _ => match summary.last_body.as_deref() {
+                Some(body) if crate::core::files::aesgcm::is_encrypted_url(body) => {
+                    crate::core::files::name_from_url(body)
+                }
+                body => body.unwrap_or_default().to_owned(),
+            },
         });
         obj.set_last_timestamp(summary.last_timestamp_ms);
         obj.set_last_origin_id(summary.last_origin_id.clone());

@@ -46,6 +46,13 @@ pub fn failed(error: &TransferError) -> String {
             &[("limit", &size(*limit))],
         ),
         TransferError::Encrypted => gettext("The file is encrypted, and Balcony cannot open it"),
+        TransferError::Tampered => gettext(
+            "The encrypted file could not be opened: it was changed on the way, or its key is wrong. It was not kept.",
+        ),
+        TransferError::TooLargeToEncrypt(limit) => gettext_f(
+            "Encrypted files can be at most {limit}",
+            &[("limit", &size(*limit))],
+        ),
         TransferError::BadUrl => gettext("The file’s address is not a web address"),
         TransferError::Offline => gettext("You are offline. Connect first, then try again."),
         TransferError::Cancelled => gettext("Cancelled"),

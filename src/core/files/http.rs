@@ -227,6 +227,42 @@ async fn file_body(path: &Path, size: u64, progress: Progress) -> Result<reqwest
 }
 
 impl HttpClient {
+    /// Downloads `url` into memory, at most `limit` bytes (an encrypted
+    /// file, opened as a whole).
+    pub async fn fetch(&self, url: &str, limit: u64, progress: Progress) -> Result<Vec<u8>, TransferError> {
+        if !url.starts_with("https://") {
+            return Err(TransferError::BadUrl);
+        }
+        let mut response = self.client.get(url).send().await.map_err(http_error)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(TransferError::Status(status.as_u16()));
+        }
+        let total = response.content_length();
+        if total.is_some_and(|t| t > limit) {
+            return Err(TransferError::OverLimit(limit));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(total.unwrap_or(0)).unwrap_or(0));
+        let mut throttle = Throttle { progress, last: None };
+        let expected = total.unwrap_or(0);
+        throttle.tell(0, expected, true);
+        while let Some(chunk) = response.chunk().await.map_err(http_error)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(TransferError::OverLimit(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+            throttle.tell(bytes.len() as u64, expected, false);
+        }
+        throttle.tell(bytes.len() as u64, expected, true);
+        Ok(bytes)
+    }
+
+    /// Moves a finished download at `part` into `dir` as `name`
+    /// (numbered when the name is taken).
+    pub async fn finish_download(&self, part: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
+        finish(part, dir, name).await
+    }
+
     /// Downloads `url` to `to` (numbered when the name is taken); a
     /// partial file left by a broken download is resumed. `hinted` is the
     /// size the sender announced: a different size is an error.

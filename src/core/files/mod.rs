@@ -1,6 +1,7 @@
 //! Files shared in chats: what a message offers (an XEP-0066 URL with
 //! Kontalk's hints), where a download goes, and the HTTP transfers.
 
+pub mod aesgcm;
 pub mod download_dir;
 pub mod http;
 
@@ -134,6 +135,13 @@ pub enum TransferError {
     /// The sender says the file is encrypted, which Balcony cannot open.
     #[error("the file is encrypted, which Balcony cannot open")]
     Encrypted,
+    /// The file is larger than Balcony encrypts.
+    #[error("the file is larger than the {0} bytes Balcony encrypts")]
+    TooLargeToEncrypt(u64),
+    /// An encrypted file did not open: it was altered on the way, or its
+    /// key is wrong.
+    #[error("the encrypted file was altered on the way, or its key is wrong")]
+    Tampered,
     /// The URL is not an http or https URL.
     #[error("not a web address Balcony downloads from")]
     BadUrl,

@@ -183,7 +183,11 @@ pub fn parse(own: &BareJid, message: &Message) -> Option<Parsed> {
 /// message's body, as XEP-0363 senders do (a URL beside other text is a
 /// link, not a file). A malformed OOB element leaves the body a link.
 pub fn shared_file(message: &Message) -> Option<FileAttachment> {
-    let oob = match x0066_oob::of(message)? {
+    let Some(oob) = x0066_oob::of(message) else {
+        // An encrypted file's URL comes without OOB (XEP-0454).
+        return super::x0454_media_sharing::shared_file(message);
+    };
+    let oob = match oob {
         Ok(oob) => oob,
         Err(e) => {
             tracing::info!(from = ?message.from, error = %e, "OOB element ignored");

@@ -55,6 +55,7 @@ pub mod x0384_omemo_send;
 pub mod x0384_omemo_trust;
 pub mod x0402_bookmarks;
 pub mod x0420_sce;
+pub mod x0454_media_sharing;
 
 use std::collections::BTreeSet;
 

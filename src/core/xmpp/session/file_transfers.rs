@@ -14,14 +14,14 @@ use xmpp_parsers::{jid::BareJid, minidom::Element};
 use crate::core::{
     bridge::Event,
     files::{
-        download_dir,
+        aesgcm, download_dir,
         http::{Destination, HttpClient, Progress},
         mime_from_name, safe_name, FileAttachment, FileState, TransferError, TransferId, DOWNLOAD_LIMIT,
     },
-    message::{ChatKind, DeliveryState, NewMessage, StoredMessage},
+    message::{ChatKind, DeliveryState, MessageEncryption, NewMessage, StoredMessage},
     xmpp::{
         connection::tls::AccountTls,
-        modules::{chat, kontalk_upload, x0066_oob, x0359_stanza_ids, x0363_http_upload},
+        modules::{chat, kontalk_upload, x0066_oob, x0359_stanza_ids, x0363_http_upload, x0384_omemo_send},
         session::context::SessionContext,
     },
 };
@@ -121,18 +121,25 @@ pub fn cancel(ctx: &SessionContext, id: TransferId) {
     }
 }
 
-/// Uploads the file at `path` and sends its URL to `to`.
+/// Uploads the file at `path` and sends its URL to `to`; in a chat
+/// encrypted with OMEMO, sealed first and shared as an `aesgcm://` URL
+/// (XEP-0454) in an encrypted message.
 pub fn upload(ctx: &SessionContext, transfer: u64, kind: ChatKind, to: BareJid, path: PathBuf) {
     let id = TransferId::Upload(transfer);
     start(ctx, id, move |ctx| async move {
-        let put = put_file(&ctx, id, &path).await;
+        let encrypted = kind == ChatKind::Chat && encrypts_to(&ctx, &to).await;
+        let put = if encrypted {
+            put_sealed_file(&ctx, id, &path).await
+        } else {
+            put_file(&ctx, id, &path).await
+        };
         // Past this point a cancel comes too late: the file is on the
         // server, and the message goes out.
         if !ctx.files.finished(id) {
             return;
         }
         let outcome = match put {
-            Ok(oob) => send_file_message(&ctx, kind, to, oob, path).await,
+            Ok(oob) => send_file_message(&ctx, kind, to, oob, path, encrypted).await,
             Err(e) => Err(e),
         };
         match outcome {
@@ -145,20 +152,87 @@ pub fn upload(ctx: &SessionContext, transfer: u64, kind: ChatKind, to: BareJid, 
     });
 }
 
-/// Finds the service, asks for a slot and PUTs the file; the OOB data to
-/// send.
-async fn put_file(
+/// Whether the conversation with `peer` is encrypted (unreadable:
+/// encrypted, which fails rather than leaks).
+async fn encrypts_to(ctx: &SessionContext, peer: &BareJid) -> bool {
+    let (account, peer) = (ctx.account.clone(), peer.clone());
+    ctx.store
+        .run(move |s| s.encrypts_to(&account, &peer))
+        .await
+        .unwrap_or(true)
+}
+
+/// Seals the file at `path` (XEP-0454), uploads the ciphertext through
+/// XEP-0363 and returns its `aesgcm://` URL with the plain file's hints.
+async fn put_sealed_file(
     ctx: &SessionContext,
     id: TransferId,
     path: &Path,
 ) -> Result<x0066_oob::OobFile, TransferError> {
+    let (name, size, mime) = describe(path).await?;
+    if size > aesgcm::LIMIT {
+        return Err(TransferError::TooLargeToEncrypt(aesgcm::LIMIT));
+    }
+    let http = ctx.files.http()?;
+    let service = x0363_http_upload::service(ctx)
+        .await
+        .ok_or(TransferError::NoUploadService)?;
+    // The ciphertext waits in a private temporary file while it goes out.
+    let sealed_path = std::env::temp_dir().join(format!(
+        "balcony-{}-{}.aesgcm",
+        std::process::id(),
+        x0359_stanza_ids::new_origin_id()
+    ));
+    let (source, target) = (path.to_owned(), sealed_path.clone());
+    let key = tokio::task::spawn_blocking(move || -> Result<_, TransferError> {
+        let mut bytes = std::fs::read(&source).map_err(|e| TransferError::LocalFile(e.to_string()))?;
+        let key = aesgcm::seal(&mut bytes)?;
+        write_private(&target, &bytes)?;
+        Ok((key, bytes.len() as u64))
+    })
+    .await
+    .map_err(|e| TransferError::LocalFile(e.to_string()))?;
+    let result = async {
+        let (key, sealed_size) = key?;
+        let (put, get) =
+            x0363_http_upload::slot(ctx, &service, &name, sealed_size, aesgcm::SEALED_MIME).await?;
+        http.upload(&put, &sealed_path, sealed_size, aesgcm::SEALED_MIME, progress(ctx, id))
+            .await?;
+        aesgcm::url(&get, &key).ok_or(TransferError::BadUrl)
+    }
+    .await;
+    let _ = tokio::fs::remove_file(&sealed_path).await;
+    Ok(x0066_oob::OobFile {
+        url: result?,
+        mime: Some(mime.to_owned()),
+        length: Some(size),
+        encrypted: false,
+        desc: None,
+    })
+}
+
+/// Writes `bytes` to a new file only we can read.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TransferError> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| TransferError::LocalFile(e.to_string()))?;
+    file.write_all(bytes)
+        .map_err(|e| TransferError::LocalFile(e.to_string()))
+}
+
+/// The file's safe name, size and MIME type; an error for anything but a
+/// readable file.
+async fn describe(path: &Path) -> Result<(String, u64, &'static str), TransferError> {
     let meta = tokio::fs::metadata(path)
         .await
         .map_err(|e| TransferError::LocalFile(e.to_string()))?;
     if !meta.is_file() {
         return Err(TransferError::LocalFile("not a file".into()));
     }
-    let size = meta.len();
     let name = safe_name(
         &path
             .file_name()
@@ -166,6 +240,17 @@ async fn put_file(
             .unwrap_or_default(),
     );
     let mime = mime_from_name(&name);
+    Ok((name, meta.len(), mime))
+}
+
+/// Finds the service, asks for a slot and PUTs the file; the OOB data to
+/// send.
+async fn put_file(
+    ctx: &SessionContext,
+    id: TransferId,
+    path: &Path,
+) -> Result<x0066_oob::OobFile, TransferError> {
+    let (name, size, mime) = describe(path).await?;
     let http = ctx.files.http()?;
     let url = match x0363_http_upload::service(ctx).await {
         Some(service) => {
@@ -192,17 +277,24 @@ async fn put_file(
 }
 
 /// Stores and sends the message that shares an uploaded file: the URL as
-/// body and as OOB with the three hints.
+/// body and as OOB with the three hints; an encrypted file's `aesgcm://`
+/// URL as the body of an encrypted message only (an OOB element would
+/// show it to the server).
 async fn send_file_message(
     ctx: &SessionContext,
     kind: ChatKind,
     to: BareJid,
     oob: x0066_oob::OobFile,
     path: PathBuf,
+    encrypted: bool,
 ) -> Result<(), TransferError> {
     let origin_id = x0359_stanza_ids::new_origin_id();
     let mut stanza = chat::outgoing(kind, to.clone(), &oob.url, &origin_id, None);
-    stanza.payloads.push(x0066_oob::element(&oob));
+    if encrypted {
+        x0384_omemo_send::mark(&mut stanza, true);
+    } else {
+        stanza.payloads.push(x0066_oob::element(&oob));
+    }
     let xml = String::from(&Element::from(stanza));
     let mut file = FileAttachment::offered(&oob.url, oob.mime.clone(), oob.length, false);
     file.state = FileState::Sent;
@@ -217,7 +309,11 @@ async fn send_file_message(
         stanza_id: None,
         timestamp_ms: chrono::Utc::now().timestamp_millis(),
         state: DeliveryState::Pending,
-        encryption: Default::default(),
+        encryption: if encrypted {
+            MessageEncryption::Omemo
+        } else {
+            MessageEncryption::None
+        },
     };
     let account = ctx.account.clone();
     let added = ctx
@@ -297,8 +393,26 @@ async fn fetch(ctx: &SessionContext, message: i64) -> Result<PathBuf, TransferEr
     tracing::debug!(%account, message, "downloading");
     let dir = dir.unwrap_or_else(download_dir::user_downloads);
     let part = dir.join(format!(".{}.{message}.part", file.name));
-    ctx.files
-        .http()?
+    let http = ctx.files.http()?;
+    if aesgcm::is_encrypted_url(&file.url) {
+        let (url, key) = aesgcm::parse(&file.url)?;
+        let mut bytes = http
+            .fetch(&url, aesgcm::LIMIT, progress(ctx, TransferId::Download(message)))
+            .await?;
+        let (dir, name) = (dir.clone(), file.name.clone());
+        return tokio::task::spawn_blocking(move || {
+            aesgcm::open(&mut bytes, &key)?;
+            std::fs::create_dir_all(&dir).map_err(|e| TransferError::LocalFile(e.to_string()))?;
+            let _ = std::fs::remove_file(&part);
+            write_private(&part, &bytes)?;
+            Ok::<_, TransferError>((part, dir, name))
+        })
+        .await
+        .map_err(|e| TransferError::LocalFile(e.to_string()))?
+        .map(|(part, dir, name)| async move { http.finish_download(&part, &dir, &name).await })?
+        .await;
+    }
+    http
         .download(
             &file.url,
             Destination {
