@@ -59,6 +59,15 @@ async fn setup(name: &str, config: &str) -> Setup {
     romeo.send(Command::SetDownloadDirectory {
         path: Some(downloads.clone()),
     });
+    // Plain file sharing (OMEMO's, on by default between two Balcony
+    // accounts, is tested in omemo_files).
+    for (who, peer) in [(&juliet, "romeo"), (&romeo, "juliet")] {
+        who.send(Command::SetConversationEncryption {
+            jid: who.jid.clone(),
+            peer: jid(peer),
+            enabled: false,
+        });
+    }
     Setup {
         server,
         juliet,

@@ -43,7 +43,9 @@ fn sha256(bytes: &[u8]) -> String {
 
 /// Bytes that differ file to file.
 fn content(seed: u8, len: usize) -> Vec<u8> {
-    (0..len).map(|i| ((i * 31 + usize::from(seed) * 7 + i / 253) % 256) as u8).collect()
+    (0..len)
+        .map(|i| ((i * 31 + usize::from(seed) * 7 + i / 253) % 256) as u8)
+        .collect()
 }
 
 /// Waits for an incoming message sharing a file; its row id, file and
@@ -104,8 +106,10 @@ async fn encrypted_files_go_both_ways_with_python_omemo_in_each_version() {
         path: Some(downloads.clone()),
     });
     let sources = scratch("sources");
-    let mut transfer = 0;
-    for (seed, version, versions) in [(1u8, "omemo2", &["legacy", "omemo2"][..]), (2, "legacy", &["legacy"][..])] {
+    for (transfer, (seed, version, versions)) in (1u64..).zip([
+        (1u8, "omemo2", &["legacy", "omemo2"][..]),
+        (2, "legacy", &["legacy"][..]),
+    ]) {
         let user = format!("romeo_{version}");
         server.register(&user, "pw-r");
         let mut romeo = OmemoPeer::start(
@@ -136,7 +140,11 @@ async fn encrypted_files_go_both_ways_with_python_omemo_in_each_version() {
         assert_eq!(file.state, FileState::Offered, "pending until accepted");
         let got = download(&juliet, id).await.expect("downloaded");
         assert!(got.starts_with(&downloads), "{got:?}");
-        assert_eq!(std::fs::read(&got).expect("read"), theirs, "byte for byte ({version})");
+        assert_eq!(
+            std::fs::read(&got).expect("read"),
+            theirs,
+            "byte for byte ({version})"
+        );
 
         // Balcony -> python, in the version romeo speaks.
         juliet.send(Command::SetConversationEncryption {
@@ -147,7 +155,6 @@ async fn encrypted_files_go_both_ways_with_python_omemo_in_each_version() {
         let ours = content(seed + 10, 200 * 1024);
         let our_path = sources.join(format!("to-{version}.bin"));
         std::fs::write(&our_path, &ours).expect("write");
-        transfer += 1;
         juliet.send(Command::SendFile {
             jid: juliet.jid.clone(),
             to: jid(&user),
@@ -186,14 +193,20 @@ async fn encrypted_files_go_both_ways_with_python_omemo_in_each_version() {
         let (id, _, _) = received_file(&juliet).await;
         let before = std::fs::read_dir(&downloads).expect("dir").count();
         assert_eq!(download(&juliet, id).await, Err(TransferError::Tampered));
-        assert_eq!(std::fs::read_dir(&downloads).expect("dir").count(), before, "nothing left behind");
+        assert_eq!(
+            std::fs::read_dir(&downloads).expect("dir").count(),
+            before,
+            "nothing left behind"
+        );
     }
     // The server only ever held ciphertext.
     let held = stored_uploads(&server);
     assert_eq!(held.len(), 4, "two files each way");
     for plain in [content(1, 300 * 1024 + 1), content(11, 200 * 1024)] {
         assert!(
-            !held.iter().any(|h| h.windows(64).any(|w| w == &plain[1000..1064])),
+            !held
+                .iter()
+                .any(|h| h.windows(64).any(|w| w == &plain[1000..1064])),
             "plaintext on the server"
         );
     }

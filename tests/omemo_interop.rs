@@ -401,3 +401,54 @@ async fn verified_contacts_new_devices_are_shown_first_and_distrusted_ones_get_n
         "the distrusted device could not read it: {on_phone:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_with_fingerprints_verifies_the_devices_it_matches_and_nothing_else() {
+    use balcony::core::{bridge::Trust, xmpp_uri};
+    let server = Prosody::start();
+    server.register("juliet", "pw-j");
+    server.register("romeo", "pw-r");
+    let juliet = balcony(&server, support::profiles::fresh("link-juliet"), "juliet", "pw-j").await;
+    let mut romeo = OmemoPeer::start(&server, "romeo", "pw-r", "link-romeo", PeerOptions::default());
+    romeo.command(serde_json::json!({"cmd": "fingerprint"}));
+    let printed = romeo.expect("fingerprint", |_| true, WAIT);
+    let hex = printed["legacy"].as_str().expect("fingerprint").to_owned();
+    let device = u32::try_from(romeo.device_id()).expect("id");
+    let check = |link: String| {
+        let parsed = xmpp_uri::parse(&link).expect("a link Conversations would share");
+        juliet.send(Command::VerifyOmemoFingerprints {
+            jid: juliet.jid.clone(),
+            peer: jid("romeo"),
+            fingerprints: parsed.fingerprints,
+        });
+    };
+    let checked = || async {
+        juliet
+            .expect(|ev| match ev {
+                Event::OmemoLinkChecked {
+                    verified, mismatched, ..
+                } => Some((verified.clone(), mismatched.clone())),
+                _ => None,
+            })
+            .await
+    };
+    let trust = |devices: &[balcony::core::bridge::OmemoDeviceInfo]| {
+        devices.iter().find(|d| d.device == device).and_then(|d| d.trust)
+    };
+
+    // A link whose fingerprint differs in one digit verifies nothing.
+    let last = if hex.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &hex[..63]);
+    check(format!("xmpp:romeo@balcony.test?omemo-sid-{device}={wrong}"));
+    assert_eq!(checked().await, (vec![], vec![device]));
+    let devices = listed(&juliet, "romeo", 1).await;
+    assert_eq!(trust(&devices), Some(Trust::Blind));
+    // A device romeo does not have, beside the right one: only his is
+    // verified.
+    check(format!(
+        "xmpp:romeo@balcony.test?omemo-sid-{device}={hex};omemo-sid-12345={}",
+        "ab".repeat(32)
+    ));
+    assert_eq!(checked().await, (vec![device], vec![12345]));
+    listed_when(&juliet, "romeo", 1, |d| trust(d) == Some(Trust::Verified)).await;
+}

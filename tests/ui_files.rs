@@ -98,6 +98,12 @@ fn file_cards_downloads_uploads_by_drag_and_paste() {
     std::fs::write(&letter, "Parting is such sweet sorrow.\n").expect("write");
     let picture = src.join("balcony.png");
     png(&picture, 320, 200);
+    // Plain files, with their hints (encrypted files are in omemo_files).
+    juliet.send(Command::SetConversationEncryption {
+        jid: juliet.jid.clone(),
+        peer: "romeo@balcony.test".parse().expect("jid"),
+        enabled: false,
+    });
     juliet.send(Command::SendMessage {
         jid: juliet.jid.clone(),
         to: "romeo@balcony.test".parse().expect("jid"),
@@ -203,7 +209,7 @@ fn file_cards_downloads_uploads_by_drag_and_paste() {
             .any(|(m, _)| m.outgoing() && m.file_name() == "serenade.bin")
     });
     pump_until("the upload row gone", WAIT, || uploads.n_items() == 0);
-    let (_, got) = runtime.block_on(juliet.expect(|ev| {
+    let (id, got) = runtime.block_on(juliet.expect(|ev| {
         match ev {
             Event::MessagesAdded { messages, .. } => messages
                 .iter()
@@ -212,9 +218,29 @@ fn file_cards_downloads_uploads_by_drag_and_paste() {
             _ => None,
         }
     }));
+    // juliet uses OMEMO: the conversation is encrypted by default, and so
+    // is the file (XEP-0454); she opens it byte for byte.
+    assert_eq!(got.name, "serenade.bin");
+    assert!(got.url.starts_with("aesgcm://"), "{}", got.url);
+    juliet.send(Command::DownloadFile {
+        jid: juliet.jid.clone(),
+        message: id,
+    });
+    let opened = runtime.block_on(juliet.expect(|ev| match ev {
+        Event::FileChanged { message, file, .. } if *message == id && file.state == FileState::Downloaded => {
+            file.path.clone()
+        }
+        Event::TransferFailed { error, .. } => panic!("download failed: {error}"),
+        _ => None,
+    }));
     assert_eq!(
-        (got.name.as_str(), got.size),
-        ("serenade.bin", Some(6 * 1024 * 1024))
+        std::fs::read(&opened).expect("opened").len(),
+        6 * 1024 * 1024,
+        "the whole serenade"
+    );
+    assert_eq!(
+        std::fs::read(&opened).expect("opened"),
+        std::fs::read(&song).expect("song")
     );
     shelf.close();
 

@@ -34,4 +34,10 @@ fn encrypted_conversations_in_the_window() {
         )
     );
     assert_eq!(seen.last_seen, "Last message: Today");
+    assert!(
+        seen.warning_text
+            .starts_with("romeo@balcony.test has a new device that you have not verified."),
+        "{}",
+        seen.warning_text
+    );
 }

@@ -34,4 +34,10 @@ fn encrypted_conversations_speak_german() {
         )
     );
     assert_eq!(seen.last_seen, "Letzte Nachricht: Heute");
+    assert!(
+        seen.warning_text
+            .starts_with("romeo@balcony.test hat ein neues Gerät, das Sie nicht überprüft haben."),
+        "{}",
+        seen.warning_text
+    );
 }

@@ -59,6 +59,13 @@ fn the_console_shows_live_elements_masks_sasl_and_sends_raw_xml() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (client, window) = online_window(&server, "ui-console-romeo", "romeo", "Montague-secret", &runtime);
     let juliet = runtime.block_on(online(&server, "ui-console-juliet", "juliet", "pw-juliet"));
+    // In the clear, so that the console shows the text (both use OMEMO,
+    // which would encrypt it by default).
+    juliet.send(Command::SetConversationEncryption {
+        jid: juliet.jid.clone(),
+        peer: "romeo@balcony.test".parse().expect("jid"),
+        enabled: false,
+    });
     let console = open_console_from_menu(&window);
     assert_eq!(
         console.account().map(|a| a.jid().to_string()).as_deref(),

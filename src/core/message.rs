@@ -97,6 +97,9 @@ pub enum UndecryptableReason {
     Unreadable = 6,
     /// Encryption is not set up on this device (no key can be kept).
     NotSetUp = 7,
+    /// A room's message whose sender's real address the room did not
+    /// show (so its key cannot be found).
+    UnknownSender = 8,
 }
 
 impl MessageEncryption {
@@ -122,6 +125,7 @@ impl MessageEncryption {
             105 => Self::Undecryptable(Untrusted),
             106 => Self::Undecryptable(Unreadable),
             107 => Self::Undecryptable(NotSetUp),
+            108 => Self::Undecryptable(UnknownSender),
             _ => return None,
         })
     }

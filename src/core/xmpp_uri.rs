@@ -47,6 +47,10 @@ pub struct XmppUri {
     pub target: Jid,
     /// What to do.
     pub action: UriAction,
+    /// OMEMO fingerprints to verify (`omemo-sid-<device>=<hex>`, as
+    /// Conversations shares them): device ids with 64 lowercase hex
+    /// digits.
+    pub fingerprints: Vec<(u32, String)>,
 }
 
 /// Why a link could not be read.
@@ -64,6 +68,10 @@ pub enum UriError {
     /// No address, or one that is not an XMPP address.
     #[error("the link's address is not valid: {0}")]
     BadAddress(String),
+    /// An `omemo-sid-…` fingerprint that is not a device id and 64 hex
+    /// digits.
+    #[error("the link's encryption fingerprint is damaged")]
+    BadFingerprint,
     /// An action Balcony does not know.
     #[error("Balcony does not know what “{0}” links do")]
     UnknownAction(String),
@@ -108,12 +116,23 @@ pub fn parse(uri: &str) -> Result<XmppUri, UriError> {
     let target = target
         .parse::<Jid>()
         .map_err(|e| UriError::BadAddress(e.to_string()))?;
-    let mut parts = query.unwrap_or("").split(';');
-    let verb = decode(parts.next().unwrap_or(""))?;
+    let mut parts = query.unwrap_or("").split(';').peekable();
+    // Conversations writes `?omemo-sid-…=…` with no action before it.
+    let verb = match parts.peek() {
+        Some(first) if first.contains('=') => String::new(),
+        _ => decode(parts.next().unwrap_or(""))?,
+    };
     let mut params: BTreeMap<String, String> = BTreeMap::new();
+    let mut fingerprints = Vec::new();
     for pair in parts.take(32) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        params.insert(decode(k)?, decode(v)?);
+        let (k, v) = (decode(k)?, decode(v)?);
+        match k.strip_prefix("omemo-sid-") {
+            Some(device) => fingerprints.push(fingerprint(device, &v)?),
+            None => {
+                params.insert(k, v);
+            }
+        }
     }
     let param = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
     let action = match verb.as_str() {
@@ -131,7 +150,29 @@ pub fn parse(uri: &str) -> Result<XmppUri, UriError> {
         account,
         target,
         action,
+        fingerprints,
     })
+}
+
+/// One `omemo-sid-<device>=<hex>` pair: the device id and its identity
+/// key in 64 hex digits (a legacy `05` prefix is dropped).
+fn fingerprint(device: &str, hex: &str) -> Result<(u32, String), UriError> {
+    let device = device.parse::<u32>().map_err(|_| UriError::BadFingerprint)?;
+    let hex = hex.trim().to_ascii_lowercase();
+    let hex = match hex.len() {
+        66 if hex.starts_with("05") => hex[2..].to_owned(),
+        _ => hex,
+    };
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(UriError::BadFingerprint);
+    }
+    Ok((device, hex))
+}
+
+/// The link that lets a contact verify our device `device` with
+/// fingerprint `hex` (as Conversations shares it).
+pub fn verification_link(account: &BareJid, device: u32, hex: &str) -> String {
+    format!("xmpp:{account}?omemo-sid-{device}={hex}")
 }
 
 #[cfg(test)]
@@ -140,6 +181,34 @@ mod tests {
 
     fn target(u: &XmppUri) -> String {
         u.target.to_string()
+    }
+
+    #[test]
+    fn omemo_fingerprints_are_read_as_conversations_writes_them() {
+        let fp = "ab".repeat(32);
+        let link = parse(&format!(
+            "xmpp:romeo@montague.lit?omemo-sid-1234={fp};omemo-sid-77=05{}",
+            "CD".repeat(32)
+        ))
+        .expect("link");
+        assert_eq!(link.action, UriAction::Open);
+        assert_eq!(link.fingerprints, vec![(1234, fp.clone()), (77, "cd".repeat(32))]);
+        let message = parse(&format!("xmpp:romeo@montague.lit?message;omemo-sid-9={fp}")).expect("message");
+        assert_eq!(message.fingerprints.len(), 1);
+        for bad in [
+            "omemo-sid-x=00",
+            "omemo-sid-1=00",
+            &format!("omemo-sid-1={}", "g".repeat(64)),
+        ] {
+            assert_eq!(
+                parse(&format!("xmpp:romeo@montague.lit?{bad}")),
+                Err(UriError::BadFingerprint),
+                "{bad}"
+            );
+        }
+        let own: BareJid = "juliet@capulet.lit".parse().expect("jid");
+        let shared = verification_link(&own, 42, &fp);
+        assert_eq!(parse(&shared).expect("ours").fingerprints, vec![(42, fp)]);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub fn undecryptable(reason: UndecryptableReason) -> String {
         UndecryptableReason::Unreadable => {
             gettext("This encrypted message cannot be read: its encryption data is damaged.")
         }
+        UndecryptableReason::UnknownSender => gettext(
+            "This encrypted message cannot be read: the room did not show who sent it.",
+        ),
         UndecryptableReason::NotSetUp => gettext(
             "This encrypted message cannot be read: encryption is not set up for this account on this computer.",
         ),

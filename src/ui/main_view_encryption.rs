@@ -51,8 +51,13 @@ impl MainView {
 
     fn show_lock(&self, encrypted: bool) {
         let imp = self.imp();
+        // A room's keys are its occupants': not one list to show.
+        let in_room = self
+            .account()
+            .zip(self.open_peer())
+            .is_some_and(|(account, peer)| account.room(&peer).is_some());
         imp.keys_button
-            .set_visible(encrypted && imp.encryption_button.is_visible());
+            .set_visible(encrypted && imp.encryption_button.is_visible() && !in_room);
         let button = &imp.encryption_button;
         if encrypted {
             button.set_icon_name("channel-secure-symbolic");
@@ -100,7 +105,7 @@ impl MainView {
         let serial = imp.encryption_serial.get() + 1;
         imp.encryption_serial.set(serial);
         let button = imp.encryption_button.get();
-        button.set_visible(account.room(peer).is_none());
+        button.set_visible(account.room(peer).is_none() || client.room_encryptable(account, peer));
         imp.keys_button.set_visible(false);
         // Until the choice is read, the lock cannot be changed.
         button.set_sensitive(false);

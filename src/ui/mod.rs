@@ -35,6 +35,7 @@ mod main_view_search;
 mod main_view_sidebar;
 mod message_row;
 pub mod omemo_keys_dialog;
+pub mod omemo_warning;
 pub mod password_prompt;
 mod preferences_window;
 mod presence_dot;

@@ -98,6 +98,19 @@ fn row(client: &Client, account: &Account, peer: &str, device: &OmemoDeviceInfo)
     row
 }
 
+/// The `xmpp:` link with this device's fingerprint, once listed.
+fn own_link(client: &Client, account: &Account, peer: &str) -> Option<String> {
+    let jid = account.jid().parse().ok()?;
+    client
+        .omemo_devices(account, peer)
+        .iter()
+        .find(|d| d.this_device)
+        .and_then(|d| {
+            let hex: String = d.fingerprint.as_deref()?.split_whitespace().collect();
+            Some(crate::core::xmpp_uri::verification_link(&jid, d.device, &hex))
+        })
+}
+
 /// Shows the keys of the conversation with `peer`.
 pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &str) -> adw::Window {
     let window = adw::Window::builder()
@@ -117,6 +130,32 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
     let ours = adw::PreferencesGroup::builder()
         .title(gettext("Your Devices"))
         .build();
+    let share = gtk::Button::builder()
+        .label(gettext("Copy Verification Link"))
+        .tooltip_text(gettext(
+            "An xmpp: link with this device’s fingerprint, for your contact to verify it (as Conversations does)",
+        ))
+        .valign(gtk::Align::Center)
+        .sensitive(false)
+        .build();
+    share.set_widget_name("omemo-copy-link");
+    share.add_css_class("flat");
+    ours.set_header_suffix(Some(&share));
+    share.connect_clicked(glib::clone!(
+        #[weak]
+        client,
+        #[weak]
+        account,
+        #[to_owned]
+        peer,
+        move |button| {
+            let Some(link) = own_link(&client, &account, &peer) else {
+                return;
+            };
+            button.clipboard().set_text(&link);
+            button.set_label(&gettext("Link Copied"));
+        }
+    ));
     let waiting = gtk::Spinner::builder()
         .spinning(true)
         .halign(gtk::Align::Center)
@@ -153,6 +192,8 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
         ours,
         #[weak]
         waiting,
+        #[weak]
+        share,
         #[strong]
         shown,
         #[to_owned]
@@ -167,6 +208,7 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
                 }
             }
             let devices = client.omemo_devices(&account, &peer);
+            share.set_sensitive(own_link(&client, &account, &peer).is_some());
             if devices.is_empty() {
                 theirs.set_description(Some(&gettext(
                     "No encryption keys were found. Encryption may not be set up for this account yet.",

@@ -345,6 +345,7 @@ impl Window {
                 move |_: Client, _account: Account, _room: String, why: String| win.toast(&why)
             ),
         );
+        super::omemo_warning::watch(self, client);
         let settings = self.imp().settings.borrow().clone();
         super::remote_settings::watch(self, client, settings.as_ref());
         let weak = self.downgrade();

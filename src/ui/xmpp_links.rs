@@ -21,6 +21,9 @@ pub fn explain(error: &UriError) -> String {
         UriError::TooLong => gettext("This link is too long to be a real one."),
         UriError::BadEncoding => gettext("This link is damaged: it is not valid text."),
         UriError::BadAddress(_) => gettext("This link does not contain a valid XMPP address."),
+        UriError::BadFingerprint => {
+            gettext("This link’s encryption fingerprint is damaged. Ask for the link again.")
+        }
         UriError::UnknownAction(action) => gettext_f(
             "Balcony does not know what “{action}” links do.",
             &[("action", action)],
@@ -141,6 +144,12 @@ impl Window {
         view.set_account(account);
         self.present();
         let target = link.target.to_bare();
+        if !link.fingerprints.is_empty() {
+            // The contact's keys, compared with what the link says.
+            if let Some(client) = self.client() {
+                client.verify_omemo_fingerprints(account, target.as_str(), link.fingerprints.clone());
+            }
+        }
         match link.action {
             UriAction::Open => view.open_conversation(target.as_str()),
             UriAction::Message { body } => {

@@ -42,6 +42,8 @@ pub struct Seen {
     pub trust_texts: (String, String),
     /// What the device's row says of its last message.
     pub last_seen: String,
+    /// What the new-device warning says.
+    pub warning_text: String,
 }
 
 /// Runs the scenario; screenshots are named `<prefix>-…`.
@@ -50,8 +52,11 @@ pub fn run(prefix: &str) -> Seen {
     server.register("juliet", "pw-j");
     server.register("romeo", "pw-r");
     server.register("tybalt", "pw-t");
+    // Friends: each hears of the other's new devices (PEP notifications).
+    server.befriend("juliet", "romeo");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let profile = saved_profile(&server, &format!("{prefix}-juliet"), "juliet", "pw-j", &runtime);
+    let database = profile.database_path();
     let (_app, window) = online_app_window(profile, 900, 700);
     let romeo = runtime.block_on(online(&server, &format!("{prefix}-romeo"), "romeo", "pw-r"));
     let juliet: xmpp_parsers::jid::BareJid = "juliet@balcony.test".parse().expect("jid");
@@ -195,7 +200,86 @@ pub fn run(prefix: &str) -> Seen {
         .map(|s| s.to_string())
         .unwrap_or_default();
     screenshot(&keys, &format!("{prefix}-keys-verified"));
+    // Her own device's link, for romeo to verify it: copied by a click.
+    let this_device = key_rows()
+        .into_iter()
+        .find(|r| choices(r) == 0)
+        .map(|r| r.title().split_whitespace().collect::<String>())
+        .expect("this device's row");
+    let copy = find::<gtk::Button>(&keys, "omemo-copy-link");
+    pump_until("the link can be copied", WAIT, || copy.is_sensitive());
+    click(&copy);
+    let link = clipboard_text(&keys);
+    let parsed = balcony::core::xmpp_uri::parse(&link).expect("a link");
+    assert_eq!(parsed.target.to_string(), "juliet@balcony.test");
+    assert_eq!(
+        parsed.fingerprints.first().map(|(_, hex)| hex.clone()),
+        Some(this_device),
+        "the fingerprint the window shows: {link}"
+    );
     keys.close();
+
+    // romeo gets a second device. juliet verified him: her next message
+    // is held, and she is shown the new device first.
+    let _laptop = runtime.block_on(online(
+        &server,
+        &format!("{prefix}-romeo-laptop"),
+        "romeo",
+        "pw-r",
+    ));
+    pump_until("romeo's new device heard of", WAIT, || {
+        balcony::core::store::Store::open(&database)
+            .and_then(|s| s.listed_omemo_devices(&juliet, &romeo.jid))
+            .is_ok_and(|d| d.len() == 2)
+    });
+    click(&view.composer());
+    type_text(&window, "Are you still you?");
+    key(&window, "Return");
+    let warning = shown_toplevel::<adw::MessageDialog>("the new-device warning");
+    let warning_text = warning.body().to_string();
+    screenshot_styles(&warning, &format!("{prefix}-new-device"));
+    let review = all::<gtk::Button>(&warning)
+        .into_iter()
+        .find(|b| b.is_mapped() && b.has_css_class("suggested"))
+        .expect("Review Keys");
+    click(&review);
+    let keys = shown_toplevel::<adw::Window>("the keys window, again");
+    let key_rows = || {
+        all::<adw::ActionRow>(&keys)
+            .into_iter()
+            .filter(|r| r.has_css_class("omemo-key"))
+            .collect::<Vec<_>>()
+    };
+    pump_until("romeo's two devices and ours", WAIT, || key_rows().len() == 3);
+    screenshot_styles(&keys, &format!("{prefix}-new-device-keys"));
+    let new_device = key_rows()
+        .into_iter()
+        .find(|r| choices(r) == 2)
+        .expect("the new device, undecided");
+    let verify = all::<gtk::Button>(&new_device)
+        .into_iter()
+        .find(|b| !b.has_css_class("destructive-action") && b.label().is_some())
+        .expect("the verify button");
+    click(&verify);
+    pump_until("the new device verified", WAIT, || {
+        key_rows().iter().all(|r| choices(r) != 2)
+    });
+    keys.close();
+    click(&view.composer());
+    type_text(&window, "Are you still you?");
+    key(&window, "Return");
+    let got = runtime.block_on(async {
+        wait_for(&romeo.events, WAIT, |ev| match ev {
+            Event::MessagesAdded { messages, .. } => messages
+                .iter()
+                .find(|m| !m.message.outgoing && m.message.body == "Are you still you?")
+                .map(|m| m.message.encryption),
+            _ => None,
+        })
+        .await
+        .0
+    });
+    assert_eq!(got, MessageEncryption::Omemo, "sent once she decided");
     // tybalt uses OMEMO too: on by default; juliet turns it off, and
     // that choice is remembered when she comes back.
     click(&tybalt_row_again(&main_view));
@@ -224,9 +308,27 @@ pub fn run(prefix: &str) -> Seen {
         encrypted_meta,
         undecryptable,
         lock_tooltips: (before, after),
-        trust_texts: (unverified, verified.split(" · ").next().unwrap_or_default().to_owned()),
+        trust_texts: (
+            unverified,
+            verified.split(" · ").next().unwrap_or_default().to_owned(),
+        ),
         last_seen,
+        warning_text,
     }
+}
+
+/// The clipboard's text, as another application would paste it.
+fn clipboard_text(widget: &impl IsA<gtk::Widget>) -> String {
+    let got = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let clipboard = widget.clipboard();
+    let sink = got.clone();
+    gtk::glib::spawn_future_local(async move {
+        let text = clipboard.read_text_future().await.ok().flatten();
+        sink.replace(Some(text.map(|t| t.to_string()).unwrap_or_default()));
+    });
+    pump_until("the clipboard read", WAIT, || got.borrow().is_some());
+    let text = got.borrow().clone().unwrap_or_default();
+    text
 }
 
 /// Whether the open conversation is the one with `user`.

@@ -165,6 +165,16 @@ impl fmt::Debug for Command {
                 .field("peer", peer)
                 .field("enabled", enabled)
                 .finish(),
+            Self::VerifyOmemoFingerprints {
+                jid,
+                peer,
+                fingerprints,
+            } => f
+                .debug_struct("VerifyOmemoFingerprints")
+                .field("jid", jid)
+                .field("peer", peer)
+                .field("fingerprints", &fingerprints.len())
+                .finish(),
             Self::LearnOmemoDevices { jid, peer } => f
                 .debug_struct("LearnOmemoDevices")
                 .field("jid", jid)

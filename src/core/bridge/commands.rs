@@ -274,6 +274,17 @@ pub enum Command {
         /// The contact.
         peer: BareJid,
     },
+    /// Verify `peer`'s devices whose keys match the fingerprints of an
+    /// `xmpp:` link (`omemo-sid-…`): answered by
+    /// [`super::Event::OmemoLinkChecked`] and the list sent again.
+    VerifyOmemoFingerprints {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+        /// Device ids with their fingerprints (64 hex digits).
+        fingerprints: Vec<(u32, String)>,
+    },
     /// Verify, distrust or blindly trust one device's key; the list is
     /// sent again.
     SetOmemoTrust {

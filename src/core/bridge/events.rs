@@ -36,6 +36,30 @@ pub enum Event {
         /// Whether one is.
         available: bool,
     },
+    /// The fingerprints of an `xmpp:` link were compared with the
+    /// contact's keys (the answer to
+    /// [`super::Command::VerifyOmemoFingerprints`]).
+    OmemoLinkChecked {
+        /// The account.
+        jid: BareJid,
+        /// The contact.
+        peer: BareJid,
+        /// Devices whose keys matched, now verified.
+        verified: Vec<u32>,
+        /// Devices whose keys did not match (or could not be read):
+        /// not verified.
+        mismatched: Vec<u32>,
+    },
+    /// Whether messages in a room just joined can be encrypted (it is
+    /// members-only and non-anonymous).
+    RoomEncryption {
+        /// The account.
+        jid: BareJid,
+        /// The room.
+        room: BareJid,
+        /// Whether they can.
+        possible: bool,
+    },
     /// A contact's OMEMO device lists were read and stored (the answer
     /// to [`super::Command::LearnOmemoDevices`]).
     OmemoDeviceLists {

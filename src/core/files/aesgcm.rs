@@ -109,12 +109,7 @@ pub fn open(file: &mut Vec<u8>, key: &FileKey) -> Result<(), TransferError> {
             .decrypt_in_place_detached(Nonce::from_slice(&key.iv), b"", file, &tag),
         16 => AesGcm::<Aes256, U16>::new_from_slice(key.key.as_slice())
             .map_err(|_| TransferError::Tampered)?
-            .decrypt_in_place_detached(
-                aes_gcm::Nonce::<U16>::from_slice(&key.iv),
-                b"",
-                file,
-                &tag,
-            ),
+            .decrypt_in_place_detached(aes_gcm::Nonce::<U16>::from_slice(&key.iv), b"", file, &tag),
         _ => return Err(TransferError::Tampered),
     };
     opened.map_err(|_| {
@@ -158,7 +153,9 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         let mut short = vec![1, 2, 3];
-        let key = parse(&format!("aesgcm://h/a#{}", "0".repeat(88))).expect("parse").1;
+        let key = parse(&format!("aesgcm://h/a#{}", "0".repeat(88)))
+            .expect("parse")
+            .1;
         assert_eq!(open(&mut short, &key), Err(TransferError::Tampered));
     }
 }

@@ -259,7 +259,12 @@ impl HttpClient {
 
     /// Moves a finished download at `part` into `dir` as `name`
     /// (numbered when the name is taken).
-    pub async fn finish_download(&self, part: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
+    pub async fn finish_download(
+        &self,
+        part: &Path,
+        dir: &Path,
+        name: &str,
+    ) -> Result<PathBuf, TransferError> {
         finish(part, dir, name).await
     }
 

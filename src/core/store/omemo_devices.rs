@@ -79,6 +79,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The devices `owner` lists, in either version, in id order.
+    pub fn listed_omemo_devices(&self, account: &BareJid, owner: &BareJid) -> Result<Vec<u32>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT device FROM omemo_devices
+             WHERE account = ?1 AND owner = ?2 AND (legacy = 1 OR omemo2 = 1) ORDER BY device",
+        )?;
+        let rows = statement.query_map([account.as_str(), owner.as_str()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Whether `owner` lists any OMEMO device, in either version.
     pub fn uses_omemo(&self, account: &BareJid, owner: &BareJid) -> Result<bool, StoreError> {
         Ok(self
@@ -141,6 +151,7 @@ mod tests {
             .set_omemo_device_list(&me, &tybalt, WireVersion::Legacy, &[])
             .expect("list");
         assert!(store.uses_omemo(&me, &tybalt).expect("read"));
+        assert_eq!(store.listed_omemo_devices(&me, &tybalt).expect("read"), vec![1]);
         store
             .set_omemo_device_list(&me, &tybalt, WireVersion::Omemo2, &[])
             .expect("list");

@@ -45,7 +45,8 @@ impl Worker {
         }
         let origin_id = x0359_stanza_ids::new_origin_id();
         let mut stanza = chat::outgoing(kind, to.clone(), &body, &origin_id, replaces.as_deref());
-        let encrypted = kind == ChatKind::Chat && self.encrypts_to(&jid, &to).await;
+        // Rooms only by the user's choice (offered where the room allows it).
+        let encrypted = self.encrypts_to(&jid, &to).await;
         if encrypted {
             // The session encrypts it before it leaves, or does not send it.
             x0384_omemo_send::mark(&mut stanza, true);

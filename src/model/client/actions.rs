@@ -66,6 +66,28 @@ impl Client {
         self.send(Command::SetConversationEncryption { jid, peer, enabled });
     }
 
+    /// Whether messages in `room` can be encrypted (members-only and
+    /// non-anonymous, as the room said when we joined).
+    pub fn room_encryptable(&self, account: &Account, room: &str) -> bool {
+        self.imp()
+            .encryptable_rooms
+            .borrow()
+            .contains(&(account.jid(), room.to_owned()))
+    }
+
+    /// Verifies `peer`'s devices whose keys match the fingerprints of an
+    /// `xmpp:` link; the outcome is told in a toast.
+    pub fn verify_omemo_fingerprints(&self, account: &Account, peer: &str, fingerprints: Vec<(u32, String)>) {
+        let (Ok(jid), Ok(peer)) = (account.jid().parse::<BareJid>(), peer.parse::<BareJid>()) else {
+            return;
+        };
+        self.send(Command::VerifyOmemoFingerprints {
+            jid,
+            peer,
+            fingerprints,
+        });
+    }
+
     /// Asks for the OMEMO devices of `peer` and our own; they come with
     /// the `omemo-devices` signal.
     pub fn list_omemo_devices(&self, account: &Account, peer: &str) {

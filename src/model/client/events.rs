@@ -325,6 +325,44 @@ impl Client {
                 };
                 self.notice(&jid, &text);
             }
+            Event::OmemoLinkChecked {
+                jid,
+                peer,
+                verified,
+                mismatched,
+            } => {
+                let contact = peer.to_string();
+                let text = if mismatched.is_empty() {
+                    crate::i18n::ngettext_f(
+                        "Verified {contact}’s device: its key matches the link",
+                        "Verified {count} of {contact}’s devices: their keys match the link",
+                        verified.len() as u32,
+                        &[("contact", &contact), ("count", &verified.len().to_string())],
+                    )
+                } else if verified.is_empty() {
+                    crate::i18n::gettext_f(
+                        "The link does not match {contact}’s keys. Nothing was verified from it; the link may be old, or not from {contact}.",
+                        &[("contact", &contact)],
+                    )
+                } else {
+                    crate::i18n::gettext_f(
+                        "Some of {contact}’s keys match the link and were verified; others do not match and were not.",
+                        &[("contact", &contact)],
+                    )
+                };
+                self.notice(&jid, &text);
+            }
+            Event::RoomEncryption { jid, room, possible } => {
+                let key = (jid.to_string(), room.to_string());
+                if possible {
+                    imp.encryptable_rooms.borrow_mut().insert(key);
+                } else {
+                    imp.encryptable_rooms.borrow_mut().remove(&key);
+                }
+                // The lock follows, as for a contact's devices.
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("omemo-device-lists", &[&account, &room.to_string()]);
+            }
             Event::OmemoDeviceLists { jid, peer, .. } => {
                 let account = self.account_or_insert(&jid, false);
                 self.emit_by_name::<()>("omemo-device-lists", &[&account, &peer.to_string()]);
@@ -342,19 +380,10 @@ impl Client {
                 new_device,
                 ..
             } => {
+                // The window says why, and opens the keys.
                 let peer = peer.map(|p| p.to_string()).unwrap_or_default();
-                let text = if new_device {
-                    crate::i18n::gettext_f(
-                        "A message to {contact} was not sent: {contact} has a new device you have not verified. Check the encryption keys, then send it again.",
-                        &[("contact", &peer)],
-                    )
-                } else {
-                    crate::i18n::gettext_f(
-                        "A message to {contact} was not sent: it could not be encrypted for their devices.",
-                        &[("contact", &peer)],
-                    )
-                };
-                self.notice(&jid, &text);
+                let account = self.account_or_insert(&jid, false);
+                self.emit_by_name::<()>("message-not-encrypted", &[&account, &peer, &new_device]);
             }
             Event::RequestFailed { jid, request, detail } => {
                 self.notice(&jid, &crate::model::request_text::failed(request, &detail));

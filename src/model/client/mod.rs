@@ -89,6 +89,8 @@ mod imp {
         pub uploads: gio::ListStore,
         /// The number of the last upload started.
         pub last_transfer: Cell<u64>,
+        /// Rooms whose messages can be encrypted: (account, room).
+        pub encryptable_rooms: RefCell<std::collections::HashSet<(String, String)>>,
         /// The OMEMO devices last listed, by account and contact.
         pub omemo_devices:
             RefCell<std::collections::HashMap<(String, String), Vec<crate::core::bridge::OmemoDeviceInfo>>>,
@@ -113,6 +115,7 @@ mod imp {
                 uploads: gio::ListStore::new::<super::super::UploadObject>(),
                 last_transfer: Cell::new(0),
                 omemo_devices: RefCell::default(),
+                encryptable_rooms: RefCell::default(),
             }
         }
     }
@@ -213,6 +216,11 @@ mod imp {
                     // A stored account needs its password typed: (account, the server refused the last one).
                     Signal::builder("password-needed")
                         .param_types([Account::static_type(), bool::static_type()])
+                        .build(),
+                    // A message was not sent because it could not be encrypted:
+                    // (account, contact, because of a verified contact's new device).
+                    Signal::builder("message-not-encrypted")
+                        .param_types([Account::static_type(), String::static_type(), bool::static_type()])
                         .build(),
                     // A contact's OMEMO device lists were read, which may encrypt their
                     // conversation by default: (account, contact).

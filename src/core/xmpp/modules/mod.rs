@@ -51,6 +51,7 @@ pub mod x0363_http_upload;
 pub mod x0384_omemo;
 pub mod x0384_omemo_elements;
 pub mod x0384_omemo_receive;
+pub mod x0384_omemo_rooms;
 pub mod x0384_omemo_send;
 pub mod x0384_omemo_trust;
 pub mod x0402_bookmarks;

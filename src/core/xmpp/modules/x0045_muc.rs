@@ -113,6 +113,31 @@ impl Rooms {
             .collect()
     }
 
+    /// The real address of `nick` in `room`, when the room shows it.
+    pub fn real_jid(&self, room: &BareJid, nick: &str) -> Option<BareJid> {
+        self.lock()
+            .get(room)?
+            .occupants
+            .get(nick)?
+            .real_jid
+            .as_ref()
+            .map(|j| j.to_bare())
+    }
+
+    /// The real addresses of `room`'s occupants, each once (ours too);
+    /// `None` when an occupant's is hidden from us.
+    pub fn real_jids(&self, room: &BareJid) -> Option<Vec<BareJid>> {
+        let rooms = self.lock();
+        let mut out: Vec<BareJid> = Vec::new();
+        for occupant in rooms.get(room)?.occupants.values() {
+            let jid = occupant.real_jid.as_ref()?.to_bare();
+            if !out.contains(&jid) {
+                out.push(jid);
+            }
+        }
+        Some(out)
+    }
+
     /// Remembers a new subject.
     pub fn set_subject(&self, room: &BareJid, subject: Option<String>) {
         if let Some(r) = self.lock().get_mut(room) {
@@ -423,6 +448,9 @@ pub fn on_presence(ctx: &SessionContext, presence: Presence) -> Option<Presence>
                     // The room may have changed our nickname (status 210).
                     r.nick = nick.clone();
                     r.phase = Phase::Joined;
+                    // Whether messages here can be encrypted.
+                    let (ctx, joined) = (ctx.clone(), room.clone());
+                    tokio::spawn(async move { super::x0384_omemo_rooms::check_room(&ctx, &joined).await });
                     events.push(Event::RoomJoined {
                         jid: account,
                         room,

@@ -11,6 +11,7 @@ use crate::core::xmpp::{
     modules::chat::{self, Parsed, Source},
     modules::x0308_corrections,
     modules::x0359_stanza_ids,
+    modules::x0384_omemo_receive,
     modules::{x0045_muc::Rooms, Flow, Module},
     session::context::SessionContext,
 };
@@ -96,8 +97,7 @@ pub fn parse(message: &Message, our_nick: &str) -> Option<RoomMessage> {
         displayed_for: None,
         delayed_ms,
         file: chat::shared_file(message),
-        // Group chats are not end-to-end encrypted (yet).
-        encryption: Default::default(),
+        encryption: x0384_omemo_receive::encryption_of(message),
     })))
 }
 
@@ -109,6 +109,16 @@ pub async fn on_message(ctx: &SessionContext, message: &Message) -> bool {
     let Some(our_nick) = ctx.state::<Rooms>().nick(&room) else {
         return false;
     };
+    // What only OMEMO may mark is never taken from the network; an
+    // encrypted message is read with its sender's real address.
+    let mut message = message.clone();
+    x0384_omemo_receive::strip_local(&mut message);
+    if message.type_ == MessageType::Groupchat
+        && x0384_omemo_receive::decrypt(ctx, &mut message) == x0384_omemo_receive::Outcome::Nothing
+    {
+        return true;
+    }
+    let message = &message;
     match parse(message, &our_nick) {
         Some(RoomMessage::Subject { room, subject, by }) => {
             ctx.state::<Rooms>()

@@ -85,6 +85,9 @@ struct Inner {
     lists: HashMap<(BareJid, WireVersion), Vec<u32>>,
     /// Outbox entries being encrypted.
     preparing: HashSet<String>,
+    /// Rooms joined, and whether they allow encryption (members-only and
+    /// non-anonymous).
+    rooms: HashMap<BareJid, bool>,
     /// Sealed states waiting for the writer, newest last.
     saves: Option<tokio::sync::watch::Sender<Option<sealed_state::SealedState>>>,
 }
@@ -128,6 +131,16 @@ impl Omemo {
     /// Keeps `jid`'s device list in `version`; whether it changed.
     fn set_list(&self, jid: &BareJid, version: WireVersion, ids: Vec<u32>) -> bool {
         self.with(|inner| inner.lists.insert((jid.clone(), version), ids.clone()) != Some(ids))
+    }
+
+    /// Remembers whether `room` allows encryption.
+    pub fn set_room_private(&self, room: &BareJid, private: bool) {
+        self.with(|inner| inner.rooms.insert(room.clone(), private));
+    }
+
+    /// Whether `room` allows encryption; `None` while it is not known.
+    pub fn room_private(&self, room: &BareJid) -> Option<bool> {
+        self.with(|inner| inner.rooms.get(room).copied())
     }
 
     /// Marks an outbox entry as being encrypted; false if it already is.

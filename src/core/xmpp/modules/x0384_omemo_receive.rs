@@ -11,7 +11,12 @@ use crate::core::{
     message::{MessageEncryption, UndecryptableReason},
     omemo::{payload, OmemoError, WireVersion},
     xmpp::{
-        modules::{x0384_omemo::Omemo, x0384_omemo_elements as elements, x0420_sce},
+        modules::{
+            x0384_omemo::Omemo,
+            x0384_omemo_elements as elements,
+            x0384_omemo_rooms::{self, Sender},
+            x0420_sce,
+        },
         session::context::SessionContext,
     },
 };
@@ -81,16 +86,22 @@ pub fn decrypt(ctx: &SessionContext, message: &mut Message) -> Outcome {
     let Some(element) = encrypted_element(message) else {
         return Outcome::Plain;
     };
-    let Some(sender) = message.from.as_ref().map(|f| f.to_bare()) else {
-        return Outcome::Plain;
+    // In a room, the sender's real address (its key is filed under it).
+    let sender = match x0384_omemo_rooms::sender_of(ctx, message) {
+        None | Some(Sender::OwnEcho) => return Outcome::Plain,
+        Some(Sender::Contact(jid) | Sender::Occupant(jid)) => Some(jid),
+        Some(Sender::Unknown) => None,
     };
-    let result = elements::parse_encrypted(element)
-        .map_err(Unreadable::Failed)
-        .and_then(|e| {
-            let read = read(ctx, &sender, &e)?;
-            note_seen(ctx, &sender, e.sid, sent_at(message));
-            Ok(read)
-        });
+    let result = match &sender {
+        None => Err(Unreadable::UnknownSender),
+        Some(sender) => elements::parse_encrypted(element)
+            .map_err(Unreadable::Failed)
+            .and_then(|e| {
+                let read = read(ctx, sender, &e)?;
+                note_seen(ctx, sender, e.sid, sent_at(message));
+                Ok(read)
+            }),
+    };
     let (text, mark) = match result {
         Ok(Read { body: None, .. }) => return Outcome::Nothing,
         Ok(Read {
@@ -110,9 +121,10 @@ pub fn decrypt(ctx: &SessionContext, message: &mut Message) -> Outcome {
             let reason = match e {
                 Unreadable::NotForUs => UndecryptableReason::NotForThisDevice,
                 Unreadable::NotSetUp => UndecryptableReason::NotSetUp,
+                Unreadable::UnknownSender => UndecryptableReason::UnknownSender,
                 Unreadable::Failed(e) => reason_of(&e),
             };
-            tracing::info!(from = %sender, ?reason, "an encrypted message could not be read");
+            tracing::info!(from = ?sender, ?reason, "an encrypted message could not be read");
             // The fallback body says it was encrypted; the mark says why
             // it cannot be read here.
             let fallback = message
@@ -147,6 +159,7 @@ struct Read {
 enum Unreadable {
     NotForUs,
     NotSetUp,
+    UnknownSender,
     Failed(OmemoError),
 }
 

@@ -9,7 +9,7 @@
 
 use xmpp_parsers::{
     jid::{BareJid, Jid},
-    message::Message,
+    message::{Message, MessageType},
     minidom::Element,
 };
 
@@ -19,7 +19,7 @@ use crate::core::{
     xmpp::{
         modules::{
             x0384_omemo::device_list, x0384_omemo::fetch_bundle, x0384_omemo::Omemo, x0384_omemo::VERSIONS,
-            x0384_omemo_elements as elements, x0384_omemo_receive::LOCAL_NS, x0420_sce,
+            x0384_omemo_elements as elements, x0384_omemo_receive::LOCAL_NS, x0384_omemo_rooms, x0420_sce,
         },
         session::context::SessionContext,
     },
@@ -60,6 +60,12 @@ pub enum NotEncrypted {
     /// The contact publishes no OMEMO device.
     #[error("the contact has no device that can receive encrypted messages")]
     NoDevices,
+    /// A room's occupant publishes no OMEMO device.
+    #[error("{0} in the room has no device that can receive encrypted messages")]
+    OccupantWithoutDevices(BareJid),
+    /// The room cannot have encrypted messages.
+    #[error("the room cannot have encrypted messages: {0}")]
+    Room(String),
     /// None of the contact's devices could be encrypted to.
     #[error("no device of the contact could be encrypted to: {0}")]
     NoUsableDevice(String),
@@ -85,9 +91,23 @@ pub enum NotEncrypted {
 pub async fn prepare(ctx: SessionContext, origin_id: String, mut message: Message, required: bool) {
     let state = ctx.state::<Omemo>();
     let peer = message.to.as_ref().map(Jid::to_bare);
-    let outcome = match peer {
-        Some(peer) => encrypt(&ctx, &peer, &message).await,
+    let targets = match peer {
+        // A room's: the real addresses of its occupants.
+        Some(room) if message.type_ == MessageType::Groupchat => {
+            match x0384_omemo_rooms::recipients(&ctx, &room) {
+                Ok(members) if members.is_empty() => {
+                    Err(NotEncrypted::Room("nobody else is in the room".into()))
+                }
+                Ok(members) => Ok(members),
+                Err(why) => Err(NotEncrypted::Room(why)),
+            }
+        }
+        Some(peer) => Ok(vec![peer]),
         None => Err(NotEncrypted::Crypto(OmemoError::Malformed("no recipient".into()))),
+    };
+    let outcome = match targets {
+        Ok(targets) => encrypt(&ctx, &targets, &message).await,
+        Err(e) => Err(e),
     };
     let replacement = match outcome {
         Ok(encrypted) => Some(encrypted),
@@ -125,30 +145,32 @@ pub async fn prepare(ctx: SessionContext, origin_id: String, mut message: Messag
     state.done_preparing(&origin_id);
 }
 
-/// The recipients in `version`: the contact's devices, and our own
-/// others.
+/// The recipients in `version`: the devices of each of `targets` (a
+/// contact, or a room's occupants), and our own others; `Err` naming a
+/// target without devices in this version.
 async fn recipients(
     ctx: &SessionContext,
-    peer: &BareJid,
+    targets: &[BareJid],
     version: WireVersion,
     own_id: u32,
-) -> Result<Vec<(BareJid, u32)>, NotEncrypted> {
+) -> Result<Result<Vec<(BareJid, u32)>, BareJid>, NotEncrypted> {
     let fetch = |e: crate::core::xmpp::session::outgoing::IqError| NotEncrypted::Fetch(e.to_string());
-    let theirs = device_list(ctx, peer, version).await.map_err(fetch)?;
-    if theirs.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for target in targets {
+        let theirs = device_list(ctx, target, version).await.map_err(fetch)?;
+        if theirs.is_empty() {
+            return Ok(Err(target.clone()));
+        }
+        out.extend(theirs.into_iter().map(|d| (target.clone(), d)));
     }
     // Our own list is best effort: a failure leaves our other devices out.
     let ours = device_list(ctx, &ctx.account, version).await.unwrap_or_default();
-    Ok(theirs
-        .into_iter()
-        .map(|d| (peer.clone(), d))
-        .chain(
-            ours.into_iter()
-                .filter(|d| *d != own_id)
-                .map(|d| (ctx.account.clone(), d)),
-        )
-        .collect())
+    out.extend(
+        ours.into_iter()
+            .filter(|d| *d != own_id)
+            .map(|d| (ctx.account.clone(), d)),
+    );
+    Ok(Ok(out))
 }
 
 /// Starts a session with each recipient that has none, from its bundle.
@@ -185,43 +207,57 @@ async fn start_sessions(
     problems
 }
 
-/// The encrypted form of `message` for `peer`.
-async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Result<Message, NotEncrypted> {
+/// The encrypted form of `message` for `targets` (a contact, or the
+/// occupants of the room it goes to).
+async fn encrypt(
+    ctx: &SessionContext,
+    targets: &[BareJid],
+    message: &Message,
+) -> Result<Message, NotEncrypted> {
     let state = ctx.state::<Omemo>();
     // A message sent just after login waits for our device.
     if !state.wait_set_up().await {
         return Err(NotEncrypted::NotSetUp);
     }
     let own_id = state.device_id().ok_or(NotEncrypted::NotSetUp)?;
+    // The newest version all of them speak.
     let mut chosen = None;
+    let mut without = None;
     for version in VERSIONS {
-        let recipients = recipients(ctx, peer, version, own_id).await?;
-        if !recipients.is_empty() {
-            chosen = Some((version, recipients));
-            break;
+        match recipients(ctx, targets, version, own_id).await? {
+            Ok(recipients) => {
+                chosen = Some((version, recipients));
+                break;
+            }
+            Err(target) => without = Some(target),
         }
     }
-    let (version, recipients) = chosen.ok_or(NotEncrypted::NoDevices)?;
+    let (version, recipients) = chosen.ok_or(match (without, targets.len()) {
+        (Some(target), n) if n > 1 => NotEncrypted::OccupantWithoutDevices(target),
+        _ => NotEncrypted::NoDevices,
+    })?;
     let problems = start_sessions(ctx, version, &recipients).await;
     // A verified contact's new device is shown to the user first.
-    let trust: Vec<(u32, Option<Trust>)> = recipients
-        .iter()
-        .filter(|(jid, _)| jid == peer)
-        .map(|(jid, d)| {
-            (
-                *d,
-                state.with_device(|dev| dev.trust_of(jid.as_str(), *d)).flatten(),
-            )
-        })
-        .collect();
-    if trust.iter().any(|(_, t)| *t == Some(Trust::Verified)) {
-        let new: Vec<String> = trust
+    for target in targets {
+        let trust: Vec<(u32, Option<Trust>)> = recipients
             .iter()
-            .filter(|(_, t)| !matches!(t, Some(Trust::Verified | Trust::Distrusted)))
-            .map(|(d, _)| d.to_string())
+            .filter(|(jid, _)| jid == target)
+            .map(|(jid, d)| {
+                (
+                    *d,
+                    state.with_device(|dev| dev.trust_of(jid.as_str(), *d)).flatten(),
+                )
+            })
             .collect();
-        if !new.is_empty() {
-            return Err(NotEncrypted::NewDevice(new.join(", ")));
+        if trust.iter().any(|(_, t)| *t == Some(Trust::Verified)) {
+            let new: Vec<String> = trust
+                .iter()
+                .filter(|(_, t)| !matches!(t, Some(Trust::Verified | Trust::Distrusted)))
+                .map(|(d, _)| d.to_string())
+                .collect();
+            if !new.is_empty() {
+                return Err(NotEncrypted::NewDevice(new.join(", ")));
+            }
         }
     }
     let body = message
@@ -251,12 +287,15 @@ async fn encrypt(ctx: &SessionContext, peer: &BareJid, message: &Message) -> Res
         })
         .ok_or(NotEncrypted::NotSetUp)?;
     state.save();
-    let reached_peer = keys.iter().any(|k| {
-        recipients
-            .iter()
-            .any(|(jid, d)| jid == peer && *d == k.rid && k.jid.as_deref().is_none_or(|j| j == peer.as_str()))
-    });
-    if !reached_peer {
+    // Each of them can read it on at least one device.
+    let reached = |target: &BareJid| {
+        keys.iter().any(|k| {
+            recipients.iter().any(|(jid, d)| {
+                jid == target && *d == k.rid && k.jid.as_deref().is_none_or(|j| j == target.as_str())
+            })
+        })
+    };
+    if !targets.iter().all(reached) {
         return Err(NotEncrypted::NoUsableDevice(problems.join("; ")));
     }
     let encrypted = elements::build_encrypted(&elements::Encrypted {

@@ -112,6 +112,50 @@ pub async fn list(ctx: &SessionContext, peer: &BareJid) {
     });
 }
 
+/// Links carry fingerprints of this many devices at most.
+const MAX_LINK_DEVICES: usize = 16;
+
+/// Verifies the devices of `peer` whose keys match the fingerprints of
+/// an `xmpp:` link; one whose key differs (or cannot be read) is left as
+/// it was, and the UI is told which did.
+pub async fn verify_link(ctx: &SessionContext, peer: &BareJid, fingerprints: &[(u32, String)]) {
+    let state = ctx.state::<Omemo>();
+    let (mut verified, mut mismatched) = (Vec::new(), Vec::new());
+    if state.wait_set_up().await {
+        let devices = devices_of(ctx, peer).await;
+        for (device, expected) in fingerprints.iter().take(MAX_LINK_DEVICES) {
+            let Some((_, version)) = devices.iter().find(|(d, _)| d == device) else {
+                mismatched.push(*device);
+                continue;
+            };
+            learn(ctx, peer, *device, *version).await;
+            let matched = state
+                .with_device(|d| {
+                    let key = d.identity_of(peer.as_str(), *device)?;
+                    let hex = hex::encode(key.get(1..).unwrap_or_default());
+                    (hex == *expected).then(|| d.set_trust(&key, Trust::Verified))
+                })
+                .flatten()
+                .is_some();
+            if matched {
+                verified.push(*device);
+            } else {
+                tracing::info!(%peer, device, "a link's fingerprint does not match the device's key");
+                mismatched.push(*device);
+            }
+        }
+        state.save();
+    } else {
+        mismatched.extend(fingerprints.iter().map(|(d, _)| *d));
+    }
+    ctx.emit(Event::OmemoLinkChecked {
+        jid: ctx.account.clone(),
+        peer: peer.clone(),
+        verified,
+        mismatched,
+    });
+}
+
 /// Records the user's trust in `device` of `owner` (whose key must be
 /// known: listed first).
 pub fn set(ctx: &SessionContext, owner: &BareJid, device: u32, trust: Trust) {

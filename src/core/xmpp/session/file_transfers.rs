@@ -196,8 +196,14 @@ async fn put_sealed_file(
         let (key, sealed_size) = key?;
         let (put, get) =
             x0363_http_upload::slot(ctx, &service, &name, sealed_size, aesgcm::SEALED_MIME).await?;
-        http.upload(&put, &sealed_path, sealed_size, aesgcm::SEALED_MIME, progress(ctx, id))
-            .await?;
+        http.upload(
+            &put,
+            &sealed_path,
+            sealed_size,
+            aesgcm::SEALED_MIME,
+            progress(ctx, id),
+        )
+        .await?;
         aesgcm::url(&get, &key).ok_or(TransferError::BadUrl)
     }
     .await;
@@ -412,19 +418,18 @@ async fn fetch(ctx: &SessionContext, message: i64) -> Result<PathBuf, TransferEr
         .map(|(part, dir, name)| async move { http.finish_download(&part, &dir, &name).await })?
         .await;
     }
-    http
-        .download(
-            &file.url,
-            Destination {
-                dir: &dir,
-                name: &file.name,
-                part: &part,
-            },
-            file.size,
-            DOWNLOAD_LIMIT,
-            progress(ctx, TransferId::Download(message)),
-        )
-        .await
+    http.download(
+        &file.url,
+        Destination {
+            dir: &dir,
+            name: &file.name,
+            part: &part,
+        },
+        file.size,
+        DOWNLOAD_LIMIT,
+        progress(ctx, TransferId::Download(message)),
+    )
+    .await
 }
 
 /// Starts the downloads auto-files asks for: the files offered in live

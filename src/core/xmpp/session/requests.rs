@@ -62,6 +62,8 @@ pub enum SessionRequest {
     LoadOlder(BareJid),
     /// See [`crate::core::bridge::Command::LearnOmemoDevices`].
     OmemoDeviceLists(BareJid),
+    /// See [`crate::core::bridge::Command::VerifyOmemoFingerprints`].
+    OmemoVerifyLink(BareJid, Vec<(u32, String)>),
     /// See [`crate::core::bridge::Command::ListOmemoDevices`].
     OmemoDevices(BareJid),
     /// See [`crate::core::bridge::Command::SetOmemoTrust`].
@@ -151,6 +153,11 @@ impl fmt::Debug for SessionRequest {
                 .finish(),
             Self::RemoveContact(a0) => f.debug_tuple("RemoveContact").field(a0).finish(),
             Self::OmemoDeviceLists(a0) => f.debug_tuple("OmemoDeviceLists").field(a0).finish(),
+            Self::OmemoVerifyLink(a0, a1) => f
+                .debug_tuple("OmemoVerifyLink")
+                .field(a0)
+                .field(&a1.len())
+                .finish(),
             Self::OmemoDevices(a0) => f.debug_tuple("OmemoDevices").field(a0).finish(),
             Self::OmemoTrust {
                 peer,
@@ -281,6 +288,11 @@ impl Command {
             Command::SetBlocked { jid, items, blocked } => (jid, R::SetBlocked(items, blocked)),
             Command::LoadOlderMessages { jid, peer } => (jid, R::LoadOlder(peer)),
             Command::LearnOmemoDevices { jid, peer } => (jid, R::OmemoDeviceLists(peer)),
+            Command::VerifyOmemoFingerprints {
+                jid,
+                peer,
+                fingerprints,
+            } => (jid, R::OmemoVerifyLink(peer, fingerprints)),
             Command::ListOmemoDevices { jid, peer } => (jid, R::OmemoDevices(peer)),
             Command::SetOmemoTrust {
                 jid,
@@ -417,6 +429,10 @@ pub fn spawn(ctx: &SessionContext, request: SessionRequest) {
                 report(&ctx, RequestKind::RemoveContact, r);
             }
             SessionRequest::OmemoDeviceLists(peer) => x0384_omemo::learn_device_lists(&ctx, &peer).await,
+            SessionRequest::OmemoVerifyLink(peer, fingerprints) => {
+                x0384_omemo_trust::verify_link(&ctx, &peer, &fingerprints).await;
+                x0384_omemo_trust::list(&ctx, &peer).await;
+            }
             SessionRequest::OmemoDevices(peer) => x0384_omemo_trust::list(&ctx, &peer).await,
             SessionRequest::OmemoTrust {
                 peer,
