@@ -185,6 +185,17 @@ async fn two_balcony_workers_chat_encrypted_and_the_server_never_sees_the_text()
         heard.push(String::from(&Element::from(stanza)));
     }
     assert!(!heard.join("").contains("A secret for the nurse"), "{heard:?}");
+    // Kept in the conversation, marked as not sent.
+    let kept = juliet
+        .store()
+        .recent_messages(&juliet.jid, &"nurse@balcony.test".parse().expect("jid"), 5)
+        .expect("messages");
+    assert_eq!(
+        kept.iter()
+            .find(|m| m.message.body == "A secret for the nurse")
+            .map(|m| m.message.state),
+        Some(balcony::core::message::DeliveryState::NotSent)
+    );
     assert_eq!(
         juliet.outbox_after_settling().await,
         0,

@@ -40,4 +40,9 @@ fn encrypted_conversations_in_the_window() {
         "{}",
         seen.warning_text
     );
+    assert!(
+        seen.not_sent_meta.ends_with(" · Not sent"),
+        "{}",
+        seen.not_sent_meta
+    );
 }

@@ -40,4 +40,9 @@ fn encrypted_conversations_speak_german() {
         "{}",
         seen.warning_text
     );
+    assert!(
+        seen.not_sent_meta.ends_with(" · Nicht gesendet"),
+        "{}",
+        seen.not_sent_meta
+    );
 }

@@ -15,6 +15,9 @@ pub enum DeliveryState {
     Received = 3,
     /// The recipient displayed it (XEP-0333).
     Displayed = 4,
+    /// Never sent: it could not be encrypted (kept, with its text, for
+    /// the user to send again). Last, so that nothing raises it further.
+    NotSent = 5,
 }
 
 impl DeliveryState {
@@ -26,6 +29,7 @@ impl DeliveryState {
             2 => Self::Acked,
             3 => Self::Received,
             4 => Self::Displayed,
+            5 => Self::NotSent,
             _ => return None,
         })
     }

@@ -21,6 +21,8 @@ pub fn state_text(state: DeliveryState) -> String {
         DeliveryState::Received => gettext("Delivered"),
         // Translators: the recipient has seen our message.
         DeliveryState::Displayed => gettext("Seen"),
+        // Translators: an outgoing message held back because it could not be encrypted.
+        DeliveryState::NotSent => gettext("Not sent"),
     }
 }
 
@@ -200,6 +202,12 @@ impl MessageRow {
             }
         }
         imp.meta.set_label(&meta_text(m));
+        // Adwaita's error colour for a message that never left.
+        if m.outgoing() && m.delivery_state() == DeliveryState::NotSent {
+            imp.meta.add_css_class("error");
+        } else {
+            imp.meta.remove_css_class("error");
+        }
         if m.highlighted() {
             imp.body.add_css_class("found");
         } else {
@@ -273,6 +281,11 @@ impl MessageRow {
     /// The time and state line shown.
     pub fn meta_shown(&self) -> String {
         self.imp().meta.label().to_string()
+    }
+
+    /// Whether the meta line is shown as an error (a message not sent).
+    pub fn meta_is_error(&self) -> bool {
+        self.imp().meta.has_css_class("error")
     }
 }
 

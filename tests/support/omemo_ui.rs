@@ -44,6 +44,8 @@ pub struct Seen {
     pub last_seen: String,
     /// What the new-device warning says.
     pub warning_text: String,
+    /// The meta line of the message held back.
+    pub not_sent_meta: String,
 }
 
 /// Runs the scenario; screenshots are named `<prefix>-…`.
@@ -238,6 +240,16 @@ pub fn run(prefix: &str) -> Seen {
     let warning = shown_toplevel::<adw::MessageDialog>("the new-device warning");
     let warning_text = warning.body().to_string();
     screenshot_styles(&warning, &format!("{prefix}-new-device"));
+    // Behind it, the message shows it was not sent (its text kept).
+    let held = || {
+        rows()
+            .into_iter()
+            .find(|r| r.body_shown() == "Are you still you?")
+    };
+    pump_until("the message marked not sent", WAIT, || {
+        held().is_some_and(|r| r.meta_is_error())
+    });
+    let not_sent_meta = held().map(|r| r.meta_shown()).unwrap_or_default();
     let review = all::<gtk::Button>(&warning)
         .into_iter()
         .find(|b| b.is_mapped() && b.has_css_class("suggested"))
@@ -314,6 +326,7 @@ pub fn run(prefix: &str) -> Seen {
         ),
         last_seen,
         warning_text,
+        not_sent_meta,
     }
 }
 

@@ -15,6 +15,7 @@ use xmpp_parsers::{
 
 use crate::core::{
     bridge::Event,
+    message::DeliveryState,
     omemo::{device::Trust, payload, OmemoError, WireVersion},
     xmpp::{
         modules::{
@@ -119,7 +120,22 @@ pub async fn prepare(ctx: SessionContext, origin_id: String, mut message: Messag
             tracing::info!(%origin_id, error = %e, "a message was not sent: it could not be encrypted");
             let account = ctx.account.clone();
             let id = origin_id.clone();
-            let _ = ctx.store.run(move |s| s.remove_from_outbox(&account, &id)).await;
+            // Out of the outbox; the conversation shows it was not sent.
+            let peer = ctx
+                .store
+                .run(move |s| {
+                    s.remove_from_outbox(&account, &id)?;
+                    s.raise_delivery_state(&account, &id, DeliveryState::NotSent)
+                })
+                .await;
+            if let Ok(Some(peer)) = peer {
+                ctx.emit(Event::MessageStateChanged {
+                    jid: ctx.account.clone(),
+                    peer,
+                    origin_id: origin_id.clone(),
+                    state: DeliveryState::NotSent,
+                });
+            }
             ctx.emit(Event::MessageNotEncrypted {
                 jid: ctx.account.clone(),
                 peer: message.to.as_ref().map(Jid::to_bare),
