@@ -9,6 +9,7 @@
 use std::{sync::Arc, time::Duration};
 
 use balcony::core::{
+    files::aesgcm,
     forms::{self, Field, FieldKind, Form, FormKind},
     omemo::{device::Device, WireVersion},
     store::Store,
@@ -296,6 +297,15 @@ thread_local! {
 /// fine; a panic or a crash is not.
 pub fn omemo(data: &[u8]) {
     let _ = x0420_sce::open(data, &own());
+    // Encrypted files' addresses (XEP-0454) and fingerprint links, then
+    // the input as a sealed file under the address's key.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = balcony::core::xmpp_uri::parse(text);
+        if let Ok((_, key)) = aesgcm::parse(text) {
+            let mut sealed = data.to_vec();
+            let _ = aesgcm::open(&mut sealed, &key);
+        }
+    }
     OMEMO.with(|(alice, bob)| {
         if let Some(element) = element(data) {
             let _ = x0384_omemo_elements::parse_encrypted(&element);

@@ -58,6 +58,11 @@ pub fn parse(url: &str) -> Result<(String, FileKey), TransferError> {
     if location.is_empty() || location.contains(char::is_whitespace) {
         return Err(TransferError::BadUrl);
     }
+    // Hex digits only (which also keeps the slicing below on character
+    // boundaries).
+    if !fragment.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(TransferError::BadUrl);
+    }
     let iv_hex = match fragment.len() {
         88 => 24,
         96 => 32,
@@ -149,6 +154,8 @@ mod tests {
             "aesgcm://h/a#0011",
             "aesgcm://#000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
             "aesgcm://h/a#zz0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+            // 88 bytes, but not hex: multi-byte characters.
+            &format!("aesgcm://h/a#{}", "é".repeat(44)),
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
