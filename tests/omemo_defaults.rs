@@ -16,7 +16,7 @@ use balcony::core::{
     omemo::{device::Device, signed_pre_key::ROTATE_AFTER},
 };
 use support::{
-    accounts::{online_at, Online},
+    accounts::{online, online_at, Online},
     peer::Peer,
     prosody::Prosody,
 };
@@ -71,22 +71,8 @@ async fn contacts_with_omemo_are_encrypted_to_by_default_and_the_user_choice_win
     for (user, pw) in [("juliet", "pw-j"), ("romeo", "pw-r"), ("nurse", "pw-n")] {
         server.register(user, pw);
     }
-    let juliet = online_at(
-        &server,
-        &server.c2s_addr(),
-        support::profiles::fresh("defaults-juliet"),
-        "juliet",
-        "pw-j",
-    )
-    .await;
-    let romeo = online_at(
-        &server,
-        &server.c2s_addr(),
-        support::profiles::fresh("defaults-romeo"),
-        "romeo",
-        "pw-r",
-    )
-    .await;
+    let juliet = online(&server, "defaults-juliet", "juliet", "pw-j").await;
+    let romeo = online(&server, "defaults-romeo", "romeo", "pw-r").await;
     let mut nurse = Peer::online(&server, "nurse", "pw-n").await;
     // romeo's device is published as he logs in.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -166,14 +152,7 @@ async fn a_week_old_signed_pre_key_is_replaced_at_login_and_sessions_keep_workin
         "pw-j",
     )
     .await;
-    let romeo = online_at(
-        &server,
-        &server.c2s_addr(),
-        support::profiles::fresh("rotation-romeo"),
-        "romeo",
-        "pw-r",
-    )
-    .await;
+    let romeo = online(&server, "rotation-romeo", "romeo", "pw-r").await;
     let mut nurse = Peer::online(&server, "nurse", "pw-n").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while signed_pre_key_id(&mut nurse, "juliet@balcony.test")
@@ -260,14 +239,7 @@ async fn a_week_old_signed_pre_key_is_replaced_at_login_and_sessions_keep_workin
         .await;
     assert_eq!(got.2, MessageEncryption::Omemo);
     // A new device of romeo's starts its session from the new key.
-    let romeo_laptop = online_at(
-        &server,
-        &server.c2s_addr(),
-        support::profiles::fresh("rotation-romeo-laptop"),
-        "romeo",
-        "pw-r",
-    )
-    .await;
+    let romeo_laptop = online(&server, "rotation-romeo-laptop", "romeo", "pw-r").await;
     romeo_laptop.send(Command::SetConversationEncryption {
         jid: romeo_laptop.jid.clone(),
         peer: jid.clone(),
