@@ -40,6 +40,7 @@ pub mod password_prompt;
 mod preferences_window;
 mod presence_dot;
 pub mod privacy_preferences;
+mod qr_code;
 pub mod quick_switcher;
 mod registration_dialog;
 mod remote_settings;

@@ -156,6 +156,21 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
             button.set_label(&gettext("Link Copied"));
         }
     ));
+    // The same link as a QR code, for a phone (Conversations) to scan.
+    let scan = adw::PreferencesGroup::builder()
+        .title(gettext("Verify From a Phone"))
+        .description(gettext(
+            "Your contact can scan this code with Conversations or another client to verify this device.",
+        ))
+        .visible(false)
+        .build();
+    let qr = gtk::Picture::builder()
+        .can_shrink(false)
+        .halign(gtk::Align::Center)
+        .alternative_text(gettext("QR code of this device’s verification link"))
+        .build();
+    qr.set_widget_name("omemo-qr");
+    scan.add(&qr);
     let waiting = gtk::Spinner::builder()
         .spinning(true)
         .halign(gtk::Align::Center)
@@ -171,6 +186,7 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
     content.append(&waiting);
     content.append(&theirs);
     content.append(&ours);
+    content.append(&scan);
     let page = gtk::ScrolledWindow::builder()
         .hscrollbar_policy(gtk::PolicyType::Never)
         .vexpand(true)
@@ -194,6 +210,10 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
         waiting,
         #[weak]
         share,
+        #[weak]
+        scan,
+        #[weak]
+        qr,
         #[strong]
         shown,
         #[to_owned]
@@ -208,7 +228,11 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
                 }
             }
             let devices = client.omemo_devices(&account, &peer);
-            share.set_sensitive(own_link(&client, &account, &peer).is_some());
+            let link = own_link(&client, &account, &peer);
+            share.set_sensitive(link.is_some());
+            let code = link.as_deref().and_then(super::qr_code::texture);
+            scan.set_visible(code.is_some());
+            qr.set_paintable(code.as_ref());
             if devices.is_empty() {
                 theirs.set_description(Some(&gettext(
                     "No encryption keys were found. Encryption may not be set up for this account yet.",

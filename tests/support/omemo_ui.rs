@@ -219,6 +219,16 @@ pub fn run(prefix: &str) -> Seen {
         Some(this_device),
         "the fingerprint the window shows: {link}"
     );
+    // The same link as a QR code, read back as a phone would.
+    let qr = find::<gtk::Picture>(&keys, "omemo-qr");
+    pump_until("the QR code shown", WAIT, || {
+        qr.is_mapped() && qr.paintable().is_some()
+    });
+    let texture = qr
+        .paintable()
+        .and_downcast::<gtk::gdk::Texture>()
+        .expect("a texture");
+    assert_eq!(decode_qr(&texture), link, "the code holds the link");
     keys.close();
 
     // romeo gets a second device. juliet verified him: her next message
@@ -328,6 +338,21 @@ pub fn run(prefix: &str) -> Seen {
         warning_text,
         not_sent_meta,
     }
+}
+
+/// What the QR code in `texture` says (rqrr, as a scanning phone).
+fn decode_qr(texture: &gtk::gdk::Texture) -> String {
+    let (w, h) = (texture.width() as usize, texture.height() as usize);
+    let mut pixels = vec![0u8; w * h * 4];
+    texture.download(&mut pixels, w * 4);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[(y * w + x) * 4 + 1]);
+    let grids = image.detect_grids();
+    let (_, content) = grids
+        .first()
+        .expect("a QR code")
+        .decode()
+        .expect("a readable QR code");
+    content
 }
 
 /// The clipboard's text, as another application would paste it.
