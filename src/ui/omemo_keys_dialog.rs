@@ -131,7 +131,7 @@ pub fn present(parent: &gtk::Window, client: &Client, account: &Account, peer: &
         .title(gettext("Your Devices"))
         .build();
     let share = gtk::Button::builder()
-        .label(gettext("Copy Verification Link"))
+        .label(gettext("Copy Link"))
         .tooltip_text(gettext(
             "An xmpp: link with this device’s fingerprint, for your contact to verify it (as Conversations does)",
         ))

@@ -286,6 +286,9 @@ pub fn run(prefix: &str) -> Seen {
     pump_until("the new device verified", WAIT, || {
         key_rows().iter().all(|r| choices(r) != 2)
     });
+    keys.set_default_size(360, 700);
+    pump_until("the keys narrow", WAIT, || keys.width() <= 400);
+    screenshot(&keys, &format!("{prefix}-keys-360"));
     keys.close();
     click(&view.composer());
     type_text(&window, "Are you still you?");
