@@ -98,7 +98,10 @@ pub fn decrypt(ctx: &SessionContext, message: &mut Message) -> Outcome {
             .map_err(Unreadable::Failed)
             .and_then(|e| {
                 let read = read(ctx, sender, &e)?;
-                note_seen(ctx, sender, e.sid, sent_at(message));
+                // When it was sent (its delay stamp), else now.
+                let at =
+                    super::chat::delayed_ms(message).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+                note_seen(ctx, sender, e.sid, at);
                 Ok(read)
             }),
     };
@@ -214,20 +217,6 @@ fn read(ctx: &SessionContext, sender: &BareJid, encrypted: &elements::Encrypted)
     // The ratchet moved: keep it.
     state.save();
     Ok(read)
-}
-
-/// When `message` was sent: its delay stamp (offline storage, carbons of
-/// the past), else now.
-fn sent_at(message: &Message) -> i64 {
-    message
-        .payloads
-        .iter()
-        .find(|p| p.is("delay", xmpp_parsers::ns::DELAY))
-        .and_then(|p| xmpp_parsers::delay::Delay::try_from(p.clone()).ok())
-        .map_or_else(
-            || chrono::Utc::now().timestamp_millis(),
-            |d| d.stamp.0.timestamp_millis(),
-        )
 }
 
 /// Remembers that `device` of `sender` wrote to us (the keys window's
