@@ -65,7 +65,9 @@ fn target(widget: &impl IsA<gtk::Widget>) -> (u64, i32, i32) {
 }
 
 /// Scrolls the nearest scrolled window around `widget` so that it is in
-/// view, as a person would before clicking it.
+/// view, as a person would before clicking it. Positions are taken on the
+/// scrolled window itself, so that this holds both for content in a
+/// viewport and for a list view's rows (which scroll themselves).
 fn scroll_into_view(widget: &gtk::Widget) {
     let Some(scrolled) = widget
         .ancestor(gtk::ScrolledWindow::static_type())
@@ -73,24 +75,19 @@ fn scroll_into_view(widget: &gtk::Widget) {
     else {
         return;
     };
-    let Some(child) = scrolled.child() else { return };
-    // The content inside a viewport, whose coordinates do not scroll.
-    let content = child
-        .downcast_ref::<gtk::Viewport>()
-        .and_then(|v| v.child())
-        .unwrap_or(child);
     // A page still growing (rows filled in as answers come) may not let
     // the adjustment reach the widget at once: tried again a few times.
     for _ in 0..5 {
-        let Some(bounds) = widget.compute_bounds(&content) else {
+        let Some(bounds) = widget.compute_bounds(&scrolled) else {
             return;
         };
         let adj = scrolled.vadjustment();
         let (top, bottom) = (bounds.y() as f64, (bounds.y() + bounds.height()) as f64);
-        if top >= adj.value() && bottom <= adj.value() + adj.page_size() {
+        if top >= 0.0 && bottom <= scrolled.height() as f64 {
             return;
         }
-        let value = (top - 12.0).clamp(adj.lower(), (adj.upper() - adj.page_size()).max(adj.lower()));
+        let value =
+            (adj.value() + top - 12.0).clamp(adj.lower(), (adj.upper() - adj.page_size()).max(adj.lower()));
         adj.set_value(value);
         let ctx = glib::MainContext::default();
         let until = Instant::now() + Duration::from_millis(150);
@@ -133,6 +130,21 @@ pub fn click(widget: &impl IsA<gtk::Widget>) {
     let (xid, x, y) = target(widget);
     move_to(xid, x, y);
     xdotool(&["click".into(), "1".into()]);
+}
+
+/// Turns the mouse wheel `clicks` notches down with the pointer over the
+/// middle of `widget` (X buttons 5: real scroll events).
+pub fn scroll_down(widget: &impl IsA<gtk::Widget>, clicks: u32) {
+    let (xid, x, y) = target(widget);
+    move_to(xid, x, y);
+    xdotool(&[
+        "click".into(),
+        "--repeat".into(),
+        clicks.to_string(),
+        "--delay".into(),
+        "40".into(),
+        "5".into(),
+    ]);
 }
 
 /// Gives the X input focus to `window`, as a window manager would.

@@ -50,16 +50,20 @@ impl Picker {
     }
 }
 
-/// Options put in the list per main-loop turn while it has few rows.
+/// Options put in the list per main-loop turn once it fills; also what
+/// it holds before the user turns to it, more than its 220 px show.
 const CHUNK: usize = 12;
 /// GTK 4.8's list view makes a row for up to this many items around what
 /// it shows, whatever its height; beyond it more items cost no rows.
 const ROWS_MADE: usize = 200;
 
-/// Puts the indices `0..count` into `list`: the first screenful now, then
-/// a chunk per idle turn, so that no frame has to make a hundred rows at
-/// once; past [`ROWS_MADE`] the rest in one go.
-fn fill_gradually(list: &gtk::StringList, count: usize) {
+/// Puts the first screenful of the indices `0..count` into `list`, and
+/// returns what puts in the rest: a chunk per idle turn, so that no frame
+/// has to make a hundred rows at once, and past [`ROWS_MADE`] the rest in
+/// one go. The rest is asked for when the user turns to the list
+/// (scrolls it, searches it or moves the focus into it):
+/// a long form with many such lists makes no rows nobody looks at.
+fn fill_on_demand(list: &gtk::StringList, count: usize) -> Rc<dyn Fn()> {
     let add = |list: &gtk::StringList, from: usize, to: usize| {
         let items: Vec<String> = (from..to).map(|i| i.to_string()).collect();
         let refs: Vec<&str> = items.iter().map(String::as_str).collect();
@@ -67,29 +71,33 @@ fn fill_gradually(list: &gtk::StringList, count: usize) {
     };
     let first = count.min(CHUNK);
     add(list, 0, first);
-    if first == count {
-        return;
-    }
+    let started = Cell::new(first == count);
     let weak = list.downgrade();
-    let next = std::cell::Cell::new(first);
-    glib::idle_add_local_full(glib::Priority::DEFAULT_IDLE, move || {
-        let Some(list) = weak.upgrade() else {
-            return glib::ControlFlow::Break;
-        };
-        let from = next.get();
-        let to = if from >= ROWS_MADE {
-            count
-        } else {
-            (from + CHUNK).min(count)
-        };
-        add(&list, from, to);
-        next.set(to);
-        if to >= count {
-            glib::ControlFlow::Break
-        } else {
-            glib::ControlFlow::Continue
+    Rc::new(move || {
+        if started.replace(true) {
+            return;
         }
-    });
+        let weak = weak.clone();
+        let next = Cell::new(first);
+        glib::idle_add_local_full(glib::Priority::DEFAULT_IDLE, move || {
+            let Some(list) = weak.upgrade() else {
+                return glib::ControlFlow::Break;
+            };
+            let from = next.get();
+            let to = if from >= ROWS_MADE {
+                count
+            } else {
+                (from + CHUNK).min(count)
+            };
+            add(&list, from, to);
+            next.set(to);
+            if to >= count {
+                glib::ControlFlow::Break
+            } else {
+                glib::ControlFlow::Continue
+            }
+        });
+    })
 }
 
 /// The picker for `field` over `options`; `multi` allows several choices.
@@ -123,7 +131,7 @@ pub fn editor(
         .build();
 
     let all = gtk::StringList::new(&[]);
-    fill_gradually(&all, picker.options.len());
+    let fill_rest = fill_on_demand(&all, picker.options.len());
     let query = Rc::new(RefCell::new(String::new()));
     let filter = {
         let (options, query) = (picker.options.clone(), query.clone());
@@ -142,6 +150,11 @@ pub fn editor(
         })
     };
     let filtered = gtk::FilterListModel::new(Some(all), Some(filter.clone()));
+    {
+        let fill_rest = fill_rest.clone();
+        // At the first key, not after the search's delay.
+        search.connect_changed(move |_| fill_rest());
+    }
     {
         let query = query.clone();
         search.connect_search_changed(move |s| {
@@ -231,6 +244,13 @@ pub fn editor(
         .max_content_height(220)
         .hscrollbar_policy(gtk::PolicyType::Never)
         .build();
+    {
+        let fill_rest = fill_rest.clone();
+        scrolled.vadjustment().connect_value_changed(move |_| fill_rest());
+    }
+    let focused = gtk::EventControllerFocus::new();
+    focused.connect_enter(move |_| fill_rest());
+    list.add_controller(focused);
     let frame = gtk::Frame::builder().child(&scrolled).build();
     let content = gtk::Box::builder()
         .orientation(gtk::Orientation::Vertical)
