@@ -293,6 +293,23 @@ impl Account {
         }
     }
 
+    /// Names every conversation from the stored roster `items` before the
+    /// contacts themselves are built, as [`Account::name_conversations`]
+    /// will once they are: a contact's name and, offline, its dot.
+    pub fn name_conversations_from(&self, items: &[crate::core::contacts::RosterItem]) {
+        let by_jid: std::collections::HashMap<String, &crate::core::contacts::RosterItem> =
+            items.iter().map(|i| (i.jid.to_string(), i)).collect();
+        for c in self.conversations().iter::<super::ConversationObject>().flatten() {
+            let Some(item) = by_jid.get(&c.peer()) else {
+                continue;
+            };
+            c.set_title(super::contact_object::display_name(item));
+            c.set_show(super::contact_object::show_name(
+                crate::core::contacts::ContactShow::Unavailable,
+            ));
+        }
+    }
+
     /// Names the conversation with `peer` (after that contact changed).
     pub fn name_conversation(&self, peer: &str) {
         if let Some((_, c)) = self.conversation(peer) {

@@ -60,6 +60,15 @@ pub fn show_name(show: ContactShow) -> &'static str {
     show.as_str()
 }
 
+/// What to call a roster item's contact: the name the user gave, else
+/// the JID.
+pub fn display_name(item: &RosterItem) -> String {
+    item.name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| item.jid.to_string())
+}
+
 /// How present a show is, for picking a contact's best resource.
 fn rank(show: ContactShow) -> u8 {
     match show {
@@ -85,11 +94,7 @@ impl ContactObject {
 
     /// Applies a changed roster item.
     pub fn update(&self, item: &RosterItem) {
-        let name = item
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| item.jid.to_string());
+        let name = display_name(item);
         if self.name() != name {
             self.set_name(name);
         }

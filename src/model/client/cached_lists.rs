@@ -30,15 +30,29 @@ fn load_avatars(reader: StoreReader, account: &Account) {
 }
 
 /// Shows cached lists in an account whose lists are still empty (a login
-/// or live message may have filled them meanwhile; those win).
-fn fill_from_cache(account: &Account, roster: &[RosterItem], conversations: &[ConversationSummary]) {
-    if account.roster().is_empty() {
-        account.roster().replace(roster);
-    }
+/// or live message may have filled them meanwhile; those win). The
+/// conversations come at once, named from the stored roster; the contacts,
+/// a GObject each, are built in an idle turn after that (the first frame
+/// shows only the conversations).
+fn fill_from_cache(account: &Account, roster: Vec<RosterItem>, conversations: &[ConversationSummary]) {
     if account.conversations().n_items() == 0 {
         conversation_list::replace(&account.conversations(), conversations);
-        account.name_conversations();
+        if account.roster().is_empty() {
+            account.name_conversations_from(&roster);
+        } else {
+            account.name_conversations();
+        }
     }
+    if !account.roster().is_empty() {
+        return;
+    }
+    let account = account.clone();
+    glib::idle_add_local_once(move || {
+        if account.roster().is_empty() {
+            account.roster().replace(&roster);
+            account.name_conversations();
+        }
+    });
 }
 
 impl Client {
@@ -66,7 +80,7 @@ impl Client {
                 .await;
             match read {
                 Ok((roster, conversations)) => {
-                    fill_from_cache(&account, &roster, &conversations);
+                    fill_from_cache(&account, roster, &conversations);
                     load_avatars(reader, &account);
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read the cached roster and conversations"),
@@ -108,7 +122,7 @@ impl Client {
         let mut filled = Vec::new();
         for lists in prefetched.lists {
             let account = self.account_or_insert(&lists.account, true);
-            fill_from_cache(&account, &lists.roster, &lists.conversations);
+            fill_from_cache(&account, lists.roster, &lists.conversations);
             load_avatars(reader.clone(), &account);
             filled.push(lists.account);
         }
