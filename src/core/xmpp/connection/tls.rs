@@ -191,7 +191,13 @@ pub fn parse_pem_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>,
 
 #[derive(Debug)]
 struct PinningVerifier {
-    webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// Built at the first handshake rather than with the configuration:
+    /// the system's roots are still being read on a spare thread while the
+    /// connection opens and negotiates TLS, so a login does not wait for
+    /// them before its first packet.
+    webpki: OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+    /// The account's own trusted certificates, added to the system roots.
+    extra_roots: Vec<CertificateDer<'static>>,
     pins: Vec<[u8; 32]>,
     /// Whether the user pinned a certificate for this account.
     user_pinned: bool,
@@ -201,6 +207,28 @@ struct PinningVerifier {
 }
 
 impl PinningVerifier {
+    /// The system roots plus the account's own, as a verifier (none when
+    /// there is no usable root at all).
+    fn webpki(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+        self.webpki
+            .get_or_init(|| {
+                let mut roots = system_roots().clone();
+                for cert in &self.extra_roots {
+                    if let Err(e) = roots.add(cert.clone()) {
+                        tracing::debug!(error = %e, "trusted certificate is not usable as a root");
+                    }
+                }
+                if roots.is_empty() {
+                    return None;
+                }
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+                    .build()
+                    .map_err(|e| tracing::warn!(error = %e, "no usable trust roots"))
+                    .ok()
+            })
+            .as_ref()
+    }
+
     fn accept(&self, end_entity: &CertificateDer<'_>, sha256: [u8; 32], pinned: bool) {
         if let Ok(mut slot) = self.accepted.lock() {
             *slot = Some(ServerCertificate {
@@ -227,7 +255,7 @@ impl ServerCertVerifier for PinningVerifier {
             self.accept(end_entity, digest, true);
             return Ok(ServerCertVerified::assertion());
         }
-        let result = match &self.webpki {
+        let result = match self.webpki() {
             Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
             None => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer,
@@ -305,33 +333,21 @@ impl AccountTls {
     /// System roots plus `extra_ca_pem`, accepting the `pins` as they are.
     pub fn new(extra_ca_pem: Option<&str>, pins: Vec<[u8; 32]>) -> Result<Self, TlsSetupError> {
         let provider = provider();
-        let mut roots = system_roots().clone();
         let user_pinned = !pins.is_empty();
         let mut pins = pins;
+        let mut extra_roots = Vec::new();
         if let Some(pem) = extra_ca_pem {
             for cert in parse_pem_certificates(pem)? {
                 // A trusted certificate may be a CA or the server's own leaf.
                 pins.push(sha256(&cert));
-                if let Err(e) = roots.add(cert) {
-                    tracing::debug!(error = %e, "trusted certificate is not usable as a root");
-                }
+                extra_roots.push(cert);
             }
         }
-        let webpki = if roots.is_empty() {
-            None
-        } else {
-            match WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build() {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    tracing::warn!(error = %e, "no usable trust roots");
-                    None
-                }
-            }
-        };
         let rejected = Arc::new(Mutex::new(None));
         let accepted = CertificateInUse::default();
         let verifier = PinningVerifier {
-            webpki,
+            webpki: OnceLock::new(),
+            extra_roots,
             pins,
             user_pinned,
             provider: provider.clone(),
