@@ -13,7 +13,7 @@ use balcony::{
 };
 use support::{
     ui::{all, find, pump_for, pump_until, screenshot},
-    xinput::{click, scroll_down, type_text},
+    xinput::{click, key, scroll_down, type_text},
 };
 use xmpp_parsers::minidom::Element;
 
@@ -252,18 +252,26 @@ fn ten_thousand_options_are_searchable() {
         (12, 12),
         "options listed unasked"
     );
-    // The mouse wheel over a list (real scroll events) lists the rest of
-    // it, a chunk per main-loop turn; the other list stays as it was. A
-    // click on its search first brings it into the window's view (and
-    // lists nothing by itself).
+    // Moving the focus into a list (a click on its search, which lists
+    // nothing by itself, then Tab) lists the rest of it, a chunk per
+    // main-loop turn; the other list stays as it was.
     let region_list: gtk::ListView = find(&view, "field:region");
     click(&find::<gtk::SearchEntry>(&view, "field:region:search"));
+    pump_for(Duration::from_millis(200));
     assert_eq!(regions.n_items(), 12);
-    scroll_down(&region_list, 3);
+    key(&window, "Tab");
     pump_until("all regions listed", Duration::from_secs(5), || {
         regions.n_items() == 300
     });
     assert_eq!(model.n_items(), 12);
+    // So does the mouse wheel over a list (real scroll events), once a
+    // click on its search has brought it into the window's view.
+    click(&find::<gtk::SearchEntry>(&view, "field:language:search"));
+    assert_eq!(model.n_items(), 12);
+    scroll_down(&list, 3);
+    pump_until("all options listed", Duration::from_secs(5), || {
+        model.n_items() == 10_000
+    });
     // An option beyond the first screenful, scrolled to, is shown and
     // can be chosen.
     let viewport = region_list.parent().expect("the list's scrolled window");
