@@ -144,26 +144,12 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Debian's bundle of every trusted root (`update-ca-certificates`).
-const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-
 /// The system's trust roots, read and parsed once per process (a few
-/// milliseconds for Debian's 140 roots). Where the system keeps them in
-/// one bundle and nobody points elsewhere (`SSL_CERT_FILE`,
-/// `SSL_CERT_DIR`), only the bundle is read: the directory beside it holds
-/// the same roots again, a file each.
+/// milliseconds for Debian's 140 roots).
 fn system_roots() -> &'static RootCertStore {
     static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
     ROOTS.get_or_init(|| {
-        let bundle = std::path::Path::new(SYSTEM_BUNDLE);
-        let chosen = std::env::var_os("SSL_CERT_FILE").is_none()
-            && std::env::var_os("SSL_CERT_DIR").is_none()
-            && bundle.is_file();
-        let loaded = if chosen {
-            rustls_native_certs::load_certs_from_paths(Some(bundle), None)
-        } else {
-            rustls_native_certs::load_native_certs()
-        };
+        let loaded = rustls_native_certs::load_native_certs();
         for e in &loaded.errors {
             tracing::warn!(error = %e, "could not load a system certificate");
         }
@@ -381,21 +367,6 @@ impl AccountTls {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bundle_alone_holds_every_system_root() {
-        if !std::path::Path::new(SYSTEM_BUNDLE).is_file() {
-            return;
-        }
-        let subjects = |store: &RootCertStore| -> std::collections::BTreeSet<Vec<u8>> {
-            store.roots.iter().map(|r| r.subject.as_ref().to_vec()).collect()
-        };
-        let mut everything = RootCertStore::empty();
-        everything.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        let read = system_roots();
-        assert!(read.len() > 100, "{} roots", read.len());
-        assert_eq!(subjects(read), subjects(&everything));
-    }
 
     #[test]
     fn fingerprint_is_colon_separated_upper_hex() {
