@@ -303,10 +303,8 @@ impl Account {
             let Some(item) = by_jid.get(&c.peer()) else {
                 continue;
             };
-            c.set_title(super::contact_object::display_name(item));
-            c.set_show(super::contact_object::show_name(
-                crate::core::contacts::ContactShow::Unavailable,
-            ));
+            let offline = super::contact_object::show_name(crate::core::contacts::ContactShow::Unavailable);
+            label(&c, super::contact_object::display_name(item), offline.to_owned());
         }
     }
 
@@ -323,14 +321,9 @@ impl Account {
             .as_ref()
             .map(|contact| contact.name())
             .unwrap_or_else(|| c.peer());
-        if c.title() != title {
-            c.set_title(title);
-        }
         // The presence dot: a contact's best availability, none for strangers and rooms.
         let show = contact.map(|contact| contact.show()).unwrap_or_default();
-        if c.show() != show {
-            c.set_show(show);
-        }
+        label(c, title, show);
         let avatar = self.roster().avatar(&c.peer());
         if c.avatar() != avatar {
             c.set_avatar(avatar);
@@ -361,5 +354,15 @@ impl Account {
     /// Takes the certificate the user must decide on.
     pub fn take_pending_certificate(&self) -> Option<UntrustedCertificate> {
         self.imp().pending_certificate.take()
+    }
+}
+
+/// Gives conversation `c` its title and presence dot, where they changed.
+fn label(c: &super::ConversationObject, title: String, show: String) {
+    if c.title() != title {
+        c.set_title(title);
+    }
+    if c.show() != show {
+        c.set_show(show);
     }
 }
