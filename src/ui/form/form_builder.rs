@@ -97,7 +97,7 @@ impl BuildState {
         &self.pages
     }
 
-    fn group(&mut self, page: usize) -> adw::PreferencesGroup {
+    fn group(&mut self, view: &FormView, page: usize) -> adw::PreferencesGroup {
         if let Some((p, g)) = &self.group {
             if *p == page {
                 return g.clone();
@@ -105,6 +105,7 @@ impl BuildState {
         }
         let g = adw::PreferencesGroup::new();
         self.pages[page].append(&g);
+        view.hold(&g, page, None);
         self.group = Some((page, g.clone()));
         g
     }
@@ -121,6 +122,7 @@ impl BuildState {
                 .title(glib::markup_escape_text(&heading))
                 .build();
             self.pages[page].append(&group);
+            view.hold(&group, page, None);
             self.group = Some((page, group));
             return;
         }
@@ -136,7 +138,8 @@ impl BuildState {
             .filter_map(|m| media::row(m, &self.bob))
             .collect();
         for row in &media {
-            self.group(page).add(row);
+            self.group(view, page).add(row);
+            view.hold(row, page, Some(index));
         }
         let problem = gtk::Label::builder()
             .xalign(0.0)
@@ -150,8 +153,9 @@ impl BuildState {
             .build();
         let problem_widget: gtk::Widget = match &editor.placement {
             Placement::Row(row) => {
-                let group = self.group(page);
+                let group = self.group(view, page);
                 group.add(row);
+                view.hold(row, page, Some(index));
                 let holder = adw::PreferencesRow::builder()
                     .activatable(false)
                     .child(&problem)
@@ -161,6 +165,7 @@ impl BuildState {
             }
             Placement::Group(group) => {
                 self.pages[page].append(group);
+                view.hold(group, page, Some(index));
                 group.add(&problem);
                 self.group = None;
                 problem.clone().upcast()
@@ -185,6 +190,7 @@ impl BuildState {
                         .xalign(0.0)
                         .build();
                     self.pages[page].append(&label);
+                    view.hold(&label, page, None);
                     self.group = None;
                 }
                 Op::Field(page, index) => {
@@ -192,7 +198,9 @@ impl BuildState {
                     built += 1;
                 }
                 Op::Reported(page) => {
-                    self.pages[page].append(&result_table::table(&self.form));
+                    let table = result_table::table(&self.form);
+                    self.pages[page].append(&table);
+                    view.hold(&table, page, None);
                     self.group = None;
                 }
                 Op::SectionStart(page, label) => {
@@ -201,6 +209,7 @@ impl BuildState {
                         section.set_title(&glib::markup_escape_text(&l));
                     }
                     self.pages[page].append(&section);
+                    view.hold(&section, page, None);
                     self.group = Some((page, section));
                 }
                 Op::SectionEnd => self.group = None,

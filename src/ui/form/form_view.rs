@@ -15,6 +15,7 @@ use super::{
     form_builder::{flowed, BuildState},
     media::Bob,
     problem_text::problem_text,
+    reveal::Reveal,
 };
 use crate::{
     core::forms::{Form, FormKind},
@@ -46,6 +47,7 @@ mod imp {
         pub step: gtk::Label,
         pub build: RefCell<Option<BuildState>>,
         pub idle: RefCell<Option<glib::SourceId>>,
+        pub reveal: Reveal,
     }
 
     #[glib::object_subclass]
@@ -83,6 +85,7 @@ mod imp {
             BoxExt::append(obj.upcast_ref::<gtk::Box>(), &self.content);
             BoxExt::append(obj.upcast_ref::<gtk::Box>(), &self.stack);
             BoxExt::append(obj.upcast_ref::<gtk::Box>(), &self.nav);
+            obj.connect_map(|view| view.reveal_soon());
             let weak = obj.downgrade();
             self.back.connect_clicked(move |_| {
                 if let Some(v) = weak.upgrade() {
@@ -135,6 +138,7 @@ impl FormView {
             source.remove();
         }
         imp.build.take();
+        imp.reveal.reset();
         imp.editors.borrow_mut().clear();
         imp.problems.borrow_mut().clear();
         imp.touched.borrow_mut().clear();
@@ -177,6 +181,8 @@ impl FormView {
         // What fills the first screen is built now; the rest follows in
         // idle batches, so that a long form shows at once.
         if !build.step(self, FIRST_FIELDS) {
+            // The rest is built hidden and shown as the user comes near it.
+            imp.reveal.start_holding();
             imp.build.replace(Some(build));
             let weak = self.downgrade();
             let source = glib::idle_add_local_full(glib::Priority::DEFAULT_IDLE, move || {
@@ -203,12 +209,19 @@ impl FormView {
         if !done {
             self.imp().build.replace(Some(build));
         }
+        self.reveal_soon();
         done
     }
 
     /// Whether every field has its editor (long forms are built in batches).
     pub fn is_complete(&self) -> bool {
         self.imp().build.borrow().is_none()
+    }
+
+    /// How many of the built widgets wait hidden until the user comes near
+    /// them (see `reveal`).
+    pub fn held_back(&self) -> usize {
+        self.imp().reveal.held()
     }
 
     /// Builds whatever is still missing, at once.
@@ -284,6 +297,8 @@ impl FormView {
         self.complete();
         let Some(form) = self.form() else { return true };
         let invalid = form.validate();
+        let wrong: Vec<usize> = invalid.iter().map(|p| p.index).collect();
+        self.reveal_fields(&wrong);
         let indices: Vec<usize> = self.imp().editors.borrow().keys().copied().collect();
         for index in indices {
             self.imp().touched.borrow_mut().insert(index);
@@ -317,6 +332,7 @@ impl FormView {
         let n = n.min(count.saturating_sub(1));
         imp.page.set(n);
         imp.stack.set_visible_child_name(&format!("page-{n}"));
+        self.reveal_soon();
         imp.back.set_sensitive(n > 0);
         imp.next.set_sensitive(n + 1 < count);
         let (number, total) = ((n + 1).to_string(), count.to_string());

@@ -11,6 +11,7 @@ mod media;
 mod option_picker;
 mod problem_text;
 mod result_table;
+mod reveal;
 mod text_editors;
 
 pub use form_view::FormView;
