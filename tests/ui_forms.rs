@@ -13,7 +13,7 @@ use balcony::{
 };
 use support::{
     ui::{all, find, pump_for, pump_until, screenshot},
-    xinput::{click, key, scroll_down, type_text},
+    xinput::{click, key, key_times, scroll_down, type_text},
 };
 use xmpp_parsers::minidom::Element;
 
@@ -331,6 +331,118 @@ fn ten_thousand_options_are_searchable() {
         Some(vec![format!("r{n}")])
     );
     assert!(view.check());
+    window.close();
+}
+
+/// The `field:` name of the field around the focus in `window`.
+fn focused_field(window: &adw::Window) -> Option<String> {
+    let mut widget = gtk::prelude::GtkWindowExt::focus(window)?;
+    loop {
+        let name = widget.widget_name();
+        if name.starts_with("field:") {
+            return Some(name.to_string());
+        }
+        widget = widget.parent()?;
+    }
+}
+
+#[gtk::test]
+fn a_long_form_shows_its_rows_as_the_user_comes_near() {
+    support::ui::init();
+    let mut xml = String::from("<x xmlns='jabber:x:data' type='form'>");
+    for i in 0..150 {
+        xml.push_str(&format!(
+            "<field var='f{i}' type='text-single' label='Field {i}'/>"
+        ));
+    }
+    xml.push_str("<field var='last' type='text-single' label='Last field'><required/></field></x>");
+    let form = forms::parse(&xml.parse::<Element>().expect("xml")).expect("form");
+    let (window, view) = show(&form, true, (720, 700));
+    pump_until("the form is built", Duration::from_secs(10), || {
+        view.is_complete()
+    });
+    pump_for(Duration::from_millis(300));
+    // Two screens of rows below the view, no more: the rest waits hidden,
+    // its values already there.
+    let last: adw::EntryRow = find(&view, "field:last");
+    assert!(view.held_back() > 0, "every row was shown at once");
+    assert!(!last.is_visible(), "the last row is shown before anyone scrolls");
+    let held = view.held_back();
+    let first_hidden = (0..150)
+        .find(|i| !find::<adw::EntryRow>(&view, &format!("field:f{i}")).is_visible())
+        .expect("a hidden row");
+    assert_eq!(
+        view.form().map(|f| f.fields.len()),
+        Some(151),
+        "every field can be read back"
+    );
+
+    // The keyboard: Tab from the first field moves down the form, past
+    // the rows shown at first, and the rows it comes to are shown in time.
+    click(&find::<adw::EntryRow>(&view, "field:f0"));
+    key_times(&window, "Tab", first_hidden as u32 + 10);
+    pump_for(Duration::from_millis(300));
+    let focused = focused_field(&window).expect("a field has the focus");
+    let reached: usize = focused
+        .trim_start_matches("field:f")
+        .parse()
+        .unwrap_or_else(|_| panic!("focus left the fields: {focused}"));
+    eprintln!("first hidden row f{first_hidden}, Tab reached {focused}");
+    assert!(reached >= first_hidden + 10, "Tab reached only {focused}");
+    assert!(view.held_back() < held, "rows were shown as the focus came near");
+
+    // The mouse wheel, as a person scrolls to the end: the last row comes
+    // into view, is filled in and submitted.
+    let scrolled: gtk::ScrolledWindow = view
+        .ancestor(gtk::ScrolledWindow::static_type())
+        .and_downcast()
+        .expect("scrolled");
+    for _ in 0..80 {
+        if last.is_mapped() {
+            break;
+        }
+        scroll_down(&scrolled, 10);
+    }
+    assert!(last.is_mapped(), "the wheel never reached the last row");
+    assert_eq!(view.held_back(), 0);
+    click(&last);
+    type_text(&window, "at the end");
+    pump_for(Duration::from_millis(100));
+    screenshot(&window, "form-long-end");
+    assert!(view.check(), "the form is complete");
+    let filled = values(&view.form().expect("form"));
+    assert_eq!(filled["last"], vec!["at the end".to_string()]);
+    window.close();
+}
+
+#[gtk::test]
+fn a_check_shows_the_hidden_rows_it_finds_wrong() {
+    support::ui::init();
+    let mut xml = String::from("<x xmlns='jabber:x:data' type='form'>");
+    for i in 0..120 {
+        xml.push_str(&format!(
+            "<field var='f{i}' type='text-single' label='Field {i}'/>"
+        ));
+    }
+    xml.push_str("<field var='last' type='text-single' label='Last field'><required/></field></x>");
+    let form = forms::parse(&xml.parse::<Element>().expect("xml")).expect("form");
+    let (window, view) = show(&form, true, (720, 700));
+    pump_until("the form is built", Duration::from_secs(10), || {
+        view.is_complete()
+    });
+    pump_for(Duration::from_millis(300));
+    let last: adw::EntryRow = find(&view, "field:last");
+    assert!(!last.is_visible());
+    // Submitting with the last (hidden, required) field empty: its row is
+    // shown, focused and scrolled to, with the problem under it.
+    assert!(!view.check());
+    pump_for(Duration::from_millis(300));
+    assert!(last.is_mapped(), "the wrong field is not on screen");
+    assert_eq!(
+        problem_shown(&view, "last").as_deref(),
+        Some("This field is required")
+    );
+    assert_eq!(focused_field(&window).as_deref(), Some("field:last"));
     window.close();
 }
 

@@ -161,6 +161,21 @@ pub fn key(window: &impl IsA<gtk::Window>, keys: &str) {
     xdotool(&["key".into(), "--clearmodifiers".into(), keys.into()]);
 }
 
+/// Presses and releases `keys` `times` times over, as a held-down key
+/// repeats.
+pub fn key_times(window: &impl IsA<gtk::Window>, keys: &str, times: u32) {
+    focus(window);
+    xdotool(&[
+        "key".into(),
+        "--clearmodifiers".into(),
+        "--repeat".into(),
+        times.to_string(),
+        "--delay".into(),
+        "40".into(),
+        keys.into(),
+    ]);
+}
+
 /// Types `text` into whatever has the focus in `window`.
 pub fn type_text(window: &impl IsA<gtk::Window>, text: &str) {
     focus(window);
