@@ -14,7 +14,7 @@ use adw::{prelude::*, subclass::prelude::*};
 use super::form_view::FormView;
 
 /// Fields shown per step (a step waits for the layout it caused).
-const FIELDS_PER_STEP: usize = 2;
+const FIELDS_PER_STEP: usize = 1;
 
 /// A widget built hidden, waiting to be shown.
 struct Held {
