@@ -63,15 +63,22 @@ fn this_thread_id() -> i32 {
     0
 }
 
-/// Lowers thread `tid` of this process by [`STEPS`] (on Linux the nice
-/// value is per thread). Best effort: a failure is logged, nothing else.
+/// Lowers thread `tid` of this process to [`STEPS`] below the process's
+/// main thread (on Linux the nice value is per thread). A thread started
+/// by a lowered one inherits its value and stays there, not lowered twice.
+/// Best effort: a failure is logged, nothing else.
 fn lower(tid: i32) {
     #[cfg(target_os = "linux")]
     {
-        let result = nice_of(tid).and_then(|now| {
+        // SAFETY: getpid has no preconditions.
+        let main_thread = unsafe { libc::getpid() };
+        let result = nice_of(main_thread).and_then(|normal| {
+            let target = (normal + STEPS).min(19);
+            if nice_of(tid)? >= target {
+                return Ok(());
+            }
             // SAFETY: changes the scheduling priority of a thread of ours.
-            let r =
-                unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, (now + STEPS).min(19)) };
+            let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, target) };
             if r == 0 {
                 Ok(())
             } else {
