@@ -99,6 +99,11 @@ mod imp {
                 }
             });
         }
+
+        fn dispose(&self) {
+            // Off the scrolled window's adjustment, which may outlive us.
+            self.reveal.reset();
+        }
     }
 
     impl WidgetImpl for FormView {}

@@ -40,12 +40,17 @@ impl Reveal {
         self.holding.set(true);
     }
 
-    /// Forgets what a previous form held.
+    /// Forgets what a previous form held, and stops watching its scroll.
     pub fn reset(&self) {
         self.holding.set(false);
         self.queue.borrow_mut().clear();
         if let Some(source) = self.scheduled.take() {
             source.remove();
+        }
+        if let Some((adj, handlers)) = self.watched.take() {
+            for handler in handlers {
+                adj.disconnect(handler);
+            }
         }
     }
 
