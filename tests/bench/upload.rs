@@ -1,8 +1,9 @@
 //! `make bench`: upload and download of a 100 MB file over loopback HTTPS.
 //!
 //! Download: from Prosody's own http_file_share, by Balcony's worker (a
-//! file another account sent, streamed into the download folder) against
-//! `curl` on the same URL. Upload: Balcony's HTTP client (the streamed PUT
+//! file another account sent, OMEMO-encrypted as files are by default,
+//! streamed and decrypted into the download folder) against `curl` GETting
+//! the same encrypted bytes. Upload: Balcony's HTTP client (the streamed PUT
 //! of an upload slot, over the account's TLS configuration) against `curl`
 //! PUTting to the same URL of a sink that takes bodies at socket speed
 //! (`tests/support/http_sink.rs`); Prosody's http_file_share writes
@@ -166,8 +167,15 @@ async fn main() {
         assert_eq!(std::fs::metadata(&path).expect("downloaded").len(), SIZE);
         let _ = std::fs::remove_file(&path);
 
-        // curl: GET the same URL.
-        curl_down.push(curl(&ca, &[url.as_str()]));
+        // curl: GET the same bytes. Files go OMEMO-encrypted by default
+        // (XEP-0454, `aesgcm://…#key`): curl fetches the encrypted file
+        // from its https:// address, and Balcony's figure includes the
+        // decryption.
+        let https = match url.strip_prefix("aesgcm://") {
+            Some(rest) => format!("https://{}", rest.split('#').next().unwrap_or(rest)),
+            None => url.to_string(),
+        };
+        curl_down.push(curl(&ca, &[https.as_str()]));
     }
     let prosody = mb_per_s(median(through_prosody));
     let lines = [
@@ -181,7 +189,7 @@ async fn main() {
             "download",
             ours_down,
             curl_down,
-            "a GET from Prosody's http_file_share into the download folder".to_owned(),
+            "a GET from Prosody's http_file_share into the download folder, decrypted (files go OMEMO-encrypted by default; curl GETs the same encrypted bytes)".to_owned(),
         ),
     ];
     for (name, ours, theirs, what) in lines {
