@@ -334,6 +334,18 @@ fn ten_thousand_options_are_searchable() {
     window.close();
 }
 
+/// `fields` text fields `f0`… and a required one after them, `last`.
+fn long_form(fields: usize) -> Form {
+    let mut xml = String::from("<x xmlns='jabber:x:data' type='form'>");
+    for i in 0..fields {
+        xml.push_str(&format!(
+            "<field var='f{i}' type='text-single' label='Field {i}'/>"
+        ));
+    }
+    xml.push_str("<field var='last' type='text-single' label='Last field'><required/></field></x>");
+    forms::parse(&xml.parse::<Element>().expect("xml")).expect("form")
+}
+
 /// The `field:` name of the field around the focus in `window`.
 fn focused_field(window: &adw::Window) -> Option<String> {
     let mut widget = gtk::prelude::GtkWindowExt::focus(window)?;
@@ -349,15 +361,7 @@ fn focused_field(window: &adw::Window) -> Option<String> {
 #[gtk::test]
 fn a_long_form_shows_its_rows_as_the_user_comes_near() {
     support::ui::init();
-    let mut xml = String::from("<x xmlns='jabber:x:data' type='form'>");
-    for i in 0..150 {
-        xml.push_str(&format!(
-            "<field var='f{i}' type='text-single' label='Field {i}'/>"
-        ));
-    }
-    xml.push_str("<field var='last' type='text-single' label='Last field'><required/></field></x>");
-    let form = forms::parse(&xml.parse::<Element>().expect("xml")).expect("form");
-    let (window, view) = show(&form, true, (720, 700));
+    let (window, view) = show(&long_form(150), true, (720, 700));
     pump_until("the form is built", Duration::from_secs(10), || {
         view.is_complete()
     });
@@ -418,15 +422,7 @@ fn a_long_form_shows_its_rows_as_the_user_comes_near() {
 #[gtk::test]
 fn a_check_shows_the_hidden_rows_it_finds_wrong() {
     support::ui::init();
-    let mut xml = String::from("<x xmlns='jabber:x:data' type='form'>");
-    for i in 0..120 {
-        xml.push_str(&format!(
-            "<field var='f{i}' type='text-single' label='Field {i}'/>"
-        ));
-    }
-    xml.push_str("<field var='last' type='text-single' label='Last field'><required/></field></x>");
-    let form = forms::parse(&xml.parse::<Element>().expect("xml")).expect("form");
-    let (window, view) = show(&form, true, (720, 700));
+    let (window, view) = show(&long_form(120), true, (720, 700));
     pump_until("the form is built", Duration::from_secs(10), || {
         view.is_complete()
     });
