@@ -97,6 +97,13 @@ impl BuildState {
         &self.pages
     }
 
+    /// Appends `widget` (of field `field`, if any) to page `page`, held
+    /// hidden when past the first screen.
+    fn append(&self, view: &FormView, page: usize, widget: &impl IsA<gtk::Widget>, field: Option<usize>) {
+        self.pages[page].append(widget);
+        view.hold(widget, page, field);
+    }
+
     fn group(&mut self, view: &FormView, page: usize) -> adw::PreferencesGroup {
         if let Some((p, g)) = &self.group {
             if *p == page {
@@ -104,8 +111,7 @@ impl BuildState {
             }
         }
         let g = adw::PreferencesGroup::new();
-        self.pages[page].append(&g);
-        view.hold(&g, page, None);
+        self.append(view, page, &g, None);
         self.group = Some((page, g.clone()));
         g
     }
@@ -121,8 +127,7 @@ impl BuildState {
             let group = adw::PreferencesGroup::builder()
                 .title(glib::markup_escape_text(&heading))
                 .build();
-            self.pages[page].append(&group);
-            view.hold(&group, page, None);
+            self.append(view, page, &group, None);
             self.group = Some((page, group));
             return;
         }
@@ -164,8 +169,7 @@ impl BuildState {
                 holder.upcast()
             }
             Placement::Group(group) => {
-                self.pages[page].append(group);
-                view.hold(group, page, Some(index));
+                self.append(view, page, group, Some(index));
                 group.add(&problem);
                 self.group = None;
                 problem.clone().upcast()
@@ -189,8 +193,7 @@ impl BuildState {
                         .wrap(true)
                         .xalign(0.0)
                         .build();
-                    self.pages[page].append(&label);
-                    view.hold(&label, page, None);
+                    self.append(view, page, &label, None);
                     self.group = None;
                 }
                 Op::Field(page, index) => {
@@ -198,9 +201,7 @@ impl BuildState {
                     built += 1;
                 }
                 Op::Reported(page) => {
-                    let table = result_table::table(&self.form);
-                    self.pages[page].append(&table);
-                    view.hold(&table, page, None);
+                    self.append(view, page, &result_table::table(&self.form), None);
                     self.group = None;
                 }
                 Op::SectionStart(page, label) => {
@@ -208,8 +209,7 @@ impl BuildState {
                     if let Some(l) = label {
                         section.set_title(&glib::markup_escape_text(&l));
                     }
-                    self.pages[page].append(&section);
-                    view.hold(&section, page, None);
+                    self.append(view, page, &section, None);
                     self.group = Some((page, section));
                 }
                 Op::SectionEnd => self.group = None,

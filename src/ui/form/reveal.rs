@@ -7,7 +7,10 @@
 //! the start: reading the form back and checking it never waits for a
 //! scroll.
 
-use std::{cell::RefCell, collections::VecDeque};
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+};
 
 use adw::{prelude::*, subclass::prelude::*};
 
@@ -28,7 +31,7 @@ struct Held {
 /// The hidden part of a form, in the order it was built.
 #[derive(Default)]
 pub struct Reveal {
-    holding: std::cell::Cell<bool>,
+    holding: Cell<bool>,
     queue: RefCell<VecDeque<Held>>,
     scheduled: RefCell<Option<glib::SourceId>>,
     watched: RefCell<Option<(gtk::Adjustment, Vec<glib::SignalHandlerId>)>>,
@@ -176,19 +179,18 @@ impl FormView {
     /// Shows everything up to and including the widgets of `fields` (e.g.
     /// the fields a check found wrong, so their problems can be read).
     pub(super) fn reveal_fields(&self, fields: &[usize]) {
-        let last = {
-            let queue = self.reveal().queue.borrow();
-            queue
+        let shown: Vec<Held> = {
+            let mut queue = self.reveal().queue.borrow_mut();
+            match queue
                 .iter()
                 .rposition(|h| h.field.is_some_and(|f| fields.contains(&f)))
+            {
+                Some(last) => queue.drain(..=last).collect(),
+                None => Vec::new(),
+            }
         };
-        if let Some(last) = last {
-            let mut left = last + 1;
-            self.reveal_while(|_| {
-                let go = left > 0;
-                left = left.saturating_sub(1);
-                go
-            });
+        for held in shown {
+            held.widget.set_visible(true);
         }
     }
 }
