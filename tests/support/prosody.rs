@@ -75,14 +75,45 @@ pub struct Prosody {
     pub direct_tls_port: u16,
     /// HTTPS port (used by [`uploads_config`]).
     pub https_port: u16,
+    /// Whether the config serves HTTPS on [`Self::https_port`].
+    serves_https: bool,
     /// PEM of the test CA.
     pub ca_pem: String,
     /// DER of the server's leaf certificate.
     pub leaf_der: Vec<u8>,
 }
 
-/// A loopback port that was free a moment ago.
+/// A loopback port for a test server that was free a moment ago.
+///
+/// Never one handed out before in this process, and below the kernel's
+/// ephemeral range where it can: a port asked of the kernel (bind to 0)
+/// comes from that range, so between its release and the server binding
+/// it, a client's outgoing connection or another of this process's
+/// servers could take it, and a client then spoke TLS to a plaintext
+/// listener ("received corrupt message of type InvalidContentType").
 pub(crate) fn free_port() -> u16 {
+    static HANDED_OUT: AtomicU32 = AtomicU32::new(0);
+    const LOWEST: u32 = 10_000;
+    let ephemeral_low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let span = ephemeral_low
+        .saturating_sub(LOWEST)
+        .min(u32::from(u16::MAX) - LOWEST);
+    if span >= 1_000 {
+        // Test binaries run one after another; each starts elsewhere.
+        let start = std::process::id().wrapping_mul(2_654_435_761) % span;
+        for _ in 0..span {
+            let n = HANDED_OUT.fetch_add(1, Ordering::SeqCst);
+            let Ok(port) = u16::try_from(LOWEST + (start + n) % span) else {
+                continue;
+            };
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return port;
+            }
+        }
+    }
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -303,6 +334,7 @@ Component "{MUC_DOMAIN}" "muc"
             c2s_port,
             direct_tls_port,
             https_port,
+            serves_https: extra_config.contains("https_ports"),
             ca_pem: pki.ca_pem,
             leaf_der: pki.leaf_der,
         };
@@ -329,7 +361,21 @@ Component "{MUC_DOMAIN}" "muc"
                 return false; // port clash or similar
             }
             let up = |p| TcpStream::connect(("127.0.0.1", p)).is_ok();
-            if up(self.c2s_port) && up(self.direct_tls_port) {
+            if up(self.c2s_port) && up(self.direct_tls_port) && (!self.serves_https || up(self.https_port)) {
+                // A port it could not bind is only logged; it runs on.
+                let log = self.log();
+                if [
+                    "Failed to open server port",
+                    "Error binding encrypted port",
+                    "Multiple services configured",
+                ]
+                .iter()
+                .any(|clash| log.contains(clash))
+                {
+                    eprintln!("prosody could not bind a port; log:\n{log}");
+                    self.stop();
+                    return false;
+                }
                 return true;
             }
             std::thread::sleep(Duration::from_millis(50));
