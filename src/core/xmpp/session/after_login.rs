@@ -43,6 +43,11 @@ pub async fn run(ctx: SessionContext, presence: OwnPresence) {
                 jid: ctx.account.clone(),
                 presence: presence.clone(),
             });
+            // The stream's task, woken by the send, waits in this thread's
+            // slot for the next task until this one yields: without the
+            // yield, reading 1,000 roster items first held the presence
+            // back about 3 ms.
+            tokio::task::yield_now().await;
         }
         answer
     };
