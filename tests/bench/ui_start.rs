@@ -14,7 +14,11 @@ mod support;
 
 mod paint;
 
-use std::time::{Duration, Instant};
+use std::{
+    cell::Cell,
+    rc::Rc,
+    time::{Duration, Instant},
+};
 
 use adw::prelude::*;
 use balcony::{
@@ -174,18 +178,28 @@ fn start_once(profile: Profile) {
             a.conversations().n_items() as usize == CONVERSATIONS && a.roster().len() == CONTACTS
         })
     };
-    let mut online_at: Option<Duration> = None;
-    let mut note_online = |client: &Client| {
-        if online_at.is_none()
-            && client
-                .primary_account()
-                .is_some_and(|a| a.status() == ConnectionStatus::Online)
-        {
-            online_at = Some(start.elapsed());
+    // Noted when the account's status changes, also while GTK waits for a
+    // draw below (checking between iterations here would miss that).
+    let online_at: Rc<Cell<Option<Duration>>> = Rc::default();
+    let mut watching = false;
+    let mut watch_online = |client: &Client| {
+        if watching {
+            return;
+        }
+        if let Some(account) = client.primary_account() {
+            watching = true;
+            let note = move |at: &Cell<Option<Duration>>, account: &balcony::model::Account| {
+                if at.get().is_none() && account.status() == ConnectionStatus::Online {
+                    at.set(Some(start.elapsed()));
+                }
+            };
+            note(&online_at, &account);
+            let at = online_at.clone();
+            account.connect_status_notify(move |account| note(&at, account));
         }
     };
     while !loaded() {
-        note_online(&client);
+        watch_online(&client);
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "the cached lists never came"
@@ -200,8 +214,8 @@ fn start_once(profile: Profile) {
         assert!(start.elapsed() < Duration::from_secs(30), "never online");
         ctx.iteration(true);
     }
-    note_online(&client);
-    let online = online_at.unwrap_or_else(|| start.elapsed()).as_secs_f64() * 1000.0;
+    watch_online(&client);
+    let online = online_at.get().unwrap_or_else(|| start.elapsed()).as_secs_f64() * 1000.0;
     support::ui::pump_for(Duration::from_secs(3));
     window.main_view().open_conversation("contact7@balcony.test");
     let view = window.main_view().conversation_view();
