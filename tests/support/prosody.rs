@@ -343,6 +343,8 @@ Component "{MUC_DOMAIN}" "muc"
 
     /// Starts the process on the existing config; false if it did not listen.
     fn spawn(&mut self) -> bool {
+        // A restart appends to the same log: only this start's lines count.
+        let logged_before = self.log().len();
         let child = Command::new("prosody")
             .arg("--config")
             .arg(self.dir.join("prosody.cfg.lua"))
@@ -364,13 +366,14 @@ Component "{MUC_DOMAIN}" "muc"
             if up(self.c2s_port) && up(self.direct_tls_port) && (!self.serves_https || up(self.https_port)) {
                 // A port it could not bind is only logged; it runs on.
                 let log = self.log();
+                let this_start = log.get(logged_before..).unwrap_or_default();
                 if [
                     "Failed to open server port",
                     "Error binding encrypted port",
                     "Multiple services configured",
                 ]
                 .iter()
-                .any(|clash| log.contains(clash))
+                .any(|clash| this_start.contains(clash))
                 {
                     eprintln!("prosody could not bind a port; log:\n{log}");
                     self.stop();
