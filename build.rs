@@ -33,16 +33,48 @@ fn run(cmd: &mut Command, what: &str) {
     assert!(status.success(), "{what} failed: {cmd:?}");
 }
 
+/// Writes `bytes` to `path` only when they differ from what it holds.
+/// Cargo takes a file this script depends on that is newer than the
+/// script's last start for a change; rewriting an unchanged one would
+/// rebuild the crate on every cargo command.
+fn write_if_changed(path: &Path, bytes: &[u8]) {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return;
+    }
+    fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// Copies each file under `from` to the same place under `to`, where it
+/// differs.
+fn copy_changed(from: &Path, to: &Path) {
+    let Ok(entries) = fs::read_dir(from) else {
+        return;
+    };
+    fs::create_dir_all(to).expect("create out dir");
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_changed(&path, &target);
+        } else {
+            write_if_changed(&target, &fs::read(&path).expect("read compiled file"));
+        }
+    }
+}
+
 fn compile_blueprints(out: &Path) -> Vec<String> {
     let mut blps = Vec::new();
     files_with_ext(Path::new("resources"), "blp", &mut blps);
     let ui_out = out.join("resources");
-    fs::create_dir_all(&ui_out).expect("create ui out dir");
+    let fresh = out.join("resources-compiled");
+    let _ = fs::remove_dir_all(&fresh);
+    fs::create_dir_all(&fresh).expect("create ui out dir");
     if !blps.is_empty() {
         let mut cmd = Command::new("blueprint-compiler");
-        cmd.arg("batch-compile").arg(&ui_out).arg("resources").args(&blps);
+        cmd.arg("batch-compile").arg(&fresh).arg("resources").args(&blps);
         run(&mut cmd, "blueprint-compiler");
     }
+    copy_changed(&fresh, &ui_out);
     blps.iter()
         .map(|p| {
             p.strip_prefix("resources")
@@ -104,7 +136,7 @@ fn write_gresource_xml(out: &Path, ui_files: &[String]) -> PathBuf {
         files.join("\n")
     );
     let path = out.join("balcony.gresource.xml");
-    fs::write(&path, xml).expect("write gresource xml");
+    write_if_changed(&path, xml.as_bytes());
     path
 }
 
@@ -112,7 +144,10 @@ fn compile_schema(out: &Path) -> PathBuf {
     let dir = out.join("schemas");
     fs::create_dir_all(&dir).expect("schema dir");
     let src = Path::new("data/im.balcony.Balcony.gschema.xml");
-    fs::copy(src, dir.join("im.balcony.Balcony.gschema.xml")).expect("copy gschema");
+    write_if_changed(
+        &dir.join("im.balcony.Balcony.gschema.xml"),
+        &fs::read(src).expect("read gschema"),
+    );
     run(
         Command::new("glib-compile-schemas").arg("--strict").arg(&dir),
         "glib-compile-schemas",
@@ -157,7 +192,11 @@ fn main() {
     glib_build_tools::compile_resources(
         &[res_out.as_path(), Path::new("resources")],
         xml.to_str().expect("utf-8 path"),
-        "balcony.gresource",
+        "balcony.gresource.compiled",
+    );
+    write_if_changed(
+        &out.join("balcony.gresource"),
+        &fs::read(out.join("balcony.gresource.compiled")).expect("compiled gresource"),
     );
     let schema_dir = compile_schema(&out);
     println!(
