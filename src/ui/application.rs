@@ -38,7 +38,6 @@ mod imp {
     impl ApplicationImpl for Application {
         fn startup(&self) {
             self.parent_startup();
-            super::super::init_display();
             self.obj().setup_actions();
         }
 

@@ -97,7 +97,12 @@ pub fn prepare_environment() {
     }
 }
 
-/// Adds our stylesheet and icons to the default display (needs GTK).
+/// Adds our stylesheet and icons to the default display (needs GTK), for
+/// widgets built without the [`Application`] (tests, benchmarks). The
+/// application must not call it: from its resource base path, GTK adds the
+/// icons and libadwaita the stylesheet already at startup, and a second
+/// icon path made GTK load the icon theme again, on the main thread, as
+/// the first window was shown (about 7 ms of the first paint).
 pub fn init_display() {
     let Some(display) = gtk::gdk::Display::default() else {
         return;
@@ -133,6 +138,7 @@ pub fn run(profile_dir: Option<PathBuf>, args: Vec<String>) -> glib::ExitCode {
     };
     let app = Application::new(profile, explicit);
     app.start_client_early();
+    if let Some(ms) = std::env::var("DELAY_UI").ok().and_then(|v| v.parse().ok()) { std::thread::sleep(std::time::Duration::from_millis(ms)); }
     let code = app.run_with_args(&args);
     app.stop_early_client();
     code
