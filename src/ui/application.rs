@@ -89,8 +89,8 @@ impl Application {
             .property("application-id", config::APP_ID)
             .property("flags", flags)
             .build();
-        // Also in development builds, whose app id differs: the shortcuts
-        // window (gtk/help-overlay.ui) is found under this path.
+        // Also in development builds, whose app id differs: GTK and
+        // libadwaita find our icons and stylesheet under this path.
         app.set_resource_base_path(Some(config::RESOURCE_BASE));
         let _ = app.imp().profile.set(profile);
         let _ = app.imp().explicit_profile.set(explicit_profile);
@@ -166,6 +166,7 @@ impl Application {
             .build();
         self.add_action_entries([quit, about, open_conversation, preferences]);
         self.set_accels_for_action("app.quit", &["<Primary>q"]);
+        self.set_accels_for_action("win.show-help-overlay", &["<Primary>question"]);
         self.set_accels_for_action("app.preferences", &["<Primary>comma"]);
         self.set_accels_for_action("window.close", &["<Primary>w"]);
         self.set_accels_for_action("main.start-conversation", &["<Primary>n"]);
