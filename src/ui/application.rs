@@ -38,6 +38,15 @@ mod imp {
     impl ApplicationImpl for Application {
         fn startup(&self) {
             self.parent_startup();
+            // GTK starts reading the icon theme in a thread as soon as it
+            // has one; the second icon path (ours and libadwaita's are added
+            // a moment apart) made it drop what the thread had read, and read
+            // it all again on this thread at the first icon shown (about 5 ms
+            // of the first paint). A change of the theme setting has GTK read
+            // it in its thread again, now.
+            if let Some(settings) = gtk::Settings::default() {
+                settings.notify("gtk-icon-theme-name");
+            }
             self.obj().setup_actions();
         }
 
