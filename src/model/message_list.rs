@@ -360,6 +360,12 @@ impl MessageList {
             return;
         }
         imp.added.set(imp.added.get() + 1);
+        // A page read after the worker stored a message, but shown before
+        // its report came, holds it already: shown once.
+        let mine: Vec<&StoredMessage> = mine.into_iter().filter(|m| !self.contains(m.id)).collect();
+        if mine.is_empty() {
+            return;
+        }
         if imp.has_newer.get() {
             return;
         }
