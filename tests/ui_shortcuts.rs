@@ -124,6 +124,10 @@ fn every_shortcut_works_from_anywhere() {
             Box::new(|m| shown::<gtk::ShortcutsWindow>(m).is_some()),
         ),
     ];
+    let main_menu = support::ui::all::<gtk::MenuButton>(&main)
+        .into_iter()
+        .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
+        .expect("the main menu");
     type Focus<'a> = (&'a str, Box<dyn Fn() + 'a>);
     let focus: [Focus; 3] = [
         (
@@ -177,6 +181,16 @@ fn every_shortcut_works_from_anywhere() {
         });
         key(&main, "Escape");
         pump_until("the search closed", WAIT, || !view.is_searching());
+        // F10 opens the main menu (built as it first opens), Escape closes it.
+        set_focus();
+        key(&main, "F10");
+        pump_until(&format!("the main menu with the focus on {place}"), WAIT, || {
+            main_menu.popover().is_some_and(|p| p.is_mapped())
+        });
+        key(&main, "Escape");
+        pump_until("the main menu closed", WAIT, || {
+            main_menu.popover().is_some_and(|p| !p.is_visible())
+        });
     }
     // Ctrl+W closes the window.
     key(&main, "ctrl+w");

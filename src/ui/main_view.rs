@@ -74,6 +74,12 @@ mod imp {
         #[template_child]
         pub presence_button: TemplateChild<gtk::MenuButton>,
         #[template_child]
+        pub presence_menu: TemplateChild<gio::MenuModel>,
+        #[template_child]
+        pub main_menu_button: TemplateChild<gtk::MenuButton>,
+        #[template_child]
+        pub primary_menu: TemplateChild<gio::MenuModel>,
+        #[template_child]
         pub settings_button: TemplateChild<gtk::Button>,
         #[template_child]
         pub occupants_button: TemplateChild<gtk::MenuButton>,
@@ -181,6 +187,17 @@ mod imp {
             let obj = self.obj();
             self.conversation_list
                 .set_factory(Some(&conversation_row::factory()));
+            // Menus are built when they first open, not with the window.
+            for (button, menu) in [
+                (&*self.main_menu_button, self.primary_menu.get()),
+                (&*self.presence_button, self.presence_menu.get()),
+            ] {
+                button.set_create_popup_func(move |button| {
+                    if button.popover().is_none() {
+                        button.set_menu_model(Some(&menu));
+                    }
+                });
+            }
             self.account_switcher.set_create_popup_func(|button| {
                 let view = button
                     .ancestor(super::MainView::static_type())

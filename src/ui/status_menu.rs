@@ -26,7 +26,10 @@ pub fn status_label(name: &str) -> String {
 }
 
 mod imp {
-    use std::{cell::RefCell, sync::OnceLock};
+    use std::{
+        cell::{Cell, RefCell},
+        sync::OnceLock,
+    };
 
     use glib::subclass::Signal;
 
@@ -53,6 +56,8 @@ mod imp {
         pub message_entry: TemplateChild<gtk::Entry>,
         #[template_child]
         pub visible_to_label: TemplateChild<gtk::Label>,
+        /// Whether the server offers invisibility (`None`: not known yet).
+        pub invisibility: Cell<Option<bool>>,
     }
 
     #[glib::object_subclass]
@@ -84,7 +89,15 @@ mod imp {
 
         fn constructed(&self) {
             self.parent_constructed();
-            self.obj().build_choices();
+            self.obj().connect_entry();
+            // The choices are built when the popover first opens: built
+            // with the window, their rows were about a seventh of its
+            // widgets, none of them on screen.
+            self.popover.connect_show(glib::clone!(
+                #[weak(rename_to = menu)]
+                self.obj(),
+                move |_| menu.build_choices()
+            ));
         }
     }
 
@@ -107,8 +120,12 @@ fn dot(css: &str) -> gtk::Box {
 }
 
 impl StatusMenu {
+    /// Builds the choices, once.
     fn build_choices(&self) {
         let imp = self.imp();
+        if imp.choices.first_child().is_some() {
+            return;
+        }
         let names = Availability::ALL
             .iter()
             .map(|a| a.as_str())
@@ -122,7 +139,7 @@ impl StatusMenu {
             row.add_prefix(&dot(name));
             imp.choices.append(&row);
         }
-        self.set_invisibility(None);
+        self.set_invisibility(imp.invisibility.get());
         imp.choices.connect_row_activated(glib::clone!(
             #[weak(rename_to = menu)]
             self,
@@ -131,7 +148,10 @@ impl StatusMenu {
                 menu.choose(&name);
             }
         ));
-        imp.message_entry.connect_activate(glib::clone!(
+    }
+
+    fn connect_entry(&self) {
+        self.imp().message_entry.connect_activate(glib::clone!(
             #[weak(rename_to = menu)]
             self,
             move |_| {
@@ -160,6 +180,7 @@ impl StatusMenu {
     /// Offers Invisible when the server supports it (`Some(true)`);
     /// otherwise disables it and says why (`None`: not known yet).
     pub fn set_invisibility(&self, supported: Option<bool>) {
+        self.imp().invisibility.set(supported);
         let Some(row) = self.row(INVISIBLE) else { return };
         row.set_sensitive(supported == Some(true));
         row.set_subtitle(&match supported {
@@ -188,7 +209,7 @@ impl StatusMenu {
 
     /// Whether the Invisible choice can be picked.
     pub fn invisible_offered(&self) -> bool {
-        self.row(INVISIBLE).is_some_and(|r| r.is_sensitive())
+        self.imp().invisibility.get() == Some(true)
     }
 
     /// Emits `status-chosen` as if the user picked `name`.

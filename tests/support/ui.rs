@@ -213,8 +213,11 @@ pub fn click_main_menu_item(window: &impl IsA<gtk::Widget>, label: &str) {
         .find(|b| b.icon_name().as_deref() == Some("open-menu-symbolic"))
         .expect("the main menu");
     super::xinput::click(&menu);
+    // The menu is built as it opens.
+    pump_until("the menu", Duration::from_secs(20), || {
+        menu.popover().is_some_and(|p| p.is_mapped())
+    });
     let popover = menu.popover().expect("popover");
-    pump_until("the menu", Duration::from_secs(20), || popover.is_mapped());
     let item = all::<gtk::Widget>(&popover)
         .into_iter()
         .find(|w| {
