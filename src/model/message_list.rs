@@ -362,7 +362,8 @@ impl MessageList {
         imp.added.set(imp.added.get() + 1);
         // A page read after the worker stored a message, but shown before
         // its report came, holds it already: shown once.
-        let mine: Vec<&StoredMessage> = mine.into_iter().filter(|m| !self.contains(m.id)).collect();
+        let shown: std::collections::HashSet<i64> = imp.items.borrow().iter().map(|m| m.id()).collect();
+        let mine: Vec<&StoredMessage> = mine.into_iter().filter(|m| !shown.contains(&m.id)).collect();
         if mine.is_empty() {
             return;
         }

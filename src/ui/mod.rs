@@ -138,7 +138,6 @@ pub fn run(profile_dir: Option<PathBuf>, args: Vec<String>) -> glib::ExitCode {
     };
     let app = Application::new(profile, explicit);
     app.start_client_early();
-    if let Some(ms) = std::env::var("DELAY_UI").ok().and_then(|v| v.parse().ok()) { std::thread::sleep(std::time::Duration::from_millis(ms)); }
     let code = app.run_with_args(&args);
     app.stop_early_client();
     code
