@@ -5,35 +5,13 @@ mod support;
 
 use balcony::{
     core::{
-        message::{ChatKind, DeliveryState, NewMessage},
+        message::NewMessage,
         store::{Placement, Store},
     },
-    model::{MessageList, MessageObject, StoreReader},
+    model::{MessageList, StoreReader},
 };
-use gio::prelude::*;
+use support::message_lists::{bodies, message};
 use xmpp_parsers::jid::BareJid;
-
-fn message(peer: &BareJid, i: i64) -> NewMessage {
-    NewMessage {
-        peer: peer.clone(),
-        kind: ChatKind::Chat,
-        outgoing: false,
-        sender: peer.to_string(),
-        body: format!("m{i}"),
-        origin_id: Some(format!("o{i}")),
-        stanza_id: None,
-        timestamp_ms: 1_700_000_000_000 + i * 1_000,
-        state: DeliveryState::Received,
-        encryption: Default::default(),
-    }
-}
-
-fn bodies(list: &MessageList) -> Vec<String> {
-    (0..list.n_items())
-        .filter_map(|i| list.item(i).and_downcast::<MessageObject>())
-        .map(|m| m.body())
-        .collect()
-}
 
 #[test]
 fn a_message_reported_after_its_page_was_shown_appears_once() {
@@ -45,7 +23,6 @@ fn a_message_reported_after_its_page_was_shown_appears_once() {
     store
         .batch(|s| s.insert_messages(&me, &first, Placement::Newest))
         .expect("insert");
-
     let context = glib::MainContext::default();
     let reader = StoreReader::open(&profile.database_path()).expect("reader");
     let list = MessageList::new(reader, me.clone(), peer.clone());
@@ -53,17 +30,18 @@ fn a_message_reported_after_its_page_was_shown_appears_once() {
     assert_eq!(bodies(&list), ["m0", "m1", "m2"]);
 
     // The worker stored m2 before the page was read; its report comes now.
-    let stored = store.recent_messages(&me, &peer, 10).expect("read");
-    let m2: Vec<_> = stored.into_iter().filter(|m| m.message.body == "m2").collect();
-    list.on_added(&m2, true);
+    let reported = |store: &Store, body: &str| -> Vec<_> {
+        let stored = store.recent_messages(&me, &peer, 10).expect("read");
+        stored.into_iter().filter(|m| m.message.body == body).collect()
+    };
+    list.on_added(&reported(&store, "m2"), true);
     assert_eq!(bodies(&list), ["m0", "m1", "m2"], "m2 is shown once");
 
     // A new one is still appended at once, and only once.
     store
         .batch(|s| s.insert_messages(&me, &[message(&peer, 3)], Placement::Newest))
         .expect("insert");
-    let stored = store.recent_messages(&me, &peer, 10).expect("read");
-    let m3: Vec<_> = stored.into_iter().filter(|m| m.message.body == "m3").collect();
+    let m3 = reported(&store, "m3");
     list.on_added(&m3, true);
     list.on_added(&m3, true);
     assert_eq!(bodies(&list), ["m0", "m1", "m2", "m3"]);

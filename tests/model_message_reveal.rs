@@ -5,11 +5,13 @@
 
 mod support;
 
+use support::message_lists::{bodies, message};
+
 use std::{cell::RefCell, rc::Rc};
 
 use balcony::{
     core::{
-        message::{ChatKind, DeliveryState, NewMessage},
+        message::NewMessage,
         store::{Placement, Store},
     },
     model::{MessageList, MessageObject, StoreReader, MAX_LOADED, PAGE},
@@ -18,28 +20,6 @@ use gio::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
 const STEP: usize = 3;
-
-fn message(peer: &BareJid, i: usize) -> NewMessage {
-    NewMessage {
-        peer: peer.clone(),
-        kind: ChatKind::Chat,
-        outgoing: false,
-        sender: peer.to_string(),
-        body: format!("m{i}"),
-        origin_id: None,
-        stanza_id: None,
-        timestamp_ms: 1_700_000_000_000 + (i as i64) * 1000,
-        state: DeliveryState::Received,
-        encryption: Default::default(),
-    }
-}
-
-fn bodies(list: &MessageList) -> Vec<String> {
-    (0..list.n_items())
-        .filter_map(|i| list.item(i).and_downcast::<MessageObject>())
-        .map(|m| m.body())
-        .collect()
-}
 
 /// Every value `held` is notified with; each notification checks that the
 /// rows it concerns were announced already (the view reveals from it).

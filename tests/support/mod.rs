@@ -12,6 +12,7 @@ pub mod gnupg;
 pub mod history_download;
 pub mod http_sink;
 pub mod memory;
+pub mod message_lists;
 pub mod notifications;
 pub mod omemo_peer;
 pub mod omemo_ui;

@@ -44,11 +44,17 @@ pub fn uri_of(answer: &Element) -> Option<String> {
 /// The upload URI the server's Kontalk service offers, if it has one.
 pub async fn service(ctx: &SessionContext) -> Option<String> {
     let server = Jid::from(ctx.account.domain().to_owned());
-    let info = ctx
+    let info = match ctx
         .out
         .get(Some(server.clone()), DiscoInfoQuery { node: None })
         .await
-        .ok()??;
+    {
+        Ok(info) => info?,
+        Err(e) => {
+            tracing::warn!(error = %e, "no disco#info from the server for Kontalk's upload service");
+            return None;
+        }
+    };
     if !DiscoInfoResult::try_from(info)
         .ok()?
         .features
@@ -66,8 +72,14 @@ pub async fn service(ctx: &SessionContext) -> Option<String> {
                 rsm: None,
             },
         )
-        .await
-        .ok()??;
+        .await;
+    let items = match items {
+        Ok(items) => items?,
+        Err(e) => {
+            tracing::warn!(error = %e, "no list of Kontalk upload services");
+            return None;
+        }
+    };
     let items = DiscoItemsResult::try_from(items).ok()?;
     // The first service that answers with a usable URI.
     for item in items.items.iter().take(8) {
@@ -81,9 +93,13 @@ pub async fn service(ctx: &SessionContext) -> Option<String> {
                 }
             }
             Ok(None) => {}
-            Err(e) => tracing::info!(node, error = %e, "a Kontalk upload service did not answer"),
+            Err(e) => tracing::warn!(node, error = %e, "a Kontalk upload service did not answer"),
         }
     }
+    tracing::warn!(
+        services = items.items.len(),
+        "no Kontalk upload service answered with a usable address"
+    );
     None
 }
 
