@@ -7,7 +7,7 @@ mod support;
 
 use balcony::core::{
     bridge::{Command, Event},
-    files::FileState,
+    files::{FileState, TransferError},
     message::ChatKind,
     xmpp::modules::{
         kontalk_pubkey::{self, KeyCheck},
@@ -107,16 +107,38 @@ async fn without_http_upload_files_go_through_kontalks_upload_service() {
     let song = scratch("kontalk-src").join("ballad for juliet.ogg");
     let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&song, &bytes).expect("write");
-    juliet.send(Command::SendFile {
-        jid: juliet.jid.clone(),
-        to: romeo.jid.clone(),
-        kind: ChatKind::Chat,
-        path: song.clone(),
-        transfer: 1,
-    });
+    let send = |encrypted: bool, transfer: u64| {
+        // Chosen for the conversation, so that it does not depend on
+        // whether romeo's encryption devices are known yet.
+        juliet.send(Command::SetConversationEncryption {
+            jid: juliet.jid.clone(),
+            peer: romeo.jid.clone(),
+            enabled: encrypted,
+        });
+        juliet.send(Command::SendFile {
+            jid: juliet.jid.clone(),
+            to: romeo.jid.clone(),
+            kind: ChatKind::Chat,
+            path: song.clone(),
+            transfer,
+        });
+    };
+    // Encrypted, it needs XEP-0363, which this server lacks: the error
+    // says that the server takes files only unencrypted.
+    send(true, 1);
+    let error = juliet
+        .expect(|ev| match ev {
+            Event::UploadDone { transfer: 1, .. } => panic!("an encrypted file went to Kontalk's box"),
+            Event::TransferFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(error, TransferError::OnlyUnencryptedUpload);
+    // Unencrypted, it goes through Kontalk's upload service.
+    send(false, 2);
     juliet
         .expect(|ev| match ev {
-            Event::UploadDone { transfer: 1, .. } => Some(()),
+            Event::UploadDone { transfer: 2, .. } => Some(()),
             Event::TransferFailed { error, .. } => panic!("upload failed: {error}"),
             _ => None,
         })

@@ -14,6 +14,9 @@ pub fn size(bytes: u64) -> String {
 pub fn failed(error: &TransferError) -> String {
     match error {
         TransferError::NoUploadService => gettext("Your server does not accept files"),
+        TransferError::OnlyUnencryptedUpload => gettext(
+            "Your server accepts files only unencrypted. Turn encryption off for this conversation to send it.",
+        ),
         TransferError::TooLarge { size: s, limit } if *limit > 0 => gettext_f(
             "The file is {size}; your server accepts at most {limit}",
             &[("size", &size(*s)), ("limit", &size(*limit))],

@@ -91,6 +91,10 @@ pub enum TransferError {
     /// The server offers no way to upload.
     #[error("the server offers no file upload")]
     NoUploadService,
+    /// The server takes files only through Kontalk's upload service, which
+    /// has no encrypted form; an encrypted chat's file needs XEP-0363.
+    #[error("the server takes files only unencrypted (Kontalk's upload service, no XEP-0363)")]
+    OnlyUnencryptedUpload,
     /// The file is larger than the service takes.
     #[error("the file is {size} bytes; the server takes at most {limit}")]
     TooLarge {

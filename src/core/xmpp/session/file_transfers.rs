@@ -174,9 +174,14 @@ async fn put_sealed_file(
         return Err(TransferError::TooLargeToEncrypt(aesgcm::LIMIT));
     }
     let http = ctx.files.http()?;
-    let service = x0363_http_upload::service(ctx)
-        .await
-        .ok_or(TransferError::NoUploadService)?;
+    let Some(service) = x0363_http_upload::service(ctx).await else {
+        // Kontalk's upload service has no encrypted form: say so rather
+        // than that the server takes no files.
+        return Err(match kontalk_upload::service(ctx).await {
+            Some(_) => TransferError::OnlyUnencryptedUpload,
+            None => TransferError::NoUploadService,
+        });
+    };
     // The ciphertext waits in a private temporary file while it goes out.
     let sealed_path = std::env::temp_dir().join(format!(
         "balcony-{}-{}.aesgcm",
