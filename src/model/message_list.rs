@@ -360,14 +360,14 @@ impl MessageList {
             return;
         }
         imp.added.set(imp.added.get() + 1);
+        if imp.has_newer.get() {
+            return;
+        }
         // A page read after the worker stored a message, but shown before
         // its report came, holds it already: shown once.
         let shown: std::collections::HashSet<i64> = imp.items.borrow().iter().map(|m| m.id()).collect();
         let mine: Vec<&StoredMessage> = mine.into_iter().filter(|m| !shown.contains(&m.id)).collect();
         if mine.is_empty() {
-            return;
-        }
-        if imp.has_newer.get() {
             return;
         }
         // Live messages after the newest shown are appended at once;

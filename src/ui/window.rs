@@ -198,7 +198,7 @@ impl Window {
         let Some(shortcuts) =
             gtk::Builder::from_resource(&path).object::<gtk::ShortcutsWindow>("help_overlay")
         else {
-            tracing::error!("the shortcuts window is missing from the resources");
+            tracing::error!("ui/shortcuts_window.ui has no help_overlay object");
             return;
         };
         // As the window's help overlay it is modal to it, hidden on close,

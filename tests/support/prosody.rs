@@ -93,14 +93,17 @@ pub struct Prosody {
 /// listener ("received corrupt message of type InvalidContentType").
 pub(crate) fn free_port() -> u16 {
     static HANDED_OUT: AtomicU32 = AtomicU32::new(0);
+    static SPAN: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     const LOWEST: u32 = 10_000;
-    let ephemeral_low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
-        .unwrap_or(32_768);
-    let span = ephemeral_low
-        .saturating_sub(LOWEST)
-        .min(u32::from(u16::MAX) - LOWEST);
+    let span = *SPAN.get_or_init(|| {
+        let ephemeral_low = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+            .unwrap_or(32_768);
+        ephemeral_low
+            .saturating_sub(LOWEST)
+            .min(u32::from(u16::MAX) - LOWEST)
+    });
     if span >= 1_000 {
         // Test binaries run one after another; each starts elsewhere.
         let start = std::process::id().wrapping_mul(2_654_435_761) % span;
